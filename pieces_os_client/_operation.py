@@ -1,0 +1,142 @@
+"""The declaration of an HTTP operation, and turning a call's arguments into a request.
+
+``api/assets_api.py`` declares one ``Operation`` per endpoint; everything an operation does with
+its arguments (checking them, encoding the path and query, serializing the body) happens here.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, List, Mapping, NamedTuple, Optional, Tuple, Type
+from urllib.parse import quote
+
+from pieces_os_client.exceptions import ApiTypeError, ApiValueError
+
+
+class Parameter(NamedTuple):
+    name: str
+    location: str  # "path" or "query"
+    type: Type[Any]
+    required: bool = False
+
+
+class BodyParameter(NamedTuple):
+    name: str
+    model: str  # the name of a model in pieces_os_client.models
+    media_type: str = "application/json"
+    required: bool = False
+
+
+def resolve_model(name: str) -> Type[Any]:
+    """The model class called ``name``, importing only its module."""
+    from pieces_os_client.models import MODULES
+
+    return getattr(importlib.import_module(f"pieces_os_client.models.{MODULES[name]}"), name)  # type: ignore[no-any-return]
+
+
+class PreparedRequest(NamedTuple):
+    method: str
+    path: str  # percent-encoded, with its query string
+    body: Optional[bytes]
+    content_type: Optional[str]
+
+
+class Operation:
+    """One endpoint: its method, path template, parameters, body and response type."""
+
+    __slots__ = ("name", "method", "path", "parameters", "body", "returns", "accept", "_body_model")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        method: str,
+        path: str,
+        parameters: Tuple[Parameter, ...] = (),
+        body: Optional[BodyParameter] = None,
+        returns: str,
+        accept: str,
+    ) -> None:
+        self.name = name
+        self.method = method
+        self.path = path
+        self.parameters = parameters
+        self.body = body
+        self.returns = returns
+        self.accept = accept
+        self._body_model: Optional[Type[Any]] = None
+
+    def __repr__(self) -> str:
+        return f"<Operation {self.name}: {self.method} {self.path}>"
+
+    @property
+    def body_model(self) -> Type[Any]:
+        assert self.body is not None
+        if self._body_model is None:
+            self._body_model = resolve_model(self.body.model)
+        return self._body_model
+
+    def prepare(self, arguments: Mapping[str, Any]) -> PreparedRequest:
+        """Check the arguments and build the request; raises before anything is sent."""
+        path = self.path
+        query: List[str] = []
+        for parameter in self.parameters:
+            value = arguments[parameter.name]
+            if value is None:
+                if parameter.required:
+                    raise ApiValueError(
+                        f"Missing the required parameter `{parameter.name}` when calling `{self.name}`"
+                    )
+                continue
+            # bool is a subclass of int: check exact types so True is not taken for a str id.
+            if type(value) is not parameter.type and not (
+                parameter.type is str and isinstance(value, str)
+            ):
+                raise ApiTypeError(
+                    f"`{parameter.name}` of `{self.name}` must be {parameter.type.__name__},"
+                    f" got {type(value).__name__} {value!r:.80}",
+                    valid_classes=(parameter.type,),
+                )
+            if parameter.location == "path":
+                if value == "":
+                    raise ApiValueError(f"`{parameter.name}` of `{self.name}` must not be empty")
+                # safe="" encodes "/" too, so "../x" or "a?b#c" stays inside one path segment.
+                path = path.replace("{" + parameter.name + "}", quote(value, safe=""))
+            else:
+                text = ("true" if value else "false") if parameter.type is bool else str(value)
+                query.append(f"{parameter.name}={quote(text, safe='')}")
+        if query:
+            path = path + "?" + "&".join(query)
+        body = None
+        content_type = None
+        if self.body is not None:
+            value = arguments[self.body.name]
+            if value is None:
+                if self.body.required:
+                    raise ApiValueError(
+                        f"Missing the required parameter `{self.body.name}` when calling `{self.name}`"
+                    )
+            else:
+                body = self._serialize_body(value)
+                content_type = self.body.media_type
+        return PreparedRequest(self.method, path, body, content_type)
+
+    def _serialize_body(self, value: Any) -> bytes:
+        assert self.body is not None
+        model = self.body_model
+        if isinstance(value, dict):
+            from pydantic import ValidationError
+
+            try:
+                value = model.model_validate(value)
+            except ValidationError as error:
+                raise ApiValueError(
+                    f"`{self.body.name}` of `{self.name}` is not a valid {model.__name__}: {error}"
+                ) from error
+        elif not isinstance(value, model):
+            raise ApiTypeError(
+                f"`{self.body.name}` of `{self.name}` must be a {model.__name__} or a dict,"
+                f" got {type(value).__name__}",
+                valid_classes=(model, dict),
+            )
+        return value.model_dump_json(by_alias=True, exclude_none=True).encode()  # type: ignore[no-any-return]
+

@@ -1,0 +1,241 @@
+"""The exceptions the SDK raises, all under ``OpenApiException``.
+
+    OpenApiException
+    ├── ApiTypeError (also TypeError) ........ an argument of the wrong type; nothing was sent
+    ├── ApiValueError (also ValueError) ...... a missing or invalid argument; nothing was sent
+    ├── ApiAttributeError (also AttributeError)
+    ├── ApiKeyError (also KeyError)
+    ├── ApiTransportError .................... no HTTP response came back
+    │   ├── ApiConnectionError (also ConnectionError)  refused, reset, DNS, TLS
+    │   └── ApiTimeoutError (also TimeoutError) ....... connect or read timeout
+    └── ApiException ......................... Pieces OS answered with an error status
+        ├── BadRequestException .............. 400
+        ├── UnauthorizedException ............ 401
+        ├── ForbiddenException ............... 403
+        ├── NotFoundException ................ 404
+        ├── ConflictException ................ 409
+        ├── GoneException .................... 410 (a deleted asset)
+        ├── UnprocessableEntityException ..... 422
+        ├── ServiceException ................. 5xx
+        └── ApiDecodeError ................... a 2xx whose body does not parse as the documented type
+
+``ApiException`` carries ``status``, ``reason``, ``body`` (the raw bytes, decoded to text when
+possible), ``data`` and ``headers``. Transport errors name the host and say what to check.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Sequence, Type, Union
+
+PathLike = Optional[Sequence[Union[str, int]]]
+
+
+def _render_path(path: PathLike) -> str:
+    if not path:
+        return ""
+    return "".join(f"[{p}]" if isinstance(p, int) else f"['{p}']" for p in path)
+
+
+class OpenApiException(Exception):
+    """The base of every exception the SDK raises."""
+
+
+class _ArgumentError(OpenApiException):
+    """An argument problem found before anything was sent; ``path_to_item`` says where."""
+
+    def __init__(self, msg: str, path_to_item: PathLike = None) -> None:
+        self.path_to_item = path_to_item
+        if path_to_item:
+            msg = f"{msg} at {_render_path(path_to_item)}"
+        super().__init__(msg)
+
+
+class ApiTypeError(_ArgumentError, TypeError):
+    """An argument has the wrong type."""
+
+    def __init__(
+        self,
+        msg: str,
+        path_to_item: PathLike = None,
+        valid_classes: Optional[tuple] = None,
+        key_type: Optional[bool] = None,
+    ) -> None:
+        self.valid_classes = valid_classes
+        self.key_type = key_type
+        super().__init__(msg, path_to_item)
+
+
+class ApiValueError(_ArgumentError, ValueError):
+    """An argument is missing or has an invalid value."""
+
+
+class ApiAttributeError(_ArgumentError, AttributeError):
+    """An attribute that does not exist was asked for."""
+
+
+class ApiKeyError(_ArgumentError, KeyError):
+    """A key that does not exist was asked for."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ApiTransportError(OpenApiException):
+    """No HTTP response came back from Pieces OS."""
+
+    def __init__(self, message: str, *, host: str = "", method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.host = host
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ApiConnectionError(ApiTransportError, ConnectionError):
+    """The connection was refused, reset or could not be made."""
+
+
+class ApiTimeoutError(ApiTransportError, TimeoutError):
+    """Pieces OS did not accept the connection, or did not answer, within the timeout."""
+
+
+class ApiException(OpenApiException):
+    """Pieces OS answered with an error status."""
+
+    def __init__(
+        self,
+        status: Optional[int] = None,
+        reason: Optional[str] = None,
+        http_resp: Any = None,
+        *,
+        body: Union[str, bytes, None] = None,
+        data: Any = None,
+        headers: Optional[Mapping[str, str]] = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        if http_resp is not None:
+            status = status if status is not None else http_resp.status
+            reason = reason if reason is not None else http_resp.reason
+            if body is None:
+                body = http_resp.data
+            headers = headers if headers is not None else http_resp.headers
+        self.status = status
+        self.reason = reason
+        self.raw_body: Optional[bytes] = body.encode() if isinstance(body, str) else body
+        self.body: Union[str, bytes, None] = _as_text(body)
+        self.data = data
+        self.headers: Optional[Dict[str, str]] = dict(headers) if headers is not None else None
+        self.method = method
+        self.url = url
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = f" from {self.method} {self.url}" if self.url else ""
+        text = f"({self.status})\nReason: {self.reason}{where}\n"
+        if self.headers:
+            text += f"HTTP response headers: {self.headers}\n"
+        if self.body:
+            body = self.body if isinstance(self.body, str) else repr(self.body[:1000])
+            text += f"HTTP response body: {body[:2000]}\n"
+        return text
+
+    @classmethod
+    def from_response(
+        cls,
+        *,
+        status: int,
+        reason: Optional[str],
+        body: Optional[bytes],
+        headers: Optional[Mapping[str, str]],
+        data: Any = None,
+        method: str = "",
+        url: str = "",
+    ) -> "ApiException":
+        """The exception for ``status``: the subclass the status maps to, or ApiException."""
+        exception_class = _STATUS_EXCEPTIONS.get(status)
+        if exception_class is None:
+            exception_class = ServiceException if 500 <= status <= 599 else ApiException
+        return exception_class(
+            status=status, reason=reason, body=body, data=data, headers=headers, method=method, url=url
+        )
+
+
+def _as_text(body: Union[str, bytes, None]) -> Union[str, bytes, None]:
+    if isinstance(body, bytes):
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+    return body
+
+
+class BadRequestException(ApiException):
+    """400: the request was malformed."""
+
+
+class UnauthorizedException(ApiException):
+    """401."""
+
+
+class ForbiddenException(ApiException):
+    """403."""
+
+
+class NotFoundException(ApiException):
+    """404: no such asset (or path)."""
+
+
+class ConflictException(ApiException):
+    """409."""
+
+
+class GoneException(ApiException):
+    """410: the asset existed and has been deleted."""
+
+
+class UnprocessableEntityException(ApiException):
+    """422: the request body was well formed but not valid."""
+
+
+class ServiceException(ApiException):
+    """5xx: Pieces OS failed to handle the request."""
+
+
+class ApiDecodeError(ApiException):
+    """A success status whose body is not the documented type (truncated, not JSON, wrong shape)."""
+
+
+_STATUS_EXCEPTIONS: Dict[int, Type[ApiException]] = {
+    400: BadRequestException,
+    401: UnauthorizedException,
+    403: ForbiddenException,
+    404: NotFoundException,
+    409: ConflictException,
+    410: GoneException,
+    422: UnprocessableEntityException,
+}
+
+
+__all__ = [
+    "ApiAttributeError",
+    "ApiConnectionError",
+    "ApiDecodeError",
+    "ApiException",
+    "ApiKeyError",
+    "ApiTimeoutError",
+    "ApiTransportError",
+    "ApiTypeError",
+    "ApiValueError",
+    "BadRequestException",
+    "ConflictException",
+    "ForbiddenException",
+    "GoneException",
+    "NotFoundException",
+    "OpenApiException",
+    "ServiceException",
+    "UnauthorizedException",
+    "UnprocessableEntityException",
+]
