@@ -64,7 +64,7 @@ class ApiClient:
     ...     AssetsApi(api_client).assets_snapshot()
     """
 
-    _default: ClassVar[Optional["ApiClient"]] = None
+    _default: ClassVar[Optional[ApiClient]] = None
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -85,7 +85,7 @@ class ApiClient:
         self._closed = False
 
     # ----- lifecycle ---------------------------------------------------------------------
-    def __enter__(self) -> "ApiClient":
+    def __enter__(self) -> ApiClient:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -97,7 +97,7 @@ class ApiClient:
         self.rest_client.clear()
 
     @classmethod
-    def get_default(cls) -> "ApiClient":
+    def get_default(cls) -> ApiClient:
         """The process-wide client that ``AssetsApi()`` uses when given none."""
         with cls._default_lock:
             if cls._default is None:
@@ -105,7 +105,7 @@ class ApiClient:
             return cls._default
 
     @classmethod
-    def set_default(cls, default: Optional["ApiClient"]) -> None:
+    def set_default(cls, default: Optional[ApiClient]) -> None:
         with cls._default_lock:
             cls._default = default
 

@@ -35,7 +35,7 @@ class Configuration:
         (secret headers redacted); the SDK never prints.
     """
 
-    _default: ClassVar[Optional["Configuration"]] = None
+    _default: ClassVar[Optional[Configuration]] = None
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -110,7 +110,7 @@ class Configuration:
             logger.setLevel(logging.DEBUG)
 
     @classmethod
-    def get_default(cls) -> "Configuration":
+    def get_default(cls) -> Configuration:
         """A copy of the default configuration (``Configuration()`` unless set_default was called)."""
         with cls._default_lock:
             if cls._default is None:
@@ -118,16 +118,16 @@ class Configuration:
             return copy.deepcopy(cls._default)
 
     @classmethod
-    def get_default_copy(cls) -> "Configuration":
+    def get_default_copy(cls) -> Configuration:
         return cls.get_default()
 
     @classmethod
-    def set_default(cls, default: Optional["Configuration"]) -> None:
+    def set_default(cls, default: Optional[Configuration]) -> None:
         """Make ``default`` what ``Configuration.get_default()`` and ``ApiClient()`` start from."""
         with cls._default_lock:
             cls._default = copy.deepcopy(default)
 
-    def __deepcopy__(self, memo: Dict[int, Any]) -> "Configuration":
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Configuration:
         clone = Configuration.__new__(Configuration)
         for key, value in self.__dict__.items():
             setattr(clone, key, value if key == "logger" else copy.deepcopy(value, memo))

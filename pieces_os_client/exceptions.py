@@ -24,7 +24,7 @@ possible), ``data`` and ``headers``. Transport errors name the host and say what
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Sequence, Type, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, Union
 
 PathLike = Optional[Sequence[Union[str, int]]]
 
@@ -35,7 +35,7 @@ def _render_path(path: PathLike) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f"['{p}']" for p in path)
 
 
-class OpenApiException(Exception):
+class OpenApiException(Exception):  # noqa: N818 (the name other Pieces SDKs use)
     """The base of every exception the SDK raises."""
 
 
@@ -56,7 +56,7 @@ class ApiTypeError(_ArgumentError, TypeError):
         self,
         msg: str,
         path_to_item: PathLike = None,
-        valid_classes: Optional[tuple] = None,
+        valid_classes: Optional[Tuple[type, ...]] = None,
         key_type: Optional[bool] = None,
     ) -> None:
         self.valid_classes = valid_classes
@@ -153,7 +153,7 @@ class ApiException(OpenApiException):
         data: Any = None,
         method: str = "",
         url: str = "",
-    ) -> "ApiException":
+    ) -> ApiException:
         """The exception for ``status``: the subclass the status maps to, or ApiException."""
         exception_class = _STATUS_EXCEPTIONS.get(status)
         if exception_class is None:

@@ -118,7 +118,7 @@ class RESTResponse:
         return self.headers
 
     def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
-        return self.headers.get(name, default)  # type: ignore[no-any-return]
+        return self.headers.get(name, default)
 
 
 class RESTClientObject:
