@@ -33,6 +33,18 @@ def resolve_model(name: str) -> Type[Any]:
     return getattr(importlib.import_module(f"pieces_os_client.models.{MODULES[name]}"), name)  # type: ignore[no-any-return]
 
 
+def encode_segment(value: str) -> str:
+    """``value`` percent-encoded as one path segment that no URL normalization can move.
+
+    ``safe=""`` encodes "/" too, so "../x" or "a?b#c" stays inside the segment; the dot
+    segments "." and ".." are encoded as well, or the client would resolve them away.
+    """
+    encoded = quote(value, safe="")
+    if encoded in (".", ".."):
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
 class PreparedRequest(NamedTuple):
     method: str
     path: str  # percent-encoded, with its query string
@@ -99,8 +111,7 @@ class Operation:
             if parameter.location == "path":
                 if value == "":
                     raise ApiValueError(f"`{parameter.name}` of `{self.name}` must not be empty")
-                # safe="" encodes "/" too, so "../x" or "a?b#c" stays inside one path segment.
-                path = path.replace("{" + parameter.name + "}", quote(value, safe=""))
+                path = path.replace("{" + parameter.name + "}", encode_segment(value))
             else:
                 text = ("true" if value else "false") if parameter.type is bool else str(value)
                 query.append(f"{parameter.name}={quote(text, safe='')}")

@@ -1,0 +1,120 @@
+"""Helpers shared by the tests that talk to a loopback HTTP server (pytest-httpserver)."""
+from __future__ import annotations
+
+import json
+import socket
+import socketserver
+import threading
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request
+
+from pieces_os_client import ApiClient, Configuration
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "assets-api.openapi.json"
+SPEC: Dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+SCHEMAS: Dict[str, Dict[str, Any]] = SPEC["components"]["schemas"]
+
+
+def base_url(httpserver: HTTPServer) -> str:
+    return httpserver.url_for("/").rstrip("/")
+
+
+def make_client(url: str, **settings: Any) -> ApiClient:
+    """A client for ``url`` with fast retries (no real backoff), unless ``settings`` say otherwise."""
+    settings.setdefault("retry_backoff_factor", 0.0)
+    settings.setdefault("retry_backoff_max", 0.0)
+    return ApiClient(Configuration(host=url, **settings))
+
+
+def requests_seen(httpserver: HTTPServer) -> List[Request]:
+    return [request for request, _ in httpserver.log]
+
+
+def raw_uri(request: Request) -> str:
+    """The request target exactly as sent, before werkzeug decodes ``%2F`` and friends."""
+    environ = request.environ
+    return str(environ.get("RAW_URI") or environ["REQUEST_URI"])
+
+
+def refused_url() -> str:
+    """An http URL on loopback where nothing listens: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def minimal_instance(name: str) -> Any:
+    """The smallest JSON value the spec allows for schema ``name``: required properties only."""
+    schema = SCHEMAS[name]
+    if "enum" in schema:
+        return schema["enum"][0]
+    return {key: _minimal_value(schema["properties"][key]) for key in schema.get("required", [])}
+
+
+def _minimal_value(prop: Dict[str, Any]) -> Any:
+    if "$ref" in prop:
+        return minimal_instance(prop["$ref"].rsplit("/", 1)[-1])
+    if "enum" in prop:
+        return prop["enum"][0]
+    if "anyOf" in prop:
+        return _minimal_value(prop["anyOf"][0])
+    kind = prop["type"]
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    if prop.get("format") == "date-time":
+        return "2024-05-13T10:15:30.123456Z"
+    if "pattern" in prop:
+        return "0123abcd-0123-4567-89ab-0123456789ab"
+    return {"string": "x", "integer": 1, "number": 1.5, "boolean": True}[kind]
+
+
+class _DroppingHandler(socketserver.BaseRequestHandler):
+    """Reads a request's head and closes the connection without answering."""
+
+    def handle(self) -> None:
+        server: DroppingServer = self.server  # type: ignore[assignment]
+        data = b""
+        self.request.settimeout(5)
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        with server.lock:
+            server.heads.append(data.split(b"\r\n", 1)[0].decode("latin-1"))
+
+
+class DroppingServer(socketserver.ThreadingTCPServer):
+    """A TCP server on loopback that accepts every request and drops it unanswered.
+
+    ``heads`` lists the request lines it received, so a test can count attempts.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _DroppingHandler)
+        self.lock = threading.Lock()
+        self.heads: List[str] = []
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> DroppingServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.shutdown()
+        self.server_close()
