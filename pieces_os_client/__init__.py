@@ -37,6 +37,7 @@ _RUNTIME: Dict[str, str] = {
     "GoneException": "pieces_os_client.exceptions",
     "UnprocessableEntityException": "pieces_os_client.exceptions",
     "ServiceException": "pieces_os_client.exceptions",
+    "Stream": "pieces_os_client.streams",
 }
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         UnprocessableEntityException as UnprocessableEntityException,
     )
     from pieces_os_client.models import *  # noqa: F403
+    from pieces_os_client.streams import Stream as Stream
 
 
 _SUBMODULES = frozenset(

@@ -62,6 +62,28 @@ STATUS_EXCEPTIONS = {
     "500": "ServiceException",
 }
 
+# The parameters of every stream method, passed on to Stream (pieces_os_client/streams.py).
+STREAM_PARAMETERS = [
+    "reconnect: Union[bool, ReconnectPolicy] = True",
+    "on_reconnect: Optional[Callable[[ReconnectEvent], None]] = None",
+    "on_error: Optional[Callable[[Exception], None]] = None",
+    "ping_interval: Optional[float] = 20.0",
+    "connect_timeout: Optional[float] = None",
+    "_headers: Optional[Mapping[str, str]] = None",
+]
+STREAM_ARGUMENTS = (
+    "reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval,"
+    " connect_timeout=connect_timeout, headers=_headers"
+)
+STREAM_PARAMETER_DOCS = [
+    ("reconnect", "bool or ReconnectPolicy", "reconnect after a lost connection, with capped exponential backoff and jitter", "default True"),
+    ("on_reconnect", "callable(ReconnectEvent)", "told before each reconnect wait and once connected again", "optional"),
+    ("on_error", "callable(Exception)", "receives messages that do not parse instead of the iterator raising them", "optional"),
+    ("ping_interval", "float", "seconds of silence before a ping; no answer within another interval means the connection is lost", "default 20.0; None: no pings"),
+    ("connect_timeout", "float", "seconds to wait for each connection", "default Configuration.connect_timeout"),
+    ("_headers", "dict", "extra headers for the WebSocket handshake", "optional"),
+]
+
 SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": "_"}
 
 JSON_SCALARS = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
@@ -376,24 +398,29 @@ class Generator:
         return args, names
 
     def api_module(self) -> str:
-        ops = [op for op in self.operations() if not op["websocket"]]
+        ops = self.operations()
+        for op in ops:
+            if op["websocket"] and (op["params"] or op["body"]):
+                raise SystemExit(f"{op['name']}: a WebSocket operation with parameters is not supported")
         models = sorted({op["returns"] for op in ops if op["returns"] != "str"} | {op["body"]["model"] for op in ops if op["body"]})
         lines = [
             HEADER,
-            '"""AssetsApi: the REST operations of Pieces OS on assets.',
+            '"""AssetsApi: the REST and WebSocket operations of Pieces OS on assets.',
             "",
-            "Each operation is declared once as an Operation; its three methods differ only in what they",
-            "return: the parsed model, an ApiResponse around it, or the unread urllib3 response.",
+            "Each operation is declared once as an Operation. A REST operation's three methods differ only",
+            "in what they return: the parsed model, an ApiResponse around it, or the unread urllib3",
+            "response. A WebSocket operation has one method, which returns an open Stream of its messages.",
             '"""',
             "from __future__ import annotations",
             "",
-            "from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union",
+            "from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union",
             "",
             "import urllib3",
             "",
             "from pieces_os_client._operation import BodyParameter, Operation, Parameter",
             "from pieces_os_client.api_client import ApiClient, RequestTimeout",
             "from pieces_os_client.api_response import ApiResponse",
+            "from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, Stream",
             "",
             "if TYPE_CHECKING:",
         ]
@@ -433,6 +460,8 @@ class Generator:
         return lines
 
     def operation_methods(self, op: Dict[str, Any]) -> List[str]:
+        if op["websocket"]:
+            return self.stream_method(op)
         args, names = self.signature(op)
         const = "_" + op["name"].upper()
         call_args = "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}"
@@ -458,6 +487,23 @@ class Generator:
                 lines.append(f"        return self.api_client.call_api({const}, {call_args}, _request_timeout, _headers).data  # type: ignore[no-any-return]")
             else:
                 lines.append(f"        return self.api_client.call_api({const}, {call_args}, _request_timeout, _headers)")
+        return lines
+
+    def stream_method(self, op: Dict[str, Any]) -> List[str]:
+        const = "_" + op["name"].upper()
+        lines = ["", f"    def {op['name']}(", "        self,", "        *,"]
+        lines += [f"        {a}," for a in STREAM_PARAMETERS]
+        lines += [
+            f"    ) -> Stream[{op['returns']}]:",
+            f'        """WebSocket {op["path"]}: {SUMMARIES[op["name"]]}',
+            "",
+            f"        Returns an open Stream of {op['returns']}: iterate it or start() callbacks, and close() it",
+            "        (or use it in a with block). Reconnects after a lost connection unless reconnect=False.",
+            "        Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and",
+            "        the ApiException subclass for an error status of the WebSocket handshake.",
+            '        """',
+            f"        return Stream(self.api_client, {const}, {STREAM_ARGUMENTS})",
+        ]
         return lines
 
     def method_docstring(self, op: Dict[str, Any], what: str) -> List[str]:
@@ -511,7 +557,11 @@ class Generator:
         else:
             lines += [f"`{op['method']} {op['path']}`", ""]
         lines += ["### Parameters", ""]
-        if not op["params"] and not op["body"]:
+        if op["websocket"]:
+            lines += ["Keyword only; see [streams](streams.md).", "", "Name | Type | Description | Notes", "---- | ---- | ----------- | -----"]
+            lines += [f"**{name}** | {kind} | {text} | {notes}" for name, kind, text, notes in STREAM_PARAMETER_DOCS]
+            lines.append("")
+        elif not op["params"] and not op["body"]:
             lines += ["This method takes no parameters.", ""]
         else:
             lines += ["Name | Type | Description | Notes", "---- | ---- | ----------- | -----"]

@@ -1,0 +1,669 @@
+"""Stream[T]: a WebSocket operation of Pieces OS as a typed, reconnecting stream of messages.
+
+    with AssetsApi(api_client).assets_stream_identifiers() as stream:
+        for message in stream:          # StreamedIdentifiers, parsed
+            ...
+
+Opening a stream connects at once (``ws://`` or ``wss://`` on ``Configuration.host``, with the
+client's TLS settings, proxy and default headers) and raises ``ApiConnectionError`` or
+``ApiTimeoutError`` when that fails. A reader thread then receives every text frame, validates
+it into the message type in one pass, and queues it for the iterator or the ``start()``
+callbacks; it also sends a ping when the connection has been quiet for ``ping_interval``
+seconds, and treats a connection that does not answer as lost.
+
+A lost connection is reopened with capped exponential backoff and jitter (``ReconnectPolicy``).
+Pieces OS sends its full state when a stream connects; for the identifiers stream, ids that
+disappeared while disconnected are added to that first message as ``deleted: true`` items, so a
+consumer that applies every message converges to the server's set.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import socket
+import ssl
+import threading
+from types import TracebackType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Set,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
+from urllib.parse import unquote, urlsplit
+
+from pieces_os_client._operation import Operation, resolve_model
+from pieces_os_client.exceptions import (
+    ApiConnectionError,
+    ApiDecodeError,
+    ApiException,
+    ApiTimeoutError,
+    ApiTransportError,
+    ApiValueError,
+    OpenApiException,
+)
+
+if TYPE_CHECKING:
+    import websocket
+
+    from pieces_os_client.api_client import ApiClient
+
+logger = logging.getLogger("pieces_os_client")
+
+T = TypeVar("T")
+
+__all__ = [
+    "ReconnectEvent",
+    "ReconnectPolicy",
+    "Stream",
+    "StreamClosedError",
+    "StreamMessageError",
+    "reconnect_backoff",
+    "stream_url",
+]
+
+# The close code Pieces OS sends when it ends a stream on purpose.
+_NORMAL_CLOSURE = 1000
+# How long close() waits for the reader thread; it normally ends at once, since close() shuts the
+# socket down under it.
+_JOIN_TIMEOUT = 1.0
+# How much of a malformed message's raw text goes into a log line.
+_LOGGED_RAW_CHARS = 200
+
+
+class ReconnectPolicy(NamedTuple):
+    """How a stream reconnects after its connection is lost.
+
+    :param max_attempts: attempts after one loss before the stream gives up and raises
+        ``ApiConnectionError``; None retries forever. The count starts again after each
+        successful reconnect.
+    :param backoff_base: the ceiling, in seconds, of the first wait; each next attempt doubles it.
+    :param backoff_max: the largest ceiling, in seconds.
+
+    Each wait is random between half its ceiling and the ceiling (see ``reconnect_backoff``).
+    """
+
+    max_attempts: Optional[int] = 20
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+
+
+class ReconnectEvent(NamedTuple):
+    """What ``on_reconnect`` receives: once before each wait, and once when connected again.
+
+    ``attempt`` counts from 1 after each loss. Before a wait, ``delay`` is the wait in seconds and
+    ``error`` the reason the connection was lost or the previous attempt failed; once connected,
+    ``delay`` is 0.0 and ``error`` is None (``connected`` is True).
+    """
+
+    attempt: int
+    delay: float
+    error: Optional[BaseException]
+
+    @property
+    def connected(self) -> bool:
+        return self.error is None
+
+
+class StreamMessageError(ApiDecodeError):
+    """A stream message that does not parse as the stream's type; ``raw`` holds its text.
+
+    The stream goes on with the next message.
+    """
+
+    def __init__(self, reason: str, raw: bytes, url: str) -> None:
+        super().__init__(reason=reason, body=raw, url=url)
+
+    @property
+    def raw(self) -> str:
+        """The message as received (invalid UTF-8 replaced)."""
+        body = self.body
+        if isinstance(body, bytes):
+            return body.decode("utf-8", errors="replace")
+        return body or ""
+
+    def __str__(self) -> str:
+        return f"{self.reason} (stream {self.url}); raw message: {self.raw[:2000]!r}"
+
+
+class StreamClosedError(OpenApiException):
+    """``next_message`` was called on a stream that has ended (closed, or failed for good)."""
+
+
+def reconnect_backoff(attempt: int, base: float, cap: float) -> float:
+    """Seconds to wait before reconnect attempt ``attempt`` (1 for the first).
+
+    The ceiling is ``base * 2 ** (attempt - 1)``, at most ``cap``; the wait is random between half
+    the ceiling and the ceiling, so clients that lost the same server do not return in step.
+    """
+    ceiling = min(cap, base * 2.0 ** min(attempt - 1, 64))
+    return ceiling / 2 + random.uniform(0.0, ceiling / 2)
+
+
+def stream_url(host: str, path: str) -> str:
+    """The WebSocket URL of ``path`` on ``host``: http becomes ws, https becomes wss."""
+    parts = urlsplit(host)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme)
+    if scheme is None:
+        raise ApiValueError(f"host {host!r} is not an http(s) URL, so it has no WebSocket URL")
+    return f"{scheme}:{host[len(parts.scheme) + 1:]}{path}"
+
+
+def _ssl_context(configuration: Any) -> ssl.SSLContext:
+    """The TLS settings of ``Configuration`` as an SSLContext (the same ones the REST calls use)."""
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=configuration.ca_cert_data)
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    if not configuration.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+# What the reader thread hands to the consumer, in order.
+_MESSAGE = "message"
+_ERROR = "error"
+_END = "end"
+_Item = Tuple[str, Any]
+
+
+class Stream(Generic[T]):
+    """A WebSocket operation of Pieces OS: an iterator of parsed messages, or callbacks on a thread.
+
+    Made by the stream methods of ``AssetsApi``; the connection is open when they return.
+
+    :param api_client: the client whose configuration (host, TLS, proxy) and default headers
+        the connection uses.
+    :param operation: the declared operation: its path and message type.
+    :param reconnect: True (the default) reconnects with ``ReconnectPolicy()``; a
+        ``ReconnectPolicy`` sets the limits; False ends the stream when the connection is lost.
+    :param on_reconnect: called with a ``ReconnectEvent`` before each reconnect wait and once
+        connected again, on the stream's reader thread (keep it quick).
+    :param on_error: receives each ``StreamMessageError`` (a message that did not parse) instead
+        of the iterator raising it. With ``start()``, it also receives the error that ended the
+        stream.
+    :param ping_interval: seconds of silence after which a ping is sent; a connection that stays
+        silent for another interval is treated as lost. None sends no pings.
+    :param connect_timeout: seconds to wait for each connection; default
+        ``Configuration.connect_timeout``.
+    :param headers: extra headers for the WebSocket handshake, after the client's defaults.
+
+    Iterating yields messages until ``close()``; a message that does not parse raises
+    ``StreamMessageError`` (unless ``on_error`` is given) and the next iteration continues with
+    the following message. When the connection is lost for good (reconnect off, or its attempts
+    used up), the iterator raises ``ApiConnectionError``; a server that ends the stream normally
+    with reconnect off simply ends the iteration.
+    """
+
+    def __init__(
+        self,
+        api_client: ApiClient,
+        operation: Operation,
+        *,
+        reconnect: Union[bool, ReconnectPolicy] = True,
+        on_reconnect: Optional[Callable[[ReconnectEvent], None]] = None,
+        on_error: Optional[Callable[[Exception], None]] = None,
+        ping_interval: Optional[float] = 20.0,
+        connect_timeout: Optional[float] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        from pieces_os_client.api_client import check_header, type_adapter
+
+        configuration = api_client.configuration
+        if isinstance(reconnect, ReconnectPolicy):
+            self._policy: Optional[ReconnectPolicy] = reconnect
+        elif isinstance(reconnect, bool):
+            self._policy = ReconnectPolicy() if reconnect else None
+        else:
+            raise ApiValueError(f"reconnect must be a bool or a ReconnectPolicy, got {type(reconnect).__name__}")
+        if self._policy is not None and self._policy.max_attempts is not None and self._policy.max_attempts < 1:
+            raise ApiValueError(f"ReconnectPolicy.max_attempts must be at least 1 or None, got {self._policy.max_attempts}")
+        if ping_interval is not None and not ping_interval > 0:
+            raise ApiValueError(f"ping_interval must be a positive number of seconds or None, got {ping_interval!r}")
+        self.operation = operation
+        self.url = stream_url(configuration.host, operation.path)
+        self._host = configuration.host
+        self._configuration = configuration
+        self._adapter = type_adapter(resolve_model(operation.returns))
+        self._tracks_identifiers = operation.returns == "StreamedIdentifiers"
+        self._on_reconnect = on_reconnect
+        self._on_error = on_error
+        self._ping_interval = ping_interval
+        self._connect_timeout = connect_timeout if connect_timeout is not None else configuration.connect_timeout
+        handshake_headers = dict(api_client.default_headers)
+        for name, value in (headers or {}).items():
+            check_header(name, value)
+            handshake_headers[name] = value
+        self._headers = handshake_headers
+        self._cookie = api_client.cookie
+        self._ssl_context = _ssl_context(configuration) if self.url.startswith("wss:") else None
+
+        self._queue: queue.Queue[_Item] = queue.Queue()
+        self._closing = threading.Event()
+        self._ended = False
+        self._lock = threading.Lock()
+        self._known_ids: Set[str] = set()
+        self._first_after_connect = True
+        self._dispatcher: Optional[threading.Thread] = None
+
+        self._ws: Optional[websocket.WebSocket] = self._connect()
+        self._reader = threading.Thread(target=self._read_loop, name=f"pieces-os-client stream {operation.path}", daemon=True)
+        self._reader.start()
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    def __enter__(self) -> Stream[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Stream {self.operation.name} {self.url}{' closed' if self.closed else ''}>"
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called or the stream ended for good."""
+        return self._closing.is_set() or self._ended
+
+    def close(self) -> None:
+        """Close the connection and end iteration and callbacks; safe from any thread, and twice.
+
+        A thread waiting in the iterator or ``next_message`` returns at once.
+        """
+        self._closing.set()
+        with self._lock:
+            ws = self._ws
+        if ws is not None:
+            _abort(ws)
+        self._queue.put((_END, None))
+        current = threading.current_thread()
+        for thread in (self._reader, self._dispatcher):
+            if thread is not None and thread is not current:
+                thread.join(_JOIN_TIMEOUT)
+
+    # ----- consuming ---------------------------------------------------------------------
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        try:
+            message = self.next_message()
+        except StreamClosedError:
+            raise StopIteration from None
+        assert message is not None
+        return message
+
+    def next_message(self, timeout: Optional[float] = None) -> Optional[T]:
+        """The next message, waiting up to ``timeout`` seconds (None waits until one arrives).
+
+        Returns None when nothing arrived in time. Raises ``StreamClosedError`` once the stream
+        has ended, ``StreamMessageError`` for a message that did not parse (unless ``on_error``
+        was given; the stream goes on), and ``ApiConnectionError`` when the connection was lost
+        for good.
+        """
+        if self._dispatcher is not None:
+            raise ApiValueError("this stream delivers its messages to the callbacks given to start(); it cannot also be iterated")
+        while True:
+            if self.closed:
+                raise StreamClosedError(f"the stream {self.url} is closed")
+            try:
+                kind, payload = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                return None
+            if self._closing.is_set():
+                raise StreamClosedError(f"the stream {self.url} is closed")
+            if kind == _MESSAGE:
+                return payload  # type: ignore[no-any-return]
+            if kind == _ERROR:
+                if self._on_error is None:
+                    raise payload
+                self._on_error(payload)
+                continue
+            self._end()
+            if payload is not None:
+                raise payload
+            raise StreamClosedError(f"the stream {self.url} has ended")
+
+    def start(
+        self,
+        on_message: Callable[[T], None],
+        on_error: Optional[Callable[[Exception], None]] = None,
+        on_close: Optional[Callable[[], None]] = None,
+    ) -> threading.Thread:
+        """Deliver the messages to ``on_message`` on a daemon thread, and return that thread.
+
+        ``on_error`` (default: the stream's ``on_error``) receives each ``StreamMessageError`` and
+        the error that ends the stream, if one does; without it they are logged. ``on_close`` is
+        called once, last, when the stream ends. An exception raised by a callback is logged and
+        delivery goes on. The stream can no longer be iterated.
+        """
+        if self._dispatcher is not None:
+            raise ApiValueError("start() was already called on this stream")
+        errors = on_error if on_error is not None else self._on_error
+        thread = threading.Thread(
+            target=self._dispatch,
+            args=(on_message, errors, on_close),
+            name=f"pieces-os-client callbacks {self.operation.path}",
+            daemon=True,
+        )
+        self._dispatcher = thread
+        thread.start()
+        return thread
+
+    def _dispatch(
+        self,
+        on_message: Callable[[T], None],
+        on_error: Optional[Callable[[Exception], None]],
+        on_close: Optional[Callable[[], None]],
+    ) -> None:
+        final: Optional[Exception] = None
+        while True:
+            kind, payload = self._queue.get()
+            if self._closing.is_set():
+                break
+            if kind == _MESSAGE:
+                _call(on_message, payload)
+            elif kind == _ERROR:
+                _report(on_error, payload)
+            else:
+                final = payload
+                break
+        self._end()
+        if final is not None:
+            _report(on_error, final)
+        if on_close is not None:
+            _call(on_close)
+
+    def _end(self) -> None:
+        self._ended = True
+        # Wake any other thread waiting on the queue: the end is seen by every consumer.
+        self._queue.put((_END, None))
+
+    # ----- connecting --------------------------------------------------------------------
+    def _connect(self) -> websocket.WebSocket:
+        """Open the connection; raises ApiConnectionError, ApiTimeoutError or an ApiException."""
+        import websocket
+
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "wss" else 80)
+        options: Dict[str, Any] = {
+            "header": self._headers,
+            "cookie": self._cookie,
+            "enable_multithread": True,
+            "skip_utf8_validation": True,
+        }
+        proxy = self._configuration.proxy
+        try:
+            if proxy:
+                options.update(self._proxy_options(proxy))
+                if self._ssl_context is not None:
+                    options["sslopt"] = {"context": self._ssl_context}
+            else:
+                # An open socket keeps websocket-client from taking a proxy from the environment,
+                # which the REST calls (urllib3) do not do either.
+                options["socket"] = self._open_socket(host, port)
+            ws = websocket.create_connection(self.url, timeout=self._connect_timeout, **options)
+        except websocket.WebSocketBadStatusException as error:
+            raise ApiException.from_response(
+                status=error.status_code,
+                reason=error.status_message,
+                body=error.resp_body,
+                headers=error.resp_headers,
+                method="GET",
+                url=self.url,
+            ) from error
+        except (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException) as error:
+            raise ApiTimeoutError(
+                f"Timed out opening the stream {self.url} on {self._host} after {self._connect_timeout} s."
+                f" {self._hint()}",
+                host=self._host, method="GET", url=self.url,
+            ) from error
+        except ssl.SSLError as error:
+            raise ApiConnectionError(
+                f"TLS failed with {self._host} for the stream {self.url}: {error}. Check ssl_ca_cert or verify_ssl.",
+                host=self._host, method="GET", url=self.url,
+            ) from error
+        except (OSError, websocket.WebSocketException) as error:
+            raise ApiConnectionError(
+                f"Could not open the stream {self.url} on {self._host}: {error or type(error).__name__}. {self._hint()}",
+                host=self._host, method="GET", url=self.url,
+            ) from error
+        logger.debug("stream %s connected", self.url)
+        return ws
+
+    def _hint(self) -> str:
+        return f"Is Pieces OS running and listening at {self._host}? (set PIECES_OS_URL or Configuration(host=...))"
+
+    def _open_socket(self, host: str, port: int) -> socket.socket:
+        sock = socket.create_connection((host, port), timeout=self._connect_timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._ssl_context is not None:
+                server_hostname = self._configuration.assert_hostname or host
+                return self._ssl_context.wrap_socket(sock, server_hostname=server_hostname)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _proxy_options(self, proxy: str) -> Dict[str, Any]:
+        if self._configuration.proxy_headers:
+            raise ApiValueError(
+                "Configuration.proxy_headers cannot be sent when a stream tunnels through the proxy;"
+                " put the proxy credentials in the proxy URL instead (http://user:password@proxy:port)"
+            )
+        parts = urlsplit(proxy)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ApiValueError(f"Configuration.proxy {proxy!r} is not an http:// proxy URL, which streams need")
+        options: Dict[str, Any] = {
+            "http_proxy_host": parts.hostname,
+            "http_proxy_port": parts.port or 80,
+            "proxy_type": "http",
+        }
+        if parts.username is not None:
+            options["http_proxy_auth"] = (unquote(parts.username), unquote(parts.password or ""))
+        return options
+
+    # ----- the reader thread -------------------------------------------------------------
+    def _read_loop(self) -> None:
+        final: Optional[Exception] = None
+        try:
+            while not self._closing.is_set():
+                with self._lock:
+                    ws = self._ws
+                assert ws is not None
+                lost = self._receive(ws)
+                _release(ws)
+                if self._closing.is_set():
+                    break
+                if self._policy is None:
+                    final = _lost_for_good(lost, self.url)
+                    break
+                final = self._reconnect(lost, self._policy)
+                if final is not None:
+                    break
+        except Exception as error:
+            logger.exception("stream %s: the reader failed", self.url)
+            final = ApiConnectionError(f"the stream {self.url} failed: {error}", host=self._host, url=self.url)
+        finally:
+            with self._lock:
+                ws = self._ws
+                self._ws = None
+            if ws is not None:
+                _release(ws)
+            self._queue.put((_END, final))
+
+    def _receive(self, ws: websocket.WebSocket) -> Union[BaseException, int]:
+        """Receive until the connection ends; returns the error, or the server's close code."""
+        import websocket
+
+        ws.settimeout(self._ping_interval)
+        ping_unanswered = False
+        while not self._closing.is_set():
+            try:
+                opcode, frame = ws.recv_data_frame(control_frame=True)
+            except websocket.WebSocketTimeoutException:
+                if ping_unanswered:
+                    return ApiTimeoutError(
+                        f"{self._host} did not answer a ping on the stream {self.url}"
+                        f" within {self._ping_interval} s",
+                        host=self._host, url=self.url,
+                    )
+                try:
+                    ws.ping()
+                except (OSError, websocket.WebSocketException) as error:
+                    return error
+                ping_unanswered = True
+                continue
+            except (OSError, websocket.WebSocketException) as error:
+                return error
+            ping_unanswered = False
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                data: bytes = frame.data
+                return int.from_bytes(data[:2], "big") if len(data) >= 2 else _NORMAL_CLOSURE
+            if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
+                self._accept(frame.data)
+        return _NORMAL_CLOSURE
+
+    def _accept(self, raw: bytes) -> None:
+        try:
+            message = self._adapter.validate_json(raw)
+        except ValueError as error:
+            reason = f"a message is not a valid {self.operation.returns}: {_first_lines(error)}"
+            self._queue.put((_ERROR, StreamMessageError(reason, raw, self.url)))
+            return
+        if self._tracks_identifiers:
+            self._converge(message)
+        self._first_after_connect = False
+        self._queue.put((_MESSAGE, message))
+
+    def _converge(self, message: Any) -> None:
+        """Track the asset ids; after a reconnect, add the ids that vanished as deleted items."""
+        if self._first_after_connect:
+            present = {item.asset.id for item in message.iterable if item.asset is not None and not item.deleted}
+            vanished = sorted(self._known_ids - present)
+            if vanished:
+                identifier = resolve_model("StreamedIdentifier")
+                reference = resolve_model("ReferencedAsset")
+                logger.info("stream %s: %d asset(s) were deleted while disconnected", self.url, len(vanished))
+                message.iterable = list(message.iterable) + [
+                    identifier(asset=reference(id=asset_id), deleted=True) for asset_id in vanished
+                ]
+            self._known_ids = present
+            return
+        for item in message.iterable:
+            if item.asset is None:
+                continue
+            if item.deleted:
+                self._known_ids.discard(item.asset.id)
+            else:
+                self._known_ids.add(item.asset.id)
+
+    def _reconnect(self, lost: Union[BaseException, int], policy: ReconnectPolicy) -> Optional[Exception]:
+        """Reconnect as the policy allows; returns None once connected (or closed), else the final error."""
+        error: BaseException = _lost_error(lost, self.url, self._host)
+        attempt = 0
+        while True:
+            attempt += 1
+            if policy.max_attempts is not None and attempt > policy.max_attempts:
+                return ApiConnectionError(
+                    f"Gave up reconnecting the stream {self.url} after {policy.max_attempts} attempts;"
+                    f" last error: {error}. {self._hint()}",
+                    host=self._host, method="GET", url=self.url,
+                )
+            delay = reconnect_backoff(attempt, policy.backoff_base, policy.backoff_max)
+            logger.info(
+                "stream %s lost (%s); reconnect attempt %d%s in %.2f s",
+                self.url, error, attempt,
+                "" if policy.max_attempts is None else f" of {policy.max_attempts}", delay,
+            )
+            self._notify(ReconnectEvent(attempt, delay, error))
+            if self._closing.wait(delay):
+                return None
+            try:
+                ws = self._connect()
+            except (ApiTransportError, ApiException) as failure:
+                error = failure
+                continue
+            with self._lock:
+                if self._closing.is_set():
+                    _release(ws)
+                    return None
+                self._ws = ws
+            self._first_after_connect = True
+            logger.info("stream %s reconnected after %d attempt(s)", self.url, attempt)
+            self._notify(ReconnectEvent(attempt, 0.0, None))
+            return None
+
+    def _notify(self, event: ReconnectEvent) -> None:
+        if self._on_reconnect is not None:
+            _call(self._on_reconnect, event)
+
+
+def _abort(ws: websocket.WebSocket) -> None:
+    """Send a close frame if possible and shut the socket down, waking a thread reading from it."""
+    import websocket
+
+    try:
+        ws.send_close()
+    except (OSError, websocket.WebSocketException):
+        pass
+    ws.abort()  # type: ignore[no-untyped-call]
+
+
+def _release(ws: websocket.WebSocket) -> None:
+    """Close the socket of a connection that has ended (harmless when already closed)."""
+    ws.shutdown()  # type: ignore[no-untyped-call]
+
+
+def _lost_error(lost: Union[BaseException, int], url: str, host: str) -> BaseException:
+    if isinstance(lost, int):
+        return ApiConnectionError(f"{host} closed the stream {url} (close code {lost})", host=host, url=url)
+    return lost
+
+
+def _lost_for_good(lost: Union[BaseException, int], url: str) -> Optional[Exception]:
+    """The error that ends a stream that does not reconnect; None for a normal close."""
+    if lost == _NORMAL_CLOSURE:
+        return None
+    if isinstance(lost, int):
+        return ApiConnectionError(f"the server closed the stream {url} with close code {lost}", url=url)
+    if isinstance(lost, ApiTransportError):
+        return lost
+    return ApiConnectionError(f"the connection of the stream {url} was lost: {lost or type(lost).__name__}", url=url)
+
+
+def _call(callback: Callable[..., None], *args: Any) -> None:
+    try:
+        callback(*args)
+    except Exception:
+        logger.exception("a stream callback (%r) raised", callback)
+
+
+def _report(on_error: Optional[Callable[[Exception], None]], error: Exception) -> None:
+    if on_error is not None:
+        _call(on_error, error)
+    elif isinstance(error, StreamMessageError):
+        logger.warning("%s; raw message starts %r", error.reason, error.raw[:_LOGGED_RAW_CHARS])
+    else:
+        logger.error("%s", error)
+
+
+def _first_lines(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return "; ".join(lines[:3]) if lines else type(error).__name__
+
