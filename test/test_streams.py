@@ -1,0 +1,506 @@
+"""Stream[T] against purpose-built WebSocket servers on loopback: parsing, faults, reconnects, threads.
+
+The servers are the ``websockets`` package's (its threaded server, or its sans-I/O protocol on a
+raw socket for a peer that stops answering); every test talks to one over a real socket.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from typing import Any, Callable, Dict, Iterator, List, Set
+
+import pytest
+from httpserver_helpers import minimal_instance, refused_url
+from websockets.sync.server import Server, ServerConnection, serve
+
+from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiValueError, NotFoundException
+from pieces_os_client.models.assets import Assets
+from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
+from pieces_os_client.streams import (
+    ReconnectEvent,
+    ReconnectPolicy,
+    StreamClosedError,
+    StreamMessageError,
+    reconnect_backoff,
+    stream_url,
+)
+
+WAIT = 10.0  # generous bound for anything that should happen at once
+FAST = ReconnectPolicy(max_attempts=5, backoff_base=0.02, backoff_max=0.1)
+
+Handler = Callable[[ServerConnection, int], None]
+
+
+class ScriptedServer:
+    """A WebSocket server whose handler gets each connection and its number (1 for the first)."""
+
+    def __init__(self, handler: Handler, **options: Any) -> None:
+        self.handler = handler
+        self.connections = 0
+        self.requests: List[Dict[str, str]] = []
+        self.release = threading.Event()  # handlers that wait for the test's end wait on this
+        self._lock = threading.Lock()
+        self.server: Server = serve(self._handle, "127.0.0.1", 0, **options)
+        self.port = self.server.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def _handle(self, connection: ServerConnection) -> None:
+        with self._lock:
+            self.connections += 1
+            number = self.connections
+        assert connection.request is not None
+        self.requests.append({"path": connection.request.path, **dict(connection.request.headers.raw_items())})
+        self.handler(connection, number)
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self._thread.join(WAIT)
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., ScriptedServer]]:
+    servers: List[ScriptedServer] = []
+
+    def start(handler: Handler, **options: Any) -> ScriptedServer:
+        server = ScriptedServer(handler, **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def api_for(url: str, **configuration: Any) -> AssetsApi:
+    return AssetsApi(ApiClient(Configuration(host=url, **configuration)))
+
+
+def identifiers(*ids: str, deleted: bool = False) -> str:
+    items: List[Dict[str, Any]] = [{"asset": {"id": i}, **({"deleted": True} if deleted else {})} for i in ids]
+    return json.dumps({"iterable": items})
+
+
+def first_id(message: Any) -> str:
+    asset = message.iterable[0].asset
+    assert asset is not None
+    return str(asset.id)
+
+
+def apply(view: Set[str], message: StreamedIdentifiers) -> None:
+    """What a consumer does with each identifiers message."""
+    for item in message.iterable:
+        assert item.asset is not None
+        if item.deleted:
+            view.discard(item.asset.id)
+        else:
+            view.add(item.asset.id)
+
+
+# ----- pure functions ------------------------------------------------------------------------
+def test_reconnect_backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half() -> None:
+    for attempt in range(1, 12):
+        ceiling = min(4.0, 0.25 * 2 ** (attempt - 1))
+        for _ in range(50):
+            delay = reconnect_backoff(attempt, 0.25, 4.0)
+            assert ceiling / 2 <= delay <= ceiling
+    assert 2.0 <= reconnect_backoff(100_000, 0.25, 4.0) <= 4.0
+
+
+def test_stream_url_maps_http_to_ws_and_https_to_wss() -> None:
+    assert stream_url("http://localhost:1000", "/assets/stream") == "ws://localhost:1000/assets/stream"
+    assert stream_url("https://pieces.example:8443/base", "/assets/stream") == "wss://pieces.example:8443/base/assets/stream"
+
+
+# ----- messages ------------------------------------------------------------------------------
+def test_messages_arrive_parsed_with_the_clients_headers(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        asset = {**minimal_instance("Asset"), "id": "a1", "future_field": 7}
+        connection.send(json.dumps({"iterable": [asset]}))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    client = ApiClient(Configuration(host=server.url))
+    client.set_default_header("X-Plugin", "notebook")
+    with AssetsApi(client).stream_assets(_headers={"X-Request": "42"}) as stream:
+        message = stream.next_message(timeout=WAIT)
+    assert isinstance(message, Assets)
+    assert [asset.id for asset in message.iterable] == ["a1"]
+    assert message.iterable[0].to_dict()["future_field"] == 7
+    request = server.requests[0]
+    assert request["path"] == "/assets/stream"
+    assert request["User-Agent"].startswith("pieces-os-client-python/")
+    assert request["X-Plugin"] == "notebook"
+    assert request["X-Request"] == "42"
+
+
+def test_each_stream_method_opens_its_path_and_parses_its_type(scripted: Callable[..., ScriptedServer]) -> None:
+    bodies = {
+        "/assets/stream/identifiers": identifiers("x"),
+        "/assets/stream/transferables": json.dumps({"iterable": []}),
+        "/assets/stream": json.dumps({"iterable": []}),
+        "/workstream/suggestions/stream": json.dumps({"iterable": []}),
+    }
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        assert connection.request is not None
+        connection.send(bodies[connection.request.path])
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    api = api_for(server.url)
+    openers: List[Any] = [
+        ("StreamedIdentifiers", api.assets_stream_identifiers),
+        ("Assets", api.get_assets_stream_transferables),
+        ("Assets", api.stream_assets),
+        ("WorkstreamSuggestions", api.workstream_suggestions_stream),
+    ]
+    for type_name, opener in openers:
+        with opener() as stream:
+            message = stream.next_message(timeout=WAIT)
+        assert type(message).__name__ == type_name
+    assert sorted(r["path"] for r in server.requests) == sorted(bodies)
+
+
+def test_a_malformed_message_is_raised_with_its_raw_text_and_the_stream_goes_on(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        connection.send("not json {")
+        connection.send('{"iterable": 5}')
+        connection.send(b"\xff\xfe binary garbage")
+        connection.send(identifiers("b"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    with api_for(server.url).assets_stream_identifiers() as stream:
+        received: List[Any] = []
+        while len(received) < 5:
+            try:
+                received.append(stream.next_message(timeout=WAIT))
+            except StreamMessageError as error:
+                received.append(error)
+    first, bad_json, wrong_shape, garbage, last = received
+    assert isinstance(first, StreamedIdentifiers) and first_id(first) == "a"
+    assert isinstance(bad_json, StreamMessageError) and bad_json.raw == "not json {"
+    assert "StreamedIdentifiers" in str(bad_json) and "not json {" in str(bad_json)
+    assert isinstance(wrong_shape, StreamMessageError) and wrong_shape.raw == '{"iterable": 5}'
+    assert isinstance(garbage, StreamMessageError) and "binary garbage" in garbage.raw
+    assert isinstance(last, StreamedIdentifiers) and first_id(last) == "b"
+
+
+def test_with_on_error_malformed_messages_are_reported_and_iteration_continues(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        for text in (identifiers("a"), "[1, 2", identifiers("b"), "{}", identifiers("c")):
+            connection.send(text)
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    errors: List[Exception] = []
+    with api_for(server.url).assets_stream_identifiers(on_error=errors.append) as stream:
+        ids = []
+        for message in stream:
+            ids.append(first_id(message))
+            if len(ids) == 3:
+                break
+    assert ids == ["a", "b", "c"]
+    assert [e.raw for e in errors if isinstance(e, StreamMessageError)] == ["[1, 2", "{}"]
+
+
+# ----- threads -------------------------------------------------------------------------------
+def test_close_from_another_thread_unblocks_a_waiting_iterator(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        server.release.wait(WAIT * 3)
+
+    server = scripted(handler)
+    stream = api_for(server.url).assets_stream_identifiers()
+    seen: List[StreamedIdentifiers] = []
+    waiting = threading.Event()
+    outcome: List[str] = []
+
+    def consume() -> None:
+        for message in stream:
+            seen.append(message)
+            waiting.set()
+        outcome.append("iteration ended")
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    assert waiting.wait(WAIT)
+    stream.close()
+    consumer.join(WAIT)
+    assert not consumer.is_alive()
+    assert outcome == ["iteration ended"] and len(seen) == 1
+    assert stream.closed
+    stream.close()  # a second close is harmless
+    with pytest.raises(StreamClosedError):
+        stream.next_message(timeout=0)
+
+
+def test_start_delivers_messages_on_a_daemon_thread_and_calls_on_close_once(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        connection.send("oops")
+        connection.send(identifiers("b"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    stream = api_for(server.url).assets_stream_identifiers()
+    delivered: List[str] = []
+    threads: List[threading.Thread] = []
+    errors: List[Exception] = []
+    closes: List[bool] = []
+    both = threading.Event()
+    closed = threading.Event()
+
+    def on_message(message: StreamedIdentifiers) -> None:
+        threads.append(threading.current_thread())
+        delivered.append(first_id(message))
+        if len(delivered) == 2:
+            both.set()
+
+    def on_close() -> None:
+        closes.append(True)
+        closed.set()
+
+    thread = stream.start(on_message, on_error=errors.append, on_close=on_close)
+    assert both.wait(WAIT)
+    with pytest.raises(ApiValueError):
+        stream.next_message(timeout=0)
+    stream.close()
+    assert closed.wait(WAIT)
+    thread.join(WAIT)
+    assert delivered == ["a", "b"]
+    assert all(t is thread for t in threads) and thread.daemon and thread is not threading.main_thread()
+    assert [e.raw for e in errors if isinstance(e, StreamMessageError)] == ["oops"]
+    assert closes == [True]
+
+
+def test_a_callback_that_raises_does_not_stop_delivery(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        for name in "abc":
+            connection.send(identifiers(name))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    delivered: List[str] = []
+    done = threading.Event()
+
+    def on_message(message: StreamedIdentifiers) -> None:
+        delivered.append(first_id(message))
+        if len(delivered) == 3:
+            done.set()
+        raise RuntimeError("a bug in the consumer")
+
+    with api_for(server.url).assets_stream_identifiers() as stream:
+        stream.start(on_message)
+        assert done.wait(WAIT)
+    assert delivered == ["a", "b", "c"]
+
+
+# ----- connection failures and reconnects ----------------------------------------------------
+def test_a_refused_connection_raises_api_connection_error_naming_the_host() -> None:
+    host = refused_url()
+    with pytest.raises(ApiConnectionError) as raised:
+        api_for(host).stream_assets()
+    assert host in str(raised.value) and "/assets/stream" in str(raised.value)
+
+
+def test_a_refused_handshake_raises_the_status_exception(scripted: Callable[..., ScriptedServer]) -> None:
+    server = scripted(lambda c, n: None, process_request=lambda connection, request: connection.respond(404, "no"))
+    with pytest.raises(NotFoundException) as raised:
+        api_for(server.url).assets_stream_identifiers()
+    assert raised.value.status == 404 and "/assets/stream/identifiers" in str(raised.value)
+
+
+def test_proxy_headers_are_refused_with_a_clear_error(scripted: Callable[..., ScriptedServer]) -> None:
+    api = api_for("http://127.0.0.1:9", proxy="http://127.0.0.1:9", proxy_headers={"Proxy-Authorization": "Basic x"})
+    with pytest.raises(ApiValueError, match="proxy_headers"):
+        api.stream_assets()
+
+
+def test_after_a_drop_the_identifiers_stream_reports_ids_deleted_while_disconnected(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    server_state = [{"a", "b", "c"}]
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers(*sorted(server_state[0])))
+        if number == 1:
+            connection.send(identifiers("d"))
+            connection.send(identifiers("a", deleted=True))
+            # While the client is away: b and d are deleted, e is created.
+            server_state[0] = {"c", "e"}
+            connection.close(1012, "restarting")
+            return
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    events: List[ReconnectEvent] = []
+    view: Set[str] = set()
+    with api_for(server.url).assets_stream_identifiers(reconnect=FAST, on_reconnect=events.append) as stream:
+        messages = [stream.next_message(timeout=WAIT) for _ in range(4)]
+    for message in messages:
+        assert message is not None
+        apply(view, message)
+    assert view == {"c", "e"}
+    resync = messages[3]
+    assert resync is not None
+    assert [(i.asset.id, i.deleted) for i in resync.iterable if i.asset] == [
+        ("c", None), ("e", None), ("b", True), ("d", True),
+    ]
+    assert events[0].attempt == 1 and isinstance(events[0].error, ApiConnectionError)
+    assert events[-1].connected and server.connections == 2
+
+
+def test_reconnect_logs_at_info(scripted: Callable[..., ScriptedServer], caplog: pytest.LogCaptureFixture) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        if number == 1:
+            return
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    caplog.set_level("INFO", logger="pieces_os_client")
+    with api_for(server.url).assets_stream_identifiers(reconnect=FAST) as stream:
+        stream.next_message(timeout=WAIT)
+        stream.next_message(timeout=WAIT)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pieces_os_client" and r.levelname == "INFO"]
+    assert any("reconnect attempt 1" in line for line in lines)
+    assert any("reconnected" in line for line in lines)
+
+
+def test_without_reconnect_a_normal_close_ends_the_iteration(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        connection.close(1000)
+
+    server = scripted(handler)
+    with api_for(server.url).assets_stream_identifiers(reconnect=False) as stream:
+        assert [first_id(m) for m in stream] == ["a"]
+    assert server.connections == 1
+
+
+def test_without_reconnect_an_abnormal_close_raises(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        connection.close(1011, "internal error")
+
+    server = scripted(handler)
+    with api_for(server.url).assets_stream_identifiers(reconnect=False) as stream:
+        assert stream.next_message(timeout=WAIT) is not None
+        with pytest.raises(ApiConnectionError, match="1011"):
+            stream.next_message(timeout=WAIT)
+        with pytest.raises(StreamClosedError):
+            stream.next_message(timeout=WAIT)
+
+
+def test_reconnect_gives_up_after_max_attempts(scripted: Callable[..., ScriptedServer]) -> None:
+    gone = threading.Event()
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        gone.wait(WAIT)
+
+    server = scripted(handler)
+    events: List[ReconnectEvent] = []
+    policy = ReconnectPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.05)
+    stream = api_for(server.url).assets_stream_identifiers(reconnect=policy, on_reconnect=events.append)
+    assert stream.next_message(timeout=WAIT) is not None
+    gone.set()
+    server.stop()
+    with pytest.raises(ApiConnectionError, match="Gave up .* after 3 attempts") as raised:
+        stream.next_message(timeout=WAIT)
+    assert server.url in str(raised.value)
+    assert [e.attempt for e in events] == [1, 2, 3] and not any(e.connected for e in events)
+    assert stream.closed
+
+
+def test_reconnect_policy_is_checked() -> None:
+    with pytest.raises(ApiValueError, match="max_attempts"):
+        api_for("http://127.0.0.1:9").stream_assets(reconnect=ReconnectPolicy(max_attempts=0))
+    with pytest.raises(ApiValueError, match="ping_interval"):
+        api_for("http://127.0.0.1:9").stream_assets(ping_interval=0)
+
+
+# ----- keepalive -----------------------------------------------------------------------------
+class UnresponsivePeer:
+    """Completes the WebSocket handshake, sends one message, then never reads again (no pongs)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.accepted: List[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        from websockets.http11 import Request
+        from websockets.server import ServerProtocol
+
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted.append(sock)
+            protocol = ServerProtocol()
+            events: List[Any] = []
+            while not events:
+                protocol.receive_data(sock.recv(65536))
+                events = protocol.events_received()
+            assert isinstance(events[0], Request)
+            protocol.send_response(protocol.accept(events[0]))
+            protocol.send_text(identifiers("a").encode())
+            sock.sendall(b"".join(protocol.data_to_send()))
+
+    def close(self) -> None:
+        self.listener.close()
+        for sock in self.accepted:
+            sock.close()
+
+
+def test_a_peer_that_stops_answering_pings_is_treated_as_lost() -> None:
+    peer = UnresponsivePeer()
+    events: List[ReconnectEvent] = []
+    lost = threading.Event()
+
+    def on_reconnect(event: ReconnectEvent) -> None:
+        events.append(event)
+        lost.set()
+
+    try:
+        with api_for(peer.url).assets_stream_identifiers(
+            reconnect=FAST, on_reconnect=on_reconnect, ping_interval=0.1
+        ) as stream:
+            assert stream.next_message(timeout=WAIT) is not None
+            assert lost.wait(WAIT)
+    finally:
+        peer.close()
+    assert isinstance(events[0].error, ApiTimeoutError) and "ping" in str(events[0].error)
+
+
+def test_pings_keep_a_quiet_but_live_connection_open(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler, ping_interval=None)
+    events: List[ReconnectEvent] = []
+    with api_for(server.url).assets_stream_identifiers(
+        reconnect=FAST, on_reconnect=events.append, ping_interval=0.05
+    ) as stream:
+        assert stream.next_message(timeout=WAIT) is not None
+        # Twenty ping intervals of silence from the server: each ping is answered, nothing is lost.
+        assert stream.next_message(timeout=1.0) is None
+    assert events == [] and server.connections == 1
