@@ -504,3 +504,33 @@ def test_pings_keep_a_quiet_but_live_connection_open(scripted: Callable[..., Scr
         # Twenty ping intervals of silence from the server: each ping is answered, nothing is lost.
         assert stream.next_message(timeout=1.0) is None
     assert events == [] and server.connections == 1
+
+
+# ----- TLS -----------------------------------------------------------------------------------
+def test_https_hosts_stream_over_wss_with_the_configured_ca(
+    scripted: Callable[..., ScriptedServer], tmp_path: Any
+) -> None:
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("secure"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler, ssl=server_context)
+    https = server.url.replace("http://", "https://")
+    with api_for(https, ssl_ca_cert=str(ca_file)).assets_stream_identifiers() as stream:
+        assert stream.url.startswith("wss://")
+        message = stream.next_message(timeout=WAIT)
+    assert message is not None and first_id(message) == "secure"
+    with pytest.raises(ApiConnectionError, match="TLS"):
+        api_for(https).assets_stream_identifiers()
+    with api_for(https, verify_ssl=False).assets_stream_identifiers() as stream:
+        assert stream.next_message(timeout=WAIT) is not None
