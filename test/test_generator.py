@@ -1,0 +1,106 @@
+"""The generated files match the spec, and ``generate.py --check`` notices when they do not."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ["spec", "scripts", "pieces_os_client/models", "pieces_os_client/api", "docs"]
+
+
+def copy_generated(destination: Path) -> None:
+    """Copy the generator, the spec and everything generated from them under ``destination``."""
+    for part in GENERATED:
+        shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def run_check(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(root / "scripts" / "generate.py"), "--check"],
+        capture_output=True, text=True, cwd=root, timeout=120,
+    )
+
+
+def test_committed_files_are_in_sync_with_the_spec() -> None:
+    result = run_check(ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repo")
+    copy_generated(root)
+    return root
+
+
+def test_a_clean_copy_passes(tree: Path) -> None:
+    assert run_check(tree).returncode == 0
+
+
+def test_an_edited_model_is_detected(tree: Path) -> None:
+    path = tree / "pieces_os_client" / "models" / "asset.py"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("    name: Optional[str] = None", "    name: Optional[int] = None"), encoding="utf-8")
+    try:
+        assert path.read_text(encoding="utf-8") != original
+        result = run_check(tree)
+        assert result.returncode == 1
+        assert "pieces_os_client/models/asset.py" in result.stderr
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/models/Seed.md", "pieces_os_client/models/__init__.py"],
+)
+def test_a_missing_file_is_detected(tree: Path, relative: str) -> None:
+    path = tree / relative
+    original = path.read_bytes()
+    path.unlink()
+    try:
+        result = run_check(tree)
+        assert result.returncode == 1
+        assert relative in result.stderr
+    finally:
+        path.write_bytes(original)
+
+
+def test_a_stale_model_is_detected(tree: Path) -> None:
+    path = tree / "pieces_os_client" / "models" / "removed_model.py"
+    path.write_text("class RemovedModel: ...\n", encoding="utf-8")
+    try:
+        result = run_check(tree)
+        assert result.returncode == 1
+        assert "removed_model.py" in result.stderr
+    finally:
+        path.unlink()
+
+
+def test_a_spec_change_is_detected_and_regenerating_fixes_it(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    spec_path = tmp_path / "spec" / "assets-api.openapi.json"
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec["components"]["schemas"]["Tag"]["properties"]["color"] = {"type": "string"}
+    spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+
+    assert run_check(tmp_path).returncode == 1
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    assert run_check(tmp_path).returncode == 0
+    assert "color: Optional[str] = None" in (tmp_path / "pieces_os_client" / "models" / "tag.py").read_text()
+    assert "**color**" in (tmp_path / "docs" / "models" / "Tag.md").read_text()
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    shutil.rmtree(tmp_path / "pieces_os_client" / "models")
+    (tmp_path / "pieces_os_client" / "models").mkdir()
+    shutil.copy(ROOT / "pieces_os_client" / "models" / "_base.py", tmp_path / "pieces_os_client" / "models")
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    for path in sorted((ROOT / "pieces_os_client" / "models").glob("*.py")):
+        assert (tmp_path / "pieces_os_client" / "models" / path.name).read_bytes() == path.read_bytes(), path.name

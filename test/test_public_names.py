@@ -1,0 +1,118 @@
+"""The import paths users' code relies on, and what importing them costs."""
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+import pieces_os_client
+from pieces_os_client import exceptions as exceptions_module
+from pieces_os_client.models import MODULES
+
+EXCEPTIONS = [
+    "OpenApiException", "ApiTypeError", "ApiValueError", "ApiAttributeError", "ApiKeyError",
+    "ApiTransportError", "ApiConnectionError", "ApiTimeoutError", "ApiException", "ApiDecodeError",
+    "BadRequestException", "UnauthorizedException", "ForbiddenException", "NotFoundException",
+    "ConflictException", "GoneException", "UnprocessableEntityException", "ServiceException",
+]
+
+
+def test_core_names() -> None:
+    from pieces_os_client.api.assets_api import AssetsApi
+    from pieces_os_client.api_client import ApiClient
+    from pieces_os_client.api_response import ApiResponse
+    from pieces_os_client.configuration import Configuration
+
+    assert pieces_os_client.ApiClient is ApiClient
+    assert pieces_os_client.Configuration is Configuration
+    assert pieces_os_client.AssetsApi is AssetsApi
+    assert pieces_os_client.ApiResponse is ApiResponse
+
+
+@pytest.mark.parametrize("name", EXCEPTIONS)
+def test_exceptions(name: str) -> None:
+    cls = getattr(pieces_os_client, name)
+    assert cls is getattr(exceptions_module, name)
+    assert issubclass(cls, pieces_os_client.OpenApiException)
+
+
+def test_rest_reexports_the_http_exceptions() -> None:
+    from pieces_os_client.rest import ApiException, GoneException, NotFoundException, ServiceException
+
+    assert ApiException is pieces_os_client.ApiException
+    assert issubclass(GoneException, ApiException)
+    assert issubclass(NotFoundException, ApiException)
+    assert issubclass(ServiceException, ApiException)
+
+
+def test_every_model_by_every_path() -> None:
+    assert len(MODULES) == 311
+    for name, module in MODULES.items():
+        cls = getattr(pieces_os_client, name)
+        assert getattr(pieces_os_client.models, name) is cls
+        assert getattr(importlib.import_module(f"pieces_os_client.models.{module}"), name) is cls
+        assert cls.__name__ == name
+
+
+def test_documented_paths() -> None:
+    from pieces_os_client.models import Asset as AssetFromModels
+    from pieces_os_client.models.asset import Asset as AssetFromModule
+
+    assert AssetFromModels is AssetFromModule is pieces_os_client.Asset
+    assert pieces_os_client.Seed.__module__ == "pieces_os_client.models.seed"
+
+
+def test_unknown_names_raise_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        pieces_os_client.NoSuchModel  # noqa: B018
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        pieces_os_client.models.NoSuchModel  # noqa: B018
+    assert not hasattr(pieces_os_client, "assets_stream_identifiers")
+
+
+def test_dir_lists_models_and_core_names() -> None:
+    names = dir(pieces_os_client)
+    for expected in ("ApiClient", "AssetsApi", "Configuration", "Seed", "Asset", "GoneException"):
+        assert expected in names
+    assert "Seed" in dir(pieces_os_client.models)
+
+
+def test_py_typed_is_shipped() -> None:
+    from pathlib import Path
+
+    assert (Path(pieces_os_client.__file__).parent / "py.typed").is_file()
+
+
+IMPORT_PROBE = """
+import json, sys
+from pieces_os_client import ApiClient, Configuration, AssetsApi, Asset, Seed
+models = sorted(m for m in sys.modules if m.startswith("pieces_os_client.models."))
+complete = Asset.__pydantic_complete__ or Seed.__pydantic_complete__
+Asset.from_json(sys.argv[1])
+after = sorted(m for m in sys.modules if m.startswith("pieces_os_client.models."))
+print(json.dumps({"models": models, "complete": complete, "after": len(after),
+                  "after_complete": Asset.__pydantic_complete__}))
+"""
+
+
+def test_importing_the_common_names_is_cheap() -> None:
+    asset = {
+        "id": "a", "creator": "me", "created": {"value": "2024-05-13T10:15:30Z"},
+        "updated": {"value": "2024-05-13T10:15:30Z"}, "formats": {"iterable": []},
+        "preview": {"base": {"id": "f"}}, "original": {"id": "f"}, "mechanism": "MANUAL",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE, json.dumps(asset)], capture_output=True, text=True, check=True
+    )
+    report = json.loads(result.stdout)
+    # models/__init__ (the name table), _base, asset and seed: not the 311 modules.
+    assert len(report["models"]) <= 6, report["models"]
+    assert "pieces_os_client.models.asset" in report["models"]
+    assert "pieces_os_client.models.seed" in report["models"]
+    assert report["complete"] is False
+    # the first use builds what Asset needs, and only then
+    assert report["after_complete"] is True
+    assert report["after"] > 50
