@@ -412,6 +412,8 @@ class Stream(Generic[T]):
                 options.update(self._proxy_options(proxy))
                 if self._ssl_context is not None:
                     options["sslopt"] = {"context": self._ssl_context}
+                    if self._configuration.assert_hostname:
+                        options["sslopt"]["server_hostname"] = self._configuration.assert_hostname
             else:
                 # An open socket keeps websocket-client from taking a proxy from the environment,
                 # which the REST calls (urllib3) do not do either.

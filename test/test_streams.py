@@ -534,3 +534,77 @@ def test_https_hosts_stream_over_wss_with_the_configured_ca(
         api_for(https).assets_stream_identifiers()
     with api_for(https, verify_ssl=False).assets_stream_identifiers() as stream:
         assert stream.next_message(timeout=WAIT) is not None
+
+
+# ----- proxy ---------------------------------------------------------------------------------
+class ConnectProxy:
+    """An HTTP proxy that only tunnels (CONNECT), recording each target and Proxy-Authorization."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://user:secret@127.0.0.1:{self.listener.getsockname()[1]}"
+        self.tunnels: List[str] = []
+        self.authorizations: List[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += client.recv(4096)
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = lines[0].split(" ")
+        assert method == "CONNECT"
+        self.tunnels.append(target)
+        self.authorizations += [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("proxy-authorization:")]
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+        _pump(client, upstream)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            target.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for sock in (source, target):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def test_configuration_proxy_tunnels_the_stream(scripted: Callable[..., ScriptedServer]) -> None:
+    import base64
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("via-proxy"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    proxy = ConnectProxy()
+    try:
+        with api_for(server.url, proxy=proxy.url).assets_stream_identifiers() as stream:
+            message = stream.next_message(timeout=WAIT)
+    finally:
+        proxy.close()
+    assert message is not None and first_id(message) == "via-proxy"
+    assert proxy.tunnels == [f"127.0.0.1:{server.port}"]
+    assert proxy.authorizations == ["Basic " + base64.b64encode(b"user:secret").decode()]
