@@ -84,6 +84,15 @@ STREAM_PARAMETER_DOCS = [
     ("_headers", "dict", "extra headers for the WebSocket handshake", "optional"),
 ]
 
+# Hand-written behaviour some models take as an extra base, from pieces_os_client/display.py:
+# notebook display, and for Assets len(), iteration and indexing.
+EXTRA_BASES = {
+    "Asset": "AssetDisplayMixin",
+    "Assets": "AssetCollectionMixin",
+    "Formats": "FormatsDisplayMixin",
+    "SearchedAssets": "SearchedAssetsDisplayMixin",
+}
+
 SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": "_"}
 
 JSON_SCALARS = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
@@ -237,11 +246,15 @@ class Generator:
             lines.append(f"from typing_extensions import {', '.join(extensions)}")
         lines.append("")
         lines.append(f"from pieces_os_client.models._base import {', '.join(['PiecesModel'] + runtime)}")
+        mixin = EXTRA_BASES.get(name)
+        if mixin:
+            lines.append(f"from pieces_os_client.display import {mixin}")
         if refs:
             lines += ["", "if TYPE_CHECKING:"]
             for ref in sorted(refs):
                 lines.append(f"    from pieces_os_client.models.{self.modules[ref]} import {ref}")
-        lines += ["", "", f"class {name}(PiecesModel):", f'    """The {name} model of the Pieces OS API."""', ""]
+        bases = f"{mixin}, PiecesModel" if mixin else "PiecesModel"
+        lines += ["", "", f"class {name}({bases}):", f'    """The {name} model of the Pieces OS API."""', ""]
         lines.append(source if source else "    pass")
         return "\n".join(lines) + "\n"
 

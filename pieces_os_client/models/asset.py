@@ -7,6 +7,7 @@ from typing import Optional, TYPE_CHECKING
 from pydantic import Field
 
 from pieces_os_client.models._base import PiecesModel, OpenEnum
+from pieces_os_client.display import AssetDisplayMixin
 
 if TYPE_CHECKING:
     from pieces_os_client.models.activities import Activities
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from pieces_os_client.models.workstream_summaries import WorkstreamSummaries
 
 
-class Asset(PiecesModel):
+class Asset(AssetDisplayMixin, PiecesModel):
     """The Asset model of the Pieces OS API."""
 
     activities: Optional[Activities] = None

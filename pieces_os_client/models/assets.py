@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, TYPE_CHECKING
 from pydantic import Field
 
 from pieces_os_client.models._base import PiecesModel
+from pieces_os_client.display import AssetCollectionMixin
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset import Asset
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from pieces_os_client.models.score import Score
 
 
-class Assets(PiecesModel):
+class Assets(AssetCollectionMixin, PiecesModel):
     """The Assets model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -7,13 +7,14 @@ from typing import List, Optional, TYPE_CHECKING
 from pydantic import Field
 
 from pieces_os_client.models._base import PiecesModel
+from pieces_os_client.display import FormatsDisplayMixin
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.format import Format
 
 
-class Formats(PiecesModel):
+class Formats(FormatsDisplayMixin, PiecesModel):
     """The Formats model of the Pieces OS API."""
 
     iterable: List[Format]

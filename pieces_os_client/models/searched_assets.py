@@ -7,13 +7,14 @@ from typing import List, Optional, TYPE_CHECKING, Union
 from pydantic import Field
 
 from pieces_os_client.models._base import PiecesModel
+from pieces_os_client.display import SearchedAssetsDisplayMixin
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.searched_asset import SearchedAsset
 
 
-class SearchedAssets(PiecesModel):
+class SearchedAssets(SearchedAssetsDisplayMixin, PiecesModel):
     """The SearchedAssets model of the Pieces OS API."""
 
     exact: Union[float, int]

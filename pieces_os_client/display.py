@@ -1,0 +1,295 @@
+"""How assets read: the columns people look at, and their display in IPython and Jupyter.
+
+The generated ``Asset``, ``Assets``, ``SearchedAssets`` and ``Formats`` models take the mixins
+below as an extra base (see ``EXTRA_BASES`` in ``scripts/generate.py``):
+
+- in Jupyter they render as a compact HTML table (``_repr_html_``), every value escaped;
+- in IPython they print as a few readable lines (``_repr_pretty_``);
+- ``Assets`` is a sequence of its assets: ``len(assets)``, ``for asset in assets``,
+  ``assets[0]``, ``assets[-1]``, ``assets[1:3]``. It stays truthy when empty, as in other
+  Pieces SDKs, so ``if snapshot:`` keeps meaning "a snapshot came back".
+
+The functions ``asset_language``, ``asset_tags``, ``asset_updated``, ``format_content`` and
+``asset_content`` pick those columns out of an asset; the command line uses them too.
+
+This module imports nothing heavy: the model modules import it.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence, Tuple, Union, cast, overload
+
+if TYPE_CHECKING:
+    from pieces_os_client.models.asset import Asset
+    from pieces_os_client.models.format import Format
+    from pieces_os_client.models.searched_asset import SearchedAsset
+
+__all__ = [
+    "AssetCollectionMixin",
+    "AssetDisplayMixin",
+    "FormatsDisplayMixin",
+    "SearchedAssetsDisplayMixin",
+    "asset_content",
+    "asset_language",
+    "asset_tags",
+    "asset_updated",
+    "format_content",
+]
+
+# Rows shown before a table says how many more there are; long snapshots stay readable.
+MAX_ROWS = 50
+# Lines of content shown under a single asset.
+PREVIEW_LINES = 12
+
+# caption, header, rows, and how many rows there are in all (more than shown when cut at MAX_ROWS)
+_Table = Tuple[str, List[str], List[List[str]], int]
+
+_TABLE_STYLE = "border-collapse:collapse;font-size:0.9em"
+_CELL_STYLE = "padding:2px 8px;text-align:left;vertical-align:top"
+
+
+# ----- columns -------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    """An enum member or a plain string as its value; None as ''."""
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+def _original_format(asset: Asset) -> Optional[Format]:
+    """The asset's original format, or its first one when the original is not among them."""
+    formats = asset.formats.iterable if asset.formats is not None else []
+    for candidate in formats:
+        if candidate.id == asset.original.id:
+            return candidate
+    return formats[0] if formats else None
+
+
+def asset_language(asset: Asset) -> str:
+    """The language of the asset's content as Pieces OS classified it (``py``, ``sql``...), or ''."""
+    original = _original_format(asset)
+    if original is not None:
+        return _text(original.classification.specific)
+    reference = asset.original.reference
+    return _text(reference.classification.specific) if reference is not None else ""
+
+
+def asset_tags(asset: Asset) -> List[str]:
+    """The texts of the asset's tags, in the order Pieces OS gives them."""
+    return [tag.text for tag in asset.tags.iterable] if asset.tags is not None else []
+
+
+def asset_updated(asset: Asset) -> str:
+    """When the asset last changed, as ``YYYY-MM-DD HH:MM`` in the timestamp's own zone."""
+    return asset.updated.value.strftime("%Y-%m-%d %H:%M")
+
+
+def format_content(format_: Format) -> Union[str, bytes, None]:
+    """The content a format carries: its text, else its bytes; None when the response left it out."""
+    for holder in (format_.fragment, format_.file):
+        if holder is None:
+            continue
+        if holder.string is not None and holder.string.raw is not None:
+            return holder.string.raw
+        if holder.bytes is not None and holder.bytes.raw is not None:
+            return bytes(holder.bytes.raw)
+    return None
+
+
+def asset_content(asset: Asset) -> Union[str, bytes, None]:
+    """The content of the asset's original format (see ``format_content``)."""
+    original = _original_format(asset)
+    if original is not None:
+        content = format_content(original)
+        if content is not None:
+            return content
+    for candidate in asset.formats.iterable if asset.formats is not None else []:
+        content = format_content(candidate)
+        if content is not None:
+            return content
+    return None
+
+
+def _asset_row(asset: Optional[Asset]) -> List[str]:
+    if asset is None:
+        return ["", "", "", ""]
+    return [asset.name or "", asset_language(asset), ", ".join(asset_tags(asset)), asset_updated(asset)]
+
+
+# ----- rendering -----------------------------------------------------------------------------
+def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> str:
+    from html import escape
+
+    cells = "".join(f'<th style="{_CELL_STYLE}">{escape(name)}</th>' for name in header)
+    lines = [f'<table class="pieces-os-client" style="{_TABLE_STYLE}">', f"<caption>{escape(caption)}</caption>"]
+    lines.append(f"<thead><tr>{cells}</tr></thead><tbody>")
+    for row in rows:
+        lines.append("<tr>" + "".join(f'<td style="{_CELL_STYLE}">{escape(value)}</td>' for value in row) + "</tr>")
+    if total > len(rows):
+        lines.append(f'<tr><td colspan="{len(header)}" style="{_CELL_STYLE}">… {total - len(rows)} more</td></tr>')
+    lines.append("</tbody></table>")
+    return "\n".join(lines)
+
+
+def _text_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> str:
+    """Aligned columns under a caption; each cell cut to 40 characters."""
+    shown = [[_cut(value, 40) for value in row] for row in rows]
+    widths = [max([len(name)] + [len(row[i]) for row in shown]) for i, name in enumerate(header)]
+    lines = [caption]
+    if shown:
+        lines.append("  " + "  ".join(name.ljust(width) for name, width in zip(header, widths)).rstrip())
+        for row in shown:
+            lines.append("  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    if total > len(rows):
+        lines.append(f"  … {total - len(rows)} more")
+    return "\n".join(lines)
+
+
+def _cut(value: str, width: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def _preview(content: Union[str, bytes, None]) -> Optional[str]:
+    """The first lines of a text content; a one-line note for bytes; None when absent."""
+    if content is None:
+        return None
+    if isinstance(content, bytes):
+        return f"({len(content)} bytes of binary content)"
+    lines = content.splitlines()
+    shown = "\n".join(lines[:PREVIEW_LINES])
+    if len(lines) > PREVIEW_LINES:
+        shown += f"\n… {len(lines) - PREVIEW_LINES} more lines"
+    return shown
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class _Displayed:
+    """``_repr_html_`` and ``_repr_pretty_`` from one table: caption, header, rows, total."""
+
+    __slots__ = ()
+
+    def _display_table(self) -> _Table:
+        raise NotImplementedError
+
+    def _display_footer(self) -> Optional[str]:
+        return None
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        html = _html_table(*self._display_table())
+        footer = self._display_footer()
+        if footer is not None:
+            html += f'\n<pre style="margin:4px 0 0 0">{escape(footer)}</pre>'
+        return html
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        if cycle:
+            printer.text(f"{type(self).__name__}(...)")
+            return
+        text = _text_table(*self._display_table())
+        footer = self._display_footer()
+        if footer is not None:
+            text += "\n" + "\n".join("  " + line for line in footer.splitlines())
+        printer.text(text)
+
+
+class AssetDisplayMixin(_Displayed):
+    """One asset: a one-row table (name, language, tags, updated, id) and its first lines."""
+
+    __slots__ = ()
+
+    def _display_table(self) -> _Table:
+        asset = cast("Asset", self)
+        header = ["name", "language", "tags", "updated", "id"]
+        return "Asset", header, [_asset_row(asset) + [asset.id]], 1
+
+    def _display_footer(self) -> Optional[str]:
+        asset = cast("Asset", self)
+        return _preview(asset_content(asset))
+
+
+class AssetCollectionMixin(_Displayed):
+    """``Assets``: a sequence of its assets, shown as a table with one row per asset."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        iterable: List[Asset]
+
+    def __len__(self) -> int:
+        return len(self.iterable)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[Asset]:
+        return iter(self.iterable)
+
+    @overload
+    def __getitem__(self, index: int) -> Asset: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[Asset]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Asset, List[Asset]]:
+        if isinstance(index, bool) or not isinstance(index, (int, slice)):
+            raise TypeError(f"Assets indices must be integers or slices, not {type(index).__name__}")
+        return self.iterable[index]
+
+    def _display_table(self) -> _Table:
+        header = ["name", "language", "tags", "updated", "id"]
+        rows = [_asset_row(asset) + [asset.id] for asset in self.iterable[:MAX_ROWS]]
+        return f"Assets: {_plural(len(self.iterable), 'asset')}", header, rows, len(self.iterable)
+
+
+class SearchedAssetsDisplayMixin(_Displayed):
+    """``SearchedAssets``: the results, best first as Pieces OS ranked them."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        iterable: List[SearchedAsset]
+        exact: Union[float, int]
+        suggested: Union[float, int]
+
+    def _display_table(self) -> _Table:
+        header = ["score", "match", "name", "language", "tags", "updated", "id"]
+        rows = [
+            [f"{result.score:.3g}", _text(result.match) + (" (exact)" if result.exact else "")]
+            + _asset_row(result.asset)
+            + [result.identifier]
+            for result in self.iterable[:MAX_ROWS]
+        ]
+        caption = (
+            f"SearchedAssets: {_plural(len(self.iterable), 'result')}"
+            f" ({self.exact:g} exact, {self.suggested:g} suggested)"
+        )
+        return caption, header, rows, len(self.iterable)
+
+
+class FormatsDisplayMixin(_Displayed):
+    """``Formats``: one row per format of an asset."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        iterable: List[Format]
+
+    def _display_table(self) -> _Table:
+        header = ["role", "generic", "language", "size", "created", "id"]
+        rows = [
+            [
+                _text(item.role),
+                _text(item.classification.generic),
+                _text(item.classification.specific),
+                item.bytes.readable,
+                item.created.value.strftime("%Y-%m-%d %H:%M"),
+                item.id,
+            ]
+            for item in self.iterable[:MAX_ROWS]
+        ]
+        return f"Formats: {_plural(len(self.iterable), 'format')}", header, rows, len(self.iterable)
