@@ -1,0 +1,118 @@
+"""Realistic payloads for the benchmarks: assets as Pieces OS sends them.
+
+An asset here has one code format with its content, a preview, three tags, timestamps and the
+embedded schema versions Pieces OS writes on the main objects: about 2.7 kB of JSON, so 2,000
+of them make a snapshot of about 5.5 MB.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Dict, List
+
+SCHEMA = {"migration": 0, "semantic": "MAJOR_0_MINOR_0_PATCH_1"}
+TAG_TEXTS = ("python", "http", "retry", "parsing", "snippet", "pydantic", "urllib3", "sqlite")
+LANGUAGES = ("py", "ts", "rs", "go", "java", "sql")
+
+_CODE = '''def fetch_with_retry(url: str, attempts: int = 3) -> bytes:
+    delay = 0.25
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError as error:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+'''
+
+
+def _stamp(seconds: int) -> Dict[str, Any]:
+    minute, second = divmod(seconds % 3600, 60)
+    return {
+        "value": f"2024-05-13T10:{minute:02d}:{second:02d}.123456Z",
+    }
+
+
+def _application() -> Dict[str, Any]:
+    return {
+        "id": "5b7a2f6e-8d0c-4f5e-9a1b-2c3d4e5f6a7b",
+        "name": "VS_CODE",
+        "version": "2.3.1",
+        "platform": "LINUX",
+        "onboarded": True,
+        "privacy": "OPEN",
+        "mechanism": "MANUAL",
+    }
+
+
+def asset(index: int) -> Dict[str, Any]:
+    """One realistic asset: one code format with content, three tags."""
+    asset_id = str(uuid.UUID(int=index + 1))
+    format_id = str(uuid.UUID(int=(1 << 64) + index))
+    created = _stamp(index)
+    updated = _stamp(index + 17)
+    language = LANGUAGES[index % len(LANGUAGES)]
+    content = f"# snippet {index}\n" + _CODE
+    classification = {"schema": SCHEMA, "generic": "CODE", "specific": language, "rendering": "HTML"}
+    size = {"value": len(content), "readable": f"{len(content) / 1000:.1f} kB"}
+    tags: List[Dict[str, Any]] = []
+    for offset in range(3):
+        text = TAG_TEXTS[(index + offset) % len(TAG_TEXTS)]
+        tags.append({
+            "id": str(uuid.UUID(int=(2 << 64) + index * 3 + offset)),
+            "text": text,
+            "category": "HANDLE",
+            "created": created,
+            "updated": updated,
+            "interactions": offset,
+        })
+    return {
+        "schema": SCHEMA,
+        "id": asset_id,
+        "name": f"Fetch with retry ({language}) #{index}",
+        "creator": "user@example.com",
+        "created": created,
+        "updated": updated,
+        "mechanism": "MANUAL",
+        "favorited": index % 5 == 0,
+        "pseudo": False,
+        "original": {"id": format_id},
+        "preview": {"base": {"id": format_id}},
+        "formats": {
+            "iterable": [{
+                "schema": SCHEMA,
+                "id": format_id,
+                "creator": "user@example.com",
+                "classification": classification,
+                "role": "BOTH",
+                "application": _application(),
+                "asset": {
+                    "id": asset_id,
+                    "creator": "user@example.com",
+                    "created": created,
+                    "updated": updated,
+                    "mechanism": "MANUAL",
+                    "original": format_id,
+                    "formats": {"iterable": [{"id": format_id}]},
+                    "preview": {"base": format_id},
+                },
+                "bytes": size,
+                "fragment": {"schema": SCHEMA, "string": {"raw": content}},
+                "created": created,
+                "updated": updated,
+            }],
+        },
+        "tags": {"iterable": tags},
+    }
+
+
+def asset_json(index: int = 0) -> bytes:
+    return json.dumps(asset(index)).encode()
+
+
+def snapshot_json(count: int) -> bytes:
+    """An ``Assets`` snapshot of ``count`` assets, as bytes on the wire."""
+    return json.dumps({"iterable": [asset(index) for index in range(count)]}).encode()

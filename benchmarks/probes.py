@@ -1,0 +1,176 @@
+"""Measurements that need a process of their own; ``run.py`` starts them and reads one JSON line.
+
+    python probes.py parse COUNT REPEAT      # SDK parse/serialize paths vs pydantic, same bytes
+    python probes.py memory FILE WAY         # peak memory of parsing the snapshot in FILE
+    python probes.py calls URL COUNT ROUNDS  # sequential calls: SDK vs bare urllib3
+    python probes.py threads URL COUNT THREADS ROUNDS
+"""
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import data  # noqa: E402
+
+
+def _median_time(function: Callable[[], Any], repeat: int) -> float:
+    times: List[float] = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def parse(count: int, repeat: int) -> Dict[str, Any]:
+    from pieces_os_client import ApiClient, Assets, Configuration
+
+    raw = data.snapshot_json(count)
+    client = ApiClient(Configuration(host="http://127.0.0.1:1"))
+    # Build every validator first: this compares steady-state parsing, not first use.
+    client.deserialize(raw, "Assets")
+    snapshot = Assets.from_json(raw)
+    Assets.model_validate_json(raw)
+    results: Dict[str, List[float]] = {"deserialize": [], "from_json": [], "model_validate_json": [],
+                                       "to_json": [], "model_dump_json": []}
+    ways: Dict[str, Callable[[], Any]] = {
+        "deserialize": lambda: client.deserialize(raw, "Assets"),
+        "from_json": lambda: Assets.from_json(raw),
+        "model_validate_json": lambda: Assets.model_validate_json(raw),
+        "to_json": snapshot.to_json,
+        "model_dump_json": lambda: snapshot.model_dump_json(by_alias=True, exclude_none=True),
+    }
+    # Interleaved, so that a slow moment of the machine hits every way alike.
+    for _ in range(repeat):
+        for name, function in ways.items():
+            results[name].append(_median_time(function, 1))
+    out: Dict[str, Any] = {name: statistics.median(values) for name, values in results.items()}
+    out["bytes"] = len(raw)
+    return out
+
+
+def _rss_peak_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _rss_now_kb() -> int:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() // 1024
+
+
+def memory(path: str, way: str) -> Dict[str, Any]:
+    """Resident memory growth while parsing the snapshot in ``path`` (read from a file, so no
+    earlier peak of building it hides the parse), and what stays resident afterwards."""
+    from pieces_os_client import Assets
+
+    raw = Path(path).read_bytes()
+    Assets.from_json(data.snapshot_json(1))
+    gc.collect()
+    before = _rss_now_kb()
+    if way == "sdk":
+        kept: Any = Assets.from_json(raw)
+    else:
+        kept = json.loads(raw)
+    peak = _rss_peak_kb()
+    after = _rss_now_kb()
+    del kept
+    return {"bytes": len(raw), "peak_growth_kb": peak - before, "retained_kb": after - before}
+
+
+def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
+    import urllib3
+
+    from pieces_os_client import ApiClient, Asset, AssetsApi, Configuration
+
+    asset_id = json.loads(data.asset_json())["id"]
+    client = ApiClient(Configuration(host=url))
+    api = AssetsApi(client)
+    pool = urllib3.PoolManager()
+    bare_url = f"{url}/assets/{asset_id}"
+
+    def sdk() -> None:
+        for _ in range(count):
+            api.assets_specific_asset_snapshot(asset_id)
+
+    def bare() -> None:
+        for _ in range(count):
+            Asset.model_validate_json(pool.request("GET", bare_url).data)
+
+    api.assets_specific_asset_snapshot(asset_id)
+    Asset.model_validate_json(pool.request("GET", bare_url).data)
+    sdk_times: List[float] = []
+    bare_times: List[float] = []
+    for _ in range(rounds):
+        sdk_times.append(_median_time(sdk, 1))
+        bare_times.append(_median_time(bare, 1))
+    return {"sdk": statistics.median(sdk_times), "bare": statistics.median(bare_times)}
+
+
+def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:
+    import urllib3
+
+    from pieces_os_client import ApiClient, Asset, AssetsApi, Configuration
+
+    asset_id = json.loads(data.asset_json())["id"]
+    client = ApiClient(Configuration(host=url))
+    api = AssetsApi(client)
+    pool = urllib3.PoolManager(maxsize=workers)
+    bare_url = f"{url}/assets/{asset_id}"
+    per_thread = count // workers
+
+    def sdk_worker() -> None:
+        for _ in range(per_thread):
+            api.assets_specific_asset_snapshot(asset_id)
+
+    def bare_worker() -> None:
+        for _ in range(per_thread):
+            Asset.model_validate_json(pool.request("GET", bare_url).data)
+
+    def run(worker: Callable[[], None]) -> float:
+        pool_threads = [threading.Thread(target=worker) for _ in range(workers)]
+        start = time.perf_counter()
+        for thread in pool_threads:
+            thread.start()
+        for thread in pool_threads:
+            thread.join()
+        return per_thread * workers / (time.perf_counter() - start)
+
+    sdk_worker()
+    bare_worker()
+    sdk_rates: List[float] = []
+    bare_rates: List[float] = []
+    for _ in range(rounds):
+        sdk_rates.append(run(sdk_worker))
+        bare_rates.append(run(bare_worker))
+    return {"sdk": statistics.median(sdk_rates), "bare": statistics.median(bare_rates)}
+
+
+def main(argv: List[str]) -> None:
+    kind, args = argv[0], argv[1:]
+    result: Dict[str, Any]
+    if kind == "parse":
+        result = parse(int(args[0]), int(args[1]))
+    elif kind == "memory":
+        result = memory(args[0], args[1])
+    elif kind == "calls":
+        result = calls(args[0], int(args[1]), int(args[2]))
+    elif kind == "threads":
+        result = threads(args[0], int(args[1]), int(args[2]), int(args[3]))
+    else:
+        raise SystemExit(f"unknown probe {kind!r}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

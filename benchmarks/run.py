@@ -1,0 +1,258 @@
+"""The performance benchmarks of pieces-os-client, each against its floor measured in the same run.
+
+    python benchmarks/run.py            # the full run (about 2-3 minutes on 2 cores)
+    python benchmarks/run.py --quick    # a smoke run: few repetitions, small sizes
+
+Figures are medians of several repetitions. Import figures come from fresh interpreters, with
+the bytecode of every module already cached (as after ``pip install``), so that both the SDK
+and its floor pay for running their modules, not for compiling them. What each floor is, and
+why, is in docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import data  # noqa: E402
+
+FLOOR_IMPORT = "import pydantic, urllib3, dateutil.parser, websocket, typing_extensions"
+SDK_IMPORT = "from pieces_os_client import ApiClient, Configuration, AssetsApi, Asset, Seed"
+
+
+class Row(NamedTuple):
+    figure: str
+    value: str
+    floor: str
+    ratio: Optional[float]  # value / floor, or floor / value for throughputs
+    target: Optional[float]  # the ratio must be at most this
+    note: str = ""
+
+    @property
+    def status(self) -> str:
+        if self.ratio is None or self.target is None:
+            return "report"
+        return "met" if self.ratio <= self.target else "MISSED"
+
+
+class Settings(NamedTuple):
+    import_repeat: int
+    parse_assets: int
+    parse_repeat: int
+    memory_assets: int
+    calls: int
+    call_rounds: int
+    thread_calls: int
+    stream_changes: int
+
+
+FULL = Settings(import_repeat=15, parse_assets=2000, parse_repeat=7, memory_assets=10000, calls=2000,
+                call_rounds=3, thread_calls=4000, stream_changes=1000)
+QUICK = Settings(import_repeat=2, parse_assets=100, parse_repeat=2, memory_assets=500, calls=100,
+                 call_rounds=1, thread_calls=160, stream_changes=50)
+
+
+def child_env() -> Dict[str, str]:
+    """The environment of every measured child: bytecode caching on, the checkout importable."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def timed_process(code: str) -> Tuple[float, float]:
+    """Wall time (s) and peak resident memory (MB) of ``python -c code`` in a fresh interpreter."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", code], env=child_env(), cwd=str(ROOT))
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"the benchmark child failed ({process.returncode}): {code[:200]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def probe(*args: Any) -> Dict[str, Any]:
+    """Run a probe of probes.py in its own interpreter and return its JSON result."""
+    output = subprocess.run(
+        [sys.executable, str(HERE / "probes.py"), *map(str, args)],
+        env=child_env(), cwd=str(ROOT), check=True, stdout=subprocess.PIPE, text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def mb(megabytes: float) -> str:
+    return f"{megabytes:.1f} MB"
+
+
+def ratio_row(figure: str, value: float, floor: float, target: Optional[float], unit: str = "ms",
+              note: str = "") -> Row:
+    show = {"ms": ms, "MB": mb}[unit]
+    return Row(figure, show(value), show(floor), value / floor, target, note)
+
+
+def bench_import(settings: Settings) -> List[Row]:
+    first_use = f"{SDK_IMPORT}; Asset.from_json({data.asset_json()!r})"
+    commands = {"floor": FLOOR_IMPORT, "import": SDK_IMPORT, "first use": first_use}
+    for code in commands.values():  # warm-up: caches bytecode, fills the OS file cache
+        timed_process(code)
+    samples: Dict[str, List[Tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(settings.import_repeat):
+        for name, code in commands.items():  # interleaved, so machine noise hits all alike
+            samples[name].append(timed_process(code))
+
+    def median(name: str, index: int) -> float:
+        return statistics.median(sample[index] for sample in samples[name])
+
+    return [
+        ratio_row("import: wall time", median("import", 0), median("floor", 0), 1.25),
+        ratio_row("import: peak RSS", median("import", 1), median("floor", 1), 1.25, "MB"),
+        ratio_row("first use (import + Asset.from_json)", median("first use", 0), median("floor", 0), 2.5),
+        ratio_row("first use: peak RSS", median("first use", 1), median("floor", 1), None, "MB"),
+    ]
+
+
+def bench_parsing(settings: Settings) -> List[Row]:
+    result = probe("parse", settings.parse_assets, settings.parse_repeat)
+    size = f"{settings.parse_assets} assets, {result['bytes'] / 1e6:.1f} MB"
+    floor = result["model_validate_json"]
+    dump = result["model_dump_json"]
+    return [
+        ratio_row(f"ApiClient.deserialize ({size})", result["deserialize"], floor, 1.1),
+        ratio_row("Assets.from_json (same bytes)", result["from_json"], floor, 1.1),
+        ratio_row("Assets.to_json", result["to_json"], dump, 1.1),
+    ]
+
+
+def bench_memory(settings: Settings) -> List[Row]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "snapshot.json"
+        path.write_bytes(data.snapshot_json(settings.memory_assets))
+        sdk = probe("memory", path, "sdk")
+        plain = probe("memory", path, "json")
+    size = sdk["bytes"] / 1e6
+    return [
+        Row(
+            f"peak memory, parsing {settings.memory_assets} assets ({size:.0f} MB)",
+            mb(sdk["peak_growth_kb"] / 1024),
+            mb(plain["peak_growth_kb"] / 1024) + " (json.loads)",
+            None, None,
+            f"retained {sdk['retained_kb'] / 1024:.0f} MB as models vs {plain['retained_kb'] / 1024:.0f} MB as dicts",
+        )
+    ]
+
+
+class FixedServer:
+    """``fixed_server.py`` in its own process, serving one asset."""
+
+    def __init__(self, body: bytes) -> None:
+        self._directory = tempfile.TemporaryDirectory()
+        path = Path(self._directory.name) / "body.json"
+        path.write_bytes(body)
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "fixed_server.py"), str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}"
+
+    def __enter__(self) -> FixedServer:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        self._directory.cleanup()
+
+
+def bench_calls(settings: Settings) -> List[Row]:
+    with FixedServer(data.asset_json()) as server:
+        sequential = probe("calls", server.url, settings.calls, settings.call_rounds)
+        threaded = probe("threads", server.url, settings.thread_calls, 8, settings.call_rounds)
+    per_call = settings.calls
+    rows = [
+        Row(
+            f"{per_call} sequential assets_specific_asset_snapshot",
+            f"{ms(sequential['sdk'])} ({sequential['sdk'] / per_call * 1e6:.0f} us/call)",
+            f"{ms(sequential['bare'])} ({sequential['bare'] / per_call * 1e6:.0f} us/call)",
+            sequential["sdk"] / sequential["bare"], 1.1, "floor: bare urllib3 PoolManager + model_validate_json",
+        ),
+        Row(
+            "8 threads, one client: throughput",
+            f"{threaded['sdk']:.0f} calls/s",
+            f"{threaded['bare']:.0f} calls/s",
+            threaded["bare"] / threaded["sdk"], 1.1, "ratio = floor / SDK throughput",
+        ),
+    ]
+    return rows
+
+
+SECTIONS = {
+    "import": bench_import,
+    "parsing": bench_parsing,
+    "memory": bench_memory,
+    "calls": bench_calls,
+}
+
+
+def table(rows: Sequence[Row]) -> str:
+    header = ("figure", "value", "floor", "ratio", "target", "status")
+    lines = [header] + [
+        (
+            row.figure, row.value, row.floor,
+            "" if row.ratio is None else f"{row.ratio:.2f}x",
+            "" if row.target is None else f"<= {row.target:.2f}x",
+            row.status,
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+
+    def render(line: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(line, widths)) + " |"
+
+    out = [render(lines[0]), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
+    out += [render(line) for line in lines[1:]]
+    notes = [f"- {row.figure}: {row.note}" for row in rows if row.note]
+    return "\n".join(out + ([""] + notes if notes else []))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run: few repetitions, small sizes")
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
+    options = parser.parse_args(argv)
+    settings = QUICK if options.quick else FULL
+    rows: List[Row] = []
+    started = time.perf_counter()
+    for name, section in SECTIONS.items():
+        if options.only and name not in options.only:
+            continue
+        section_start = time.perf_counter()
+        rows += section(settings)
+        print(f"[{name}: {time.perf_counter() - section_start:.1f} s]", file=sys.stderr, flush=True)
+    print(f"pieces-os-client benchmarks, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs,"
+          f" {'quick' if options.quick else 'full'} run in {time.perf_counter() - started:.0f} s")
+    print()
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
