@@ -82,7 +82,6 @@ class ApiClient:
             self.set_default_header(header_name, header_value or "")
         self.cookie = cookie
         self.user_agent = f"pieces-os-client-python/{__version__}"
-        self._closed = False
 
     # ----- lifecycle ---------------------------------------------------------------------
     def __enter__(self) -> ApiClient:
@@ -93,7 +92,6 @@ class ApiClient:
 
     def close(self) -> None:
         """Close every pooled connection. Calling it twice is harmless."""
-        self._closed = True
         self.rest_client.clear()
 
     @classmethod

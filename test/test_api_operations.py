@@ -277,3 +277,12 @@ def test_sanitize_for_serialization_and_deserialize(api: AssetsApi) -> None:
     assert client.deserialize(json.dumps(ASSET).encode(), pieces_os_client.Asset) == asset
     assert client.deserialize(b"plain", "str") == "plain"
     assert client.deserialize("[1, 2]", list) == [1, 2]
+
+
+def test_closing_the_client_closes_its_connections(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(ANY_PATH).respond_with_json({"iterable": []})
+    with make_client(base_url(httpserver)) as client:
+        AssetsApi(client).assets_snapshot()
+        assert len(client.rest_client.pool_manager.pools) == 1
+    assert len(client.rest_client.pool_manager.pools) == 0
+    client.close()
