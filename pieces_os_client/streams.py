@@ -162,9 +162,15 @@ def stream_url(host: str, path: str) -> str:
 
 def _ssl_context(configuration: Any) -> ssl.SSLContext:
     """The TLS settings of ``Configuration`` as an SSLContext (the same ones the REST calls use)."""
-    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=configuration.ca_cert_data)
-    if configuration.cert_file:
-        context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    try:
+        context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=configuration.ca_cert_data)
+        if configuration.cert_file:
+            context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    except (OSError, ValueError) as error:
+        raise ApiValueError(
+            f"the TLS settings of the Configuration (ssl_ca_cert, ca_cert_data, cert_file, key_file)"
+            f" could not be loaded: {error}"
+        ) from error
     if not configuration.verify_ssl:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -229,7 +235,9 @@ class Stream(Generic[T]):
             raise ApiValueError(f"reconnect must be a bool or a ReconnectPolicy, got {type(reconnect).__name__}")
         if self._policy is not None and self._policy.max_attempts is not None and self._policy.max_attempts < 1:
             raise ApiValueError(f"ReconnectPolicy.max_attempts must be at least 1 or None, got {self._policy.max_attempts}")
-        if ping_interval is not None and not ping_interval > 0:
+        if ping_interval is not None and (
+            not isinstance(ping_interval, (int, float)) or isinstance(ping_interval, bool) or not ping_interval > 0
+        ):
             raise ApiValueError(f"ping_interval must be a positive number of seconds or None, got {ping_interval!r}")
         self.operation = operation
         self.url = stream_url(configuration.host, operation.path)

@@ -534,6 +534,8 @@ def test_https_hosts_stream_over_wss_with_the_configured_ca(
         api_for(https).assets_stream_identifiers()
     with api_for(https, verify_ssl=False).assets_stream_identifiers() as stream:
         assert stream.next_message(timeout=WAIT) is not None
+    with pytest.raises(ApiValueError, match="ssl_ca_cert"):
+        api_for(https, ssl_ca_cert=str(tmp_path / "missing.pem")).assets_stream_identifiers()
 
 
 # ----- proxy ---------------------------------------------------------------------------------
