@@ -191,7 +191,8 @@ class RESTClientObject:
         if isinstance(reason, ReadTimeoutError):
             return ApiTimeoutError(
                 f"{self.host} accepted {where} but sent no response within the read timeout"
-                " (Configuration.read_timeout, or _request_timeout for one call).",
+                " (Configuration.read_timeout, or _request_timeout for one call). Pieces OS may be"
+                " busy, or not running properly.",
                 host=self.host, method=method, url=url,
             )
         if isinstance(reason, NewConnectionError):

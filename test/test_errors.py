@@ -136,6 +136,7 @@ def test_read_timeout(httpserver: HTTPServer) -> None:
         with pytest.raises(ApiTimeoutError) as caught:
             AssetsApi(client).assets_snapshot()
     assert base_url(httpserver) in str(caught.value)
+    assert "Pieces OS" in str(caught.value)
     assert isinstance(caught.value, TimeoutError)
 
 
