@@ -10,7 +10,8 @@ below as an extra base (see ``EXTRA_BASES`` in ``scripts/generate.py``):
   Pieces SDKs, so ``if snapshot:`` keeps meaning "a snapshot came back".
 
 The functions ``asset_language``, ``asset_tags``, ``asset_updated``, ``format_content`` and
-``asset_content`` pick those columns out of an asset; the command line uses them too.
+``asset_content`` pick those columns out of an asset, and ``text_table`` aligns columns; the
+command line uses them too.
 
 This module imports nothing heavy: the model modules import it.
 """
@@ -33,6 +34,7 @@ __all__ = [
     "asset_tags",
     "asset_updated",
     "format_content",
+    "text_table",
 ]
 
 # Rows shown before a table says how many more there are; long snapshots stay readable.
@@ -130,15 +132,20 @@ def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
     return "\n".join(lines)
 
 
-def _text_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> str:
-    """Aligned columns under a caption; each cell cut to 40 characters."""
-    shown = [[_cut(value, 40) for value in row] for row in rows]
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "", width: int = 40) -> str:
+    """Aligned columns under a header line; each cell on one line, cut to ``width`` characters."""
+    shown = [[_cut(value, width) for value in row] for row in rows]
     widths = [max([len(name)] + [len(row[i]) for row in shown]) for i, name in enumerate(header)]
+    lines = [header] + shown
+    return "\n".join(
+        indent + "  ".join(value.ljust(size) for value, size in zip(line, widths)).rstrip() for line in lines
+    )
+
+
+def _text_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> str:
     lines = [caption]
-    if shown:
-        lines.append("  " + "  ".join(name.ljust(width) for name, width in zip(header, widths)).rstrip())
-        for row in shown:
-            lines.append("  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+    if rows:
+        lines.append(text_table(header, rows, indent="  "))
     if total > len(rows):
         lines.append(f"  … {total - len(rows)} more")
     return "\n".join(lines)
