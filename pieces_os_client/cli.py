@@ -578,7 +578,7 @@ def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
     stream = api.assets_stream_identifiers(
         reconnect=ReconnectPolicy(max_attempts=None), on_reconnect=on_reconnect, on_error=on_error
     )
-    _err(f"watching {host}: {len(known)} assets; Ctrl-C to stop")
+    _err(f"watching {host}: {_plural(len(known), 'asset')}; Ctrl-C to stop")
     try:
         with stream:
             for message in stream:
