@@ -404,7 +404,8 @@ def _walk_files(root: Path, report: Report) -> List[Path]:
     found: List[Path] = []
 
     def unreadable(error: OSError) -> None:
-        report.fail(str(Path(error.filename).relative_to(root)) if error.filename else str(root), error.strerror or str(error))
+        where = Path(error.filename).relative_to(root).as_posix() if error.filename else str(root)
+        report.fail(where, f"cannot read: {error.strerror or error}")
 
     for directory, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
@@ -451,7 +452,7 @@ def command_import(args: argparse.Namespace, api: AssetsApi) -> int:
     report = Report(Progress("importing", 0, sys.stderr))
     files = _walk_files(root, report)
     report.progress = Progress("importing", len(files), sys.stderr)
-    known = set()
+    known: Set[str] = set()
     for asset in api.assets_snapshot(transferables=True, pseudo=False):
         content = asset_content(asset)
         if isinstance(content, str):
@@ -741,22 +742,24 @@ def _print_results(results: SearchedAssets) -> None:
 
 
 def _demo_next_steps(prog: str, started: bool) -> None:
-    lines = ["", "What to try next:"]
+    steps: List[Tuple[str, str]] = []
     if started:
-        lines += [
-            f"   {prog} serve --port 39300              keep an emulator running (Ctrl-C stops it)",
-            f"   export {HOST_ENVIRONMENT_VARIABLE}=http://127.0.0.1:39300     then, in another terminal:",
+        steps += [
+            (f"{prog} serve --port 39300", "keep an emulator running (Ctrl-C stops it); then, in another terminal:"),
+            (f"export {HOST_ENVIRONMENT_VARIABLE}=http://127.0.0.1:39300", "point the commands below at it"),
         ]
-    lines += [
-        f"   {prog} create hello.py --tag demo      save a file as a snippet",
-        f"   {prog} list                           every snippet",
-        f'   {prog} search "fetch user"            fuzzy search; --tags a,b, --language sql',
-        f"   {prog} watch                          created and deleted snippets as they happen",
-        f"   {prog} import ./src                   every text file under a directory",
-        f"   {prog} export ./snippets              every snippet to a file",
-        "   README.md and docs/AssetsApi.md        the same from Python",
+    steps += [
+        (f"{prog} create hello.py --tag demo", "save a file as a snippet"),
+        (f"{prog} list", "every snippet"),
+        (f'{prog} search "fetch user"', "fuzzy search; --tags a,b; --language sql"),
+        (f"{prog} watch", "created and deleted snippets as they happen"),
+        (f"{prog} import ./src", "every text file under a directory"),
+        (f"{prog} export ./snippets", "every snippet to a file"),
+        ("README.md, docs/AssetsApi.md", "the same from Python"),
     ]
-    _out("\n".join(lines))
+    width = max(len(command) for command, _ in steps)
+    _out("\nWhat to try next:")
+    _out("\n".join(f"   {command.ljust(width)}   {meaning}" for command, meaning in steps))
 
 
 # ----- parsing -------------------------------------------------------------------------------
