@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import logging
 import ssl
+from types import TracebackType
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 import urllib3
+from typing_extensions import Self
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    InvalidHeader,
     MaxRetryError,
     NewConnectionError,
     ProtocolError,
@@ -56,6 +60,36 @@ def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     }
 
 
+class RetryPolicy(urllib3.Retry):
+    """urllib3's Retry, with two limits on how long a call can take.
+
+    A read timeout is never retried: Pieces OS accepted the request and went quiet, so asking
+    again would only multiply the wait (and the load) by ``retries``; the call fails after
+    ``read_timeout``. A server's ``Retry-After`` is obeyed up to ``backoff_max`` only, where
+    urllib3 would wait up to six hours; an unreadable one falls back to the usual backoff.
+    """
+
+    def increment(
+        self,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        response: Optional[urllib3.BaseHTTPResponse] = None,
+        error: Optional[Exception] = None,
+        _pool: Optional[ConnectionPool] = None,
+        _stacktrace: Optional[TracebackType] = None,
+    ) -> Self:
+        if isinstance(error, ReadTimeoutError):
+            raise error.with_traceback(_stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            seconds = super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            return 0.0
+        return min(seconds, self.backoff_max)
+
+
 def build_retry(configuration: Configuration) -> urllib3.Retry:
     """The retry policy: connection errors and 502/503/504 on idempotent methods only.
 
@@ -64,7 +98,7 @@ def build_retry(configuration: Configuration) -> urllib3.Retry:
     creates an asset can never create it twice.
     """
     total = configuration.retries or 0
-    return urllib3.Retry(
+    return RetryPolicy(
         total=total,
         connect=total,
         read=total,
