@@ -648,10 +648,22 @@ def _ranked(
 # ----- strict enums in requests -----------------------------------------------------------------
 
 
+def _as_class(item: Any) -> Optional[type]:
+    if isinstance(item, type):
+        return item
+    # Generated models may name a class through a lazily imported reference.
+    resolve = getattr(item, "resolve", None)
+    if callable(resolve):
+        target = resolve()
+        return target if isinstance(target, type) else None
+    return None
+
+
 def _enum_types(annotation: Any) -> List[Type[Enum]]:
     found: List[Type[Enum]] = []
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return [annotation]
+    target = _as_class(annotation)
+    if target is not None and issubclass(target, Enum):
+        return [target]
     for argument in get_args(annotation):
         found.extend(_enum_types(argument))
     return found
