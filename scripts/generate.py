@@ -228,14 +228,21 @@ class Generator:
                 value = repr(prop["default"]) if "default" in prop else "None"
                 default = f"Field(default={value}, {', '.join(options)})" if options else value
             body.append(f"    {py_name}: {declared}" + (f" = {default}" if default else ""))
+        # Annotations are evaluated when the class is created (no ``from __future__ import
+        # annotations``): a referenced model or enum is a ModelRef there, which imports its module
+        # only when a validator is built, and the real class for type checkers.
+        refers_to_itself = name in refs
         refs.discard(name)
         source = "\n".join(body)
         typing_names = [
             t for t in ("Any", "Dict", "List", "Literal", "Optional", "Union") if re.search(rf"\b{t}\[", source)
         ]
         runtime = [t for t in ("OpenEnum", "Timestamp") if re.search(rf"\b{t}\b", source)]
-        lines = [HEADER, "from __future__ import annotations", ""]
-        typing_imports = ["TYPE_CHECKING"] * bool(refs) + [t for t in typing_names if t != "Literal"]
+        runtime += ["model_ref"] * (bool(refs) or refers_to_itself)
+        lines = [HEADER]
+        typing_imports = ["TYPE_CHECKING"] * (bool(refs) or refers_to_itself) + [
+            t for t in typing_names if t != "Literal"
+        ]
         if typing_imports:
             lines.append(f"from typing import {', '.join(sorted(typing_imports))}")
         lines.append("")
@@ -253,6 +260,11 @@ class Generator:
             lines += ["", "if TYPE_CHECKING:"]
             for ref in sorted(refs):
                 lines.append(f"    from pieces_os_client.models.{self.modules[ref]} import {ref}")
+            lines.append("else:")
+        elif refers_to_itself:
+            lines += ["", "if not TYPE_CHECKING:"]
+        for ref in sorted(refs | {name} if refers_to_itself else refs):
+            lines.append(f"    {ref} = model_ref({ref!r})")
         bases = f"{mixin}, PiecesModel" if mixin else "PiecesModel"
         lines += ["", "", f"class {name}({bases}):", f'    """The {name} model of the Pieces OS API."""', ""]
         lines.append(source if source else "    pass")

@@ -3,24 +3,26 @@
 Generated modules only declare fields. What models do (serialize, parse, keep unknown fields, build
 their validators lazily) lives here, once.
 
-Validators are built on first use, not at import: a model's annotations name the models it refers
-to as strings, and those modules are imported only when the model is first validated. Importing
-``Asset`` therefore costs one module, while its first validation imports and builds the ~270 models
-an Asset can contain.
+Validators are built on first use, not at import. In a generated module, each model or enum the
+class refers to is a ``ModelRef`` at runtime (type checkers see the real class): annotations are
+evaluated when the class is created, so pydantic has nothing left to resolve later, and the
+referenced module is imported only when a validator that needs it is built. Importing ``Asset``
+therefore costs one module, while its first validation imports and builds the ~270 models an
+Asset can contain, in one pass.
 """
 from __future__ import annotations
 
 import importlib
-import pprint
-import re
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WrapValidator
 from typing_extensions import Annotated, Self
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema
 
 
 def _lenient_datetime(value: Any, handler: Any) -> datetime:
@@ -69,35 +71,55 @@ class PiecesEnum(str, Enum):
         return str(self.value)
 
     @classmethod
-    def from_json(cls, json_str: str) -> Self:
-        import json
+    def from_json(cls, json_str: Union[str, bytes, bytearray]) -> Self:
+        """Parse a JSON string naming a member; raises pydantic's ValidationError otherwise."""
+        from pieces_os_client.api_client import type_adapter
 
-        return cls(json.loads(json_str))
+        return type_adapter(cls).validate_json(json_str)  # type: ignore[no-any-return]
 
 
-def _referenced_models(model: Type[BaseModel]) -> Dict[str, Any]:
-    """Import every model and enum that ``model`` can reach, keyed by name."""
-    from pieces_os_client.models import MODULES
+class ModelRef:
+    """A model or enum of ``pieces_os_client.models`` named in an annotation, imported when needed.
 
-    namespace: Dict[str, Any] = {}
-    pending = [model]
-    visited: Set[type] = set()
-    while pending:
-        current = pending.pop()
-        if current in visited:
-            continue
-        visited.add(current)
-        for annotation in current.__dict__.get("__annotations__", {}).values():
-            text = annotation if isinstance(annotation, str) else repr(annotation)
-            for name in _IDENTIFIER.findall(text):
-                module = MODULES.get(name)
-                if module is None or name in namespace:
-                    continue
-                value = getattr(importlib.import_module(f"pieces_os_client.models.{module}"), name)
-                namespace[name] = value
-                if isinstance(value, type) and issubclass(value, BaseModel):
-                    pending.append(value)
-    return namespace
+    pydantic asks it for its schema (``__get_pydantic_core_schema__``) when it builds a validator
+    that contains it; only then is the module imported. Calling it calls the class it names.
+    """
+
+    __slots__ = ("name", "_target")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._target: Optional[type] = None
+
+    def resolve(self) -> type:
+        """The class this reference names, importing its module on the first call."""
+        target = self._target
+        if target is None:
+            from pieces_os_client.models import MODULES
+
+            module = importlib.import_module(f"pieces_os_client.models.{MODULES[self.name]}")
+            target = self._target = getattr(module, self.name)
+        return target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler.generate_schema(self.resolve())
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_model_refs: Dict[str, ModelRef] = {}
+
+
+def model_ref(name: str) -> ModelRef:
+    """The one ``ModelRef`` for the model or enum called ``name``."""
+    ref = _model_refs.get(name)
+    if ref is None:
+        ref = _model_refs.setdefault(name, ModelRef(name))
+    return ref
 
 
 class PiecesModel(BaseModel):
@@ -116,31 +138,10 @@ class PiecesModel(BaseModel):
         protected_namespaces=(),
     )
 
-    @classmethod
-    def model_rebuild(
-        cls,
-        *,
-        force: bool = False,
-        raise_errors: bool = True,
-        _parent_namespace_depth: int = 2,
-        _types_namespace: Optional[Dict[str, Any]] = None,
-    ) -> Optional[bool]:
-        # pydantic calls this on a model's first validation: it is where the modules that the
-        # model's string annotations name get imported.
-        if cls.__pydantic_complete__ and not force:
-            return None
-        namespace = _referenced_models(cls)
-        if _types_namespace:
-            namespace.update(_types_namespace)
-        return super().model_rebuild(
-            force=force,
-            raise_errors=raise_errors,
-            _parent_namespace_depth=_parent_namespace_depth,
-            _types_namespace=namespace,
-        )
-
     def to_str(self) -> str:
         """A readable multi-line representation."""
+        import pprint
+
         return pprint.pformat(self.model_dump(by_alias=True))
 
     def to_json(self) -> str:
@@ -164,4 +165,4 @@ class PiecesModel(BaseModel):
         return cls.model_validate(obj)
 
 
-__all__ = ["OpenEnum", "PiecesEnum", "PiecesModel", "Timestamp"]
+__all__ = ["ModelRef", "OpenEnum", "PiecesEnum", "PiecesModel", "Timestamp", "model_ref"]
