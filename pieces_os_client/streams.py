@@ -632,7 +632,14 @@ def _abort(ws: websocket.WebSocket) -> None:
         ws.send_close()
     except (OSError, websocket.WebSocketException):
         pass
-    ws.abort()  # type: ignore[no-untyped-call]
+    # Not ws.abort(): send_close() marks the connection closed, which turns abort() into a no-op,
+    # and a reader would then wait for a close reply that a stalled server never sends.
+    sock = ws.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _release(ws: websocket.WebSocket) -> None:

@@ -23,6 +23,8 @@ import struct
 import threading
 from typing import Any, List, NamedTuple, Optional, Tuple
 
+from pieces_os_client.models.seed import Seed
+
 UPSTREAM = "client->server"
 DOWNSTREAM = "server->client"
 
@@ -263,3 +265,19 @@ class FaultProxy:
         with self.lock:
             if connection in self.connections:
                 self.connections.remove(connection)
+
+
+def seed(text: str) -> Seed:
+    """A seed for a text snippet, as an editor plugin sends it (for the tests that create assets)."""
+    return Seed.model_validate(
+        {
+            "type": "SEEDED_ASSET",
+            "asset": {
+                "application": {
+                    "id": "fault-tests", "name": "VS_CODE", "version": "1.0", "platform": "LINUX",
+                    "onboarded": True, "privacy": "OPEN",
+                },
+                "format": {"fragment": {"string": {"raw": text}}},
+            },
+        }
+    )

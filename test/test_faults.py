@@ -6,16 +6,17 @@ a duplicated write.
 """
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import socketserver
 import threading
 import time
 from email.utils import formatdate
-from typing import Iterator, List
+from typing import Iterator, List, Set
 
 import pytest
-from faults import DOWNSTREAM, UPSTREAM, FaultProxy
+from faults import DOWNSTREAM, UPSTREAM, FaultProxy, seed
 from httpserver_helpers import base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
 
@@ -27,6 +28,8 @@ from pieces_os_client import (
     Configuration,
 )
 from pieces_os_client.rest import build_retry
+from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, StreamClosedError
+from pieces_os_client.testing import PiecesOSEmulator
 
 ANY_PATH = re.compile(".*")
 ASSETS_JSON = {"iterable": []}
@@ -72,18 +75,119 @@ def test_an_unreadable_retry_after_falls_back_to_the_backoff(httpserver: HTTPSer
     assert len(requests_seen(httpserver)) == 2
 
 
-# ----- a proxy in front of a real server ------------------------------------------------------
+# ----- the emulator behind the proxy ---------------------------------------------------------
 
 @pytest.fixture
-def json_server(httpserver: HTTPServer) -> HTTPServer:
-    httpserver.expect_request(ANY_PATH).respond_with_json(ASSETS_JSON)
-    return httpserver
-
-
-@pytest.fixture
-def proxy(json_server: HTTPServer) -> Iterator[FaultProxy]:
-    with FaultProxy(("127.0.0.1", json_server.port)) as running:
+def emulator() -> Iterator[PiecesOSEmulator]:
+    with PiecesOSEmulator() as running:
         yield running
+
+
+@pytest.fixture
+def direct(emulator: PiecesOSEmulator) -> Iterator[AssetsApi]:
+    """An AssetsApi that talks to the emulator without the proxy, to set up and check."""
+    with make_client(emulator.url, retries=0) as client:
+        yield AssetsApi(client)
+
+
+@pytest.fixture
+def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
+    with FaultProxy(("127.0.0.1", emulator.port)) as running:
+        yield running
+
+
+def ids(api: AssetsApi) -> Set[str]:
+    return {asset.id for asset in api.assets_identifiers_snapshot().iterable or []}
+
+
+class ListenOnRetry(logging.Handler):
+    """Puts a refusing proxy back to listening when urllib3 announces its first retry.
+
+    The record is emitted before the retry's backoff and next attempt, so the server is back
+    exactly between the refused attempt and the retry: Pieces OS restarting, without timing.
+    """
+
+    def __init__(self, proxy: FaultProxy) -> None:
+        super().__init__(logging.WARNING)
+        self.proxy = proxy
+        self.retries: List[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Retrying"):
+            self.retries.append(message)
+            self.proxy.listen()
+
+
+def test_a_get_survives_a_refused_connection_and_returns_the_right_data(
+    proxy: FaultProxy, direct: AssetsApi
+) -> None:
+    created = direct.assets_create_new_asset(seed=seed("print('refused once')"))
+    proxy.refuse()
+    handler = ListenOnRetry(proxy)
+    urllib3_logger = logging.getLogger("urllib3.connectionpool")
+    urllib3_logger.addHandler(handler)
+    try:
+        with make_client(proxy.url, retries=2) as client:
+            asset = AssetsApi(client).assets_specific_asset_snapshot(created.id)
+    finally:
+        urllib3_logger.removeHandler(handler)
+    assert asset.to_dict() == created.to_dict()
+    assert "print('refused once')" in asset.to_json()
+    assert len(handler.retries) == 1 and "NewConnectionError" in handler.retries[0]
+    assert proxy.accepted == 1
+
+
+def test_a_refused_connection_without_retries_names_the_host(proxy: FaultProxy) -> None:
+    proxy.refuse()
+    with make_client(proxy.url, retries=0) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            AssetsApi(client).assets_snapshot()
+    assert proxy.url in str(caught.value) and "refused" in str(caught.value)
+    assert proxy.accepted == 0
+
+
+@pytest.mark.parametrize(
+    "direction, after", [(DOWNSTREAM, 0), (DOWNSTREAM, 50), (UPSTREAM, 10)],
+    ids=["before-the-answer", "mid-answer", "mid-request"],
+)
+def test_a_get_survives_one_reset(proxy: FaultProxy, direct: AssetsApi, direction: str, after: int) -> None:
+    created = [direct.assets_create_new_asset(seed=seed(f"value = {n}")).id for n in range(3)]
+    proxy.reset_after(after, direction)
+    with make_client(proxy.url, retries=2) as client:
+        snapshot = AssetsApi(client).assets_snapshot()
+    assert [asset.id for asset in snapshot.iterable] == created
+    assert proxy.accepted == 2
+
+
+def test_a_get_gives_up_after_as_many_resets_as_retries(proxy: FaultProxy) -> None:
+    proxy.reset_after(0, DOWNSTREAM, times=3)
+    with make_client(proxy.url, retries=2) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            AssetsApi(client).assets_snapshot()
+        assert proxy.accepted == 3
+        assert AssetsApi(client).assets_snapshot().iterable == []
+    assert proxy.url in str(caught.value)
+
+
+# What the server holds after a create whose connection was reset: the request never arrived
+# whole (nothing), or arrived and was answered (the asset). Never a second copy.
+@pytest.mark.parametrize(
+    "direction, after, new_assets",
+    [(UPSTREAM, 100, 0), (DOWNSTREAM, 0, 1), (DOWNSTREAM, 60, 1)],
+    ids=["mid-request", "before-the-answer", "mid-answer"],
+)
+def test_a_create_reset_after_sending_raises_and_is_never_retried(
+    proxy: FaultProxy, direct: AssetsApi, direction: str, after: int, new_assets: int
+) -> None:
+    before = ids(direct)
+    proxy.reset_after(after, direction, times=5)
+    with make_client(proxy.url, retries=3) as client:
+        with pytest.raises(ApiConnectionError) as caught:
+            AssetsApi(client).assets_create_new_asset(seed=seed("print('once')"))
+    assert proxy.accepted == 1
+    assert "not retried" in str(caught.value)
+    assert len(ids(direct) - before) == new_assets
 
 
 @pytest.mark.timeout(30)
@@ -95,6 +199,15 @@ def test_a_stalled_server_raises_a_timeout_that_is_not_retried(proxy: FaultProxy
     assert proxy.accepted == 1
     assert proxy.url in str(caught.value)
     assert "read timeout" in str(caught.value)
+
+
+@pytest.mark.timeout(30)
+def test_a_create_on_a_stalled_server_times_out_once(proxy: FaultProxy) -> None:
+    proxy.stall()
+    with make_client(proxy.url, retries=3, read_timeout=0.3) as client:
+        with pytest.raises(ApiTimeoutError):
+            AssetsApi(client).assets_create_new_asset(seed=seed("x = 1"))
+    assert proxy.accepted == 1
 
 
 @pytest.mark.timeout(30)
@@ -135,29 +248,81 @@ def test_a_stalled_connect_is_a_timeout_too() -> None:
     assert "connecting" in str(caught.value)
 
 
-def test_a_get_survives_one_reset_after_the_request_was_sent(proxy: FaultProxy, json_server: HTTPServer) -> None:
-    proxy.reset_after(0, DOWNSTREAM)
-    with make_client(proxy.url, retries=2) as client:
-        assert AssetsApi(client).assets_snapshot().iterable == []
-    assert proxy.accepted == 2
-    assert len(requests_seen(json_server)) == 2
-
-
-def test_a_get_survives_one_reset_while_sending(proxy: FaultProxy, json_server: HTTPServer) -> None:
-    proxy.reset_after(10, UPSTREAM)
-    with make_client(proxy.url, retries=2) as client:
-        assert AssetsApi(client).assets_snapshot().iterable == []
-    assert proxy.accepted == 2
-    assert len(requests_seen(json_server)) == 1
-
-
-def test_a_get_gives_up_after_as_many_resets_as_retries(proxy: FaultProxy) -> None:
-    proxy.reset_after(0, DOWNSTREAM, times=3)
-    with make_client(proxy.url, retries=2) as client:
+def test_a_body_cut_short_of_its_content_length_is_a_broken_connection(
+    proxy: FaultProxy, direct: AssetsApi
+) -> None:
+    for number in range(20):
+        direct.assets_create_new_asset(seed=seed(f"value = {number}"))
+    proxy.truncate_after(2000, times=2)
+    with make_client(proxy.url, retries=1) as client:
         with pytest.raises(ApiConnectionError) as caught:
             AssetsApi(client).assets_snapshot()
-    assert proxy.accepted == 3
-    assert proxy.url in str(caught.value)
+        assert proxy.accepted == 2
+        assert len(AssetsApi(client).assets_snapshot().iterable) == 20
+    assert "broke" in str(caught.value)
+
+
+# ----- streams through the proxy -------------------------------------------------------------
+
+QUICK_RECONNECT = ReconnectPolicy(max_attempts=50, backoff_base=0.05, backoff_max=0.2)
+WAIT = 20.0
+
+
+def test_a_stream_survives_a_reset_and_converges(proxy: FaultProxy, direct: AssetsApi) -> None:
+    kept = direct.assets_create_new_asset(seed=seed("kept = 1")).id
+    gone = direct.assets_create_new_asset(seed=seed("gone = 1")).id
+    events: List[ReconnectEvent] = []
+    with make_client(proxy.url) as client:
+        with AssetsApi(client).assets_stream_identifiers(reconnect=QUICK_RECONNECT, on_reconnect=events.append) as stream:
+            first = stream.next_message(timeout=WAIT)
+            assert first is not None
+            known = {item.asset.id for item in first.iterable if item.asset is not None}
+            assert known == {kept, gone}
+            proxy.refuse()
+            proxy.reset_all()
+            direct.assets_delete_asset(gone)
+            added = direct.assets_create_new_asset(seed=seed("added = 1")).id
+            proxy.listen()
+            deadline = time.monotonic() + WAIT
+            while known != {kept, added} and time.monotonic() < deadline:
+                message = stream.next_message(timeout=WAIT)
+                assert message is not None
+                for item in message.iterable:
+                    if item.asset is not None:
+                        (known.discard if item.deleted else known.add)(item.asset.id)
+    assert known == {kept, added}
+    assert any(event.connected for event in events)
+    assert proxy.accepted >= 2
+
+
+@pytest.mark.timeout(30)
+def test_a_stream_closed_during_a_stall_stops_cleanly(proxy: FaultProxy) -> None:
+    threads_before = set(threading.enumerate())
+    with make_client(proxy.url) as client:
+        stream = AssetsApi(client).assets_stream_identifiers(reconnect=QUICK_RECONNECT)
+        assert stream.next_message(timeout=WAIT) is not None
+        proxy.stall()
+        waiting: List[BaseException] = []
+
+        def iterate() -> None:
+            try:
+                for _ in stream:
+                    pass
+            except BaseException as error:  # recorded for the assertion below
+                waiting.append(error)
+
+        reader = threading.Thread(target=iterate)
+        reader.start()
+        stream.close()
+        reader.join(WAIT)
+        # close() waits for the stream's own reader thread: none is left behind on a stalled socket.
+        left = set(threading.enumerate()) - threads_before
+        assert not any(thread.name.startswith("pieces-os-client stream") for thread in left)
+    assert not reader.is_alive()
+    assert waiting == []
+    assert stream.closed
+    with pytest.raises(StreamClosedError):
+        stream.next_message(timeout=0)
 
 
 class _CloseDelimitedHandler(socketserver.BaseRequestHandler):
@@ -195,15 +360,3 @@ def test_a_body_cut_short_without_a_length_raises_a_decode_error_with_status_and
     assert error.status == 200
     assert error.raw_body == _CloseDelimitedHandler.body[:20]
     assert "Assets" in str(error)
-
-
-def test_a_body_cut_short_of_its_content_length_is_a_broken_connection(httpserver: HTTPServer) -> None:
-    many = {"iterable": [dict(ASSET, id=str(number)) for number in range(200)]}
-    httpserver.expect_request(ANY_PATH).respond_with_json(many)
-    with FaultProxy(("127.0.0.1", httpserver.port)) as faulty, make_client(faulty.url, retries=1) as client:
-        faulty.truncate_after(2000, times=2)
-        with pytest.raises(ApiConnectionError) as caught:
-            AssetsApi(client).assets_snapshot()
-        assert faulty.accepted == 2
-        assert len(AssetsApi(client).assets_snapshot().iterable) == 200
-    assert "broke" in str(caught.value)
