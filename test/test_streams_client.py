@@ -1,4 +1,4 @@
-"""Stream[T] against purpose-built WebSocket servers on loopback: parsing, faults, reconnects, threads.
+"""Stream[T] (pieces_os_client.streams) against purpose-built WebSocket servers on loopback: parsing, faults, reconnects, threads.
 
 The servers are the ``websockets`` package's (its threaded server, or its sans-I/O protocol on a
 raw socket for a peer that stops answering); every test talks to one over a real socket.
