@@ -78,6 +78,8 @@ _NORMAL_CLOSURE = 1000
 # How long close() waits for the reader thread; it normally ends at once, since close() shuts the
 # socket down under it.
 _JOIN_TIMEOUT = 1.0
+# How long close() may spend sending the close frame.
+_CLOSE_FRAME_TIMEOUT = 0.5
 # How much of a malformed message's raw text goes into a log line.
 _LOGGED_RAW_CHARS = 200
 
@@ -628,18 +630,21 @@ def _abort(ws: websocket.WebSocket) -> None:
     """Send a close frame if possible and shut the socket down, waking a thread reading from it."""
     import websocket
 
+    sock = ws.sock
+    if sock is None:
+        return
     try:
+        # A server that has stopped reading must not hold close() up on a full send buffer.
+        sock.settimeout(_CLOSE_FRAME_TIMEOUT)
         ws.send_close()
     except (OSError, websocket.WebSocketException):
         pass
     # Not ws.abort(): send_close() marks the connection closed, which turns abort() into a no-op,
     # and a reader would then wait for a close reply that a stalled server never sends.
-    sock = ws.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _release(ws: websocket.WebSocket) -> None:
