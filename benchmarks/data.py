@@ -116,3 +116,14 @@ def asset_json(index: int = 0) -> bytes:
 def snapshot_json(count: int) -> bytes:
     """An ``Assets`` snapshot of ``count`` assets, as bytes on the wire."""
     return json.dumps({"iterable": [asset(index) for index in range(count)]}).encode()
+
+
+def seed(index: int) -> Dict[str, Any]:
+    """A seed as an editor plugin sends it to create an asset: a code fragment and its origin."""
+    return {
+        "type": "SEEDED_ASSET",
+        "asset": {
+            "application": _application(),
+            "format": {"fragment": {"string": {"raw": f"# snippet {index}\n" + _CODE}}},
+        },
+    }

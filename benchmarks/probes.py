@@ -4,6 +4,7 @@
     python probes.py memory FILE WAY         # peak memory of parsing the snapshot in FILE
     python probes.py calls URL COUNT ROUNDS  # sequential calls: SDK vs bare urllib3
     python probes.py threads URL COUNT THREADS ROUNDS
+    python probes.py stream URL COUNT        # consume COUNT identifiers messages, then time parsing
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -88,15 +89,16 @@ def memory(path: str, way: str) -> Dict[str, Any]:
     return {"bytes": len(raw), "peak_growth_kb": peak - before, "retained_kb": after - before}
 
 
-def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
+def _call_loops(url: str, count: int, pool_size: int) -> Tuple[Callable[[], None], Callable[[], None]]:
+    """Two loops of ``count`` fetches of one asset: through the SDK, and on a bare urllib3 pool
+    with pydantic parsing the body; both warmed up (validators built, a connection open)."""
     import urllib3
 
     from pieces_os_client import ApiClient, Asset, AssetsApi, Configuration
 
     asset_id = json.loads(data.asset_json())["id"]
-    client = ApiClient(Configuration(host=url))
-    api = AssetsApi(client)
-    pool = urllib3.PoolManager()
+    api = AssetsApi(ApiClient(Configuration(host=url)))
+    pool = urllib3.PoolManager(maxsize=pool_size)
     bare_url = f"{url}/assets/{asset_id}"
 
     def sdk() -> None:
@@ -109,6 +111,11 @@ def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
 
     api.assets_specific_asset_snapshot(asset_id)
     Asset.model_validate_json(pool.request("GET", bare_url).data)
+    return sdk, bare
+
+
+def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
+    sdk, bare = _call_loops(url, count, 1)
     sdk_times: List[float] = []
     bare_times: List[float] = []
     for _ in range(rounds):
@@ -118,24 +125,8 @@ def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
 
 
 def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:
-    import urllib3
-
-    from pieces_os_client import ApiClient, Asset, AssetsApi, Configuration
-
-    asset_id = json.loads(data.asset_json())["id"]
-    client = ApiClient(Configuration(host=url))
-    api = AssetsApi(client)
-    pool = urllib3.PoolManager(maxsize=workers)
-    bare_url = f"{url}/assets/{asset_id}"
     per_thread = count // workers
-
-    def sdk_worker() -> None:
-        for _ in range(per_thread):
-            api.assets_specific_asset_snapshot(asset_id)
-
-    def bare_worker() -> None:
-        for _ in range(per_thread):
-            Asset.model_validate_json(pool.request("GET", bare_url).data)
+    sdk_worker, bare_worker = _call_loops(url, per_thread, workers)
 
     def run(worker: Callable[[], None]) -> float:
         pool_threads = [threading.Thread(target=worker) for _ in range(workers)]
@@ -146,14 +137,56 @@ def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:
             thread.join()
         return per_thread * workers / (time.perf_counter() - start)
 
-    sdk_worker()
-    bare_worker()
     sdk_rates: List[float] = []
     bare_rates: List[float] = []
     for _ in range(rounds):
         sdk_rates.append(run(sdk_worker))
         bare_rates.append(run(bare_worker))
     return {"sdk": statistics.median(sdk_rates), "bare": statistics.median(bare_rates)}
+
+
+def _per_call(function: Callable[[], Any], number: int, repeat: int = 5) -> float:
+    """Median seconds per call of ``function`` over ``repeat`` batches of ``number`` calls."""
+    batches: List[float] = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            function()
+        batches.append((time.perf_counter() - start) / number)
+    return statistics.median(batches)
+
+
+def stream(url: str, count: int) -> Dict[str, Any]:
+    """Receive ``count`` change messages on an identifiers stream, noting when each arrives.
+
+    Prints ``ready`` once the stream is open and its first message (the ids already there) has
+    arrived; whoever started the probe then makes the changes.
+    """
+    from pieces_os_client import ApiClient, AssetsApi, Configuration, StreamedIdentifiers
+    from pieces_os_client.api_client import type_adapter
+
+    received: List[float] = []
+    with ApiClient(Configuration(host=url)) as client:
+        with AssetsApi(client).assets_stream_identifiers(reconnect=False) as messages:
+            next(messages)
+            print("ready", flush=True)
+            for _ in range(count):
+                message = next(messages)
+                received.append(time.perf_counter())
+            raw = message.to_json().encode()
+            # The parse the stream does for each message, and all it does with one (parse, track
+            # the ids, hand it to the consumer's queue), against pydantic's own parse.
+            adapter = type_adapter(StreamedIdentifiers)
+            number = max(200, count * 10)
+            sdk_parse = _per_call(lambda: adapter.validate_json(raw), number)
+            floor = _per_call(lambda: StreamedIdentifiers.model_validate_json(raw), number)
+
+            def handle() -> None:
+                messages._accept(raw)
+                messages.next_message(timeout=0)
+
+            handling = _per_call(handle, number)
+    return {"received": received, "parse": sdk_parse, "floor": floor, "handling": handling, "bytes": len(raw)}
 
 
 def main(argv: List[str]) -> None:
@@ -167,6 +200,8 @@ def main(argv: List[str]) -> None:
         result = calls(args[0], int(args[1]), int(args[2]))
     elif kind == "threads":
         result = threads(args[0], int(args[1]), int(args[2]), int(args[3]))
+    elif kind == "stream":
+        result = stream(args[0], int(args[1]))
     else:
         raise SystemExit(f"unknown probe {kind!r}")
     print(json.dumps(result))

@@ -203,11 +203,62 @@ def bench_calls(settings: Settings) -> List[Row]:
     return rows
 
 
+def bench_streams(settings: Settings) -> List[Row]:
+    from pieces_os_client import ApiClient, AssetsApi, Configuration, Seed
+
+    count = settings.stream_changes
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "stream_server.py")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    url = server.stdout.readline().strip()
+    consumer = subprocess.Popen(
+        [sys.executable, str(HERE / "probes.py"), "stream", url, str(count)],
+        stdout=subprocess.PIPE, env=child_env(), cwd=str(ROOT), text=True,
+    )
+    assert consumer.stdout is not None
+    try:
+        if consumer.stdout.readline().strip() != "ready":
+            raise RuntimeError("the stream consumer did not start")
+        seeds = [Seed.from_dict(data.seed(index)) for index in range(count)]
+        with ApiClient(Configuration(host=url)) as client:
+            api = AssetsApi(client)
+            for seed in seeds:
+                api.assets_create_new_asset(seed=seed)
+        result = json.loads(consumer.stdout.read().strip().splitlines()[-1])
+    finally:
+        consumer.wait(timeout=60)
+        server.stdin.close()
+        sent = json.loads(server.stdout.read().strip().splitlines()[-1])
+        server.wait(timeout=30)
+    received: List[float] = result["received"]
+    if len(sent) != count + 1:
+        raise RuntimeError(f"the emulator sent {len(sent)} stream messages for {count} changes")
+    # The first message sent is the ids present on connect; the rest pair up in order.
+    delays = sorted(arrived - departed for departed, arrived in zip(sent[1:], received))
+    p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
+    rate = (count - 1) / (received[-1] - received[0]) if count > 1 else 0.0
+    return [
+        Row(f"stream: delay, server send -> parsed object in consumer ({count} changes)",
+            f"mean {statistics.mean(delays) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms", "", None, None),
+        Row("stream: messages per second received", f"{rate:.0f}/s", "", None, None,
+            "paced by the creates (one create call per change, made from another process)"),
+        Row(f"stream: parse per message ({result['bytes']} bytes)", f"{result['parse'] * 1e6:.2f} us",
+            f"{result['floor'] * 1e6:.2f} us", result["parse"] / result["floor"], 1.1,
+            "floor: StreamedIdentifiers.model_validate_json"),
+        Row("stream: all per-message handling (parse, id tracking, hand-off)",
+            f"{result['handling'] * 1e6:.2f} us", f"{result['floor'] * 1e6:.2f} us",
+            None, None, "Stream._accept + next_message; the parse alone is the row above"),
+    ]
+
+
 SECTIONS = {
     "import": bench_import,
     "parsing": bench_parsing,
     "memory": bench_memory,
     "calls": bench_calls,
+    "streams": bench_streams,
 }
 
 

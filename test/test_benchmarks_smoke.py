@@ -1,0 +1,55 @@
+"""The benchmark suite runs: ``benchmarks/run.py --quick`` exits 0 and prints its whole table.
+
+Only that it works is checked here; its figures are for reading (docs/performance.md), never
+asserted: timings on a shared test machine say nothing reliable.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FIGURES = (
+    "import: wall time",
+    "import: peak RSS",
+    "first use (import + Asset.from_json)",
+    "ApiClient.deserialize",
+    "Assets.from_json",
+    "Assets.to_json",
+    "peak memory, parsing",
+    "sequential assets_specific_asset_snapshot",
+    "8 threads, one client: throughput",
+    "stream: delay, server send -> parsed object in consumer",
+    "stream: messages per second received",
+    "stream: parse per message",
+)
+
+
+@pytest.mark.slow
+def test_quick_run_prints_every_figure() -> None:
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=240,
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert any(line.startswith("| figure ") and "| ratio " in line and "| status " in line for line in lines)
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| figure ")]
+    for figure in FIGURES:
+        matching = [row for row in rows if figure in row]
+        assert matching, f"no row for {figure!r} in:\n{completed.stdout}"
+        status = matching[0].rstrip(" |").rsplit("|", 1)[-1].strip()
+        assert status in ("met", "MISSED", "report"), matching[0]
+
+
+def test_unknown_section_is_refused() -> None:
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--only", "nonsense"],
+        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60,
+    )
+    assert completed.returncode == 2
+    assert "nonsense" in completed.stderr
