@@ -33,7 +33,7 @@ FIGURES = (
 def test_quick_run_prints_every_figure() -> None:
     completed = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
-        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=240,
+        cwd=str(ROOT), capture_output=True, text=True, timeout=240,
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
@@ -49,7 +49,7 @@ def test_quick_run_prints_every_figure() -> None:
 def test_unknown_section_is_refused() -> None:
     completed = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--only", "nonsense"],
-        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60,
+        cwd=str(ROOT), capture_output=True, text=True, timeout=60,
     )
     assert completed.returncode == 2
     assert "nonsense" in completed.stderr
