@@ -92,6 +92,12 @@ EXTRA_BASES = {
     "Formats": "FormatsDisplayMixin",
     "SearchedAssets": "SearchedAssetsDisplayMixin",
 }
+# What those bases add, for the model's page in docs/models/.
+EXTRA_BASE_DOCS = {
+    "Assets": "An `Assets` is also a sequence of its assets: `len(assets)`, `for asset in assets`,"
+    " `assets[0]`, `assets[1:3]`.",
+}
+DISPLAY_DOC = "In Jupyter it renders as a compact HTML table, in IPython as a few aligned lines."
 
 SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": "_"}
 
@@ -337,6 +343,10 @@ class Generator:
             "",
             "Fields a newer Pieces OS sends that this version does not know are kept and written back by"
             " `to_dict()` and `to_json()`.",
+        ]
+        if name in EXTRA_BASES:
+            lines += ["", " ".join(filter(None, [EXTRA_BASE_DOCS.get(name), DISPLAY_DOC]))]
+        lines += [
             "",
             "## Example",
             "",
