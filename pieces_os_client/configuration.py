@@ -31,7 +31,8 @@ class Configuration:
     :param verify_ssl: verify the server's TLS certificate for https hosts (default True).
     :param ssl_ca_cert: a CA bundle file to verify against; ``ca_cert_data`` the same as PEM text.
     :param cert_file, key_file: a client certificate for mutual TLS.
-    :param connection_pool_maxsize: connections kept open per host, shared by all threads.
+    :param connection_pool_maxsize: the most connections open to Pieces OS at once, shared by all
+        threads; a thread that finds them all busy waits for one, up to ``read_timeout``.
     :param debug: log every request and response at DEBUG on the ``pieces_os_client`` logger
         (secret headers redacted); the SDK never prints.
     """

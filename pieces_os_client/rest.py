@@ -15,6 +15,7 @@ from typing_extensions import Self
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    EmptyPoolError,
     HTTPError,
     InvalidHeader,
     MaxRetryError,
@@ -163,10 +164,12 @@ class RESTClientObject:
         self.host = configuration.host
         self.retry = build_retry(configuration)
         self.timeout = build_timeout(configuration)
+        # block=True: a thread that finds every connection busy waits for one (up to the read
+        # timeout) rather than opening one more and throwing it away after a single request.
         options: Dict[str, Any] = {
             "num_pools": 4,
             "maxsize": configuration.connection_pool_maxsize,
-            "block": False,
+            "block": True,
             "retries": self.retry,
             "timeout": self.timeout,
         }
@@ -208,6 +211,7 @@ class RESTClientObject:
                 headers=headers,
                 timeout=timeout if timeout is not None else self.timeout,
                 preload_content=preload_content,
+                pool_timeout=self.configuration.read_timeout,
             )
         except HTTPError as error:
             raise self.transport_error(error, method, url) from error
@@ -216,6 +220,14 @@ class RESTClientObject:
         reason = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
         where = f"{method} {url}"
         hint = f"Is Pieces OS running and listening at {self.host}? (set PIECES_OS_URL or Configuration(host=...))"
+        if isinstance(reason, EmptyPoolError):
+            return ApiTimeoutError(
+                f"All {self.configuration.connection_pool_maxsize} connections to {self.host} stayed busy"
+                f" for {self.configuration.read_timeout} s, so {where} was not sent. Read or release"
+                " the responses of *_without_preload_content calls, or raise"
+                " Configuration.connection_pool_maxsize.",
+                host=self.host, method=method, url=url,
+            )
         if isinstance(reason, (ConnectTimeoutError,)) and not isinstance(reason, NewConnectionError):
             return ApiTimeoutError(
                 f"Timed out connecting to {self.host} for {where} after"

@@ -1,0 +1,123 @@
+"""One ApiClient shared by many threads against the emulator: no errors, no lost or extra assets,
+and never more connections open than ``Configuration.connection_pool_maxsize``.
+"""
+from __future__ import annotations
+
+import random
+import threading
+from typing import Dict, Iterator, List, Set
+
+import pytest
+from faults import FaultProxy, seed
+from httpserver_helpers import make_client
+
+from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException
+from pieces_os_client.testing import PiecesOSEmulator
+
+THREADS = 8
+CALLS_PER_THREAD = 250
+POOL_SIZE = 3
+
+
+@pytest.fixture
+def emulator() -> Iterator[PiecesOSEmulator]:
+    with PiecesOSEmulator() as running:
+        yield running
+
+
+@pytest.fixture
+def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
+    with FaultProxy(("127.0.0.1", emulator.port)) as running:
+        yield running
+
+
+def worker(api: AssetsApi, number: int, kept: Set[str], errors: List[BaseException], lock: threading.Lock) -> None:
+    """Mixed calls; the thread's own assets are tracked, so the final set is known exactly."""
+    chooser = random.Random(number)
+    mine: List[str] = []
+    try:
+        for call in range(CALLS_PER_THREAD):
+            action = chooser.choice(("create", "create", "get", "search", "delete", "delete", "snapshot"))
+            if action == "create" or not mine:
+                text = f"thread_{number}_call_{call} = {call}"
+                asset = api.assets_create_new_asset(seed=seed(text), transferables=False)
+                mine.append(asset.id)
+            elif action == "get":
+                asset_id = chooser.choice(mine)
+                assert api.assets_specific_asset_snapshot(asset_id, transferables=False).id == asset_id
+            elif action == "search":
+                found = api.assets_search_assets(query=f"thread_{number}_call", transferables=False)
+                found_ids = {hit.identifier for hit in found.iterable or []}
+                assert set(mine) <= found_ids
+            elif action == "delete":
+                asset_id = mine.pop(chooser.randrange(len(mine)))
+                assert api.assets_delete_asset(asset_id) == asset_id
+                with pytest.raises(GoneException):
+                    api.assets_specific_asset_snapshot(asset_id)
+            else:
+                api.assets_identifiers_snapshot()
+    except BaseException as error:  # reported by the test
+        errors.append(error)
+    with lock:
+        kept.update(mine)
+
+
+@pytest.mark.slow
+def test_threads_share_one_client_without_errors_or_lost_assets(
+    emulator: PiecesOSEmulator, proxy: FaultProxy
+) -> None:
+    kept: Set[str] = set()
+    errors: List[BaseException] = []
+    lock = threading.Lock()
+    with make_client(proxy.url, connection_pool_maxsize=POOL_SIZE) as client:
+        api = AssetsApi(client)
+        threads = [
+            threading.Thread(target=worker, args=(api, number, kept, errors, lock)) for number in range(THREADS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert not any(thread.is_alive() for thread in threads)
+        assert errors == []
+        final = {asset.id for asset in api.assets_identifiers_snapshot().iterable or []}
+    assert final == kept
+    assert len(emulator.store) == len(kept)
+    # Eight threads were busy at once, yet the pool never had more than its size open.
+    assert proxy.peak_open <= POOL_SIZE
+
+
+def test_a_thread_waits_for_a_free_connection_instead_of_opening_another(proxy: FaultProxy) -> None:
+    with make_client(proxy.url, connection_pool_maxsize=1) as client:
+        api = AssetsApi(client)
+        held = api.assets_snapshot_without_preload_content()
+        results: Dict[str, object] = {}
+
+        def snapshot() -> None:
+            results["assets"] = api.assets_snapshot()
+
+        waiting = threading.Thread(target=snapshot)
+        waiting.start()
+        waiting.join(0.3)
+        assert waiting.is_alive() and proxy.accepted == 1
+        held.read()
+        held.release_conn()
+        waiting.join(10)
+    assert not waiting.is_alive()
+    assert results["assets"].iterable == []  # type: ignore[attr-defined]
+    assert proxy.accepted == 1
+
+
+def test_a_pool_kept_busy_past_the_read_timeout_is_a_clear_timeout(proxy: FaultProxy) -> None:
+    with make_client(proxy.url, connection_pool_maxsize=1, read_timeout=0.3) as client:
+        api = AssetsApi(client)
+        held = api.assets_snapshot_without_preload_content()
+        try:
+            with pytest.raises(ApiTimeoutError) as caught:
+                api.assets_snapshot()
+        finally:
+            held.release_conn()
+    message = str(caught.value)
+    assert "connection_pool_maxsize" in message and "without_preload_content" in message
+    assert proxy.accepted == 1
+
