@@ -129,6 +129,7 @@ class ApiClient:
         if content_type is not None:
             headers["Content-Type"] = content_type
         if self.cookie:
+            check_header("Cookie", self.cookie)
             headers["Cookie"] = self.cookie
         if extra:
             for name, value in extra.items():

@@ -136,7 +136,10 @@ class ApiException(OpenApiException):
         where = f" from {self.method} {self.url}" if self.url else ""
         text = f"({self.status})\nReason: {self.reason}{where}\n"
         if self.headers:
-            text += f"HTTP response headers: {self.headers}\n"
+            # Messages end up in logs and bug reports: a Set-Cookie must not travel with them.
+            from pieces_os_client.rest import redact_headers
+
+            text += f"HTTP response headers: {redact_headers(self.headers)}\n"
         if self.body:
             body = self.body if isinstance(self.body, str) else repr(self.body[:1000])
             text += f"HTTP response body: {body[:2000]}\n"

@@ -21,9 +21,12 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-from typing import Any, List, NamedTuple, Optional, Tuple
+from typing import Any, Iterator, List, NamedTuple, Optional, Tuple
+
+import pytest
 
 from pieces_os_client.models.seed import Seed
+from pieces_os_client.testing import PiecesOSEmulator
 
 UPSTREAM = "client->server"
 DOWNSTREAM = "server->client"
@@ -281,3 +284,19 @@ def seed(text: str) -> Seed:
             },
         }
     )
+
+
+# Fixtures ``emulator`` and ``proxy`` for the test modules that import these functions.
+
+@pytest.fixture(name="emulator")
+def emulator_fixture() -> Iterator[PiecesOSEmulator]:
+    """A running emulator on a free loopback port, with an in-memory store."""
+    with PiecesOSEmulator() as running:
+        yield running
+
+
+@pytest.fixture(name="proxy")
+def proxy_fixture(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
+    """A FaultProxy in front of ``emulator``: give its ``url`` to the client under test."""
+    with FaultProxy(("127.0.0.1", emulator.port)) as running:
+        yield running

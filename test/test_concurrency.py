@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Dict, Iterator, List, Set
+from typing import Dict, List, Set
 
 import pytest
-from faults import FaultProxy, seed
+from faults import FaultProxy, emulator_fixture, proxy_fixture, seed  # noqa: F401 (fixtures)
 from httpserver_helpers import make_client
 
 from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException
@@ -17,18 +17,6 @@ from pieces_os_client.testing import PiecesOSEmulator
 THREADS = 8
 CALLS_PER_THREAD = 250
 POOL_SIZE = 3
-
-
-@pytest.fixture
-def emulator() -> Iterator[PiecesOSEmulator]:
-    with PiecesOSEmulator() as running:
-        yield running
-
-
-@pytest.fixture
-def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
-    with FaultProxy(("127.0.0.1", emulator.port)) as running:
-        yield running
 
 
 def worker(api: AssetsApi, number: int, kept: Set[str], errors: List[BaseException], lock: threading.Lock) -> None:

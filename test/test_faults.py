@@ -16,7 +16,7 @@ from email.utils import formatdate
 from typing import Iterator, List, Set
 
 import pytest
-from faults import DOWNSTREAM, UPSTREAM, FaultProxy, seed
+from faults import DOWNSTREAM, UPSTREAM, FaultProxy, emulator_fixture, proxy_fixture, seed  # noqa: F401 (fixtures)
 from httpserver_helpers import base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
 
@@ -78,22 +78,10 @@ def test_an_unreadable_retry_after_falls_back_to_the_backoff(httpserver: HTTPSer
 # ----- the emulator behind the proxy ---------------------------------------------------------
 
 @pytest.fixture
-def emulator() -> Iterator[PiecesOSEmulator]:
-    with PiecesOSEmulator() as running:
-        yield running
-
-
-@pytest.fixture
 def direct(emulator: PiecesOSEmulator) -> Iterator[AssetsApi]:
     """An AssetsApi that talks to the emulator without the proxy, to set up and check."""
     with make_client(emulator.url, retries=0) as client:
         yield AssetsApi(client)
-
-
-@pytest.fixture
-def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
-    with FaultProxy(("127.0.0.1", emulator.port)) as running:
-        yield running
 
 
 def ids(api: AssetsApi) -> Set[str]:

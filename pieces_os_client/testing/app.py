@@ -16,13 +16,16 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type, TypeVar
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pieces_os_client.models.asset import Asset
@@ -158,6 +161,15 @@ def _view(record: AssetRecord, transferables: bool) -> Asset:
     return record.asset if transferables else record.lite
 
 
+def assets_json(records: Sequence[AssetRecord], transferables: bool) -> str:
+    """``Assets(iterable=...)`` as its model writes it, joined from each asset's stored JSON.
+
+    A snapshot of a thousand assets after every change would otherwise serialize every asset
+    again each time; the envelope is the one field ``iterable``.
+    """
+    return '{"iterable":[' + ",".join(record.view_json(transferables) for record in records) + "]}"
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -213,7 +225,7 @@ async def snapshot(request: Request) -> Response:
     records = _store(request).records(
         pseudo=_flag(request, "pseudo", False), suggested=_flag(request, "suggested", False)
     )
-    return _json(Assets(iterable=[_view(record, transferables) for record in records]))
+    return Response(assets_json(records, transferables), 200, media_type="application/json")
 
 
 async def identifiers(request: Request) -> Response:
@@ -364,7 +376,7 @@ def _snapshot_message(kind: str, records: Sequence[AssetRecord]) -> str:
         return _identifiers(records, deleted=False)
     if kind == "suggestions":
         return _suggestions(records)
-    return _dump(Assets(iterable=[_view(record, kind == "transferables") for record in records]))
+    return assets_json(records, kind == "transferables")
 
 
 def _change_message(kind: str, change: Change) -> Optional[str]:
@@ -502,6 +514,26 @@ _STREAMS = {
 }
 
 
+class RoutePathAsSent:
+    """Route on the path as the client sent it: an encoded "/" stays inside its one segment.
+
+    The server decodes the path before routing, so an id holding "/" would otherwise reach another
+    endpoint (``GET /assets/<id>%2Fformats`` would answer with the formats of ``<id>``). Each
+    segment is decoded on its own, with any "/" it holds left as ``%2F``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw_path = scope.get("raw_path")
+        if scope["type"] in ("http", "websocket") and raw_path and b"%2f" in raw_path.lower():
+            segments = raw_path.decode("latin-1").split("/")
+            path = "/".join(unquote(segment).replace("/", "%2F") for segment in segments)
+            scope = dict(scope, path=path)
+        await self.app(scope, receive, send)
+
+
 def create_app(store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Starlette:
     """The emulator as an ASGI application over ``store``."""
     routes: List[Any] = [Route(path, _endpoint(handler), methods=[method]) for path, handler, method in _OPERATIONS]
@@ -513,7 +545,9 @@ def create_app(store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) 
         Route("/assets/{asset}/formats", _endpoint(specific_asset_formats), methods=["GET"]),
         Route("/assets/{asset}/delete", _endpoint(delete_asset), methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: _http_error}, middleware=[Middleware(RoutePathAsSent)]
+    )
     app.state.store = store
     app.state.hub = StreamHub(store)
     app.state.max_body_bytes = max_body_bytes
