@@ -256,6 +256,8 @@ class Stream(Generic[T]):
             check_header(name, value)
             handshake_headers[name] = value
         self._headers = handshake_headers
+        if api_client.cookie:
+            check_header("Cookie", api_client.cookie)
         self._cookie = api_client.cookie
         self._ssl_context = _ssl_context(configuration) if self.url.startswith("wss:") else None
 

@@ -96,10 +96,13 @@ def test_cr_lf_in_a_header_value_is_refused(httpserver: HTTPServer, make: Any) -
     assert httpserver.log == []
 
 
-def test_cr_lf_in_a_stream_header_is_refused(emulator: PiecesOSEmulator) -> None:
+def test_cr_lf_in_a_stream_header_or_cookie_is_refused(emulator: PiecesOSEmulator) -> None:
     with make_client(emulator.url) as client:
         with pytest.raises(ApiValueError):
             AssetsApi(client).assets_stream_identifiers(_headers={"X-A": "1\r\nX-Injected: 1"})
+        client.cookie = "sid=1\r\nX-Injected: 1"
+        with pytest.raises(ApiValueError):
+            AssetsApi(client).assets_stream_identifiers()
 
 
 # ----- secrets in logs and messages -----------------------------------------------------------
