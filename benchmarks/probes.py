@@ -51,10 +51,13 @@ def parse(count: int, repeat: int) -> Dict[str, Any]:
         "to_json": snapshot.to_json,
         "model_dump_json": lambda: snapshot.model_dump_json(by_alias=True, exclude_none=True),
     }
-    # Interleaved, so that a slow moment of the machine hits every way alike.
-    for _ in range(repeat):
-        for name, function in ways.items():
-            results[name].append(_median_time(function, 1))
+    # Interleaved, in a rotating order, so that neither a slow moment of the machine nor the
+    # clean-up of the previous way's objects favours one way.
+    names = list(ways)
+    for round_number in range(repeat):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            results[name].append(_median_time(ways[name], 1))
     out: Dict[str, Any] = {name: statistics.median(values) for name, values in results.items()}
     out["bytes"] = len(raw)
     return out
@@ -118,9 +121,9 @@ def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
     sdk, bare = _call_loops(url, count, 1)
     sdk_times: List[float] = []
     bare_times: List[float] = []
-    for _ in range(rounds):
-        sdk_times.append(_median_time(sdk, 1))
-        bare_times.append(_median_time(bare, 1))
+    for round_number in range(rounds):
+        for loop in (sdk, bare) if round_number % 2 == 0 else (bare, sdk):
+            (sdk_times if loop is sdk else bare_times).append(_median_time(loop, 1))
     return {"sdk": statistics.median(sdk_times), "bare": statistics.median(bare_times)}
 
 
@@ -139,9 +142,9 @@ def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:
 
     sdk_rates: List[float] = []
     bare_rates: List[float] = []
-    for _ in range(rounds):
-        sdk_rates.append(run(sdk_worker))
-        bare_rates.append(run(bare_worker))
+    for round_number in range(rounds):
+        for worker in (sdk_worker, bare_worker) if round_number % 2 == 0 else (bare_worker, sdk_worker):
+            (sdk_rates if worker is sdk_worker else bare_rates).append(run(worker))
     return {"sdk": statistics.median(sdk_rates), "bare": statistics.median(bare_rates)}
 
 

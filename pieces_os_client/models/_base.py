@@ -60,8 +60,17 @@ else:
         strings (and writing them back unchanged) beats failing a whole snapshot.
         """
 
+        _made: Dict[Any, Any] = {}
+
         def __class_getitem__(cls, enum_type: Type[Enum]) -> Any:
-            return Annotated[Union[enum_type, str], Field(union_mode="left_to_right")]
+            # One annotation per enum, shared by every field that uses it: it is immutable, and
+            # building it (Union, Annotated, FieldInfo) for each field is a cost of first use.
+            made = cls._made.get(enum_type)
+            if made is None:
+                made = cls._made.setdefault(
+                    enum_type, Annotated[Union[enum_type, str], Field(union_mode="left_to_right")]
+                )
+            return made
 
 
 class PiecesEnum(str, Enum):
