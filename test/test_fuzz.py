@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import importlib
 import json
-from typing import Any, Dict, List, Set
+import sqlite3
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Tuple
+from urllib.parse import quote, quote_from_bytes, urlencode
 
 import pytest
-from httpserver_helpers import SCHEMAS
+import urllib3
+from faults import seed
+from httpserver_helpers import SCHEMAS, SPEC, make_client
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import ValidationError
 
+from pieces_os_client import AssetsApi
 from pieces_os_client.exceptions import OpenApiException
 from pieces_os_client.models import MODULES
+from pieces_os_client.testing import PiecesOSEmulator
 
 MODEL_NAMES = sorted(MODULES)
 EXPECTED_ERRORS = (ValidationError, OpenApiException)
@@ -116,3 +123,114 @@ def test_random_json_with_the_models_own_keys(data: st.DataObject) -> None:
 @given(text=st.one_of(st.text(max_size=60), st.sampled_from(TRICKY_STRINGS), st.from_regex(r"\A[0-9 :T.+-]{1,40}\Z")))
 def test_any_string_as_a_timestamp(text: str) -> None:
     assert_parses_or_refuses("GroupedTimestamp", json.dumps({"value": text}).encode())
+
+
+# ----- the emulator ---------------------------------------------------------------------------
+
+# Every operation of the spec, REST and WebSocket (a plain GET on a stream path), as (method, path).
+OPERATIONS = sorted(
+    (method.upper(), path)
+    for path, item in SPEC["paths"].items()
+    for method in item
+    if method in ("get", "post", "put", "delete", "patch")
+)
+STRANGE_PATHS = ["/", "/nothing/here", "/assets/", "/assets//formats", "/assets/{asset}/", "/ASSETS"]
+QUERY_NAMES = ["transferables", "pseudo", "suggested", "query", "searchable_tags"]
+
+
+def _is_documented_500(method: str, path: str, response: urllib3.BaseHTTPResponse) -> bool:
+    """Search without a query or tags answers 500 text/plain, as the spec documents."""
+    return (
+        method == "GET" and path == "/assets/search" and response.status == 500
+        and response.headers.get("Content-Type", "").startswith("text/plain")
+    )
+
+
+VALID_SEED: Dict[str, Any] = seed("print('fuzz')").to_dict()
+SEED_PATHS = [
+    (), ("type",), ("asset",), ("asset", "application"), ("asset", "application", "name"), ("asset", "format"),
+    ("asset", "format", "fragment"), ("asset", "format", "fragment", "string", "raw"), ("asset", "metadata"),
+    ("asset", "metadata", "tags"), ("asset", "metadata", "name"), ("asset", "format", "file"),
+]
+
+
+def _mutated_seed(value: Any, where: Tuple[str, ...]) -> bytes:
+    """A valid Seed with the value at ``where`` replaced: gets past the first checks, deeper in."""
+    mutated: Any = json.loads(json.dumps(VALID_SEED, default=str))
+    if not where:
+        return json.dumps(value).encode()
+    parent = mutated
+    for key in where[:-1]:
+        if not isinstance(parent.get(key), dict):
+            parent[key] = {}
+        parent = parent[key]
+    parent[where[-1]] = value
+    return json.dumps(mutated).encode()
+
+
+@st.composite
+def emulator_requests(draw: st.DrawFn, known_ids: List[str]) -> Tuple[str, str, str, Dict[str, str], Optional[bytes]]:
+    method, template = draw(st.sampled_from(OPERATIONS))
+    if draw(st.integers(0, 9)) == 0:
+        method = draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]))
+    if draw(st.integers(0, 9)) == 0:
+        template = draw(st.sampled_from(STRANGE_PATHS))
+    if "{asset}" in template:
+        asset = draw(st.one_of(
+            st.sampled_from(known_ids),
+            st.uuids().map(str),
+            st.text(min_size=1, max_size=40).map(lambda text: quote(text, safe="")),
+            st.binary(min_size=1, max_size=20).map(lambda raw: quote_from_bytes(raw, safe="")),
+            st.sampled_from(["..", ".", "%2e%2e", "%2F", "a%2Fb", "%00", "%ff", "create", "search"]),
+        ))
+        path = template.replace("{asset}", asset)
+    else:
+        path = template
+    names = st.one_of(st.sampled_from(QUERY_NAMES), st.text(min_size=1, max_size=10))
+    values = st.one_of(st.sampled_from(["true", "false", "1", "0", ""]), st.text(max_size=30))
+    query = urlencode(draw(st.dictionaries(names, values, max_size=4)))
+    headers: Dict[str, str] = {}
+    body: Optional[bytes] = draw(st.one_of(
+        st.none(),
+        st.builds(_mutated_seed, json_values, st.sampled_from(SEED_PATHS)),
+        st.binary(max_size=300),
+        json_values.map(lambda value: json.dumps(value).encode()),
+        st.dictionaries(keys, json_values, max_size=6).map(lambda value: json.dumps(value).encode()),
+    ))
+    if body is not None:
+        headers["Content-Type"] = draw(st.sampled_from(["application/json", "text/plain", "application/octet-stream"]))
+    return method, path, query, headers, body
+
+
+@pytest.mark.slow
+def test_random_requests_to_every_endpoint_get_documented_answers(tmp_path: Path) -> None:
+    database = tmp_path / "fuzzed.db"
+    with PiecesOSEmulator(db=str(database)) as emulator, make_client(emulator.url, retries=0) as client:
+        api = AssetsApi(client)
+        known_ids = [api.assets_create_new_asset(seed=seed(f"kept_{n} = {n}")).id for n in range(3)]
+        pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
+        answers: Dict[int, int] = {}
+
+        @settings(max_examples=350, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(request=emulator_requests(known_ids))
+        def answer_is_documented(request: Tuple[str, str, str, Dict[str, str], Optional[bytes]]) -> None:
+            method, path, query, headers, body = request
+            url = emulator.url + path + ("?" + query if query else "")
+            response = pool.request(method, url, body=body, headers=headers)
+            answers[response.status] = answers.get(response.status, 0) + 1
+            documented = (
+                response.status == 200 or 400 <= response.status < 500 or _is_documented_500(method, path, response)
+            )
+            assert documented, f"{method} {path}?{query} -> {response.status}: {response.data[:300]!r}"
+
+        answer_is_documented()
+        pool.clear()
+        # Still serving, and what it held before is intact (the fuzzer may have deleted some).
+        remaining = {asset.id for asset in api.assets_identifiers_snapshot().iterable or []}
+        for asset_id in remaining:
+            assert api.assets_specific_asset_snapshot(asset_id).id == asset_id
+        assert api.assets_create_new_asset(seed=seed("after = 1")).id
+    assert sum(count for status, count in answers.items() if status < 300) > 0
+    assert sum(count for status, count in answers.items() if 400 <= status < 500) > 0
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

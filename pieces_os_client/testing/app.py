@@ -548,6 +548,8 @@ def create_app(store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) 
     app = Starlette(
         routes=routes, exception_handlers={HTTPException: _http_error}, middleware=[Middleware(RoutePathAsSent)]
     )
+    # "/assets/" is no endpoint: a 404 that names it, not a redirect the spec does not document.
+    app.router.redirect_slashes = False
     app.state.store = store
     app.state.hub = StreamHub(store)
     app.state.max_body_bytes = max_body_bytes
