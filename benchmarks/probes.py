@@ -118,13 +118,17 @@ def _call_loops(url: str, count: int, pool_size: int) -> Tuple[Callable[[], None
 
 
 def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
+    """Wall time of each loop, and the CPU time this process spent in it (the client's own
+    work: the server is another process), medians over ``rounds``."""
     sdk, bare = _call_loops(url, count, 1)
-    sdk_times: List[float] = []
-    bare_times: List[float] = []
+    times: Dict[str, List[float]] = {"sdk": [], "bare": [], "sdk_cpu": [], "bare_cpu": []}
     for round_number in range(rounds):
-        for loop in (sdk, bare) if round_number % 2 == 0 else (bare, sdk):
-            (sdk_times if loop is sdk else bare_times).append(_median_time(loop, 1))
-    return {"sdk": statistics.median(sdk_times), "bare": statistics.median(bare_times)}
+        for name, loop in (("sdk", sdk), ("bare", bare)) if round_number % 2 == 0 else (("bare", bare), ("sdk", sdk)):
+            gc.collect()
+            cpu = time.process_time()
+            times[name].append(_median_time(loop, 1))
+            times[name + "_cpu"].append(time.process_time() - cpu)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:

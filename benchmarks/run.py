@@ -66,7 +66,7 @@ class Settings(NamedTuple):
 
 
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, memory_assets=10000, calls=2000,
-                call_rounds=3, thread_calls=4000, stream_changes=1000)
+                call_rounds=5, thread_calls=4000, stream_changes=1000)
 QUICK = Settings(import_repeat=2, parse_assets=100, parse_repeat=2, memory_assets=500, calls=100,
                  call_rounds=1, thread_calls=160, stream_changes=50)
 
@@ -206,7 +206,10 @@ def bench_calls(settings: Settings) -> List[Row]:
             f"{per_call} sequential assets_specific_asset_snapshot",
             f"{ms(sequential['sdk'])} ({sequential['sdk'] / per_call * 1e6:.0f} us/call)",
             f"{ms(sequential['bare'])} ({sequential['bare'] / per_call * 1e6:.0f} us/call)",
-            sequential["sdk"] / sequential["bare"], 1.1, "floor: bare urllib3 PoolManager + model_validate_json",
+            sequential["sdk"] / sequential["bare"], 1.1,
+            "floor: bare urllib3 PoolManager + model_validate_json; client CPU per call"
+            f" {sequential['sdk_cpu'] / per_call * 1e6:.0f} us vs {sequential['bare_cpu'] / per_call * 1e6:.0f} us"
+            f" ({sequential['sdk_cpu'] / sequential['bare_cpu']:.2f}x)",
         ),
         Row(
             "8 threads, one client: throughput",

@@ -6,7 +6,7 @@ its arguments (checking them, encoding the path and query, serializing the body)
 from __future__ import annotations
 
 import importlib
-from typing import Any, List, Mapping, NamedTuple, Optional, Tuple, Type
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Type
 from urllib.parse import quote
 
 from pieces_os_client.exceptions import ApiTypeError, ApiValueError
@@ -26,11 +26,22 @@ class BodyParameter(NamedTuple):
     required: bool = False
 
 
-def resolve_model(name: str) -> Type[Any]:
-    """The model class called ``name``, importing only its module."""
-    from pieces_os_client.models import MODULES
+_resolved: Dict[str, Type[Any]] = {}
 
-    return getattr(importlib.import_module(f"pieces_os_client.models.{MODULES[name]}"), name)  # type: ignore[no-any-return]
+
+def resolve_model(name: str) -> Type[Any]:
+    """The model class called ``name``, importing only its module.
+
+    Every call resolves its return type here, so the class is kept once found rather than
+    looked up through ``importlib`` on each call.
+    """
+    model = _resolved.get(name)
+    if model is None:
+        from pieces_os_client.models import MODULES
+
+        model = getattr(importlib.import_module(f"pieces_os_client.models.{MODULES[name]}"), name)
+        _resolved[name] = model
+    return model
 
 
 def encode_segment(value: str) -> str:
