@@ -24,9 +24,10 @@ class Configuration:
         error or a 502, 503 or 504; 0 turns retries off. A POST is retried only when the
         connection could not be made at all, so it never reaches the server twice. A read
         timeout is never retried. See docs/errors.md.
-    :param retry_backoff_factor: the first retry waits about this many seconds, each next one
-        twice as long, with random jitter, capped at ``retry_backoff_max``. A ``Retry-After``
-        header from the server takes precedence, but is also capped at ``retry_backoff_max``.
+    :param retry_backoff_factor: the first retry is immediate; the second waits 2 x this many
+        seconds, the third 4 x, and so on, each plus up to this much random jitter, capped at
+        ``retry_backoff_max``. A ``Retry-After`` header from the server takes precedence, but is
+        also capped at ``retry_backoff_max``.
     :param proxy: an ``http://`` proxy URL for every request; ``proxy_headers`` are sent to it.
     :param verify_ssl: verify the server's TLS certificate for https hosts (default True).
     :param ssl_ca_cert: a CA bundle file to verify against; ``ca_cert_data`` the same as PEM text.

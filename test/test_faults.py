@@ -19,6 +19,8 @@ import pytest
 from faults import DOWNSTREAM, UPSTREAM, FaultProxy, emulator_fixture, proxy_fixture, seed  # noqa: F401 (fixtures)
 from httpserver_helpers import base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
+from urllib3 import Retry
+from urllib3.exceptions import ProtocolError
 
 from pieces_os_client import (
     ApiConnectionError,
@@ -55,6 +57,25 @@ def busy_then_ok(httpserver: HTTPServer, retry_after: str) -> None:
 def test_retry_after_is_capped_at_retry_backoff_max(retry_after: str) -> None:
     retry = build_retry(Configuration(host="http://127.0.0.1:1", retry_backoff_max=0.25))
     assert retry.parse_retry_after(retry_after) == 0.25
+
+
+def backoffs(retry: Retry, attempts: int) -> List[float]:
+    """The wait before each retry of a GET whose connection keeps breaking."""
+    waits = []
+    for _ in range(attempts):
+        retry = retry.increment("GET", "/assets", error=ProtocolError("connection reset"))
+        waits.append(retry.get_backoff_time())
+    return waits
+
+
+def test_backoff_is_immediate_then_doubles_with_jitter_up_to_the_cap() -> None:
+    configuration = Configuration(host="http://127.0.0.1:1", retries=6, retry_backoff_factor=0.2, retry_backoff_max=1.5)
+    for _ in range(20):
+        first, second, third, fourth, fifth = backoffs(build_retry(configuration), 5)
+        assert first == 0.0
+        assert 0.4 <= second <= 0.6
+        assert 0.8 <= third <= 1.0
+        assert fourth == fifth == 1.5
 
 
 @pytest.mark.timeout(30)
