@@ -6,6 +6,7 @@ a duplicated write.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
@@ -25,6 +26,7 @@ from urllib3.exceptions import ProtocolError
 from pieces_os_client import (
     ApiConnectionError,
     ApiDecodeError,
+    ApiException,
     ApiTimeoutError,
     AssetsApi,
     Configuration,
@@ -96,6 +98,24 @@ def test_an_unreadable_retry_after_falls_back_to_the_backoff(httpserver: HTTPSer
     assert len(requests_seen(httpserver)) == 2
 
 
+@pytest.mark.parametrize("status", [413, 429, 503])
+def test_a_get_is_retried_after_a_status_that_says_when(httpserver: HTTPServer, status: int) -> None:
+    httpserver.expect_oneshot_request(ANY_PATH).respond_with_data("later", status=status, headers={"Retry-After": "0"})
+    httpserver.expect_request(ANY_PATH).respond_with_json(ASSETS_JSON)
+    with make_client(base_url(httpserver), retries=1) as client:
+        assert AssetsApi(client).assets_snapshot().iterable == []
+    assert len(requests_seen(httpserver)) == 2
+
+
+def test_a_429_without_retry_after_is_not_retried(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(ANY_PATH).respond_with_data("slow down", status=429)
+    with make_client(base_url(httpserver), retries=3) as client:
+        with pytest.raises(ApiException) as caught:
+            AssetsApi(client).assets_snapshot()
+    assert caught.value.status == 429
+    assert len(requests_seen(httpserver)) == 1
+
+
 # ----- the emulator behind the proxy ---------------------------------------------------------
 
 @pytest.fixture
@@ -109,7 +129,32 @@ def ids(api: AssetsApi) -> Set[str]:
     return {asset.id for asset in api.assets_identifiers_snapshot().iterable or []}
 
 
-class ListenOnRetry(logging.Handler):
+class RetryLog(logging.Handler):
+    """Records the retries urllib3 announces while installed (``with RetryLog() as log``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.retries: List[str] = []
+        self.logger = logging.getLogger("urllib3.connectionpool")
+
+    def __enter__(self) -> RetryLog:
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.logger.removeHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Retrying"):
+            self.retries.append(message)
+            self.on_retry()
+
+    def on_retry(self) -> None:
+        return None
+
+
+class ListenOnRetry(RetryLog):
     """Puts a refusing proxy back to listening when urllib3 announces its first retry.
 
     The record is emitted before the retry's backoff and next attempt, so the server is back
@@ -117,15 +162,31 @@ class ListenOnRetry(logging.Handler):
     """
 
     def __init__(self, proxy: FaultProxy) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__()
         self.proxy = proxy
-        self.retries: List[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Retrying"):
-            self.retries.append(message)
-            self.proxy.listen()
+    def on_retry(self) -> None:
+        self.proxy.listen()
+
+
+@contextlib.contextmanager
+def full_backlog() -> Iterator[int]:
+    """A loopback port whose accept queue is full: SYNs are dropped and a connect hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port: int = listener.getsockname()[1]
+        fillers: List[socket.socket] = []
+        try:
+            for _ in range(8):
+                filler = socket.socket()
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+                fillers.append(filler)
+            yield port
+        finally:
+            for filler in fillers:
+                filler.close()
 
 
 def test_a_get_survives_a_refused_connection_and_returns_the_right_data(
@@ -133,18 +194,32 @@ def test_a_get_survives_a_refused_connection_and_returns_the_right_data(
 ) -> None:
     created = direct.assets_create_new_asset(seed=seed("print('refused once')"))
     proxy.refuse()
-    handler = ListenOnRetry(proxy)
-    urllib3_logger = logging.getLogger("urllib3.connectionpool")
-    urllib3_logger.addHandler(handler)
-    try:
-        with make_client(proxy.url, retries=2) as client:
-            asset = AssetsApi(client).assets_specific_asset_snapshot(created.id)
-    finally:
-        urllib3_logger.removeHandler(handler)
+    with ListenOnRetry(proxy) as handler, make_client(proxy.url, retries=2) as client:
+        asset = AssetsApi(client).assets_specific_asset_snapshot(created.id)
     assert asset.to_dict() == created.to_dict()
     assert "print('refused once')" in asset.to_json()
     assert len(handler.retries) == 1 and "NewConnectionError" in handler.retries[0]
     assert proxy.accepted == 1
+
+
+def test_a_create_is_retried_after_a_refused_connection_and_stored_once(
+    proxy: FaultProxy, direct: AssetsApi
+) -> None:
+    proxy.refuse()
+    with ListenOnRetry(proxy) as handler, make_client(proxy.url, retries=2) as client:
+        created = AssetsApi(client).assets_create_new_asset(seed=seed("print('after a restart')"))
+    assert len(handler.retries) == 1
+    assert ids(direct) == {created.id}
+
+
+@pytest.mark.timeout(30)
+def test_a_connect_timeout_is_retried_even_for_a_create() -> None:
+    with full_backlog() as port, RetryLog() as log:
+        with make_client(f"http://127.0.0.1:{port}", retries=1, connect_timeout=0.3) as client:
+            with pytest.raises(ApiTimeoutError) as caught:
+                AssetsApi(client).assets_create_new_asset(seed=seed("x = 1"))
+    assert len(log.retries) == 1 and "ConnectTimeoutError" in log.retries[0]
+    assert "connecting" in str(caught.value)
 
 
 def test_a_refused_connection_without_retries_names_the_host(proxy: FaultProxy) -> None:
@@ -232,29 +307,6 @@ def test_request_timeout_per_call_overrides_the_configured_read_timeout_on_a_sta
         proxy.resume()
         client.close()
         assert api.assets_snapshot().iterable == []
-
-
-@pytest.mark.timeout(30)
-def test_a_stalled_connect_is_a_timeout_too() -> None:
-    # A full accept queue drops SYNs: the client's connect hangs until its connect timeout.
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        fillers: List[socket.socket] = []
-        try:
-            for _ in range(8):
-                filler = socket.socket()
-                filler.setblocking(False)
-                filler.connect_ex(("127.0.0.1", port))
-                fillers.append(filler)
-            with make_client(f"http://127.0.0.1:{port}", retries=0, connect_timeout=0.3) as client:
-                with pytest.raises(ApiTimeoutError) as caught:
-                    AssetsApi(client).assets_snapshot()
-        finally:
-            for filler in fillers:
-                filler.close()
-    assert "connecting" in str(caught.value)
 
 
 def test_a_body_cut_short_of_its_content_length_is_a_broken_connection(

@@ -17,6 +17,7 @@ from typing import Any, Iterator, List
 import pytest
 import trustme
 from faults import (
+    FaultProxy,
     emulator_fixture,  # noqa: F401 (fixtures)
     seed,
 )
@@ -176,10 +177,12 @@ def tls_server(authority: trustme.CA) -> Iterator[str]:
         server.server_close()
 
 
-def test_tls_is_verified_by_default(tls_server: str) -> None:
-    with make_client(tls_server, retries=0) as client:
+def test_tls_is_verified_by_default_and_a_failure_is_not_retried(tls_server: str) -> None:
+    port = int(tls_server.rsplit(":", 1)[1])
+    with FaultProxy(("127.0.0.1", port)) as counting, make_client(f"https://localhost:{counting.port}", retries=3) as client:
         with pytest.raises(ApiConnectionError) as caught:
             AssetsApi(client).assets_snapshot()
+        assert counting.accepted == 1
     assert "TLS" in str(caught.value) and "ssl_ca_cert" in str(caught.value)
     assert "certificate verify failed" in str(caught.value)
 
