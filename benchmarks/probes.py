@@ -58,9 +58,7 @@ def parse(count: int, repeat: int) -> Dict[str, Any]:
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             results[name].append(_median_time(ways[name], 1))
-    out: Dict[str, Any] = {name: statistics.median(values) for name, values in results.items()}
-    out["bytes"] = len(raw)
-    return out
+    return {"samples": results, "bytes": len(raw)}
 
 
 def _rss_peak_kb() -> int:
@@ -118,9 +116,10 @@ def _call_loops(url: str, count: int, pool_size: int) -> Tuple[Callable[[], None
 
 
 def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
-    """Wall time of each loop, and the CPU time this process spent in it (the client's own
-    work: the server is another process), medians over ``rounds``."""
-    sdk, bare = _call_loops(url, count, 1)
+    """``count`` calls each way, in ``rounds`` interleaved batches: the wall time of each batch,
+    and the CPU time this process spent in it (the client's own work: the server is another
+    process)."""
+    sdk, bare = _call_loops(url, count // rounds, 1)
     times: Dict[str, List[float]] = {"sdk": [], "bare": [], "sdk_cpu": [], "bare_cpu": []}
     for round_number in range(rounds):
         for name, loop in (("sdk", sdk), ("bare", bare)) if round_number % 2 == 0 else (("bare", bare), ("sdk", sdk)):
@@ -128,11 +127,13 @@ def calls(url: str, count: int, rounds: int) -> Dict[str, Any]:
             cpu = time.process_time()
             times[name].append(_median_time(loop, 1))
             times[name + "_cpu"].append(time.process_time() - cpu)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {"samples": times}
 
 
 def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:
-    per_thread = count // workers
+    """``count`` calls each way from ``workers`` threads, in ``rounds`` interleaved batches: the
+    throughput of each batch."""
+    per_thread = count // (workers * rounds)
     sdk_worker, bare_worker = _call_loops(url, per_thread, workers)
 
     def run(worker: Callable[[], None]) -> float:
@@ -149,18 +150,19 @@ def threads(url: str, count: int, workers: int, rounds: int) -> Dict[str, Any]:
     for round_number in range(rounds):
         for worker in (sdk_worker, bare_worker) if round_number % 2 == 0 else (bare_worker, sdk_worker):
             (sdk_rates if worker is sdk_worker else bare_rates).append(run(worker))
-    return {"sdk": statistics.median(sdk_rates), "bare": statistics.median(bare_rates)}
+    return {"samples": {"sdk": sdk_rates, "bare": bare_rates}}
 
 
-def _per_call(function: Callable[[], Any], number: int, repeat: int = 5) -> float:
-    """Median seconds per call of ``function`` over ``repeat`` batches of ``number`` calls."""
-    batches: List[float] = []
+def _per_call(ways: Dict[str, Callable[[], Any]], number: int, repeat: int = 9) -> Dict[str, List[float]]:
+    """Seconds per call of each way, in ``repeat`` interleaved batches of ``number`` calls."""
+    batches: Dict[str, List[float]] = {name: [] for name in ways}
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            function()
-        batches.append((time.perf_counter() - start) / number)
-    return statistics.median(batches)
+        for name, function in ways.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            batches[name].append((time.perf_counter() - start) / number)
+    return batches
 
 
 def stream(url: str, count: int) -> Dict[str, Any]:
@@ -184,16 +186,20 @@ def stream(url: str, count: int) -> Dict[str, Any]:
             # The parse the stream does for each message, and all it does with one (parse, track
             # the ids, hand it to the consumer's queue), against pydantic's own parse.
             adapter = type_adapter(StreamedIdentifiers)
-            number = max(200, count * 10)
-            sdk_parse = _per_call(lambda: adapter.validate_json(raw), number)
-            floor = _per_call(lambda: StreamedIdentifiers.model_validate_json(raw), number)
 
             def handle() -> None:
                 messages._accept(raw)
                 messages.next_message(timeout=0)
 
-            handling = _per_call(handle, number)
-    return {"received": received, "parse": sdk_parse, "floor": floor, "handling": handling, "bytes": len(raw)}
+            samples = _per_call(
+                {
+                    "parse": lambda: adapter.validate_json(raw),
+                    "floor": lambda: StreamedIdentifiers.model_validate_json(raw),
+                    "handling": handle,
+                },
+                max(200, count * 5),
+            )
+    return {"received": received, "samples": samples, "bytes": len(raw)}
 
 
 def main(argv: List[str]) -> None:
