@@ -87,7 +87,6 @@ def assert_parses_or_refuses(name: str, raw: bytes) -> None:
     json.loads(parsed.to_json())
 
 
-@pytest.mark.slow
 def test_fixed_hostile_inputs_into_every_model() -> None:
     for name in MODEL_NAMES:
         for raw in FIXED_INPUTS:

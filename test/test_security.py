@@ -270,7 +270,6 @@ HOSTILE_TEXTS = [
 ]
 
 
-@pytest.mark.slow
 def test_hostile_search_strings_are_plain_text_and_the_data_survives(tmp_path: Path) -> None:
     database = tmp_path / "assets.db"
     control_text = "plain words only"
