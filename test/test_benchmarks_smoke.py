@@ -53,3 +53,14 @@ def test_unknown_section_is_refused() -> None:
     )
     assert completed.returncode == 2
     assert "nonsense" in completed.stderr
+
+
+def test_first_use_breakdown_accounts_for_the_first_parse() -> None:
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "first_use_breakdown.py"), "1"],
+        cwd=str(ROOT), capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    for step in ("first Asset.from_json", "model modules", "pydantic model classes", "enums",
+                 "generating the core schema", "compiling validators", "compiling serializers"):
+        assert step in completed.stdout, completed.stdout
