@@ -192,7 +192,11 @@ class FixedServer:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
         )
         assert self.process.stdout is not None
-        self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}"
+        port = self.process.stdout.readline().strip()
+        if not port.isdigit():
+            self.process.kill()
+            raise RuntimeError("the loopback server of the per-call benchmark did not start")
+        self.url = f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> FixedServer:
         return self
@@ -242,6 +246,11 @@ def bench_streams(settings: Settings) -> List[Row]:
     )
     assert server.stdin is not None and server.stdout is not None
     url = server.stdout.readline().strip()
+    if not url.startswith("http"):
+        server.kill()
+        raise RuntimeError(
+            "the emulator did not start (it needs the server extra: pip install -e '.[server]')"
+        )
     consumer = subprocess.Popen(
         [sys.executable, str(HERE / "probes.py"), "stream", url, str(count)],
         stdout=subprocess.PIPE, env=child_env(), cwd=str(ROOT), text=True,
