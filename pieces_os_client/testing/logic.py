@@ -350,6 +350,10 @@ class AssetRecord:
     created: datetime
     updated: datetime
     words: Dict[str, FrozenSet[str]] = field(compare=False, repr=False)
+    # Each view written once, as the SDK model writes it: snapshots and streams join these
+    # rather than serializing every asset again for every message.
+    json: str = field(compare=False, repr=False)
+    lite_json: str = field(compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -379,9 +383,10 @@ class AssetRecord:
         name = asset.name or ""
         specific = _enum_value(formats[0].classification.specific) if formats else None
         fields = {"TITLE": name, "TAGS": " ".join(tags), "CONTENT": text, "WEBSITES": " ".join(websites)}
+        lite = without_content(asset)
         return cls(
             asset=asset,
-            lite=without_content(asset),
+            lite=lite,
             name=name,
             text=text,
             tags=tags,
@@ -391,7 +396,13 @@ class AssetRecord:
             created=_as_utc(asset.created.value),
             updated=_as_utc(asset.updated.value),
             words={key: frozenset(_WORD.findall(value.lower())) for key, value in fields.items()},
+            json=asset.model_dump_json(by_alias=True, exclude_none=True),
+            lite_json=lite.model_dump_json(by_alias=True, exclude_none=True),
         )
+
+    def view_json(self, transferables: bool) -> str:
+        """The asset's JSON with content (``transferables``) or without it."""
+        return self.json if transferables else self.lite_json
 
     def fields(self) -> Dict[str, str]:
         return {"TITLE": self.name, "TAGS": " ".join(self.tags), "CONTENT": self.text,

@@ -107,3 +107,13 @@ def test_unknown_enum_values_are_found_where_they_are() -> None:
     assert problems[0].startswith("`asset.application.name`: 'NEW_EDITOR'")
     assert problems[1].startswith("`asset.metadata.tags[1].mechanism`: 'LATER'")
     assert unknown_enum_values(build_seed()) == []
+
+
+def test_joined_snapshot_json_is_what_the_assets_model_writes() -> None:
+    from pieces_os_client.models.assets import Assets
+    from pieces_os_client.testing.app import assets_json
+
+    records = [_record("a = 1", "one", ["x"]), _record("b = 2", "two", [])]
+    for transferables in (True, False):
+        expected = Assets(iterable=[r.asset if transferables else r.lite for r in records])
+        assert assets_json(records, transferables) == expected.model_dump_json(by_alias=True, exclude_none=True)
