@@ -11,7 +11,7 @@ import pytest
 from faults import FaultProxy, emulator_fixture, proxy_fixture, seed  # noqa: F401 (fixtures)
 from httpserver_helpers import make_client
 
-from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException
+from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException, SeededAssetMetadata, SeededAssetTag
 from pieces_os_client.testing import PiecesOSEmulator
 
 THREADS = 8
@@ -109,3 +109,77 @@ def test_a_pool_kept_busy_past_the_read_timeout_is_a_clear_timeout(proxy: FaultP
     assert "connection_pool_maxsize" in message and "without_preload_content" in message
     assert proxy.accepted == 1
 
+
+
+FIRST_USE_SCRIPT = r"""
+import json, sys, threading
+import pieces_os_client
+from pieces_os_client import ApiClient
+
+asset = json.loads(sys.argv[1])
+payloads = {
+    "Assets": {"iterable": [asset, asset]},
+    "Asset": asset,
+    "Formats": asset["formats"],
+    "Format": asset["formats"]["iterable"][0],
+    "Tags": asset["tags"],
+    "StreamedIdentifiers": {"iterable": [{"asset": {"id": asset["id"]}}]},
+    "SearchedAssets": {"iterable": [], "exact": False, "suggested": False},
+}
+jobs = [(name, json.dumps(body).encode(), way) for name, body in payloads.items()
+        for way in ("from_json", "deserialize", "from_json")]
+start = threading.Barrier(len(jobs))
+client = ApiClient()
+problems = []
+results = []
+
+def first_use(name, body, way):
+    cls = getattr(pieces_os_client, name)
+    start.wait()
+    try:
+        if way == "deserialize":
+            parsed = client.deserialize(body, name, "application/json")
+        else:
+            parsed = cls.from_json(body)
+        results.append((cls, body, way, parsed))
+    except Exception as error:
+        problems.append(f"{name} via {way}: {type(error).__name__}: {error}")
+
+threads = [threading.Thread(target=first_use, args=job) for job in jobs]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+# Every model is built now: parsing again on one thread gives the reference result.
+for cls, body, way, parsed in results:
+    if type(parsed) is not cls or parsed != cls.from_json(body):
+        problems.append(f"{cls.__name__} via {way}: got {parsed!r}")
+if len(results) + len(problems) < len(jobs):
+    problems.append("a thread neither finished nor failed")
+print("\n".join(problems))
+"""
+
+
+@pytest.mark.parametrize("run", range(5))
+def test_models_used_for_the_first_time_by_many_threads_at_once_parse_correctly(run: int) -> None:
+    """Validators are built on first use; 21 threads starting at once must each get a right result."""
+    import json
+    import subprocess
+    import sys
+
+    with PiecesOSEmulator() as emulator:
+        api = AssetsApi(make_client(emulator.url))
+        tagged = seed("def first_use():\n    return 'threads'\n")
+        tagged.asset.metadata = SeededAssetMetadata(tags=[SeededAssetTag(text="threads"), SeededAssetTag(text="py")])
+        created = api.assets_create_new_asset(seed=tagged)
+        asset = json.loads(api.assets_specific_asset_snapshot_without_preload_content(created.id).data)
+    assert asset["formats"]["iterable"] and asset["tags"]
+
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_USE_SCRIPT, json.dumps(asset)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

@@ -13,6 +13,7 @@ Asset can contain, in one pass.
 from __future__ import annotations
 
 import importlib
+import threading
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar, Union
@@ -122,6 +123,11 @@ class ModelRef:
 
 _model_refs: Dict[str, ModelRef] = {}
 
+# pydantic before 2.14 does not serialise model_rebuild(): two threads using a model for the first
+# time at once (a stream's reader and the main thread, say) could both build it, and one could see
+# the other's half-built class. Every first build of a generated model goes through this lock.
+_build_lock = threading.RLock()
+
 
 def model_ref(name: str) -> ModelRef:
     """The one ``ModelRef`` for the model or enum called ``name``."""
@@ -146,6 +152,29 @@ class PiecesModel(BaseModel):
         defer_build=True,
         protected_namespaces=(),
     )
+
+    @classmethod
+    def model_rebuild(
+        cls,
+        *,
+        force: bool = False,
+        raise_errors: bool = True,
+        _parent_namespace_depth: int = 2,
+        _types_namespace: Any = None,
+    ) -> Optional[bool]:
+        """pydantic's ``model_rebuild``, one thread at a time (see ``_build_lock``)."""
+        if cls.__pydantic_complete__ and not force:
+            return None
+        with _build_lock:
+            if cls.__pydantic_complete__ and not force:
+                return None
+            return super().model_rebuild(
+                force=force,
+                raise_errors=raise_errors,
+                # This frame sits between the caller and pydantic.
+                _parent_namespace_depth=_parent_namespace_depth + 1 if _parent_namespace_depth > 0 else 0,
+                _types_namespace=_types_namespace,
+            )
 
     def to_str(self) -> str:
         """A readable multi-line representation."""
