@@ -24,7 +24,7 @@ possible), ``data`` and ``headers``. Transport errors name the host and say what
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Mapping, MutableMapping, Optional, Sequence, Tuple, Type, Union
 
 PathLike = Optional[Sequence[Union[str, int]]]
 
@@ -127,7 +127,12 @@ class ApiException(OpenApiException):
         self.raw_body: Optional[bytes] = body.encode() if isinstance(body, str) else body
         self.body: Union[str, bytes, None] = _as_text(body)
         self.data = data
-        self.headers: Optional[Dict[str, str]] = dict(headers) if headers is not None else None
+        # Case-insensitive, as HTTP header names are: e.headers["Content-Type"] whatever the server sent.
+        self.headers: Optional[MutableMapping[str, str]] = None
+        if headers is not None:
+            from urllib3 import HTTPHeaderDict
+
+            self.headers = HTTPHeaderDict(headers)
         self.method = method
         self.url = url
         super().__init__(self.__str__())

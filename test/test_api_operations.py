@@ -1,4 +1,9 @@
-"""The 12 REST operations: the exact request each one sends and the type each one returns."""
+"""The 12 REST operations: the exact request each one sends and the type each one returns.
+
+The request checks use a recording server, which sees every byte; what depends on a real server
+answering (threads sharing a client, statuses after a delete) runs against the emulator, as do
+test/testing/test_operations.py for every operation's behaviour.
+"""
 from __future__ import annotations
 
 import json
@@ -8,12 +13,14 @@ from urllib.parse import unquote
 
 import pytest
 import urllib3
+from faults import emulator_fixture, seed  # noqa: F401 (fixture)
 from httpserver_helpers import SPEC, base_url, make_client, minimal_instance, raw_uri, requests_seen
 from pytest_httpserver import HTTPServer
 
 import pieces_os_client
 from pieces_os_client import ApiClient, ApiResponse, AssetsApi
 from pieces_os_client.models import MODULES
+from pieces_os_client.testing import PiecesOSEmulator
 
 ANY_PATH = re.compile(".*")
 USER_AGENT = f"pieces-os-client-python/{pieces_os_client.__version__}"
@@ -242,14 +249,18 @@ def test_path_parameter_stays_one_segment(
     assert unquote(encoded) == asset_id
 
 
-def test_client_is_shared_by_threads(api: AssetsApi, httpserver: HTTPServer) -> None:
+def test_client_is_shared_by_threads(emulator: PiecesOSEmulator) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    httpserver.expect_request(ANY_PATH).respond_with_json(ASSET)
-    with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: api.assets_specific_asset_snapshot(ASSET_ID), range(16)))
-    assert all(result.id == ASSET_ID for result in results)
-    assert len(requests_seen(httpserver)) == 16
+    with make_client(emulator.url) as client:
+        api = AssetsApi(client)
+        ids = [api.assets_create_new_asset(seed=seed(f"value_{n} = {n}")).id for n in range(4)]
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda n: api.assets_specific_asset_snapshot(ids[n % 4]), range(16)))
+    assert [result.id for result in results] == [ids[n % 4] for n in range(16)]
+    assert [result.formats.iterable[0].fragment.string.raw for result in results[:4]] == [
+        f"value_{n} = {n}" for n in range(4)
+    ]
 
 
 def test_default_headers_and_cookie_are_sent(httpserver: HTTPServer) -> None:

@@ -7,6 +7,7 @@ import time
 from typing import Any, Callable, Dict, Iterator, Type
 
 import pytest
+from faults import emulator_fixture, seed  # noqa: F401 (fixture)
 from httpserver_helpers import base_url, make_client, refused_url, requests_seen
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -30,6 +31,7 @@ from pieces_os_client import (
     UnauthorizedException,
     UnprocessableEntityException,
 )
+from pieces_os_client.testing import PiecesOSEmulator
 
 ANY_PATH = re.compile(".*")
 ASSET_ID = "0123abcd-0123-4567-89ab-0123456789ab"
@@ -83,21 +85,32 @@ def test_error_status_raises_its_exception(
     assert f"/assets/{ASSET_ID}" in str(error)
 
 
-def test_gone_for_a_deleted_asset_is_also_an_api_exception(api: AssetsApi, httpserver: HTTPServer) -> None:
-    httpserver.expect_request(ANY_PATH).respond_with_data("", status=410)
-    with pytest.raises(GoneException) as caught:
-        api.assets_specific_asset_snapshot(ASSET_ID)
-    assert caught.value.reason is not None and caught.value.reason.lower() == "gone"
+def test_a_deleted_asset_is_gone_and_an_unknown_one_not_found(emulator: PiecesOSEmulator) -> None:
+    """Against a real server: the 410 the spec documents after a delete, and 404 for a stranger."""
+    with make_client(emulator.url, retries=0) as client:
+        api = AssetsApi(client)
+        asset = api.assets_create_new_asset(seed=seed("print('soon gone')"))
+        api.assets_delete_asset(asset.id)
+        with pytest.raises(GoneException) as gone:
+            api.assets_specific_asset_snapshot(asset.id)
+        with pytest.raises(NotFoundException) as unknown:
+            api.assets_specific_asset_snapshot(ASSET_ID)
+    assert isinstance(gone.value, ApiException) and gone.value.status == 410
+    assert gone.value.reason is not None and gone.value.reason.lower() == "gone"
+    assert f"/assets/{asset.id}" in str(gone.value)
+    assert unknown.value.status == 404 and ASSET_ID in str(unknown.value)
 
 
-def test_text_plain_500_is_readable(api: AssetsApi, httpserver: HTTPServer) -> None:
-    message = "database is locked: could not read asset 42"
-    httpserver.expect_request(ANY_PATH).respond_with_data(message, status=500, content_type="text/plain")
-    with pytest.raises(ServiceException) as caught:
-        api.assets_draft(seed={"type": "SEEDED_FORMAT"})
-    assert caught.value.body == message
-    assert message in str(caught.value)
+def test_text_plain_500_is_readable(emulator: PiecesOSEmulator) -> None:
+    """The spec documents a text/plain 500 for a search with neither query nor tags."""
+    with make_client(emulator.url, retries=0) as client:
+        with pytest.raises(ServiceException) as caught:
+            AssetsApi(client).assets_search_assets()
+    message = caught.value.body
     assert caught.value.status == 500
+    assert isinstance(message, str) and "query" in message
+    assert caught.value.headers is not None and caught.value.headers["Content-Type"].startswith("text/plain")
+    assert message in str(caught.value)
 
 
 def test_non_utf8_error_body_is_kept_as_bytes(api: AssetsApi, httpserver: HTTPServer) -> None:
