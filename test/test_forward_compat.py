@@ -52,6 +52,10 @@ def newer(payload: Dict[str, Any]) -> Dict[str, Any]:
     fmt["fragment"]["string"]["stats"] = {"lines": 2, "nested": {"deeper": {"deepest": True}}}
     asset["created"]["timezone"] = "Europe/Berlin"
     tag["color"] = "#ff8800"
+    # Unknown fields sent as an explicit null, which must go back as null rather than vanish.
+    asset["archived"] = None
+    tag["parent"] = None
+    fmt["fragment"]["string"]["stats"]["nested"]["nothing"] = None
     # Enum values this SDK does not list.
     asset["mechanism"] = "TELEPATHIC"
     fmt["role"] = "HOLOGRAPHIC"
@@ -89,6 +93,7 @@ def test_a_newer_snapshot_parses_and_keeps_every_field(httpserver: HTTPServer, f
     assert assets.indices == future_payload["indices"]
     # Unknown fields are attributes too, under their JSON names.
     assert asset.summary == "computes the area of a circle"  # type: ignore[attr-defined]
+    assert asset.archived is None and "archived" in asset.to_dict()  # type: ignore[attr-defined]
 
 
 def test_known_fields_still_parse_into_their_types(httpserver: HTTPServer, future_payload: Dict[str, Any]) -> None:

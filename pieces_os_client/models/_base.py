@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, WrapValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WrapValidator
 from typing_extensions import Annotated, Self
 
 if TYPE_CHECKING:
@@ -123,6 +123,42 @@ class ModelRef:
 
 _model_refs: Dict[str, ModelRef] = {}
 
+
+class _JsonNull:
+    """An explicit JSON ``null`` received in a field this version does not know.
+
+    ``to_json()`` leaves out fields that are None, as Pieces OS expects; an unknown field a newer
+    Pieces OS sent as ``null`` must still go back as it came, so it is kept as this marker rather
+    than None. Reading the attribute gives None.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "JSON_NULL"
+
+    def __copy__(self) -> _JsonNull:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _JsonNull:
+        return self
+
+
+JSON_NULL = _JsonNull()
+
+# The type of every unknown field's value: only these go through Python, and only when present.
+_ExtraValue = Annotated[
+    Any,
+    BeforeValidator(lambda value: JSON_NULL if value is None else value),
+    PlainSerializer(lambda value: None if value is JSON_NULL else value),
+]
+
 # pydantic before 2.14 does not serialise model_rebuild(): two threads using a model for the first
 # time at once (a stream's reader and the main thread, say) could both build it, and one could see
 # the other's half-built class. Every first build of a generated model goes through this lock.
@@ -152,6 +188,15 @@ class PiecesModel(BaseModel):
         defer_build=True,
         protected_namespaces=(),
     )
+
+    if not TYPE_CHECKING:
+        # Read by pydantic only; type checkers keep BaseModel's declaration.
+        __pydantic_extra__: Dict[str, _ExtraValue]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for what is not a declared field: unknown fields, kept in __pydantic_extra__.
+        value = super().__getattr__(name)  # type: ignore[misc]
+        return None if value is JSON_NULL else value
 
     @classmethod
     def model_rebuild(
@@ -203,4 +248,4 @@ class PiecesModel(BaseModel):
         return cls.model_validate(obj)
 
 
-__all__ = ["ModelRef", "OpenEnum", "PiecesEnum", "PiecesModel", "Timestamp", "model_ref"]
+__all__ = ["JSON_NULL", "ModelRef", "OpenEnum", "PiecesEnum", "PiecesModel", "Timestamp", "model_ref"]
