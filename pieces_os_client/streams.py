@@ -118,6 +118,16 @@ class ReconnectEvent(NamedTuple):
         return self.error is None
 
 
+def _reason_phrase(status: int) -> Optional[str]:
+    """The standard reason phrase of an HTTP status, if it has one."""
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
+
+
 class StreamMessageError(ApiDecodeError):
     """A stream message that does not parse as the stream's type; ``raw`` holds its text.
 
@@ -434,7 +444,8 @@ class Stream(Generic[T]):
         except websocket.WebSocketBadStatusException as error:
             raise ApiException.from_response(
                 status=error.status_code,
-                reason=error.status_message,
+                # websocket-client 1.9.0 (the last release for Python 3.9) does not keep the reason.
+                reason=getattr(error, "status_message", None) or _reason_phrase(error.status_code),
                 body=error.resp_body,
                 headers=error.resp_headers,
                 method="GET",
