@@ -92,7 +92,7 @@ EXTRA_BASES = {
     "Formats": "FormatsDisplayMixin",
     "SearchedAssets": "SearchedAssetsDisplayMixin",
 }
-# What those bases add, for the model's page in docs/models/.
+# What those bases add, for the model's page in docs/.
 EXTRA_BASE_DOCS = {
     "Assets": "An `Assets` is also a sequence of its assets: `len(assets)`, `for asset in assets`,"
     " `assets[0]`, `assets[1:3]`.",
@@ -679,7 +679,7 @@ class Generator:
         models = ROOT / PACKAGE / "models"
         for name in sorted(self.schemas):
             files[models / f"{self.modules[name]}.py"] = self.model_module(name)
-            files[ROOT / "docs" / "models" / f"{name}.md"] = self.model_doc(name)
+            files[ROOT / "docs" / f"{name}.md"] = self.model_doc(name)
         files[models / "__init__.py"] = self.models_init()
         files[ROOT / PACKAGE / "api" / "assets_api.py"] = self.api_module()
         files[ROOT / "docs" / "AssetsApi.md"] = self.api_doc()
@@ -689,7 +689,8 @@ class Generator:
 def generated_paths() -> List[Path]:
     """Every file a previous run may have written, to find ones the spec no longer names."""
     paths = [p for p in (ROOT / PACKAGE / "models").glob("*.py") if p.name != "_base.py"]
-    paths += list((ROOT / "docs" / "models").glob("*.md"))
+    # Pages this script wrote carry its header, which no hand-written page has.
+    paths += [p for p in (ROOT / "docs").rglob("*.md") if p.read_text(encoding="utf-8").startswith(MD_HEADER)]
     return paths
 
 

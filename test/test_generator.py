@@ -57,7 +57,7 @@ def test_an_edited_model_is_detected(tree: Path) -> None:
 
 @pytest.mark.parametrize(
     "relative",
-    ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/models/Seed.md", "pieces_os_client/models/__init__.py"],
+    ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/Seed.md", "pieces_os_client/models/__init__.py"],
 )
 def test_a_missing_file_is_detected(tree: Path, relative: str) -> None:
     path = tree / relative
@@ -82,6 +82,19 @@ def test_a_stale_model_is_detected(tree: Path) -> None:
         path.unlink()
 
 
+def test_a_stale_model_page_is_removed_and_hand_written_pages_are_kept(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    header = (tmp_path / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
+    stale = tmp_path / "docs" / "RemovedModel.md"
+    stale.write_text(header + "\n\n# RemovedModel\n", encoding="utf-8")
+    assert "docs/RemovedModel.md" in run_check(tmp_path).stderr
+
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    assert not stale.exists()
+    assert (tmp_path / "docs" / "errors.md").exists() and (tmp_path / "docs" / "streams.md").exists()
+    assert run_check(tmp_path).returncode == 0
+
+
 def test_a_spec_change_is_detected_and_regenerating_fixes_it(tmp_path: Path) -> None:
     copy_generated(tmp_path)
     spec_path = tmp_path / "spec" / "assets-api.openapi.json"
@@ -93,7 +106,7 @@ def test_a_spec_change_is_detected_and_regenerating_fixes_it(tmp_path: Path) -> 
     subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
     assert run_check(tmp_path).returncode == 0
     assert "color: Optional[str] = None" in (tmp_path / "pieces_os_client" / "models" / "tag.py").read_text()
-    assert "**color**" in (tmp_path / "docs" / "models" / "Tag.md").read_text()
+    assert "**color**" in (tmp_path / "docs" / "Tag.md").read_text()
 
 
 def test_generation_is_deterministic(tmp_path: Path) -> None:
