@@ -1,0 +1,89 @@
+"""The programs in examples/ run as their docstrings say, against the emulator."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterator
+
+import pytest
+from faults import seed
+
+from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client.testing import PiecesOSEmulator
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def emulator() -> Iterator[PiecesOSEmulator]:
+    with PiecesOSEmulator() as running:
+        yield running
+
+
+def environment(url: str) -> Dict[str, str]:
+    return {**os.environ, "PIECES_OS_URL": url}
+
+
+def test_save_and_find(emulator: PiecesOSEmulator, tmp_path: Path) -> None:
+    script = tmp_path / "fetch_users.py"
+    script.write_text('def fetch_users(db):\n    return db.query("select * from users")\n')
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "save_and_find.py"), str(script), "fetch users"],
+        capture_output=True, text=True, timeout=60, env=environment(emulator.url),
+    )
+    assert done.returncode == 0, done.stderr
+    with ApiClient(Configuration(host=emulator.url)) as client:
+        saved = AssetsApi(client).assets_snapshot(transferables=False).iterable
+    assert [asset.name for asset in saved] == ["fetch_users.py"]
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"saved fetch_users.py as py: {saved[0].id}"
+    assert lines[1].startswith("found fetch_users.py (score ") and lines[1].endswith(saved[0].id)
+
+
+def test_save_and_find_without_pieces_os_says_so(tmp_path: Path) -> None:
+    script = tmp_path / "a.py"
+    script.write_text("x = 1\n")
+    with PiecesOSEmulator() as stopped:
+        url = stopped.url
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "save_and_find.py"), str(script), "x"],
+        capture_output=True, text=True, timeout=60, env=environment(url),
+    )
+    assert done.returncode == 3
+    assert "Is Pieces OS running" in done.stderr
+
+
+def test_live_count_follows_creations_and_deletions(emulator: PiecesOSEmulator) -> None:
+    with ApiClient(Configuration(host=emulator.url)) as client:
+        api = AssetsApi(client)
+        kept = api.assets_create_new_asset(seed=seed("kept = True"))
+        watcher = subprocess.Popen(
+            [sys.executable, str(EXAMPLES / "live_count.py"), "4"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(emulator.url),
+        )
+        try:
+            assert watcher.stdout is not None
+            assert watcher.stdout.readline().strip() == "1 snippets"
+            added = api.assets_create_new_asset(seed=seed("added = True"))
+            assert watcher.stdout.readline().strip() == "2 snippets"
+            api.assets_delete_asset(added.id)
+            api.assets_delete_asset(kept.id)
+            lines = [watcher.stdout.readline().strip() for _ in range(2)]
+            rest, errors = watcher.communicate(timeout=30)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
+    assert lines == ["1 snippets", "0 snippets"], errors
+    assert rest.strip() == "stream closed"
+    assert watcher.returncode == 0, errors
+
+
+def test_plugin_tests_pass() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES / "plugin_tests")],
+        capture_output=True, text=True, timeout=120, cwd=EXAMPLES,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
