@@ -180,6 +180,19 @@ def test_timestamps_are_parsed_leniently(text: str, expected: datetime) -> None:
     assert stamp.value == expected
 
 
+def test_zone_names_in_timestamps_are_understood_or_left_naive_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eastern = GroupedTimestamp.from_json('{"value": "2024-05-13 10:15:30 EST"}').value
+        utc = GroupedTimestamp.from_json('{"value": "May 13 2024 10:15:30 UTC"}').value
+        unknown = GroupedTimestamp.from_json('{"value": "2024-05-13 10:15:30 XYZ"}').value
+    assert eastern == datetime(2024, 5, 13, 15, 15, 30, tzinfo=timezone.utc)
+    assert utc == datetime(2024, 5, 13, 10, 15, 30, tzinfo=timezone.utc)
+    assert unknown == datetime(2024, 5, 13, 10, 15, 30) and unknown.tzinfo is None
+
+
 def test_an_invalid_timestamp_is_an_error() -> None:
     with pytest.raises(ValidationError):
         GroupedTimestamp.from_dict({"value": "the day after tomorrow"})

@@ -40,10 +40,23 @@ def _lenient_datetime(value: Any, handler: Any) -> datetime:
                 return parser.isoparse(value)
             except (ValueError, OverflowError):
                 try:
-                    return parser.parse(value)
+                    return parser.parse(value, tzinfos=_zone)
                 except (ValueError, OverflowError):
                     pass
         raise
+
+
+def _zone(name: Optional[str], offset: Optional[int]) -> Any:
+    """The zone python-dateutil's parser found in a timestamp, by offset or else by name.
+
+    A name no zone database knows ("XYZ") leaves the time naive, as python-dateutil would, but
+    without the warning it would print into the user's program.
+    """
+    from dateutil import tz
+
+    if offset is not None:
+        return tz.UTC if offset == 0 else tz.tzoffset(name, offset)
+    return tz.gettz(name) if name else None
 
 
 Timestamp = Annotated[datetime, WrapValidator(_lenient_datetime)]
