@@ -166,7 +166,7 @@ class ApiClient:
             )
         return response, url
 
-    def call_api(
+    def call_operation(
         self,
         operation: Operation,
         arguments: Mapping[str, Any],
@@ -199,7 +199,7 @@ class ApiClient:
             ) from error
         return ApiResponse(status_code=status, headers=response.headers, data=data, raw_data=body)
 
-    def call_api_raw(
+    def call_operation_raw(
         self,
         operation: Operation,
         arguments: Mapping[str, Any],

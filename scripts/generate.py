@@ -517,11 +517,11 @@ class Generator:
             lines.append(f"    ) -> {annotation}:")
             lines += self.method_docstring(op, what)
             if attribute == "raw":
-                lines.append(f"        return self.api_client.call_api_raw({const}, {call_args}, _request_timeout, _headers)")
+                lines.append(f"        return self.api_client.call_operation_raw({const}, {call_args}, _request_timeout, _headers)")
             elif attribute == "data":
-                lines.append(f"        return self.api_client.call_api({const}, {call_args}, _request_timeout, _headers).data  # type: ignore[no-any-return]")
+                lines.append(f"        return self.api_client.call_operation({const}, {call_args}, _request_timeout, _headers).data  # type: ignore[no-any-return]")
             else:
-                lines.append(f"        return self.api_client.call_api({const}, {call_args}, _request_timeout, _headers)")
+                lines.append(f"        return self.api_client.call_operation({const}, {call_args}, _request_timeout, _headers)")
         return lines
 
     def stream_method(self, op: Dict[str, Any]) -> List[str]:

@@ -205,7 +205,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_create_new_asset_with_http_info(
         self,
@@ -221,7 +221,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
 
     def assets_create_new_asset_without_preload_content(
         self,
@@ -237,7 +237,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api_raw(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
 
     def assets_delete_asset(
         self,
@@ -252,7 +252,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_delete_asset_with_http_info(
         self,
@@ -267,7 +267,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers)
 
     def assets_delete_asset_without_preload_content(
         self,
@@ -282,7 +282,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api_raw(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers)
 
     def assets_draft(
         self,
@@ -298,7 +298,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_draft_with_http_info(
         self,
@@ -314,7 +314,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
 
     def assets_draft_without_preload_content(
         self,
@@ -330,7 +330,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api_raw(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
 
     def assets_get_recommended_assets(
         self,
@@ -345,7 +345,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets_with_http_info(
         self,
@@ -360,7 +360,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers)
 
     def assets_get_recommended_assets_without_preload_content(
         self,
@@ -375,7 +375,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api_raw(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers)
 
     def assets_get_related_assets(
         self,
@@ -390,7 +390,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_get_related_assets_with_http_info(
         self,
@@ -405,7 +405,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers)
 
     def assets_get_related_assets_without_preload_content(
         self,
@@ -420,7 +420,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api_raw(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers)
 
     def assets_identifiers_snapshot(
         self,
@@ -435,7 +435,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot_with_http_info(
         self,
@@ -450,7 +450,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers)
 
     def assets_identifiers_snapshot_without_preload_content(
         self,
@@ -465,7 +465,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api_raw(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers)
 
     def assets_pseudo_snapshot(
         self,
@@ -479,7 +479,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot_with_http_info(
         self,
@@ -493,7 +493,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers)
 
     def assets_pseudo_snapshot_without_preload_content(
         self,
@@ -507,7 +507,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api_raw(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers)
 
     def assets_search_assets(
         self,
@@ -525,7 +525,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_search_assets_with_http_info(
         self,
@@ -543,7 +543,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers)
 
     def assets_search_assets_without_preload_content(
         self,
@@ -561,7 +561,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api_raw(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers)
 
     def assets_search_with_filters(
         self,
@@ -578,7 +578,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_search_with_filters_with_http_info(
         self,
@@ -595,7 +595,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers)
 
     def assets_search_with_filters_without_preload_content(
         self,
@@ -612,7 +612,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_api_raw(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers)
 
     def assets_snapshot(
         self,
@@ -629,7 +629,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_snapshot_with_http_info(
         self,
@@ -646,7 +646,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers)
 
     def assets_snapshot_without_preload_content(
         self,
@@ -663,7 +663,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api_raw(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers)
 
     def assets_specific_asset_formats_snapshot(
         self,
@@ -679,7 +679,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot_with_http_info(
         self,
@@ -695,7 +695,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
 
     def assets_specific_asset_formats_snapshot_without_preload_content(
         self,
@@ -711,7 +711,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_api_raw(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
 
     def assets_specific_asset_snapshot(
         self,
@@ -727,7 +727,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.call_api(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers).data  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot_with_http_info(
         self,
@@ -743,7 +743,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.call_api(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
 
     def assets_specific_asset_snapshot_without_preload_content(
         self,
@@ -759,7 +759,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.call_api_raw(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.call_operation_raw(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
 
     def assets_stream_identifiers(
         self,
