@@ -613,7 +613,9 @@ def command_serve(argv: List[str]) -> int:
         from pieces_os_client.testing.__main__ import main as serve_main
     except ImportError as error:
         raise CliError(
-            f"the emulator needs the server extra ({error}): pip install 'pieces-os-client[server]'", EXIT_ERROR
+            f"the emulator needs the server extra ({error.name} is not installed):"
+            " pip install 'pieces-os-client[server]'",
+            EXIT_ERROR,
         ) from None
     return serve_main(argv)
 
@@ -677,7 +679,8 @@ def command_demo(args: argparse.Namespace, prog: str) -> int:
                 from pieces_os_client.testing import PiecesOSEmulator
             except ImportError as error:
                 raise CliError(
-                    f"nothing answers at {host}, and starting the emulator needs the server extra ({error}):"
+                    f"nothing answers at {host}, and starting the emulator needs the server extra"
+                    f" ({error.name} is not installed):"
                     " pip install 'pieces-os-client[server]'",
                     EXIT_UNREACHABLE,
                 ) from None

@@ -11,7 +11,17 @@ Or from a shell: ``python -m pieces_os_client.testing --port 39300``. Needs the 
 """
 from __future__ import annotations
 
-from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES
-from pieces_os_client.testing.server import SUGGESTED_PORT, PiecesOSEmulator, PortUnavailableError
+try:
+    from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES
+    from pieces_os_client.testing.server import SUGGESTED_PORT, PiecesOSEmulator, PortUnavailableError
+except ModuleNotFoundError as missing:
+    package = (missing.name or "").split(".")[0]
+    if package not in ("starlette", "uvicorn", "websockets", "pygments"):
+        raise
+    raise ModuleNotFoundError(
+        f"pieces_os_client.testing needs the server extra ({package} is not installed):"
+        " pip install 'pieces-os-client[server]'",
+        name=package,
+    ) from missing
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "SUGGESTED_PORT", "PiecesOSEmulator", "PortUnavailableError"]
