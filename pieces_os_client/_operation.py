@@ -160,5 +160,5 @@ class Operation:
                 f" got {type(value).__name__}",
                 valid_classes=(model, dict),
             )
-        return value.model_dump_json(by_alias=True, exclude_none=True).encode()  # type: ignore[no-any-return]
+        return value.to_json().encode()  # type: ignore[no-any-return]
 

@@ -611,7 +611,7 @@ def _watch_event(args: argparse.Namespace, event: str, asset_id: str, name: str)
 def command_serve(argv: List[str]) -> int:
     try:
         from pieces_os_client.testing.__main__ import main as serve_main
-    except ImportError as error:
+    except ModuleNotFoundError as error:
         raise CliError(
             f"the emulator needs the server extra ({error.name} is not installed):"
             " pip install 'pieces-os-client[server]'",
@@ -677,7 +677,7 @@ def command_demo(args: argparse.Namespace, prog: str) -> int:
         if not _answers(host):
             try:
                 from pieces_os_client.testing import PiecesOSEmulator
-            except ImportError as error:
+            except ModuleNotFoundError as error:
                 raise CliError(
                     f"nothing answers at {host}, and starting the emulator needs the server extra"
                     f" ({error.name} is not installed):"

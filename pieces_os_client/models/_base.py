@@ -137,6 +137,14 @@ class ModelRef:
 _model_refs: Dict[str, ModelRef] = {}
 
 
+def model_ref(name: str) -> ModelRef:
+    """The one ``ModelRef`` for the model or enum called ``name``."""
+    ref = _model_refs.get(name)
+    if ref is None:
+        ref = _model_refs.setdefault(name, ModelRef(name))
+    return ref
+
+
 class _JsonNull:
     """An explicit JSON ``null`` received in a field this version does not know.
 
@@ -165,6 +173,7 @@ class _JsonNull:
 
 JSON_NULL = _JsonNull()
 
+
 class _ExtraValue:
     """The type of every unknown field's value: JSON null kept as ``JSON_NULL``, else any value.
 
@@ -188,18 +197,11 @@ class _ExtraValue:
             )
         return cls._schema
 
+
 # pydantic before 2.14 does not serialise model_rebuild(): two threads using a model for the first
 # time at once (a stream's reader and the main thread, say) could both build it, and one could see
 # the other's half-built class. Every first build of a generated model goes through this lock.
 _build_lock = threading.RLock()
-
-
-def model_ref(name: str) -> ModelRef:
-    """The one ``ModelRef`` for the model or enum called ``name``."""
-    ref = _model_refs.get(name)
-    if ref is None:
-        ref = _model_refs.setdefault(name, ModelRef(name))
-    return ref
 
 
 class PiecesModel(BaseModel):

@@ -28,6 +28,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from pieces_os_client.models._base import PiecesModel
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.models.assets import Assets
 from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
@@ -68,12 +69,12 @@ def _text(status: int, message: str, headers: Optional[Dict[str, str]] = None) -
     return PlainTextResponse(message if message.endswith("\n") else message + "\n", status, headers)
 
 
-def _json(model: BaseModel) -> Response:
-    return Response(model.model_dump_json(by_alias=True, exclude_none=True), 200, media_type="application/json")
+def _json(model: PiecesModel) -> Response:
+    return Response(model.to_json(), 200, media_type="application/json")
 
 
-def _dump(model: BaseModel) -> str:
-    return str(model.model_dump_json(by_alias=True, exclude_none=True))
+def _dump(model: PiecesModel) -> str:
+    return model.to_json()
 
 
 # ----- request parsing ---------------------------------------------------------------------------

@@ -396,8 +396,8 @@ class AssetRecord:
             created=_as_utc(asset.created.value),
             updated=_as_utc(asset.updated.value),
             words={key: frozenset(_WORD.findall(value.lower())) for key, value in fields.items()},
-            json=asset.model_dump_json(by_alias=True, exclude_none=True),
-            lite_json=lite.model_dump_json(by_alias=True, exclude_none=True),
+            json=asset.to_json(),
+            lite_json=lite.to_json(),
         )
 
     def view_json(self, transferables: bool) -> str:

@@ -201,7 +201,7 @@ class AssetStore:
     def add(self, asset: Asset) -> AssetRecord:
         """Store a new asset and its formats in one transaction."""
         record = AssetRecord.from_asset(asset)
-        body = json.loads(asset.model_dump_json(by_alias=True, exclude_none=True))
+        body = json.loads(asset.to_json())
         body.pop("formats", None)
         with self._lock:
             with self._transaction() as db:
@@ -264,4 +264,4 @@ class AssetStore:
 
 
 def _format_json(item: Format) -> str:
-    return str(item.model_dump_json(by_alias=True, exclude_none=True))
+    return item.to_json()

@@ -116,4 +116,4 @@ def test_joined_snapshot_json_is_what_the_assets_model_writes() -> None:
     records = [_record("a = 1", "one", ["x"]), _record("b = 2", "two", [])]
     for transferables in (True, False):
         expected = Assets(iterable=[r.asset if transferables else r.lite for r in records])
-        assert assets_json(records, transferables) == expected.model_dump_json(by_alias=True, exclude_none=True)
+        assert assets_json(records, transferables) == expected.to_json()
