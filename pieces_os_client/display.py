@@ -10,13 +10,20 @@ below as an extra base (see ``EXTRA_BASES`` in ``scripts/generate.py``):
   Pieces SDKs, so ``if snapshot:`` keeps meaning "a snapshot came back".
 
 The functions ``asset_language``, ``asset_tags``, ``asset_updated``, ``format_content`` and
-``asset_content`` pick those columns out of an asset, and ``text_table`` aligns columns; the
-command line uses them too.
+``asset_content`` pick those columns out of an asset, ``text_table`` aligns columns, and
+``terminal_text`` makes text from the server safe to write to a terminal; the command line uses
+them too.
+
+Names, tags and content come from the server: the plain-text display (IPython, the command line)
+shows their control characters as escapes (an ESC as ``\\x1b``), so an asset named ``\\x1b[2J``
+cannot clear the user's screen. A browser does not act on them, so the HTML table shows them as
+they are.
 
 This module imports nothing heavy: the model modules import it.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence, Tuple, Union, cast, overload
 
 if TYPE_CHECKING:
@@ -34,6 +41,7 @@ __all__ = [
     "asset_tags",
     "asset_updated",
     "format_content",
+    "terminal_text",
     "text_table",
 ]
 
@@ -44,6 +52,15 @@ PREVIEW_LINES = 12
 
 # caption, header, rows, and how many rows there are in all (more than shown when cut at MAX_ROWS)
 _Table = Tuple[str, List[str], List[List[str]], int]
+
+# What a terminal must not receive from the server: C0 controls but tab and newline, a carriage
+# return that does not end a line (it would let text overwrite the line), DEL and the C1 controls
+# (ESC and CSI start escape sequences), the bidirectional marks, embeddings, overrides and isolates
+# (they reorder how the rest of a line reads), the line and paragraph separators, and lone
+# surrogates (they cannot be encoded for a terminal at all).
+_UNSAFE_ON_TERMINAL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]|\r(?!\n)"
+)
 
 _TABLE_STYLE = "border-collapse:collapse;font-size:0.9em"
 _CELL_STYLE = "padding:2px 8px;text-align:left;vertical-align:top"
@@ -117,6 +134,17 @@ def _asset_row(asset: Optional[Asset]) -> List[str]:
     return [asset.name or "", asset_language(asset), ", ".join(asset_tags(asset)), asset_updated(asset)]
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to write to a terminal: each control character other than a tab or a line
+    break becomes a visible escape, as Python writes it (ESC as ``\\x1b``, U+202E as ``\\u202e``)."""
+    return _UNSAFE_ON_TERMINAL.sub(_escape, text)
+
+
 # ----- rendering -----------------------------------------------------------------------------
 def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> str:
     from html import escape
@@ -133,8 +161,9 @@ def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "", width: int = 40) -> str:
-    """Aligned columns under a header line; each cell on one line, cut to ``width`` characters."""
-    shown = [[_cut(value, width) for value in row] for row in rows]
+    """Aligned columns under a header line; each cell on one line, safe for a terminal
+    (``terminal_text``), cut to ``width`` characters."""
+    shown = [[_cut(terminal_text(value), width) for value in row] for row in rows]
     widths = [max([len(name)] + [len(row[i]) for row in shown]) for i, name in enumerate(header)]
     lines = [header] + shown
     return "\n".join(
@@ -201,7 +230,7 @@ class _Displayed:
         footer = self._display_footer()
         if footer is not None:
             text += "\n" + "\n".join("  " + line for line in footer.splitlines())
-        printer.text(text)
+        printer.text(terminal_text(text))
 
 
 class AssetDisplayMixin(_Displayed):

@@ -173,3 +173,25 @@ def test_formats_show_role_language_and_size() -> None:
     html = formats._repr_html_()
     assert "BOTH" in html and "js" in html and "10 B" in html and "f1" in html
     assert pretty(formats).splitlines()[0] == "Formats: 1 format"
+
+
+def test_terminal_text_shows_control_characters_as_escapes() -> None:
+    from pieces_os_client.display import terminal_text
+
+    assert terminal_text("\x1b[2J\x9b31m\x07") == "\\x1b[2J\\x9b31m\\x07"
+    assert terminal_text("evil\u202eyp.exe") == "evil\\u202eyp.exe"  # a right-to-left override
+    assert terminal_text("rm -rf /\rls") == "rm -rf /\\x0dls"  # a carriage return that would hide text
+    assert terminal_text("\ud800") == "\\ud800"  # a lone surrogate no terminal encoding can write
+    kept = "line 1\r\nline\t2\n漢字 😀 \U0001f469\u200d\U0001f4bb é"
+    assert terminal_text(kept) == kept
+
+
+def test_server_text_cannot_drive_the_terminal_in_plain_text_display() -> None:
+    hostile = asset_dict("a1", "\x1b[2J\x1b[Hcleared", "py", "x = 1  # \x1b]0;new title\x07\nok\n", tags=["\x9b31mred"])
+    for value in (Asset.from_dict(hostile), Assets.from_dict({"iterable": [hostile]})):
+        text = pretty(value)
+        assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+        assert "\\x1b[2J\\x1b[Hcleared" in text
+    assert "\\x9b31mred" in pretty(Assets.from_dict({"iterable": [hostile]}))
+    assert "x = 1  # \\x1b]0;new title\\x07" in pretty(Asset.from_dict(hostile))
+    assert Asset.from_dict(hostile).name == "\x1b[2J\x1b[Hcleared"  # the model keeps the text exact
