@@ -33,7 +33,23 @@ def _median_time(function: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def _collector_off(function: Callable[[], Any]) -> Callable[[], Any]:
+    def call() -> Any:
+        gc.disable()
+        try:
+            return function()
+        finally:
+            gc.enable()
+
+    return call
+
+
 def parse(count: int, repeat: int) -> Dict[str, Any]:
+    """The SDK's parse and serialize paths against plain pydantic models of the same spec
+    (``plain_models.py``: standard datetime and Enum fields, unknown fields ignored), on the same
+    bytes, with the garbage collector on as in any program, and also off in both."""
+    import plain_models
+
     from pieces_os_client import ApiClient, Assets, Configuration
 
     raw = data.snapshot_json(count)
@@ -41,16 +57,17 @@ def parse(count: int, repeat: int) -> Dict[str, Any]:
     # Build every validator first: this compares steady-state parsing, not first use.
     client.deserialize(raw, "Assets")
     snapshot = Assets.from_json(raw)
-    Assets.model_validate_json(raw)
-    results: Dict[str, List[float]] = {"deserialize": [], "from_json": [], "model_validate_json": [],
-                                       "to_json": [], "model_dump_json": []}
+    plain = plain_models.Assets.model_validate_json(raw)
     ways: Dict[str, Callable[[], Any]] = {
         "deserialize": lambda: client.deserialize(raw, "Assets"),
         "from_json": lambda: Assets.from_json(raw),
-        "model_validate_json": lambda: Assets.model_validate_json(raw),
+        "plain": lambda: plain_models.Assets.model_validate_json(raw),
+        "from_json_gc_off": _collector_off(lambda: Assets.from_json(raw)),
+        "plain_gc_off": _collector_off(lambda: plain_models.Assets.model_validate_json(raw)),
         "to_json": snapshot.to_json,
-        "model_dump_json": lambda: snapshot.model_dump_json(by_alias=True, exclude_none=True),
+        "plain_dump": lambda: plain.model_dump_json(by_alias=True, exclude_none=True),
     }
+    results: Dict[str, List[float]] = {name: [] for name in ways}
     # Interleaved, in a rotating order, so that neither a slow moment of the machine nor the
     # clean-up of the previous way's objects favours one way.
     names = list(ways)

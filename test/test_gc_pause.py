@@ -1,0 +1,180 @@
+"""The garbage collector pause around large parses: paused while any parse runs, always restored."""
+from __future__ import annotations
+
+import gc
+import json
+import threading
+from typing import Any, Callable, Iterator, List
+
+import pytest
+from httpserver_helpers import base_url, make_client, minimal_instance
+from pydantic import BaseModel, ValidationError, field_validator
+from pytest_httpserver import HTTPServer
+
+from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client.exceptions import ApiDecodeError
+
+LARGE = ApiClient.PAUSE_GC_MIN_BYTES
+
+
+class Observed(BaseModel):
+    """Its validator runs in the middle of the parse and reports what it sees there."""
+
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _observe(cls, value: str) -> str:
+        _observer(value)
+        return value
+
+
+def _note_state(value: str) -> None:
+    seen.append(gc.isenabled())
+    if value.strip() == "fail":
+        raise ValueError("rejected on purpose")
+
+
+_observer: Callable[[str], None] = _note_state
+seen: List[bool] = []
+
+
+def body(size: int, text: str = "x") -> str:
+    return json.dumps({"text": text + " " * max(0, size - len(text) - 12)})
+
+
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    global _observer
+    was_enabled = gc.isenabled()
+    gc.enable()
+    seen.clear()
+    _observer = _note_state
+    yield
+    _observer = _note_state
+    if not was_enabled:
+        gc.disable()
+
+
+@pytest.fixture
+def client() -> Iterator[ApiClient]:
+    with ApiClient(Configuration(host="http://127.0.0.1:9")) as api_client:
+        yield api_client
+
+
+def test_a_large_parse_runs_with_the_collector_paused_and_resumes_it(client: ApiClient) -> None:
+    parsed = client.deserialize(body(LARGE), Observed)
+    assert parsed.text.startswith("x")
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_small_parse_leaves_the_collector_alone(client: ApiClient) -> None:
+    client.deserialize(body(LARGE // 2), Observed)
+    assert seen == [True]
+
+
+def test_the_configuration_switch_turns_the_pause_off() -> None:
+    with ApiClient(Configuration(host="http://127.0.0.1:9", pause_gc=False)) as client:
+        client.deserialize(body(LARGE * 2), Observed)
+    assert seen == [True]
+
+
+def test_the_collector_is_resumed_when_the_parse_fails(client: ApiClient) -> None:
+    with pytest.raises(ValidationError):
+        client.deserialize(body(LARGE, "fail"), Observed)
+    assert seen == [False]
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        client.deserialize(b"{" + b" " * LARGE, Observed)
+    assert gc.isenabled()
+
+
+def test_a_collector_the_program_disabled_stays_disabled(client: ApiClient) -> None:
+    gc.disable()
+    client.deserialize(body(LARGE), Observed)
+    with pytest.raises(ValidationError):
+        client.deserialize(body(LARGE, "fail"), Observed)
+    assert seen == [False, False]
+    assert not gc.isenabled()
+
+
+def test_threads_parsing_at_once_resume_the_collector_only_after_the_last(client: ApiClient) -> None:
+    global _observer
+    threads = 4
+    all_inside = threading.Barrier(threads, timeout=10)
+    first_finished = threading.Event()
+    states: List[bool] = []
+
+    def observe(value: str) -> None:
+        value = value.strip()
+        states.append(gc.isenabled())
+        all_inside.wait()  # every parse has started before any ends
+        if value != "first":
+            assert first_finished.wait(timeout=10)
+            states.append(gc.isenabled())
+        if value == "fail":
+            raise ValueError("rejected on purpose")
+
+    _observer = observe
+    errors: List[BaseException] = []
+
+    def parse(text: str) -> None:
+        try:
+            client.deserialize(body(LARGE, text), Observed)
+        except ValidationError as error:
+            errors.append(error)
+
+    texts = ["first", "fail"] + ["other"] * (threads - 2)
+    workers = [threading.Thread(target=parse, args=(text,)) for text in texts]
+    for worker in workers:
+        worker.start()
+    workers[0].join(timeout=10)
+    assert not workers[0].is_alive()
+    assert not gc.isenabled()  # one parse ended, three still run
+    first_finished.set()
+    for worker in workers[1:]:
+        worker.join(timeout=10)
+    assert not any(worker.is_alive() for worker in workers)
+    assert states == [False] * (2 * threads - 1)
+    assert len(errors) == 1
+    assert gc.isenabled()
+
+
+def collections_during(function: Callable[[], Any]) -> int:
+    count = 0
+
+    def callback(phase: str, info: Any) -> None:
+        nonlocal count
+        count += phase == "start"
+
+    gc.callbacks.append(callback)
+    try:
+        function()
+    finally:
+        gc.callbacks.remove(callback)
+    return count
+
+
+def test_a_large_snapshot_call_parses_without_collector_passes(httpserver: HTTPServer) -> None:
+    asset = minimal_instance("Asset")
+    payload = json.dumps({"iterable": [asset] * (2 * LARGE // len(json.dumps(asset)))}).encode()
+    assert len(payload) > LARGE
+    httpserver.expect_request("/assets").respond_with_data(payload, content_type="application/json")
+    with make_client(base_url(httpserver)) as paused, make_client(base_url(httpserver), pause_gc=False) as plain:
+        AssetsApi(paused).assets_snapshot()  # builds the validators
+        with_pause = collections_during(lambda: AssetsApi(paused).assets_snapshot())
+        without = collections_during(lambda: AssetsApi(plain).assets_snapshot())
+    assert gc.isenabled()
+    # The request and response handling around the parse may set off a pass or two; the parse
+    # alone sets off dozens.
+    assert with_pause * 4 < without
+
+
+def test_a_large_body_that_does_not_fit_resumes_the_collector(httpserver: HTTPServer) -> None:
+    payload = json.dumps({"iterable": [{"id": "x" * 100}] * (LARGE // 100)}).encode()
+    httpserver.expect_request("/assets").respond_with_data(payload, content_type="application/json")
+    with make_client(base_url(httpserver)) as client:
+        with pytest.raises(ApiDecodeError):
+            AssetsApi(client).assets_snapshot()
+    assert gc.isenabled()
