@@ -12,7 +12,8 @@ from typing import Optional, Type
 
 import uvicorn
 
-from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES, StreamHub, create_app
+from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES, create_app
+from pieces_os_client.testing.hub import StreamHub
 from pieces_os_client.testing.store import AssetStore
 
 logger = logging.getLogger("pieces_os_client.testing")

@@ -22,7 +22,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.models.format import Format
-from pieces_os_client.testing.logic import AssetRecord
+from pieces_os_client.testing.records import AssetRecord
 
 logger = logging.getLogger("pieces_os_client.testing")
 

@@ -132,7 +132,7 @@ def test_the_server_keeps_serving_after_errors(emulator: PiecesOSEmulator, asset
 
 
 def test_a_failed_write_leaves_nothing_behind(make_seed: SeedFactory, tmp_path: Any) -> None:
-    from pieces_os_client.testing.logic import build_asset, now_utc
+    from pieces_os_client.testing.seeds import build_asset, now_utc
 
     store = AssetStore(str(tmp_path / "assets.db"))
     try:

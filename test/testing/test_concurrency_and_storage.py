@@ -7,11 +7,12 @@ from collections import Counter
 from pathlib import Path
 from typing import List, Set
 
+import urllib3
 from emulator_helpers import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.testing import PiecesOSEmulator
-from pieces_os_client.testing.logic import build_asset, now_utc
+from pieces_os_client.testing.seeds import build_asset, now_utc
 from pieces_os_client.testing.store import AssetStore
 
 THREADS = 8
@@ -97,3 +98,16 @@ def test_the_database_is_wal_and_keeps_assets_formats_and_tombstones(tmp_path: P
         assert reopened.was_deleted(first.id)
     finally:
         reopened.close()
+
+
+def test_an_unexpected_failure_is_a_500_naming_the_operation(emulator: PiecesOSEmulator) -> None:
+    emulator.store.close()  # every read now fails inside the server, as a broken disk would
+    response = urllib3.request("GET", emulator.url + "/assets/identifiers", retries=False)
+    assert response.status == 500
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.data.decode() == (
+        "internal error in GET /assets/identifiers: StoreClosedError: the asset store is closed\n"
+    )
+    # The server closes that connection and says so; clients reconnect and it keeps serving.
+    assert response.headers["connection"] == "close"
+    assert urllib3.request("GET", emulator.url + "/nowhere", retries=False).status == 404

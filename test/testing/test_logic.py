@@ -6,16 +6,11 @@ from emulator_helpers import build_seed
 
 from pieces_os_client.models.seed import Seed
 from pieces_os_client.testing.classify import classify
-from pieces_os_client.testing.logic import (
-    AssetRecord,
-    build_asset,
-    derive_name,
-    now_utc,
-    rank,
-    search,
-    unknown_enum_values,
-    viewed_seconds,
-)
+from pieces_os_client.testing.records import AssetRecord, assets_json
+from pieces_os_client.testing.related import viewed_seconds
+from pieces_os_client.testing.search import rank, search
+from pieces_os_client.testing.seeds import build_asset, derive_name, now_utc
+from pieces_os_client.testing.validation import unknown_enum_values
 
 
 @pytest.mark.parametrize(
@@ -111,7 +106,6 @@ def test_unknown_enum_values_are_found_where_they_are() -> None:
 
 def test_joined_snapshot_json_is_what_the_assets_model_writes() -> None:
     from pieces_os_client.models.assets import Assets
-    from pieces_os_client.testing.app import assets_json
 
     records = [_record("a = 1", "one", ["x"]), _record("b = 2", "two", [])]
     for transferables in (True, False):

@@ -1,0 +1,154 @@
+"""Streams: every committed change reaches every stream client, in commit order, dropping nothing.
+
+The store calls ``StreamHub`` after each commit; the hub hops onto the server's event loop
+(``call_soon_threadsafe`` keeps commit order), builds each kind of message once per change and
+queues it for every client of that kind. Queues are unbounded, so a slow client delays only
+itself and loses nothing. A client that connects gets the state at one version and then exactly
+the changes after it.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from pieces_os_client.models.referenced_asset import ReferencedAsset
+from pieces_os_client.models.streamed_identifier import StreamedIdentifier
+from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
+from pieces_os_client.models.workstream_suggestion import WorkstreamSuggestion
+from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions
+from pieces_os_client.testing.records import AssetRecord, assets_json
+from pieces_os_client.testing.store import AssetStore, Change
+
+SUGGESTION_COUNT = 10
+
+_CLOSE = object()
+
+
+@dataclass(eq=False)
+class _Client:
+    kind: str
+    since: int
+    queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def _visible(records: Sequence[AssetRecord]) -> List[AssetRecord]:
+    return [record for record in records if not record.pseudo]
+
+
+def _identifiers(records: Sequence[AssetRecord], deleted: bool) -> str:
+    return StreamedIdentifiers(iterable=[
+        StreamedIdentifier(asset=ReferencedAsset(id=record.id), deleted=True if deleted else None)
+        for record in records
+    ]).to_json()
+
+
+def _suggestions(records: Sequence[AssetRecord]) -> str:
+    recent = sorted(records, key=lambda record: record.updated, reverse=True)[:SUGGESTION_COUNT]
+    return WorkstreamSuggestions(iterable=[
+        WorkstreamSuggestion(asset=ReferencedAsset(id=record.id)) for record in recent
+    ]).to_json()
+
+
+def _snapshot_message(kind: str, records: Sequence[AssetRecord]) -> str:
+    if kind == "identifiers":
+        return _identifiers(records, deleted=False)
+    if kind == "suggestions":
+        return _suggestions(records)
+    return assets_json(records, kind == "transferables")
+
+
+def _change_message(kind: str, change: Change) -> Optional[str]:
+    affected = _visible(change.affected)
+    if not affected:
+        return None
+    if kind == "identifiers":
+        return _identifiers(affected, deleted=change.kind != "create")
+    return _snapshot_message(kind, _visible(change.records))
+
+
+class StreamHub:
+    """Sends every committed change to every stream client, in commit order, dropping nothing."""
+
+    KINDS = ("identifiers", "assets", "transferables", "suggestions")
+
+    def __init__(self, store: AssetStore) -> None:
+        self.store = store
+        self._clients: Dict[str, Set[_Client]] = {kind: set() for kind in self.KINDS}
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        store.add_listener(self._on_commit)
+
+    def _on_commit(self, change: Change) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._dispatch, change)
+
+    def _dispatch(self, change: Change) -> None:
+        for kind, clients in self._clients.items():
+            waiting = [client for client in clients if client.since < change.version]
+            if not waiting:
+                continue
+            message = _change_message(kind, change)
+            if message is None:
+                continue
+            for client in waiting:
+                client.queue.put_nowait(message)
+
+    async def serve(self, websocket: WebSocket, kind: str) -> None:
+        await websocket.accept()
+        self._loop = asyncio.get_running_loop()
+        version, records = self.store.state()
+        client = _Client(kind, version)
+        client.queue.put_nowait(_snapshot_message(kind, _visible(records)))
+        self._clients[kind].add(client)
+        sender = asyncio.ensure_future(self._send(websocket, client))
+        receiver = asyncio.ensure_future(self._receive(websocket))
+        try:
+            await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._clients[kind].discard(client)
+            for task in (sender, receiver):
+                task.cancel()
+            await asyncio.gather(sender, receiver, return_exceptions=True)
+            client.done.set()
+
+    @staticmethod
+    async def _send(websocket: WebSocket, client: _Client) -> None:
+        while True:
+            message = await client.queue.get()
+            if message is _CLOSE:
+                await websocket.close(code=1001, reason="the emulator is stopping")
+                return
+            await websocket.send_text(str(message))
+
+    @staticmethod
+    async def _receive(websocket: WebSocket) -> None:
+        # Clients send nothing that matters; reading notices when they leave.
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+        except (WebSocketDisconnect, RuntimeError):
+            return
+
+    def client_count(self) -> int:
+        return sum(len(clients) for clients in self._clients.values())
+
+    async def close_all(self, timeout: float = 5.0) -> None:
+        """Close every stream with 1001 (going away), so clients see the server leave."""
+        clients = [client for group in self._clients.values() for client in group]
+        for client in clients:
+            client.queue.put_nowait(_CLOSE)
+        if clients:
+            await asyncio.wait([asyncio.ensure_future(client.done.wait()) for client in clients], timeout=timeout)
+
+    def detach(self) -> None:
+        self.store.remove_listener(self._on_commit)
+
+    @property
+    def loop(self) -> Optional[asyncio.AbstractEventLoop]:
+        return self._loop

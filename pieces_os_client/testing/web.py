@@ -1,0 +1,136 @@
+"""What every endpoint shares: reading a request (body, flags, ids) and writing the answer.
+
+Request bodies are parsed into the SDK's own models straight from the bytes and responses are
+the SDK's models written with their JSON keys. A refusal is an ``ApiError``; the application's
+exception handlers turn it into a text/plain answer that names the problem.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Dict, List, Optional, Type, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from pieces_os_client.models._base import PiecesModel
+from pieces_os_client.models.asset import Asset
+from pieces_os_client.testing.records import AssetRecord
+from pieces_os_client.testing.store import AssetStore
+from pieces_os_client.testing.validation import unknown_enum_values
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    """Ends a request with ``status`` and a text/plain ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def text(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> Response:
+    return PlainTextResponse(message if message.endswith("\n") else message + "\n", status, headers)
+
+
+def json_response(model: PiecesModel) -> Response:
+    return Response(model.to_json(), 200, media_type="application/json")
+
+
+def _describe(error: ValidationError, model: Type[BaseModel]) -> str:
+    problems = []
+    for item in error.errors(include_url=False)[:5]:
+        if item["type"] == "json_invalid":
+            return f"the body is not valid JSON: {item['msg']}"
+        location = ".".join(str(part) for part in item["loc"]) or "(the body)"
+        problems.append(f"`{location}`: {item['msg']}")
+    more = error.error_count() - len(problems)
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return f"the body is not a valid {model.__name__}: " + "; ".join(problems) + suffix
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused with 413 past the application's ``max_body_bytes``."""
+    limit: int = request.app.state.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the body is {int(declared)} bytes; the limit is {limit} bytes")
+    chunks: List[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"the body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def parse(request: Request, model: Type[M], required: bool) -> Optional[M]:
+    """The body as ``model``; None when it is empty and not ``required``."""
+    raw = await read_body(request)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, f"the request needs a JSON {model.__name__} body")
+        return None
+    try:
+        parsed = model.model_validate_json(raw)
+    except ValidationError as error:
+        raise ApiError(400, _describe(error, model)) from None
+    unknown = unknown_enum_values(parsed)
+    if unknown:
+        raise ApiError(400, f"the body is not a valid {model.__name__}: " + "; ".join(unknown[:5]))
+    return parsed
+
+
+async def parse_required(request: Request, model: Type[M]) -> M:
+    parsed = await parse(request, model, required=True)
+    assert parsed is not None
+    return parsed
+
+
+def flag(request: Request, name: str, default: bool) -> bool:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise ApiError(400, f"query parameter `{name}` must be true or false, got {value!r}")
+
+
+def path_id(request: Request, name: str, what: str) -> str:
+    """The UUID in path parameter ``name``, in its canonical form; 400 when it is not one."""
+    value = str(request.path_params[name])
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ApiError(400, f"{value!r} is not {what} id: {what.split()[-1]} ids are UUIDs") from None
+
+
+def asset_id(request: Request) -> str:
+    return path_id(request, "asset", "an asset")
+
+
+def store_of(request: Request) -> AssetStore:
+    store: AssetStore = request.app.state.store
+    return store
+
+
+def stored(request: Request) -> AssetRecord:
+    """The asset the path names: 404 when unknown, 410 when it was deleted."""
+    wanted = asset_id(request)
+    store = store_of(request)
+    record = store.get(wanted)
+    if record is not None:
+        return record
+    if store.was_deleted(wanted):
+        raise ApiError(410, f"asset {wanted} was deleted and is gone")
+    raise ApiError(404, f"no asset with id {wanted}")
+
+
+def view(record: AssetRecord, transferables: bool) -> Asset:
+    return record.asset if transferables else record.lite
