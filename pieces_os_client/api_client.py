@@ -10,16 +10,20 @@ import enum
 import gc
 import logging
 import threading
-from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, Union
+from urllib.parse import quote
 
 import urllib3
 
 from pieces_os_client import __version__
 from pieces_os_client._operation import Operation, resolve_model
-from pieces_os_client.api_response import ApiResponse
+from pieces_os_client.api_response import ApiResponse, RawText
 from pieces_os_client.configuration import Configuration
-from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiValueError
+from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiTypeError, ApiValueError
 from pieces_os_client.rest import RequestTimeout, RESTClientObject, as_timeout, redact_headers
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import ThreadPool
 
 logger = logging.getLogger("pieces_os_client")
 
@@ -109,10 +113,13 @@ class ApiClient:
         header_name: Optional[str] = None,
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
+        pool_threads: int = 1,
     ) -> None:
         self.configuration = configuration if configuration is not None else Configuration.get_default()
         self.rest_client = RESTClientObject(self.configuration)
-        self._base_url = self.configuration.host
+        self.pool_threads = pool_threads
+        self._pool: Optional[ThreadPool] = None
+        self._pool_lock = threading.Lock()
         self.default_headers: Dict[str, str] = {}
         if header_name is not None:
             self.set_default_header(header_name, header_value or "")
@@ -127,8 +134,24 @@ class ApiClient:
         self.close()
 
     def close(self) -> None:
-        """Close every pooled connection. Calling it twice is harmless."""
+        """Close every pooled connection, and the thread pool of ``async_req`` calls after they
+        finish. Calling it twice is harmless."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            pool.join()
         self.rest_client.clear()
+
+    @property
+    def pool(self) -> ThreadPool:
+        """The ``pool_threads`` threads that run ``async_req=True`` calls, started on first use."""
+        with self._pool_lock:
+            if self._pool is None:
+                from multiprocessing.pool import ThreadPool
+
+                self._pool = ThreadPool(self.pool_threads)
+            return self._pool
 
     @classmethod
     def get_default(cls) -> ApiClient:
@@ -173,6 +196,29 @@ class ApiClient:
                 headers[name] = value
         return headers
 
+    def _apply_auth(
+        self, headers: Dict[str, str], query: List[str], request_auth: Optional[Mapping[str, Any]]
+    ) -> None:
+        """Add the configured API keys, or ``_request_auth`` instead of them, as the generated SDK does."""
+        settings = [request_auth] if request_auth is not None else list(self.configuration.auth_settings().values())
+        for setting in settings:
+            if not isinstance(setting, Mapping) or not {"in", "key", "value"} <= set(setting):
+                raise ApiValueError("_request_auth must be a dict with 'in', 'key' and 'value' (and 'type')")
+            where, key, value = setting["in"], setting["key"], setting["value"]
+            if value is None:
+                continue
+            value = str(value)
+            if where == "header":
+                check_header(key, value)
+                headers[key] = value
+            elif where == "cookie":
+                check_header("Cookie", value)
+                headers["Cookie"] = value
+            elif where == "query":
+                query.append(f"{quote(str(key), safe='')}={quote(value, safe='')}")
+            else:
+                raise ApiValueError(f"_request_auth 'in' must be 'header', 'query' or 'cookie', got {where!r}")
+
     # ----- calls -------------------------------------------------------------------------
     def _send(
         self,
@@ -181,10 +227,19 @@ class ApiClient:
         request_timeout: RequestTimeout,
         headers: Optional[Mapping[str, str]],
         preload_content: bool,
+        request_auth: Optional[Mapping[str, Any]] = None,
+        content_type: Optional[str] = None,
     ) -> Tuple[urllib3.BaseHTTPResponse, str]:
         prepared = operation.prepare(arguments)
-        url = self._base_url + prepared.path
-        request_headers = self._request_headers(operation, prepared.content_type, headers)
+        request_headers = self._request_headers(
+            operation, content_type if prepared.body is not None and content_type else prepared.content_type, headers
+        )
+        query: List[str] = []
+        self._apply_auth(request_headers, query, request_auth)
+        path = prepared.path
+        if query:
+            path += ("&" if "?" in path else "?") + "&".join(query)
+        url = self.configuration.host + path
         timeout = as_timeout(request_timeout, self.rest_client.timeout)
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
@@ -202,26 +257,81 @@ class ApiClient:
             )
         return response, url
 
+    def invoke(
+        self,
+        variant: str,
+        operation: Operation,
+        arguments: Mapping[str, Any],
+        request_timeout: RequestTimeout = None,
+        headers: Optional[Mapping[str, str]] = None,
+        async_req: Optional[bool] = None,
+        preload_content: Optional[bool] = None,
+        return_http_data_only: Optional[bool] = None,
+        request_auth: Optional[Mapping[str, Any]] = None,
+        content_type: Optional[str] = None,
+        host_index: Optional[int] = None,
+    ) -> Any:
+        """One call of a generated method, with the keyword arguments of the generated SDK.
+
+        ``variant`` is the method called: "data" (``op``), "info" (``op_with_http_info``) or
+        "raw" (``op_without_preload_content``). ``async_req=True`` runs the call on ``pool`` and
+        returns its ``multiprocessing.pool.AsyncResult``, whose ``get()`` gives the result.
+        ``preload_content=False`` leaves the body unparsed: ``op`` then returns the urllib3
+        response and ``op_with_http_info`` an ApiResponse whose ``data`` is None and ``raw_data``
+        the bytes. ``return_http_data_only=True`` makes ``op_with_http_info`` return the data only.
+        """
+        if host_index not in (None, 0):
+            raise ApiValueError(
+                f"_host_index of `{operation.name}` must be 0: Pieces OS serves every operation"
+                f" at one host, got {host_index!r}"
+            )
+        if content_type is not None and not isinstance(content_type, str):
+            raise ApiTypeError(f"_content_type of `{operation.name}` must be a str, got {type(content_type).__name__}")
+        if async_req:
+            return self.pool.apply_async(
+                self.invoke,
+                (variant, operation, arguments, request_timeout, headers, False, preload_content,
+                 return_http_data_only, request_auth, content_type),
+            )
+        if variant == "raw" or (variant == "data" and preload_content is False):
+            return self._send(operation, arguments, request_timeout, headers, False, request_auth, content_type)[0]
+        if variant == "info" and preload_content is False:
+            response, url = self._send(operation, arguments, request_timeout, headers, True, request_auth, content_type)
+            self._raise_for_status(operation, response, url)
+            if return_http_data_only:
+                return None
+            return ApiResponse(status_code=response.status, headers=response.headers, data=None, raw_data=response.data)
+        result = self.call_operation(operation, arguments, request_timeout, headers, request_auth, content_type)
+        if variant == "data" or return_http_data_only:
+            return result.data
+        result.raw_data = RawText.decoded(result.raw_data, result.headers)
+        return result
+
+    def _raise_for_status(self, operation: Operation, response: urllib3.BaseHTTPResponse, url: str) -> None:
+        if not 200 <= response.status <= 299:
+            raise ApiException.from_response(
+                status=response.status,
+                reason=response.reason,
+                body=response.data,
+                headers=response.headers,
+                method=operation.method,
+                url=url,
+            )
+
     def call_operation(
         self,
         operation: Operation,
         arguments: Mapping[str, Any],
         request_timeout: RequestTimeout = None,
         headers: Optional[Mapping[str, str]] = None,
+        request_auth: Optional[Mapping[str, Any]] = None,
+        content_type: Optional[str] = None,
     ) -> ApiResponse[Any]:
         """Send an operation and parse its response; raises an ApiException for an error status."""
-        response, url = self._send(operation, arguments, request_timeout, headers, True)
+        response, url = self._send(operation, arguments, request_timeout, headers, True, request_auth, content_type)
+        self._raise_for_status(operation, response, url)
         body: bytes = response.data
         status = response.status
-        if not 200 <= status <= 299:
-            raise ApiException.from_response(
-                status=status,
-                reason=response.reason,
-                body=body,
-                headers=response.headers,
-                method=operation.method,
-                url=url,
-            )
         try:
             data = self._deserialize_body(body, operation.returns)
         except ValueError as error:

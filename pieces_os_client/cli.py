@@ -23,9 +23,10 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 from pieces_os_client import __version__
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
-from pieces_os_client.configuration import DEFAULT_HOST, HOST_ENVIRONMENT_VARIABLE, Configuration
+from pieces_os_client.configuration import HOST_ENVIRONMENT_VARIABLE, Configuration
 from pieces_os_client.display import asset_content, asset_language, asset_tags, asset_updated, text_table
 from pieces_os_client.exceptions import (
+    ApiConnectionError,
     ApiException,
     ApiTransportError,
     ApiTypeError,
@@ -671,21 +672,25 @@ def _stream_events(stream: Stream[StreamedIdentifiers], wanted: Set[Tuple[str, b
 
 
 def command_demo(args: argparse.Namespace, prog: str) -> int:
-    host = Configuration(host=args.host).host
+    try:
+        host = Configuration(host=args.host).host
+        where = f"at {host}"
+    except ApiConnectionError:  # no host given, and none found on this machine
+        host, where = "", "on localhost"
     with ExitStack() as stack:
         started = False
-        if not _answers(host):
+        if not host or not _answers(host):
             try:
                 from pieces_os_client.testing import PiecesOSEmulator
             except ModuleNotFoundError as error:
                 raise CliError(
-                    f"nothing answers at {host}, and starting the emulator needs the server extra"
+                    f"nothing answers {where}, and starting the emulator needs the server extra"
                     f" ({error.name} is not installed):"
                     " pip install 'pieces-os-client[server]'",
                     EXIT_UNREACHABLE,
                 ) from None
             emulator = stack.enter_context(PiecesOSEmulator(host="127.0.0.1", port=0))
-            _out(f"Nothing answers at {host}, so the demo started the Pieces OS emulator at {emulator.url}")
+            _out(f"Nothing answers {where}, so the demo started the Pieces OS emulator at {emulator.url}")
             _out("(an in-memory store that stops when the demo ends).")
             host, started = emulator.url, True
         else:
@@ -791,7 +796,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         options.add_argument(
             "--host",
             default=argparse.SUPPRESS if suppress else None,
-            help=f"the Pieces OS URL (default: ${HOST_ENVIRONMENT_VARIABLE}, else {DEFAULT_HOST})",
+            help=f"the Pieces OS URL (default: ${HOST_ENVIRONMENT_VARIABLE}, else the Pieces OS found on localhost)",
         )
         options.add_argument(
             "--json",

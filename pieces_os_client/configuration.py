@@ -5,10 +5,14 @@ import copy
 import logging
 import os
 import threading
-from typing import Any, ClassVar, Dict, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence
 
+# Where Pieces OS listened before it took the first free port of 39300-39333; the server the
+# API description names, which server_index=0 selects as in the generated SDK.
 DEFAULT_HOST = "http://localhost:1000"
 HOST_ENVIRONMENT_VARIABLE = "PIECES_OS_URL"
+# The API key that 4.1 and later generated SDKs send as X-Application-ID when it is set.
+APPLICATION_AUTH = "application"
 
 logger = logging.getLogger("pieces_os_client")
 
@@ -16,8 +20,20 @@ logger = logging.getLogger("pieces_os_client")
 class Configuration:
     """Settings shared by an ApiClient and everything made from it.
 
-    :param host: the base URL of Pieces OS. Default: ``$PIECES_OS_URL`` when set, else
-        ``http://localhost:1000``.
+    :param host: the base URL of Pieces OS. Default: ``$PIECES_OS_URL`` when set, else the Pieces
+        OS found on this machine on first use: the first of ``discovery_ports`` on localhost that
+        answers ``GET /.well-known/health`` (see pieces_os_client/_discovery.py). A given host is
+        used as it is, never searched for.
+    :param api_key, api_key_prefix: as in the generated SDK, dicts keyed by security scheme:
+        ``api_key={"application": "my-plugin"}`` sends ``X-Application-ID: my-plugin`` with every
+        request (``api_key_prefix={"application": "P"}`` makes it ``P my-plugin``).
+    :param username, password, access_token: kept for ``get_basic_auth_token()`` and code that
+        reads them; the Pieces OS API declares no scheme that sends them, so no request does.
+    :param server_index, server_variables: pick the host from ``get_host_settings()`` (the
+        servers the API description lists: index 0 is ``http://localhost:1000``) instead of
+        discovery, as in the generated SDK.
+    :param discovery_ports: the ports to search when no host is given, in order of preference
+        (default ``$PIECES_OS_PORTS`` such as ``39300-39333,1000``, else 39300-39333, 1000, 5323).
     :param connect_timeout: seconds to wait for a connection (default 5).
     :param read_timeout: seconds to wait between bytes of a response (default 60); None waits forever.
     :param retries: how many times an idempotent request (GET) is retried after a connection
@@ -49,7 +65,18 @@ class Configuration:
     def __init__(
         self,
         host: Optional[str] = None,
+        api_key: Optional[Dict[str, str]] = None,
+        api_key_prefix: Optional[Dict[str, str]] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        access_token: Optional[str] = None,
+        server_index: Optional[int] = None,
+        server_variables: Optional[Dict[str, str]] = None,
+        server_operation_index: Optional[Dict[str, int]] = None,
+        server_operation_variables: Optional[Dict[str, Dict[str, str]]] = None,
+        ssl_ca_cert: Optional[str] = None,
         *,
+        discovery_ports: Optional[Sequence[int]] = None,
         connect_timeout: Optional[float] = 5.0,
         read_timeout: Optional[float] = 60.0,
         retries: Optional[int] = 3,
@@ -58,7 +85,6 @@ class Configuration:
         proxy: Optional[str] = None,
         proxy_headers: Optional[Dict[str, str]] = None,
         verify_ssl: bool = True,
-        ssl_ca_cert: Optional[str] = None,
         ca_cert_data: Optional[str] = None,
         cert_file: Optional[str] = None,
         key_file: Optional[str] = None,
@@ -67,8 +93,26 @@ class Configuration:
         debug: bool = False,
         pause_gc: bool = True,
     ) -> None:
-        resolved = host if host is not None else os.environ.get(HOST_ENVIRONMENT_VARIABLE) or DEFAULT_HOST
-        self.host = resolved
+        from pieces_os_client._discovery import candidate_ports
+
+        self.api_key: Dict[str, str] = dict(api_key or {})
+        self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
+        self.refresh_api_key_hook: Optional[Callable[[Configuration], None]] = None
+        self.username = username
+        self.password = password
+        self.access_token = access_token
+        self.server_operation_index: Dict[str, int] = dict(server_operation_index or {})
+        self.server_operation_variables: Dict[str, Dict[str, str]] = dict(server_operation_variables or {})
+        self.discovery_ports = candidate_ports(discovery_ports)
+        self._host: Optional[str] = None
+        self.server_index: Optional[int] = None
+        self.server_variables: Dict[str, str] = dict(server_variables or {})
+        given = host if host is not None else os.environ.get(HOST_ENVIRONMENT_VARIABLE)
+        if given is not None:
+            self.host = given
+        elif server_index is not None:
+            self.get_host_from_settings(server_index, self.server_variables)  # refuse a bad index now
+            self.server_index = server_index
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.retries = retries
@@ -92,7 +136,14 @@ class Configuration:
 
     @property
     def host(self) -> str:
-        return self._host
+        """The base URL of Pieces OS; when none was given, searching for it on first read."""
+        if self._host is not None:
+            return self._host
+        if self.server_index is not None:
+            return self.get_host_from_settings(self.server_index, self.server_variables)
+        from pieces_os_client._discovery import discover
+
+        return discover(self.discovery_ports)
 
     @host.setter
     def host(self, value: str) -> None:
@@ -100,6 +151,8 @@ class Configuration:
 
         from pieces_os_client.exceptions import ApiValueError
 
+        if not isinstance(value, str):
+            raise ApiValueError(f"host must be a str URL such as {DEFAULT_HOST!r}, got {type(value).__name__}")
         value = value.strip().rstrip("/")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -107,6 +160,70 @@ class Configuration:
                 f"host {value!r} is not an http(s) URL; expected something like {DEFAULT_HOST!r}"
             )
         self._host = value
+        self.server_index = None
+
+    @property
+    def host_is_given(self) -> bool:
+        """False while the host is left to discovery (no host, PIECES_OS_URL or server_index)."""
+        return self._host is not None or self.server_index is not None
+
+    # ----- the generated SDK's auth and server settings ----------------------------------------
+    def get_api_key_with_prefix(self, identifier: str, alias: Optional[str] = None) -> Optional[str]:
+        """The API key for a security scheme, with its prefix when one is set."""
+        if self.refresh_api_key_hook is not None:
+            self.refresh_api_key_hook(self)
+        key = self.api_key.get(identifier, self.api_key.get(alias) if alias is not None else None)
+        if not key:
+            return None
+        prefix = self.api_key_prefix.get(identifier)
+        return f"{prefix} {key}" if prefix else key
+
+    def get_basic_auth_token(self) -> Optional[str]:
+        """The ``Authorization`` value for HTTP basic auth from username and password."""
+        if self.username is None and self.password is None:
+            return None
+        from urllib3.util import make_headers
+
+        return make_headers(basic_auth=f"{self.username or ''}:{self.password or ''}").get("authorization")
+
+    def auth_settings(self) -> Dict[str, Dict[str, Any]]:
+        """The security schemes that apply to every request, as the generated SDK lists them."""
+        settings: Dict[str, Dict[str, Any]] = {}
+        if APPLICATION_AUTH in self.api_key:
+            settings[APPLICATION_AUTH] = {
+                "type": "api_key",
+                "in": "header",
+                "key": "X-Application-ID",
+                "value": self.get_api_key_with_prefix(APPLICATION_AUTH),
+            }
+        return settings
+
+    def get_host_settings(self) -> List[Dict[str, Any]]:
+        """The servers the API description lists."""
+        return [{"url": DEFAULT_HOST, "description": "Pieces OS on its port before 39300-39333"}]
+
+    def get_host_from_settings(
+        self,
+        index: Optional[int],
+        variables: Optional[Dict[str, str]] = None,
+        servers: Optional[List[Dict[str, Any]]] = None,
+    ) -> str:
+        """The URL of server ``index`` with ``variables`` filled in; None gives ``host``."""
+        from pieces_os_client.exceptions import ApiValueError
+
+        if index is None:
+            return self.host
+        servers = self.get_host_settings() if servers is None else servers
+        if type(index) is not int or not 0 <= index < len(servers):
+            raise ApiValueError(f"server index {index!r} is invalid: it must be an int from 0 to {len(servers) - 1}")
+        server = servers[index]
+        url: str = server["url"]
+        for name, variable in server.get("variables", {}).items():
+            value = (variables or {}).get(name, variable["default_value"])
+            if "enum_values" in variable and value not in variable["enum_values"]:
+                raise ApiValueError(f"server variable {name}={value!r} must be one of {variable['enum_values']}")
+            url = url.replace("{" + name + "}", value)
+        return url
 
     @property
     def debug(self) -> bool:
@@ -144,7 +261,8 @@ class Configuration:
         return clone
 
     def __repr__(self) -> str:
-        return f"Configuration(host={self.host!r})"
+        host = self.host if self.host_is_given else "found on first use"
+        return f"Configuration(host={host!r})"
 
     def to_debug_report(self) -> str:
         """Versions of the SDK, Python and the platform, for bug reports."""
@@ -158,5 +276,5 @@ class Configuration:
             f"OS: {platform.platform()}\n"
             f"Python Version: {sys.version.split()[0]}\n"
             f"SDK Package Version: {__version__}\n"
-            f"Pieces OS host: {self.host}"
+            f"Pieces OS host: {self.host if self.host_is_given else 'found on first use'}"
         )

@@ -161,7 +161,6 @@ class RESTClientObject:
 
     def __init__(self, configuration: Configuration) -> None:
         self.configuration = configuration
-        self.host = configuration.host
         self.retry = build_retry(configuration)
         self.timeout = build_timeout(configuration)
         # block=True: a thread that finds every connection busy waits for one (up to the read
@@ -173,18 +172,19 @@ class RESTClientObject:
             "retries": self.retry,
             "timeout": self.timeout,
         }
-        if configuration.host.startswith("https"):
-            options["cert_reqs"] = ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE
-            if configuration.ssl_ca_cert:
-                options["ca_certs"] = configuration.ssl_ca_cert
-            if configuration.ca_cert_data:
-                options["ca_cert_data"] = configuration.ca_cert_data
-            if configuration.cert_file:
-                options["cert_file"] = configuration.cert_file
-            if configuration.key_file:
-                options["key_file"] = configuration.key_file
-            if configuration.assert_hostname is not None:
-                options["assert_hostname"] = configuration.assert_hostname
+        # Set for every pool: urllib3 gives the TLS options to https pools only, and the host may
+        # not be known yet (it is found on the first request when none was given).
+        options["cert_reqs"] = ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE
+        if configuration.ssl_ca_cert:
+            options["ca_certs"] = configuration.ssl_ca_cert
+        if configuration.ca_cert_data:
+            options["ca_cert_data"] = configuration.ca_cert_data
+        if configuration.cert_file:
+            options["cert_file"] = configuration.cert_file
+        if configuration.key_file:
+            options["key_file"] = configuration.key_file
+        if configuration.assert_hostname is not None:
+            options["assert_hostname"] = configuration.assert_hostname
         self.pool_manager: urllib3.PoolManager
         if configuration.proxy:
             self.pool_manager = urllib3.ProxyManager(
@@ -192,6 +192,10 @@ class RESTClientObject:
             )
         else:
             self.pool_manager = urllib3.PoolManager(**options)
+
+    @property
+    def host(self) -> str:
+        return self.configuration.host
 
     def request(
         self,

@@ -62,6 +62,22 @@ STATUS_EXCEPTIONS = {
     "500": "ServiceException",
 }
 
+# The keyword arguments every REST method of the generated SDK accepts, handled by
+# ApiClient.invoke: (name, annotation, what it does, for docs/AssetsApi.md).
+CALL_OPTIONS = [
+    ("async_req", "Optional[bool]", "`True` runs the call on the `ApiClient(pool_threads=N)` thread pool and returns at once a"
+     " handle whose `.get(timeout=None)` gives the result (or raises the error)"),
+    ("_preload_content", "Optional[bool]", "`False` leaves the body unparsed: `op` returns the urllib3 response, `op_with_http_info`"
+     " an `ApiResponse` whose `data` is None and `raw_data` the bytes"),
+    ("_return_http_data_only", "Optional[bool]", "`True` makes `op_with_http_info` return the parsed data only, as `op` does"),
+    ("_request_auth", "Optional[Dict[str, Any]]", "one credential for this call instead of the configured API keys:"
+     " `{'in': 'header', 'key': 'X-Application-ID', 'value': 'my-plugin', 'type': 'api_key'}` ('in' may also be"
+     " 'query' or 'cookie')"),
+    ("_content_type", "Optional[str]", "the Content-Type sent with a request body instead of the documented one"),
+    ("_host_index", "Optional[int]", "accepted for code written for the generated SDK; Pieces OS has one host, so only 0"),
+]
+CALL_OPTION_ARGUMENTS = "async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index"
+
 # The parameters of every stream method, passed on to Stream (pieces_os_client/streams.py).
 STREAM_PARAMETERS = [
     "reconnect: Union[bool, ReconnectPolicy] = True",
@@ -430,6 +446,7 @@ class Generator:
             else:
                 args.append(f"{body['name']}: Union[{body['model']}, Dict[str, Any], None] = None")
         args += ["_request_timeout: RequestTimeout = None", "_headers: Optional[Mapping[str, str]] = None"]
+        args += ["*"] + [f"{name}: {kind} = None" for name, kind, _ in CALL_OPTIONS]
         return args, names
 
     def api_module(self) -> str:
@@ -503,7 +520,7 @@ class Generator:
         returns = op["returns"]
         variants = [
             ("", returns, "data", "the parsed response"),
-            ("_with_http_info", f"ApiResponse[{returns}]", None, "an ApiResponse: status_code, headers, data and raw_data"),
+            ("_with_http_info", f"ApiResponse[{returns}]", "info", "an ApiResponse: status_code, headers, data and raw_data"),
             ("_without_preload_content", "urllib3.BaseHTTPResponse", "raw", "the urllib3 response, its body not yet read"),
         ]
         lines: List[str] = []
@@ -516,12 +533,10 @@ class Generator:
             lines += [f"        {a}," for a in args]
             lines.append(f"    ) -> {annotation}:")
             lines += self.method_docstring(op, what)
-            if attribute == "raw":
-                lines.append(f"        return self.api_client.call_operation_raw({const}, {call_args}, _request_timeout, _headers)")
-            elif attribute == "data":
-                lines.append(f"        return self.api_client.call_operation({const}, {call_args}, _request_timeout, _headers).data  # type: ignore[no-any-return]")
-            else:
-                lines.append(f"        return self.api_client.call_operation({const}, {call_args}, _request_timeout, _headers)")
+            lines.append(
+                f"        return self.api_client.invoke({attribute!r}, {const}, {call_args}, _request_timeout, _headers,"
+                f" {CALL_OPTION_ARGUMENTS})  # type: ignore[no-any-return]"
+            )
         return lines
 
     def stream_method(self, op: Dict[str, Any]) -> List[str]:
@@ -573,6 +588,18 @@ class Generator:
             " `op_without_preload_content(...)` the urllib3 response, unread. Each also takes"
             " `_request_timeout` (seconds, or a `(connect, read)` pair) and `_headers` (extra request headers)."
             " The stream methods return a `Stream` (see [streams](streams.md)).",
+            "",
+            "The keyword arguments of the generated Pieces SDK are accepted by every REST method, with its meaning:",
+            "",
+            "Keyword | What it does",
+            "------- | ------------",
+        ]
+        lines += [f"`{name}` | {text}" for name, _, text in CALL_OPTIONS]
+        lines += [
+            "",
+            "`ApiResponse.raw_data` is the body as text, as in the generated SDK up to 4.x; its `decode()` returns the"
+            " same text, so 5.x code that treats it as bytes runs too. `Configuration(api_key={'application': 'my-plugin'})`"
+            " sends `X-Application-ID: my-plugin` with every request, as the 4.1 and later SDKs do.",
         ]
         for op in ops:
             lines += self.operation_doc(op)

@@ -25,8 +25,8 @@ def clean_defaults(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     LOGGER.setLevel(level)
 
 
-def test_default_host() -> None:
-    assert Configuration().host == "http://localhost:1000"
+def test_without_a_host_it_is_left_to_discovery() -> None:
+    assert Configuration().host_is_given is False  # test_discovery.py: found on first use
 
 
 def test_environment_variable_overrides_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +65,7 @@ def test_host_can_be_changed_and_is_validated() -> None:
 
 
 def test_get_default_and_set_default(httpserver: HTTPServer) -> None:
-    assert Configuration.get_default().host == "http://localhost:1000"
+    assert Configuration.get_default().host_is_given is False
     configured = Configuration(host=base_url(httpserver), read_timeout=7)
     Configuration.set_default(configured)
     default = Configuration.get_default()

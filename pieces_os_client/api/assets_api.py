@@ -197,6 +197,13 @@ class AssetsApi:
         seed: Union[Seed, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Asset:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
@@ -205,7 +212,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_create_new_asset_with_http_info(
         self,
@@ -213,6 +220,13 @@ class AssetsApi:
         seed: Union[Seed, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Asset]:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
@@ -221,7 +235,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_create_new_asset_without_preload_content(
         self,
@@ -229,6 +243,13 @@ class AssetsApi:
         seed: Union[Seed, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
@@ -237,13 +258,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation_raw(_ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_delete_asset(
         self,
         asset: str,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> str:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
@@ -252,13 +280,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_delete_asset_with_http_info(
         self,
         asset: str,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[str]:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
@@ -267,13 +302,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_delete_asset_without_preload_content(
         self,
         asset: str,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
@@ -282,7 +324,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation_raw(_ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_draft(
         self,
@@ -290,6 +332,13 @@ class AssetsApi:
         seed: Union[Seed, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Seed:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
@@ -298,7 +347,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_draft_with_http_info(
         self,
@@ -306,6 +355,13 @@ class AssetsApi:
         seed: Union[Seed, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Seed]:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
@@ -314,7 +370,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_draft_without_preload_content(
         self,
@@ -322,6 +378,13 @@ class AssetsApi:
         seed: Union[Seed, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
@@ -330,13 +393,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation_raw(_ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets(
         self,
         seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Assets:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
@@ -345,13 +415,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets_with_http_info(
         self,
         seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Assets]:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
@@ -360,13 +437,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets_without_preload_content(
         self,
         seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
@@ -375,13 +459,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation_raw(_ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_get_related_assets(
         self,
         assets: Union[Assets, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Assets:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
@@ -390,13 +481,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_get_related_assets_with_http_info(
         self,
         assets: Union[Assets, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Assets]:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
@@ -405,13 +503,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_get_related_assets_without_preload_content(
         self,
         assets: Union[Assets, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
@@ -420,13 +525,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation_raw(_ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot(
         self,
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> FlattenedAssets:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
@@ -435,13 +547,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot_with_http_info(
         self,
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[FlattenedAssets]:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
@@ -450,13 +569,20 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot_without_preload_content(
         self,
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
@@ -465,12 +591,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation_raw(_ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot(
         self,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> PseudoAssets:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
@@ -479,12 +612,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot_with_http_info(
         self,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[PseudoAssets]:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
@@ -493,12 +633,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot_without_preload_content(
         self,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
@@ -507,7 +654,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation_raw(_ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_search_assets(
         self,
@@ -517,6 +664,13 @@ class AssetsApi:
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> SearchedAssets:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
@@ -525,7 +679,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_search_assets_with_http_info(
         self,
@@ -535,6 +689,13 @@ class AssetsApi:
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[SearchedAssets]:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
@@ -543,7 +704,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_search_assets_without_preload_content(
         self,
@@ -553,6 +714,13 @@ class AssetsApi:
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
@@ -561,7 +729,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation_raw(_ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_search_with_filters(
         self,
@@ -570,6 +738,13 @@ class AssetsApi:
         assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> AssetsSearchWithFiltersOutput:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
@@ -578,7 +753,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_search_with_filters_with_http_info(
         self,
@@ -587,6 +762,13 @@ class AssetsApi:
         assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[AssetsSearchWithFiltersOutput]:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
@@ -595,7 +777,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_search_with_filters_without_preload_content(
         self,
@@ -604,6 +786,13 @@ class AssetsApi:
         assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
@@ -612,7 +801,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.call_operation_raw(_ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_snapshot(
         self,
@@ -621,6 +810,13 @@ class AssetsApi:
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Assets:
         """GET /assets: Every asset.
 
@@ -629,7 +825,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_snapshot_with_http_info(
         self,
@@ -638,6 +834,13 @@ class AssetsApi:
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Assets]:
         """GET /assets: Every asset.
 
@@ -646,7 +849,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_snapshot_without_preload_content(
         self,
@@ -655,6 +858,13 @@ class AssetsApi:
         pseudo: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets: Every asset.
 
@@ -663,7 +873,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation_raw(_ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot(
         self,
@@ -671,6 +881,13 @@ class AssetsApi:
         transferables: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Formats:
         """GET /assets/{asset}/formats: The formats of one asset.
 
@@ -679,7 +896,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot_with_http_info(
         self,
@@ -687,6 +904,13 @@ class AssetsApi:
         transferables: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Formats]:
         """GET /assets/{asset}/formats: The formats of one asset.
 
@@ -695,7 +919,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot_without_preload_content(
         self,
@@ -703,6 +927,13 @@ class AssetsApi:
         transferables: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/{asset}/formats: The formats of one asset.
 
@@ -711,7 +942,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.call_operation_raw(_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot(
         self,
@@ -719,6 +950,13 @@ class AssetsApi:
         transferables: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> Asset:
         """GET /assets/{asset}: One asset.
 
@@ -727,7 +965,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers).data  # type: ignore[no-any-return]
+        return self.api_client.invoke('data', _ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot_with_http_info(
         self,
@@ -735,6 +973,13 @@ class AssetsApi:
         transferables: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> ApiResponse[Asset]:
         """GET /assets/{asset}: One asset.
 
@@ -743,7 +988,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.call_operation(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.invoke('info', _ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot_without_preload_content(
         self,
@@ -751,6 +996,13 @@ class AssetsApi:
         transferables: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/{asset}: One asset.
 
@@ -759,7 +1011,7 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.call_operation_raw(_ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers)
+        return self.api_client.invoke('raw', _ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
 
     def assets_stream_identifiers(
         self,

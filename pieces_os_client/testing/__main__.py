@@ -21,7 +21,10 @@ def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
         description="Serve a local Pieces OS emulator (assets API, REST and WebSocket streams).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=1000, help="port to listen on, 0 for any free one (default: 1000)")
+    parser.add_argument(
+        "--port", type=int, default=39300,
+        help="port to listen on, 0 for any free one (default: 39300, the first port Pieces OS tries)",
+    )
     parser.add_argument("--db", default=None, help="SQLite file that keeps the assets across restarts (default: memory)")
     parser.add_argument(
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,

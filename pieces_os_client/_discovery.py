@@ -1,0 +1,134 @@
+"""Finding the Pieces OS the user runs, when no host was given.
+
+Pieces OS listens on the first free port of 39300-39333 and answers ``GET /.well-known/health``;
+older builds listened on 1000 (and 5323 on Linux). Every candidate port on loopback is asked at
+once, each on its own short-lived thread: a closed port on loopback refuses at once on Linux and
+macOS, but Windows takes about a second to give up on each, so asking one after another could
+take a minute there. The first port in the list that answers 200 wins, so 39300 is preferred to
+39301 even when both answer. What was found is kept for the process, per list of ports; a failure
+is not kept, so a Pieces OS started later is found by the next call.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import urllib3
+
+from pieces_os_client.exceptions import ApiConnectionError, ApiValueError
+
+logger = logging.getLogger("pieces_os_client")
+
+DEFAULT_PORTS: Tuple[int, ...] = (*range(39300, 39334), 1000, 5323)
+PORTS_ENVIRONMENT_VARIABLE = "PIECES_OS_PORTS"
+HEALTH_PATH = "/.well-known/health"
+LOOPBACK = "localhost"
+# Pieces OS answers health in well under a millisecond; these only bound a port held by
+# something that accepts connections and never answers.
+CONNECT_TIMEOUT = 0.5
+READ_TIMEOUT = 1.0
+
+_found: Dict[Tuple[int, ...], str] = {}
+_lock = threading.Lock()
+
+
+def parse_ports(text: str, source: str = PORTS_ENVIRONMENT_VARIABLE) -> Tuple[int, ...]:
+    """Ports from ``"39300-39333,1000,5323"``: comma-separated ports and inclusive ranges."""
+    ports: List[int] = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        first, dash, last = item.partition("-")
+        try:
+            low = int(first)
+            high = int(last) if dash else low
+        except ValueError:
+            raise ApiValueError(f"{source}: {item!r} is not a port or a range like 39300-39333") from None
+        if not 0 < low <= high <= 65535:
+            raise ApiValueError(f"{source}: {item!r} is not a port range within 1-65535")
+        ports.extend(range(low, high + 1))
+    if not ports:
+        raise ApiValueError(f"{source} names no port; expected e.g. 39300-39333,1000,5323")
+    return tuple(dict.fromkeys(ports))
+
+
+def candidate_ports(ports: Optional[Iterable[int]] = None) -> Tuple[int, ...]:
+    """``ports`` when given, else ``$PIECES_OS_PORTS`` when set, else 39300-39333, 1000, 5323."""
+    if ports is not None:
+        chosen = tuple(ports)
+        if not chosen or any(type(port) is not int or not 0 < port <= 65535 for port in chosen):
+            raise ApiValueError(f"discovery_ports must be ports within 1-65535, got {chosen!r:.80}")
+        return chosen
+    text = os.environ.get(PORTS_ENVIRONMENT_VARIABLE)
+    return parse_ports(text) if text else DEFAULT_PORTS
+
+
+def describe_ports(ports: Sequence[int]) -> str:
+    """``39300-39333, 1000, 5323``: runs of consecutive ports shown as ranges."""
+    parts = []
+    start = previous = ports[0]
+    for port in (*ports[1:], None):
+        if port is not None and port == previous + 1:
+            previous = port
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if port is not None:
+            start = previous = port
+    return ", ".join(parts)
+
+
+def _answers(pool: urllib3.PoolManager, url: str) -> bool:
+    try:
+        response = pool.request("GET", url + HEALTH_PATH, retries=False, redirect=False)
+    except urllib3.exceptions.HTTPError:
+        return False
+    return response.status == 200
+
+
+def discover(ports: Optional[Iterable[int]] = None, *, refresh: bool = False) -> str:
+    """The base URL of the Pieces OS answering on loopback, e.g. ``http://localhost:39300``.
+
+    :param ports: the ports to try, in order of preference (default: see ``candidate_ports``).
+    :param refresh: ask again even when an earlier call found one.
+    :raises ApiConnectionError: nothing answered; the message lists what was tried.
+    """
+    chosen = candidate_ports(ports)
+    if not refresh:
+        found = _found.get(chosen)
+        if found is not None:
+            return found
+    with _lock:
+        if not refresh and chosen in _found:
+            return _found[chosen]
+        urls = [f"http://{LOOPBACK}:{port}" for port in chosen]
+        pool = urllib3.PoolManager(
+            num_pools=len(urls), timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
+        )
+        executor = ThreadPoolExecutor(max_workers=min(len(urls), 40), thread_name_prefix="pieces-os-discovery")
+        try:
+            answers = [executor.submit(_answers, pool, url) for url in urls]
+            # In list order: a later port is taken only once every earlier one has said no.
+            for url, answer in zip(urls, answers):
+                if answer.result():
+                    logger.debug("found Pieces OS at %s", url)
+                    _found[chosen] = url
+                    return url
+        finally:
+            # Probes still running end within their timeouts; nobody waits for them.
+            executor.shutdown(wait=False, cancel_futures=True)
+    raise ApiConnectionError(
+        f"No Pieces OS answered GET {HEALTH_PATH} on {LOOPBACK} ports {describe_ports(chosen)}."
+        " Start Pieces OS, or give its address: Configuration(host='http://localhost:39300')"
+        f" or the PIECES_OS_URL environment variable (ports to search: {PORTS_ENVIRONMENT_VARIABLE}).",
+        host=LOOPBACK, method="GET", url=HEALTH_PATH,
+    )
+
+
+def forget() -> None:
+    """Forget every Pieces OS found so far; the next default request searches again."""
+    with _lock:
+        _found.clear()

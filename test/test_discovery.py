@@ -1,0 +1,234 @@
+"""Finding Pieces OS when no host is given: a health check on loopback ports, kept per process.
+
+Each test serves loopback HTTP servers on ports of its own and lists only those ports, so no
+test ever reaches a Pieces OS running on this machine.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from typing import Callable, Iterator, List
+
+import pytest
+from httpserver_helpers import minimal_instance, requests_seen
+from pytest_httpserver import HTTPServer
+
+from pieces_os_client import ApiClient, ApiConnectionError, ApiValueError, AssetsApi, Configuration, _discovery
+from pieces_os_client._discovery import DEFAULT_PORTS, discover, parse_ports
+
+HEALTH = "/.well-known/health"
+ANY_PATH = re.compile(".*")
+
+
+def closed_ports(count: int) -> List[int]:
+    """Loopback ports that nothing listens on (taken from the OS, then released)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_discovery(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("PIECES_OS_URL", raising=False)
+    _discovery.forget()
+    yield
+    _discovery.forget()
+    Configuration.set_default(None)
+    ApiClient.set_default(None)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[int], HTTPServer]]:
+    """Start a loopback HTTP server on a given port."""
+    servers: List[HTTPServer] = []
+
+    def start(port: int) -> HTTPServer:
+        server = HTTPServer(host="127.0.0.1", port=port)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+def pieces_os(server: HTTPServer, assets: int = 0) -> HTTPServer:
+    server.expect_request(HEALTH).respond_with_data("ok:7d3f", content_type="text/plain")
+    server.expect_request("/assets").respond_with_json(
+        {"iterable": [{**minimal_instance("Asset"), "id": f"asset-{n}"} for n in range(assets)]}
+    )
+    return server
+
+
+def test_the_default_configuration_finds_pieces_os_and_its_assets(
+    serve: Callable[[int], HTTPServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed, port = closed_ports(2)
+    server = pieces_os(serve(port), assets=2)
+    monkeypatch.setenv("PIECES_OS_PORTS", f"{closed},{port}")
+
+    assets = AssetsApi().assets_snapshot()  # no host anywhere: as a plugin calls it
+
+    assert [asset.id for asset in assets.iterable] == ["asset-0", "asset-1"]
+    assert [request.path for request in requests_seen(server)] == [HEALTH, "/assets"]
+
+
+def test_the_first_port_in_the_list_that_answers_wins(serve: Callable[[int], HTTPServer]) -> None:
+    closed, first, second = closed_ports(3)
+    pieces_os(serve(second))
+    pieces_os(serve(first))
+
+    assert discover([closed, first, second]) == f"http://localhost:{first}"
+    assert discover([closed, second, first], refresh=True) == f"http://localhost:{second}"
+
+
+def test_a_port_that_answers_health_with_an_error_is_passed_over(serve: Callable[[int], HTTPServer]) -> None:
+    other_service, pieces = closed_ports(2)
+    serve(other_service).expect_request(ANY_PATH).respond_with_data("not here", status=404)
+    pieces_os(serve(pieces))
+
+    assert discover([other_service, pieces]) == f"http://localhost:{pieces}"
+
+
+def test_what_was_found_is_kept_for_the_process(serve: Callable[[int], HTTPServer]) -> None:
+    (port,) = closed_ports(1)
+    server = pieces_os(serve(port))
+    ports = [port]
+
+    with ApiClient(Configuration(discovery_ports=ports)) as first:
+        AssetsApi(first).assets_snapshot()
+    with ApiClient(Configuration(discovery_ports=ports)) as second:
+        AssetsApi(second).assets_snapshot()
+        AssetsApi(second).assets_snapshot()
+
+    assert [request.path for request in requests_seen(server)].count(HEALTH) == 1
+    assert Configuration(discovery_ports=ports).host == f"http://localhost:{port}"
+
+
+def test_nothing_answering_raises_a_connection_error_that_says_what_was_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    ports = closed_ports(3)
+    monkeypatch.setenv("PIECES_OS_PORTS", ",".join(map(str, ports)))
+
+    with pytest.raises(ApiConnectionError) as caught:
+        AssetsApi(ApiClient()).assets_snapshot()
+
+    message = str(caught.value)
+    assert HEALTH in message
+    assert all(str(port) in message for port in ports)
+    assert "PIECES_OS_URL" in message and "Configuration(host=" in message
+
+
+def test_a_failure_is_not_kept_so_pieces_os_started_later_is_found(serve: Callable[[int], HTTPServer]) -> None:
+    (port,) = closed_ports(1)
+    configuration = Configuration(discovery_ports=[port])
+    with pytest.raises(ApiConnectionError):
+        _ = configuration.host
+    pieces_os(serve(port))
+    assert configuration.host == f"http://localhost:{port}"
+
+
+def test_creating_a_client_does_not_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIECES_OS_PORTS", str(closed_ports(1)[0]))
+    with ApiClient() as client:  # nothing answers, yet nothing fails until the first request
+        api = AssetsApi(client)
+        assert "found on first use" in repr(client.configuration)
+        with pytest.raises(ApiConnectionError):
+            api.assets_snapshot()
+
+
+def test_an_explicit_host_is_never_second_guessed(serve: Callable[[int], HTTPServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    closed, port = closed_ports(2)
+    server = pieces_os(serve(port))
+    monkeypatch.setenv("PIECES_OS_PORTS", str(port))
+
+    with ApiClient(Configuration(host=f"http://127.0.0.1:{closed}", retries=0)) as client:
+        with pytest.raises(ApiConnectionError, match=str(closed)):
+            AssetsApi(client).assets_snapshot()
+    monkeypatch.setenv("PIECES_OS_URL", f"http://127.0.0.1:{closed}")
+    with ApiClient(Configuration(retries=0)) as client:
+        with pytest.raises(ApiConnectionError, match=str(closed)):
+            AssetsApi(client).assets_snapshot()
+
+    assert requests_seen(server) == []
+
+
+def test_server_index_picks_the_listed_server_as_the_generated_sdk_does() -> None:
+    configuration = Configuration(server_index=0)
+    assert configuration.host == "http://localhost:1000"
+    configuration.host = "http://127.0.0.1:39301"
+    assert configuration.server_index is None
+    with pytest.raises(ApiValueError, match="server index"):
+        Configuration(server_index=3)
+
+
+def test_ports_come_from_the_environment_as_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert parse_ports("39300-39302, 1000") == (39300, 39301, 39302, 1000)
+    monkeypatch.setenv("PIECES_OS_PORTS", "40000-40001")
+    assert Configuration().discovery_ports == (40000, 40001)
+    monkeypatch.delenv("PIECES_OS_PORTS")
+    assert Configuration().discovery_ports == DEFAULT_PORTS
+    assert DEFAULT_PORTS[:2] == (39300, 39301) and DEFAULT_PORTS[-3:] == (39333, 1000, 5323)
+
+
+@pytest.mark.parametrize("text", ["39300-", "abc", "70000", "5-3", ","])
+def test_bad_port_lists_are_refused_with_the_variable_named(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIECES_OS_PORTS", text)
+    with pytest.raises(ApiValueError, match="PIECES_OS_PORTS"):
+        Configuration()
+
+
+def test_bad_discovery_ports_are_refused() -> None:
+    with pytest.raises(ApiValueError, match="discovery_ports"):
+        Configuration(discovery_ports=[0])
+    with pytest.raises(ApiValueError, match="discovery_ports"):
+        Configuration(discovery_ports=["39300"])  # type: ignore[list-item]
+
+
+def run_cli(*args: str, ports: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "PIECES_OS_URL"}
+    environment["PIECES_OS_PORTS"] = ports
+    return subprocess.run(
+        [sys.executable, "-m", "pieces_os_client", *args],
+        capture_output=True, text=True, timeout=60, check=False, env=environment,
+    )
+
+
+def test_the_command_line_finds_pieces_os_without_host(serve: Callable[[int], HTTPServer]) -> None:
+    closed, port = closed_ports(2)
+    server = pieces_os(serve(port))
+
+    result = run_cli("list", ports=f"{closed},{port}")
+
+    assert result.returncode == 0, result.stderr
+    assert f"no assets at http://localhost:{port}" in result.stderr
+    assert [request.path for request in requests_seen(server)] == [HEALTH, "/assets"]
+
+
+def test_the_command_line_says_what_it_searched_when_nothing_answers() -> None:
+    ports = closed_ports(2)
+    result = run_cli("list", ports=",".join(map(str, ports)))
+    assert result.returncode == 3
+    assert all(str(port) in result.stderr for port in ports) and "PIECES_OS_URL" in result.stderr
+
+
+def test_demo_starts_the_emulator_when_discovery_finds_nothing() -> None:
+    result = run_cli("demo", ports=str(closed_ports(1)[0]))
+    assert result.returncode == 0, result.stderr
+    assert "Nothing answers on localhost, so the demo started the Pieces OS emulator at http://127.0.0.1:" in result.stdout
+
+
+def test_serve_listens_where_pieces_os_does() -> None:
+    from pieces_os_client.testing.__main__ import build_parser
+
+    assert build_parser().parse_args([]).port == DEFAULT_PORTS[0] == 39300
