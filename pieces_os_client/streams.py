@@ -15,20 +15,27 @@ A lost connection is reopened with capped exponential backoff and jitter (``Reco
 Pieces OS sends its full state when a stream connects; for the identifiers stream, ids that
 disappeared while disconnected are added to that first message as ``deleted: true`` items, so a
 consumer that applies every message converges to the server's set.
+
+Parsed messages wait for the consumer in a bounded queue (``max_queued``). When it is full, a
+full-snapshot stream (``Assets``, ``WorkstreamSuggestions``) drops its oldest waiting message,
+which the newer ones supersede; the identifiers stream, whose every message matters, stops
+reading until the consumer makes room, so the server feels the backpressure.
 """
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import socket
 import ssl
 import threading
+import time
+from collections import deque
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
+    Deque,
     Dict,
     Generic,
     Iterator,
@@ -195,6 +202,84 @@ _ERROR = "error"
 _END = "end"
 _Item = Tuple[str, Any]
 
+# How many parsed messages may wait for the consumer, by default: identifiers messages are small
+# and each one matters; a full snapshot can be large, and only the newest one matters.
+DEFAULT_MAX_QUEUED_CHANGES = 1024
+DEFAULT_MAX_QUEUED_SNAPSHOTS = 8
+
+
+class _Mailbox:
+    """The hand-off from the reader thread to the consumers: bounded, and closable.
+
+    ``put`` keeps at most ``limit`` items: when full it drops the oldest (``supersede``) or waits
+    for a consumer to take one. Once the reader has finished, every ``get`` returns the end; once
+    closed, every waiting thread, consumer or reader, returns at once.
+    """
+
+    def __init__(self, limit: int, supersede: bool) -> None:
+        self._items: Deque[_Item] = deque()
+        self._condition = threading.Condition()
+        self._limit = limit
+        self._supersede = supersede
+        self._finished = False
+        self._final: Optional[Exception] = None
+        self._closed = False
+        self.superseded = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, item: _Item) -> bool:
+        """Queue ``item``; False when the mailbox was closed (the item is dropped)."""
+        with self._condition:
+            while len(self._items) >= self._limit and not self._closed:
+                if self._supersede:
+                    self._items.popleft()
+                    self.superseded += 1
+                    break
+                self._condition.wait()
+            if self._closed:
+                return False
+            self._items.append(item)
+            self._condition.notify_all()
+            return True
+
+    def finish(self, final: Optional[Exception]) -> None:
+        """The reader has stopped: after the queued items, consumers get the end (and ``final``)."""
+        with self._condition:
+            self._finished = True
+            self._final = final
+            self._condition.notify_all()
+
+    def close(self) -> None:
+        """Drop what is queued and wake every waiting thread."""
+        with self._condition:
+            self._closed = True
+            self._items.clear()
+            self._condition.notify_all()
+
+    def get(self, timeout: Optional[float]) -> Optional[_Item]:
+        """The next item, or None after ``timeout`` seconds; ``(_END, error or None)`` once ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._condition:
+            while not self._items and not self._finished and not self._closed:
+                if deadline is None:
+                    self._condition.wait()
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._condition.wait(remaining)
+            if self._closed:
+                return (_END, None)
+            if self._items:
+                item = self._items.popleft()
+                self._condition.notify_all()
+                return item
+            # The error that ended the stream goes to one consumer; the others see a plain end.
+            final, self._final = self._final, None
+            return (_END, final)
+
 
 class Stream(Generic[T]):
     """A WebSocket operation of Pieces OS: an iterator of parsed messages, or callbacks on a thread.
@@ -216,6 +301,10 @@ class Stream(Generic[T]):
     :param connect_timeout: seconds to wait for each connection; default
         ``Configuration.connect_timeout``.
     :param headers: extra headers for the WebSocket handshake, after the client's defaults.
+    :param max_queued: how many parsed messages may wait for the consumer (default 1024 for the
+        identifiers stream, 8 for the full-snapshot streams). When they are that many, a
+        full-snapshot stream drops the oldest waiting snapshot (counted in ``superseded``); the
+        identifiers stream stops reading until the consumer takes one, never dropping a change.
 
     Iterating yields messages until ``close()``; a message that does not parse raises
     ``StreamMessageError`` (unless ``on_error`` is given) and the next iteration continues with
@@ -235,6 +324,7 @@ class Stream(Generic[T]):
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
         headers: Optional[Mapping[str, str]] = None,
+        max_queued: Optional[int] = None,
     ) -> None:
         from pieces_os_client.api_client import check_header, type_adapter
 
@@ -251,6 +341,8 @@ class Stream(Generic[T]):
             not isinstance(ping_interval, (int, float)) or isinstance(ping_interval, bool) or not ping_interval > 0
         ):
             raise ApiValueError(f"ping_interval must be a positive number of seconds or None, got {ping_interval!r}")
+        if max_queued is not None and (type(max_queued) is not int or max_queued < 1):
+            raise ApiValueError(f"max_queued must be a positive int or None, got {max_queued!r}")
         self.operation = operation
         self.url = stream_url(configuration.host, operation.path)
         self._host = configuration.host
@@ -271,7 +363,10 @@ class Stream(Generic[T]):
         self._cookie = api_client.cookie
         self._ssl_context = _ssl_context(configuration) if self.url.startswith("wss:") else None
 
-        self._queue: queue.Queue[_Item] = queue.Queue()
+        if max_queued is None:
+            max_queued = DEFAULT_MAX_QUEUED_CHANGES if self._tracks_identifiers else DEFAULT_MAX_QUEUED_SNAPSHOTS
+        self.max_queued = max_queued
+        self._mailbox = _Mailbox(max_queued, supersede=not self._tracks_identifiers)
         self._closing = threading.Event()
         self._ended = False
         self._lock = threading.Lock()
@@ -296,6 +391,16 @@ class Stream(Generic[T]):
         return f"<Stream {self.operation.name} {self.url}{' closed' if self.closed else ''}>"
 
     @property
+    def queued(self) -> int:
+        """How many parsed messages are waiting for the consumer (at most ``max_queued``)."""
+        return len(self._mailbox)
+
+    @property
+    def superseded(self) -> int:
+        """How many snapshots were dropped, unread, because newer ones filled the queue."""
+        return self._mailbox.superseded
+
+    @property
     def closed(self) -> bool:
         """True once ``close()`` was called or the stream ended for good."""
         return self._closing.is_set() or self._ended
@@ -303,14 +408,15 @@ class Stream(Generic[T]):
     def close(self) -> None:
         """Close the connection and end iteration and callbacks; safe from any thread, and twice.
 
-        A thread waiting in the iterator or ``next_message`` returns at once.
+        Every thread waiting in the iterator or ``next_message`` returns at once; messages not
+        yet taken are dropped.
         """
         self._closing.set()
+        self._mailbox.close()
         with self._lock:
             ws = self._ws
         if ws is not None:
             _abort(ws)
-        self._queue.put((_END, None))
         current = threading.current_thread()
         for thread in (self._reader, self._dispatcher):
             if thread is not None and thread is not current:
@@ -341,10 +447,10 @@ class Stream(Generic[T]):
         while True:
             if self.closed:
                 raise StreamClosedError(f"the stream {self.url} is closed")
-            try:
-                kind, payload = self._queue.get(timeout=timeout)
-            except queue.Empty:
+            item = self._mailbox.get(timeout)
+            if item is None:
                 return None
+            kind, payload = item
             if self._closing.is_set():
                 raise StreamClosedError(f"the stream {self.url} is closed")
             if kind == _MESSAGE:
@@ -354,7 +460,7 @@ class Stream(Generic[T]):
                     raise payload
                 self._on_error(payload)
                 continue
-            self._end()
+            self._ended = True
             if payload is not None:
                 raise payload
             raise StreamClosedError(f"the stream {self.url} has ended")
@@ -393,7 +499,9 @@ class Stream(Generic[T]):
     ) -> None:
         final: Optional[Exception] = None
         while True:
-            kind, payload = self._queue.get()
+            item = self._mailbox.get(None)
+            assert item is not None
+            kind, payload = item
             if self._closing.is_set():
                 break
             if kind == _MESSAGE:
@@ -403,16 +511,11 @@ class Stream(Generic[T]):
             else:
                 final = payload
                 break
-        self._end()
+        self._ended = True
         if final is not None:
             _report(on_error, final)
         if on_close is not None:
             _call(on_close)
-
-    def _end(self) -> None:
-        self._ended = True
-        # Wake any other thread waiting on the queue: the end is seen by every consumer.
-        self._queue.put((_END, None))
 
     # ----- connecting --------------------------------------------------------------------
     def _connect(self) -> websocket.WebSocket:
@@ -530,7 +633,7 @@ class Stream(Generic[T]):
                 self._ws = None
             if ws is not None:
                 _release(ws)
-            self._queue.put((_END, final))
+            self._mailbox.finish(final)
 
     def _receive(self, ws: websocket.WebSocket) -> Union[BaseException, int]:
         """Receive until the connection ends; returns the error, or the server's close code."""
@@ -569,12 +672,12 @@ class Stream(Generic[T]):
             message = self._adapter.validate_json(raw)
         except ValueError as error:
             reason = f"a message is not a valid {self.operation.returns}: {_first_lines(error)}"
-            self._queue.put((_ERROR, StreamMessageError(reason, raw, self.url)))
+            self._mailbox.put((_ERROR, StreamMessageError(reason, raw, self.url)))
             return
         if self._tracks_identifiers:
             self._converge(message)
         self._first_after_connect = False
-        self._queue.put((_MESSAGE, message))
+        self._mailbox.put((_MESSAGE, message))
 
     def _converge(self, message: Any) -> None:
         """Track the asset ids; after a reconnect, add the ids that vanished as deleted items."""

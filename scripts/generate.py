@@ -85,11 +85,12 @@ STREAM_PARAMETERS = [
     "on_error: Optional[Callable[[Exception], None]] = None",
     "ping_interval: Optional[float] = 20.0",
     "connect_timeout: Optional[float] = None",
+    "max_queued: Optional[int] = None",
     "_headers: Optional[Mapping[str, str]] = None",
 ]
 STREAM_ARGUMENTS = (
     "reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval,"
-    " connect_timeout=connect_timeout, headers=_headers"
+    " connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers"
 )
 STREAM_PARAMETER_DOCS = [
     ("reconnect", "bool or ReconnectPolicy", "reconnect after a lost connection, with capped exponential backoff and jitter", "default True"),
@@ -97,6 +98,7 @@ STREAM_PARAMETER_DOCS = [
     ("on_error", "callable(Exception)", "receives messages that do not parse instead of the iterator raising them", "optional"),
     ("ping_interval", "float", "seconds of silence before a ping; no answer within another interval means the connection is lost", "default 20.0; None: no pings"),
     ("connect_timeout", "float", "seconds to wait for each connection", "default Configuration.connect_timeout"),
+    ("max_queued", "int", "how many parsed messages may wait for the consumer; when full, a snapshot stream drops the oldest snapshot and the identifiers stream waits for the consumer", "default 1024 for identifiers, 8 for snapshots"),
     ("_headers", "dict", "extra headers for the WebSocket handshake", "optional"),
 ]
 

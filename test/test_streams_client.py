@@ -610,3 +610,123 @@ def test_configuration_proxy_tunnels_the_stream(scripted: Callable[..., Scripted
     assert message is not None and first_id(message) == "via-proxy"
     assert proxy.tunnels == [f"127.0.0.1:{server.port}"]
     assert proxy.authorizations == ["Basic " + base64.b64encode(b"user:secret").decode()]
+
+
+# ----- close and the receive queue -----------------------------------------------------------
+def wait_until_blocked(threads: List[threading.Thread]) -> None:
+    """Return once every thread waits on a condition (inside ``threading.Condition.wait``)."""
+    import sys
+    import time
+
+    def waiting(thread: threading.Thread) -> bool:
+        frame = sys._current_frames().get(thread.ident or 0)
+        while frame is not None:
+            if frame.f_code.co_name == "wait" and frame.f_code.co_filename == threading.__file__:
+                return True
+            frame = frame.f_back
+        return False
+
+    deadline = time.monotonic() + WAIT
+    while not all(waiting(thread) for thread in threads):
+        assert time.monotonic() < deadline, "the consumer threads never started waiting"
+        time.sleep(0.01)
+
+
+def test_close_wakes_every_thread_waiting_in_iteration_or_next_message(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        server.release.wait(WAIT * 3)  # connected, but never sends
+
+    server = scripted(handler)
+    stream = api_for(server.url).assets_stream_identifiers()
+    ended: List[str] = []
+
+    def iterate() -> None:
+        for _ in stream:
+            pass
+        ended.append("iteration")
+
+    def wait_for_message() -> None:
+        try:
+            stream.next_message()
+        except StreamClosedError:
+            ended.append("next_message")
+
+    def wait_with_timeout() -> None:
+        try:
+            stream.next_message(timeout=WAIT * 3)
+        except StreamClosedError:
+            ended.append("next_message(timeout)")
+
+    threads = [threading.Thread(target=target, daemon=True) for target in [iterate] * 2 + [wait_for_message] * 2 + [wait_with_timeout] * 2]
+    for thread in threads:
+        thread.start()
+    wait_until_blocked(threads)
+    stream.close()
+    for thread in threads:
+        thread.join(WAIT)
+    assert [thread for thread in threads if thread.is_alive()] == []
+    assert sorted(ended) == sorted(["iteration"] * 2 + ["next_message"] * 2 + ["next_message(timeout)"] * 2)
+
+
+def assets_named(name: str) -> str:
+    return json.dumps({"iterable": [{**minimal_instance("Asset"), "id": name}]})
+
+
+def first_asset_id(message: Any) -> str:
+    return str(message.iterable[0].id)
+
+
+@pytest.mark.parametrize(("max_queued", "bound"), [(5, 5), (None, 8)])
+def test_a_snapshot_stream_keeps_only_the_newest_snapshots_for_a_consumer_that_stopped_reading(
+    scripted: Callable[..., ScriptedServer], max_queued: Any, bound: int
+) -> None:
+    flushed = threading.Event()
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        for i in range(300):
+            connection.send(assets_named(f"snapshot-{i}"))
+        # The close handshake completes once the client has read every frame before it.
+        connection.close()
+        flushed.set()
+
+    server = scripted(handler)
+    with api_for(server.url).stream_assets(reconnect=False, max_queued=max_queued) as stream:
+        assert flushed.wait(WAIT)
+        assert stream.max_queued == bound
+        assert stream.queued == bound and stream.superseded == 300 - bound
+        received = [first_asset_id(message) for message in stream]
+    assert received == [f"snapshot-{i}" for i in range(300 - bound, 300)]
+
+
+def test_the_identifiers_stream_never_drops_a_change_but_stops_reading_when_its_queue_is_full(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    sent = threading.Event()
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        for i in range(200):
+            connection.send(identifiers(f"id-{i}"))
+        sent.set()
+        server.release.wait(WAIT * 3)
+
+    server = scripted(handler)
+    with api_for(server.url).assets_stream_identifiers(max_queued=10) as stream:
+        assert sent.wait(WAIT)
+        first = stream.next_message(timeout=WAIT)
+        assert first is not None
+        # The reader thread waits for room instead of growing the queue.
+        assert stream.queued <= 10
+        received = [first_id(first)]
+        while len(received) < 200:
+            message = stream.next_message(timeout=WAIT)
+            assert message is not None
+            assert stream.queued <= 10
+            received.append(first_id(message))
+        assert stream.superseded == 0
+    assert received == [f"id-{i}" for i in range(200)]
+
+
+def test_max_queued_is_checked(scripted: Callable[..., ScriptedServer]) -> None:
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ApiValueError, match="max_queued"):
+            api_for("http://127.0.0.1:9").stream_assets(max_queued=bad)

@@ -1021,6 +1021,7 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
+        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
     ) -> Stream[StreamedIdentifiers]:
         """WebSocket /assets/stream/identifiers: A WebSocket stream of asset ids: every id on connect, then one message per change.
@@ -1030,7 +1031,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _ASSETS_STREAM_IDENTIFIERS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers)
+        return Stream(self.api_client, _ASSETS_STREAM_IDENTIFIERS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
 
     def get_assets_stream_transferables(
         self,
@@ -1040,6 +1041,7 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
+        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
     ) -> Stream[Assets]:
         """WebSocket /assets/stream/transferables: A WebSocket stream of every asset with its content, on connect and after every change.
@@ -1049,7 +1051,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _GET_ASSETS_STREAM_TRANSFERABLES, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers)
+        return Stream(self.api_client, _GET_ASSETS_STREAM_TRANSFERABLES, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
 
     def stream_assets(
         self,
@@ -1059,6 +1061,7 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
+        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
     ) -> Stream[Assets]:
         """WebSocket /assets/stream: A WebSocket stream of every asset, on connect and after every change.
@@ -1068,7 +1071,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _STREAM_ASSETS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers)
+        return Stream(self.api_client, _STREAM_ASSETS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
 
     def workstream_suggestions_stream(
         self,
@@ -1078,6 +1081,7 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
+        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
     ) -> Stream[WorkstreamSuggestions]:
         """WebSocket /workstream/suggestions/stream: A WebSocket stream of workstream suggestions (recently created or edited assets).
@@ -1087,4 +1091,4 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _WORKSTREAM_SUGGESTIONS_STREAM, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers)
+        return Stream(self.api_client, _WORKSTREAM_SUGGESTIONS_STREAM, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
