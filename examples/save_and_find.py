@@ -2,8 +2,8 @@
 
     python examples/save_and_find.py path/to/file.py "words to search for"
 
-Talks to Pieces OS at PIECES_OS_URL (default http://localhost:1000); with no Pieces OS running,
-start the emulator first: ``python -m pieces_os_client serve --port 39300`` and
+Talks to the Pieces OS running on this machine (or at PIECES_OS_URL when set); with no Pieces OS
+running, start the emulator first: ``python -m pieces_os_client serve`` and
 ``export PIECES_OS_URL=http://localhost:39300``.
 """
 import sys
@@ -29,11 +29,11 @@ def main(path: str, query: str) -> int:
         with ApiClient(Configuration()) as client:
             api = AssetsApi(client)
             saved = api.assets_create_new_asset(seed=seed, transferables=False)
-            language = saved.formats.iterable[0].classification.specific
+            language = saved.formats.iterable[0].classification.specific.value  # str() gives the member's name
             print(f"saved {saved.name} as {language}: {saved.id}")
             for hit in api.assets_search_assets(query=query, transferables=False).iterable or []:
                 name = hit.asset.name if hit.asset is not None else "?"
-                print(f"found {name} (score {hit.score:.2f}, {hit.match}): {hit.identifier}")
+                print(f"found {name} (score {hit.score:.2f}, {hit.match.value}): {hit.identifier}")
     except ApiConnectionError as error:
         print(error, file=sys.stderr)
         return 3

@@ -381,7 +381,7 @@ def _result_rows(results: SearchedAssets) -> List[List[str]]:
 
 def _result_record(result: SearchedAsset) -> Dict[str, Any]:
     record: Dict[str, Any] = _asset_record(result.asset) if result.asset is not None else {}
-    record.update(id=result.identifier, score=result.score, exact=result.exact, match=str(result.match))
+    record.update(id=result.identifier, score=result.score, exact=result.exact, match=getattr(result.match, "value", result.match))
     return record
 
 

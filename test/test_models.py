@@ -15,6 +15,7 @@ from pieces_os_client import (
     Assets,
     Classification,
     ClassificationGenericEnum,
+    ClassificationSpecificEnum,
     EmbeddedModelSchema,
     FlattenedFormat,
     GroupedTimestamp,
@@ -205,5 +206,18 @@ def test_from_dict_none_and_from_json_bytes() -> None:
 
 def test_enum_from_json_and_str() -> None:
     assert MechanismEnum.from_json('"RECOMMENDED"') is MechanismEnum.RECOMMENDED
-    assert str(MechanismEnum.MANUAL) == "MANUAL"
-    assert f"{MechanismEnum.MANUAL}" == "MANUAL"
+    # As every generated SDK version gives them, on every Python (later-versions.md section 2).
+    assert str(MechanismEnum.MANUAL) == "MechanismEnum.MANUAL"
+    assert f"{MechanismEnum.MANUAL}" == "MechanismEnum.MANUAL"
+    assert f"{MechanismEnum.MANUAL:>22}" == "  MechanismEnum.MANUAL"
+    assert MechanismEnum.MANUAL == "MANUAL" and MechanismEnum.MANUAL.value == "MANUAL"
+    assert json.dumps({"m": MechanismEnum.MANUAL}) == '{"m": "MANUAL"}'
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [("py", True), (ClassificationSpecificEnum.PY, True), ("PY", False), ("nonexistent", False),
+     (None, False), (3, False), (["py"], False), ({"py": 1}, False), (object(), False), (b"py", False)],
+)
+def test_enum_membership_answers_true_or_false_on_every_python(candidate: object, expected: bool) -> None:
+    assert (candidate in ClassificationSpecificEnum) is expected

@@ -126,6 +126,7 @@ def test_enum_values_round_trip(name: str) -> None:
     for value in SCHEMAS[name]["enum"]:
         member = cls(value)
         assert member.value == value
-        assert str(member) == value
+        assert str(member) == f"{name}.{member.name}"
+        assert value in cls
         assert cls.from_json(json.dumps(value)) is member
         assert json.dumps(member) == json.dumps(value)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import threading
 from datetime import datetime
-from enum import Enum
+from enum import Enum, EnumMeta
 from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WrapValidator
@@ -87,11 +87,32 @@ else:
             return made
 
 
-class PiecesEnum(str, Enum):
-    """Base of the generated string enums."""
+class _PiecesEnumType(EnumMeta):
+    def __contains__(cls, value: object) -> bool:
+        # As the generated SDK's enums answer (aenum) on every Python: a member or a value is
+        # in the enum, anything else is not. The standard library raises TypeError for a
+        # non-member before Python 3.12.
+        if isinstance(value, cls):
+            return True
+        try:
+            return value in cls._value2member_map_
+        except TypeError:  # unhashable
+            return False
+
+
+class PiecesEnum(str, Enum, metaclass=_PiecesEnumType):
+    """Base of the generated string enums.
+
+    ``'py' in ClassificationSpecificEnum`` is True (a value), ``'PY'``, None or any other
+    object False. ``str()`` and ``format()`` of a member give ``ClassificationSpecificEnum.PY``
+    on every Python, as in the generated SDK up to 4.x; ``.value`` is the string Pieces OS sends.
+    """
 
     def __str__(self) -> str:
-        return str(self.value)
+        return f"{type(self).__name__}.{self.name}"
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self), format_spec)
 
     @classmethod
     def from_json(cls, json_str: Union[str, bytes, bytearray]) -> Self:
