@@ -32,7 +32,7 @@ from pieces_os_client import ApiClient, Configuration, AssetsApi, Asset, Seed
 imported = time.perf_counter()
 
 from pydantic._internal import _model_construction
-from pieces_os_client.models._base import ModelRef
+from pieces_os_client._models import ModelRef
 
 spent = {"modules": 0.0, "model classes": 0.0, "enums": 0.0, "validators": 0.0, "serializers": 0.0}
 counts = {"modules": 0, "model classes": 0, "enums": 0}

@@ -10,7 +10,7 @@ nothing and ``from pieces_os_client import Asset`` loads one model module, not a
 """
 from typing import TYPE_CHECKING, Any, Dict, List
 
-__version__ = "1.0.0"
+from pieces_os_client._version import __version__ as __version__
 
 # name -> module for the runtime classes; every model name is looked up in
 # pieces_os_client.models.

@@ -9,7 +9,10 @@ import importlib
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Type
 from urllib.parse import quote
 
+from pydantic import ValidationError
+
 from pieces_os_client.exceptions import ApiTypeError, ApiValueError
+from pieces_os_client.models import MODULES
 
 
 class Parameter(NamedTuple):
@@ -37,8 +40,6 @@ def resolve_model(name: str) -> Type[Any]:
     """
     model = _resolved.get(name)
     if model is None:
-        from pieces_os_client.models import MODULES
-
         model = getattr(importlib.import_module(f"pieces_os_client.models.{MODULES[name]}"), name)
         _resolved[name] = model
     return model
@@ -146,8 +147,6 @@ class Operation:
         assert self.body is not None
         model = self.body_model
         if isinstance(value, dict):
-            from pydantic import ValidationError
-
             try:
                 value = model.model_validate(value)
             except ValidationError as error:

@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, 
 from urllib.parse import quote
 
 import urllib3
+from pydantic import BaseModel
 
-from pieces_os_client import __version__
+from pieces_os_client._headers import redact_headers
+from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
+from pieces_os_client._version import __version__
 from pieces_os_client.api_response import ApiResponse, RawText
 from pieces_os_client.configuration import Configuration
 from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiTypeError, ApiValueError
-from pieces_os_client.rest import RequestTimeout, RESTClientObject, as_timeout, redact_headers
+from pieces_os_client.rest import RequestTimeout, RESTClientObject, as_timeout, check_header
 
 if TYPE_CHECKING:
     from multiprocessing.pool import ThreadPool
@@ -28,30 +31,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("pieces_os_client")
 
 __all__ = ["ApiClient", "RequestTimeout"]
-
-_adapters: Dict[Any, Any] = {}
-_adapters_lock = threading.Lock()
-
-
-def type_adapter(response_type: Any) -> Any:
-    """The pydantic TypeAdapter for a type, built once per process.
-
-    A model is built first, so that the adapter reuses the model's own validator rather than
-    compiling a second one.
-    """
-    adapter = _adapters.get(response_type)
-    if adapter is None:
-        from pydantic import BaseModel, TypeAdapter
-
-        with _adapters_lock:
-            adapter = _adapters.get(response_type)
-            if adapter is None:
-                if isinstance(response_type, type) and issubclass(response_type, BaseModel):
-                    response_type.model_rebuild()
-                adapter = TypeAdapter(response_type)
-                _adapters[response_type] = adapter
-    return adapter
-
 
 class _CollectorPause:
     """Pauses Python's cyclic garbage collector while any thread parses a large response.
@@ -83,15 +62,6 @@ class _CollectorPause:
 
 
 _collector_pause = _CollectorPause()
-
-
-def check_header(name: str, value: str) -> None:
-    """Refuse header names and values that could split the request (CR, LF, NUL)."""
-    if not isinstance(name, str) or not isinstance(value, str):
-        raise ApiValueError(f"header {name!r} must have a str name and value, got {type(value).__name__}")
-    for text in (name, value):
-        if "\r" in text or "\n" in text or "\0" in text:
-            raise ApiValueError(f"header {name!r} contains a CR, LF or NUL character, which is not allowed")
 
 
 class ApiClient:
@@ -387,8 +357,6 @@ class ApiClient:
 
     def sanitize_for_serialization(self, obj: Any) -> Any:
         """``obj`` as plain JSON values: models by their JSON keys (no None), datetimes as ISO 8601."""
-        from pydantic import BaseModel
-
         if obj is None or isinstance(obj, (str, int, float, bool)) and not isinstance(obj, enum.Enum):
             return obj
         if isinstance(obj, enum.Enum):

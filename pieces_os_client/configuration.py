@@ -4,8 +4,16 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import sys
 import threading
 from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence
+from urllib.parse import urlsplit
+
+from urllib3.util import make_headers
+
+from pieces_os_client._discovery import candidate_ports, discover
+from pieces_os_client._version import __version__
+from pieces_os_client.exceptions import ApiValueError
 
 # Where Pieces OS listened before it took the first free port of 39300-39333; the server the
 # API description names, which server_index=0 selects as in the generated SDK.
@@ -93,8 +101,6 @@ class Configuration:
         debug: bool = False,
         pause_gc: bool = True,
     ) -> None:
-        from pieces_os_client._discovery import candidate_ports
-
         self.api_key: Dict[str, str] = dict(api_key or {})
         self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
         self.refresh_api_key_hook: Optional[Callable[[Configuration], None]] = None
@@ -141,16 +147,10 @@ class Configuration:
             return self._host
         if self.server_index is not None:
             return self.get_host_from_settings(self.server_index, self.server_variables)
-        from pieces_os_client._discovery import discover
-
         return discover(self.discovery_ports)
 
     @host.setter
     def host(self, value: str) -> None:
-        from urllib.parse import urlsplit
-
-        from pieces_os_client.exceptions import ApiValueError
-
         if not isinstance(value, str):
             raise ApiValueError(f"host must be a str URL such as {DEFAULT_HOST!r}, got {type(value).__name__}")
         value = value.strip().rstrip("/")
@@ -182,8 +182,6 @@ class Configuration:
         """The ``Authorization`` value for HTTP basic auth from username and password."""
         if self.username is None and self.password is None:
             return None
-        from urllib3.util import make_headers
-
         return make_headers(basic_auth=f"{self.username or ''}:{self.password or ''}").get("authorization")
 
     def auth_settings(self) -> Dict[str, Dict[str, Any]]:
@@ -209,8 +207,6 @@ class Configuration:
         servers: Optional[List[Dict[str, Any]]] = None,
     ) -> str:
         """The URL of server ``index`` with ``variables`` filled in; None gives ``host``."""
-        from pieces_os_client.exceptions import ApiValueError
-
         if index is None:
             return self.host
         servers = self.get_host_settings() if servers is None else servers
@@ -266,10 +262,9 @@ class Configuration:
 
     def to_debug_report(self) -> str:
         """Versions of the SDK, Python and the platform, for bug reports."""
+        # Imported here, not at the top: the platform module costs more to import than this
+        # rarely used report is worth to every program that imports the SDK.
         import platform
-        import sys
-
-        from pieces_os_client import __version__
 
         return (
             "Python SDK Debug Report:\n"

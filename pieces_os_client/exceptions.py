@@ -26,6 +26,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, MutableMapping, Optional, Sequence, Tuple, Type, Union
 
+from urllib3 import HTTPHeaderDict
+
+from pieces_os_client._headers import redact_headers
+
 PathLike = Optional[Sequence[Union[str, int]]]
 
 
@@ -130,8 +134,6 @@ class ApiException(OpenApiException):
         # Case-insensitive, as HTTP header names are: e.headers["Content-Type"] whatever the server sent.
         self.headers: Optional[MutableMapping[str, str]] = None
         if headers is not None:
-            from urllib3 import HTTPHeaderDict
-
             self.headers = HTTPHeaderDict(headers)
         self.method = method
         self.url = url
@@ -142,8 +144,6 @@ class ApiException(OpenApiException):
         text = f"({self.status})\nReason: {self.reason}{where}\n"
         if self.headers:
             # Messages end up in logs and bug reports: a Set-Cookie must not travel with them.
-            from pieces_os_client.rest import redact_headers
-
             text += f"HTTP response headers: {redact_headers(self.headers)}\n"
         if self.body:
             body = self.body if isinstance(self.body, str) else repr(self.body[:1000])

@@ -26,6 +26,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from pieces_os_client._headers import header_problem
 from pieces_os_client.configuration import Configuration
 from pieces_os_client.exceptions import (
     ApiConnectionError,
@@ -50,15 +51,13 @@ RequestTimeout = Union[None, float, Tuple[Optional[float], Optional[float]], url
 # Retried on GET (never on POST): a proxy or a restarting Pieces OS answers these briefly.
 RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
 
 
-def redact_headers(headers: Mapping[str, str]) -> Dict[str, str]:
-    """A copy of ``headers`` fit for a log: secrets replaced by ``<redacted>``."""
-    return {
-        name: ("<redacted>" if name.lower() in SECRET_HEADERS or "token" in name.lower() else value)
-        for name, value in headers.items()
-    }
+def check_header(name: str, value: str) -> None:
+    """Refuse a header that could split the request (CR, LF, NUL) or is not text: ApiValueError."""
+    problem = header_problem(name, value)
+    if problem is not None:
+        raise ApiValueError(problem)
 
 
 class RetryPolicy(urllib3.Retry):
@@ -299,5 +298,5 @@ __all__ = [
     "ServiceException",
     "UnauthorizedException",
     "UnprocessableEntityException",
-    "redact_headers",
+    "check_header",
 ]

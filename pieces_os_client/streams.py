@@ -30,6 +30,7 @@ import ssl
 import threading
 import time
 from collections import deque
+from http import HTTPStatus
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
@@ -50,6 +51,9 @@ from typing import (
 )
 from urllib.parse import unquote, urlsplit
 
+import websocket
+
+from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
 from pieces_os_client.exceptions import (
     ApiConnectionError,
@@ -60,10 +64,9 @@ from pieces_os_client.exceptions import (
     ApiValueError,
     OpenApiException,
 )
+from pieces_os_client.rest import check_header
 
 if TYPE_CHECKING:
-    import websocket
-
     from pieces_os_client.api_client import ApiClient
 
 logger = logging.getLogger("pieces_os_client")
@@ -127,8 +130,6 @@ class ReconnectEvent(NamedTuple):
 
 def _reason_phrase(status: int) -> Optional[str]:
     """The standard reason phrase of an HTTP status, if it has one."""
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -326,8 +327,6 @@ class Stream(Generic[T]):
         headers: Optional[Mapping[str, str]] = None,
         max_queued: Optional[int] = None,
     ) -> None:
-        from pieces_os_client.api_client import check_header, type_adapter
-
         configuration = api_client.configuration
         if isinstance(reconnect, ReconnectPolicy):
             self._policy: Optional[ReconnectPolicy] = reconnect
@@ -520,8 +519,6 @@ class Stream(Generic[T]):
     # ----- connecting --------------------------------------------------------------------
     def _connect(self) -> websocket.WebSocket:
         """Open the connection; raises ApiConnectionError, ApiTimeoutError or an ApiException."""
-        import websocket
-
         parts = urlsplit(self.url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "wss" else 80)
@@ -637,8 +634,6 @@ class Stream(Generic[T]):
 
     def _receive(self, ws: websocket.WebSocket) -> Union[BaseException, int]:
         """Receive until the connection ends; returns the error, or the server's close code."""
-        import websocket
-
         ws.settimeout(self._ping_interval)
         ping_unanswered = False
         while not self._closing.is_set():
@@ -744,8 +739,6 @@ class Stream(Generic[T]):
 
 def _abort(ws: websocket.WebSocket) -> None:
     """Send a close frame if possible and shut the socket down, waking a thread reading from it."""
-    import websocket
-
     sock = ws.sock
     if sock is None:
         return

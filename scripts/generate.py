@@ -212,7 +212,7 @@ class Generator:
     def enum_module(self, name: str, schema: Dict[str, Any]) -> str:
         lines = [
             HEADER,
-            "from pieces_os_client.models._base import PiecesEnum",
+            "from pieces_os_client._models import PiecesEnum",
             "",
             "",
             f"class {name}(PiecesEnum):",
@@ -276,7 +276,7 @@ class Generator:
         if extensions:
             lines.append(f"from typing_extensions import {', '.join(extensions)}")
         lines.append("")
-        lines.append(f"from pieces_os_client.models._base import {', '.join(['PiecesModel'] + runtime)}")
+        lines.append(f"from pieces_os_client._models import {', '.join(['PiecesModel'] + runtime)}")
         mixin = EXTRA_BASES.get(name)
         if mixin:
             lines.append(f"from pieces_os_client.display import {mixin}")
@@ -288,7 +288,7 @@ class Generator:
         elif refers_to_itself:
             lines += ["", "if not TYPE_CHECKING:"]
         for ref in sorted(refs | {name} if refers_to_itself else refs):
-            lines.append(f"    {ref} = model_ref({ref!r})")
+            lines.append(f"    {ref} = model_ref({ref!r}, {PACKAGE + '.models.' + self.modules[ref]!r})")
         bases = f"{mixin}, PiecesModel" if mixin else "PiecesModel"
         lines += ["", "", f"class {name}({bases}):", f'    """The {name} model of the Pieces OS API."""', ""]
         lines.append(source if source else "    pass")
@@ -717,7 +717,7 @@ class Generator:
 
 def generated_paths() -> List[Path]:
     """Every file a previous run may have written, to find ones the spec no longer names."""
-    paths = [p for p in (ROOT / PACKAGE / "models").glob("*.py") if p.name != "_base.py"]
+    paths = list((ROOT / PACKAGE / "models").glob("*.py"))
     # Pages this script wrote carry its header, which no hand-written page has.
     paths += [p for p in (ROOT / "docs").rglob("*.md") if p.read_text(encoding="utf-8").startswith(MD_HEADER)]
     return paths

@@ -108,7 +108,7 @@ def test_importing_the_common_names_is_cheap() -> None:
         [sys.executable, "-c", IMPORT_PROBE, json.dumps(asset)], capture_output=True, text=True, check=True
     )
     report = json.loads(result.stdout)
-    # models/__init__ (the name table), _base, asset and seed: not the 311 modules.
+    # models/__init__ (the name table), asset and seed: not the 311 modules.
     assert len(report["models"]) <= 6, report["models"]
     assert "pieces_os_client.models.asset" in report["models"]
     assert "pieces_os_client.models.seed" in report["models"]

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.font import Font
     from pieces_os_client.models.theme import Theme
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Font = model_ref('Font')
-    Theme = model_ref('Theme')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Font = model_ref('Font', 'pieces_os_client.models.font')
+    Theme = model_ref('Theme', 'pieces_os_client.models.theme')
 
 
 class Aesthetics(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.allocation_cloud_status import AllocationCloudStatus
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
 else:
-    AllocationCloudStatus = model_ref('AllocationCloudStatus')
-    AllocationCloudUrls = model_ref('AllocationCloudUrls')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
+    AllocationCloudStatus = model_ref('AllocationCloudStatus', 'pieces_os_client.models.allocation_cloud_status')
+    AllocationCloudUrls = model_ref('AllocationCloudUrls', 'pieces_os_client.models.allocation_cloud_urls')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
 
 
 class AllocationCloud(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.allocation_status_enum import AllocationStatusEnum
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AllocationStatusEnum = model_ref('AllocationStatusEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AllocationStatusEnum = model_ref('AllocationStatusEnum', 'pieces_os_client.models.allocation_status_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AllocationCloudStatus(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.allocation_cloud_url import AllocationCloudUrl
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AllocationCloudUrl = model_ref('AllocationCloudUrl')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AllocationCloudUrl = model_ref('AllocationCloudUrl', 'pieces_os_client.models.allocation_cloud_url')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AllocationCloudUrls(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.code_analysis import CodeAnalysis
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.image_analysis import ImageAnalysis
 else:
-    CodeAnalysis = model_ref('CodeAnalysis')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ImageAnalysis = model_ref('ImageAnalysis')
+    CodeAnalysis = model_ref('CodeAnalysis', 'pieces_os_client.models.code_analysis')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ImageAnalysis = model_ref('ImageAnalysis', 'pieces_os_client.models.image_analysis')
 
 
 class Analysis(PiecesModel):

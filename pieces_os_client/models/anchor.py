@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.anchor_type_enum import AnchorTypeEnum
@@ -17,15 +17,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.score import Score
 else:
-    AnchorTypeEnum = model_ref('AnchorTypeEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAnchorPoints = model_ref('FlattenedAnchorPoints')
-    FlattenedAnnotations = model_ref('FlattenedAnnotations')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    FlattenedConversations = model_ref('FlattenedConversations')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Score = model_ref('Score')
+    AnchorTypeEnum = model_ref('AnchorTypeEnum', 'pieces_os_client.models.anchor_type_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAnchorPoints = model_ref('FlattenedAnchorPoints', 'pieces_os_client.models.flattened_anchor_points')
+    FlattenedAnnotations = model_ref('FlattenedAnnotations', 'pieces_os_client.models.flattened_annotations')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    FlattenedConversations = model_ref('FlattenedConversations', 'pieces_os_client.models.flattened_conversations')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Anchor(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.annotation_type_enum import AnnotationTypeEnum
@@ -20,18 +20,18 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_workstream_summary import ReferencedWorkstreamSummary
     from pieces_os_client.models.score import Score
 else:
-    AnnotationTypeEnum = model_ref('AnnotationTypeEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedConversationMessages = model_ref('FlattenedConversationMessages')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    MechanismEnum = model_ref('MechanismEnum')
-    ReferencedAnchor = model_ref('ReferencedAnchor')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    ReferencedConversation = model_ref('ReferencedConversation')
-    ReferencedModel = model_ref('ReferencedModel')
-    ReferencedPerson = model_ref('ReferencedPerson')
-    ReferencedWorkstreamSummary = model_ref('ReferencedWorkstreamSummary')
-    Score = model_ref('Score')
+    AnnotationTypeEnum = model_ref('AnnotationTypeEnum', 'pieces_os_client.models.annotation_type_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedConversationMessages = model_ref('FlattenedConversationMessages', 'pieces_os_client.models.flattened_conversation_messages')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    ReferencedAnchor = model_ref('ReferencedAnchor', 'pieces_os_client.models.referenced_anchor')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    ReferencedConversation = model_ref('ReferencedConversation', 'pieces_os_client.models.referenced_conversation')
+    ReferencedModel = model_ref('ReferencedModel', 'pieces_os_client.models.referenced_model')
+    ReferencedPerson = model_ref('ReferencedPerson', 'pieces_os_client.models.referenced_person')
+    ReferencedWorkstreamSummary = model_ref('ReferencedWorkstreamSummary', 'pieces_os_client.models.referenced_workstream_summary')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Annotation(PiecesModel):

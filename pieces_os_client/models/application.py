@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.application_name_enum import ApplicationNameEnum
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.platform_enum import PlatformEnum
     from pieces_os_client.models.privacy_enum import PrivacyEnum
 else:
-    ApplicationNameEnum = model_ref('ApplicationNameEnum')
-    CapabilitiesEnum = model_ref('CapabilitiesEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    MechanismEnum = model_ref('MechanismEnum')
-    PlatformEnum = model_ref('PlatformEnum')
-    PrivacyEnum = model_ref('PrivacyEnum')
+    ApplicationNameEnum = model_ref('ApplicationNameEnum', 'pieces_os_client.models.application_name_enum')
+    CapabilitiesEnum = model_ref('CapabilitiesEnum', 'pieces_os_client.models.capabilities_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    PlatformEnum = model_ref('PlatformEnum', 'pieces_os_client.models.platform_enum')
+    PrivacyEnum = model_ref('PrivacyEnum', 'pieces_os_client.models.privacy_enum')
 
 
 class Application(PiecesModel):

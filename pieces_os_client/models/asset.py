@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 from pieces_os_client.display import AssetDisplayMixin
 
 if TYPE_CHECKING:
@@ -27,24 +27,24 @@ if TYPE_CHECKING:
     from pieces_os_client.models.websites import Websites
     from pieces_os_client.models.workstream_summaries import WorkstreamSummaries
 else:
-    Activities = model_ref('Activities')
-    Anchors = model_ref('Anchors')
-    Annotations = model_ref('Annotations')
-    Conversations = model_ref('Conversations')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Formats = model_ref('Formats')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Hints = model_ref('Hints')
-    MechanismEnum = model_ref('MechanismEnum')
-    Persons = model_ref('Persons')
-    Preview = model_ref('Preview')
-    ReferencedFormat = model_ref('ReferencedFormat')
-    Score = model_ref('Score')
-    Sensitives = model_ref('Sensitives')
-    Shares = model_ref('Shares')
-    Tags = model_ref('Tags')
-    Websites = model_ref('Websites')
-    WorkstreamSummaries = model_ref('WorkstreamSummaries')
+    Activities = model_ref('Activities', 'pieces_os_client.models.activities')
+    Anchors = model_ref('Anchors', 'pieces_os_client.models.anchors')
+    Annotations = model_ref('Annotations', 'pieces_os_client.models.annotations')
+    Conversations = model_ref('Conversations', 'pieces_os_client.models.conversations')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Formats = model_ref('Formats', 'pieces_os_client.models.formats')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Hints = model_ref('Hints', 'pieces_os_client.models.hints')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    Persons = model_ref('Persons', 'pieces_os_client.models.persons')
+    Preview = model_ref('Preview', 'pieces_os_client.models.preview')
+    ReferencedFormat = model_ref('ReferencedFormat', 'pieces_os_client.models.referenced_format')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
+    Sensitives = model_ref('Sensitives', 'pieces_os_client.models.sensitives')
+    Shares = model_ref('Shares', 'pieces_os_client.models.shares')
+    Tags = model_ref('Tags', 'pieces_os_client.models.tags')
+    Websites = model_ref('Websites', 'pieces_os_client.models.websites')
+    WorkstreamSummaries = model_ref('WorkstreamSummaries', 'pieces_os_client.models.workstream_summaries')
 
 
 class Asset(AssetDisplayMixin, PiecesModel):

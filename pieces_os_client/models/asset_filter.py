@@ -4,7 +4,7 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset_filter_phrase import AssetFilterPhrase
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.classification_specific_enum import ClassificationSpecificEnum
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AssetFilterPhrase = model_ref('AssetFilterPhrase')
-    AssetFilterTimestamp = model_ref('AssetFilterTimestamp')
-    AssetFilters = model_ref('AssetFilters')
-    ClassificationSpecificEnum = model_ref('ClassificationSpecificEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AssetFilterPhrase = model_ref('AssetFilterPhrase', 'pieces_os_client.models.asset_filter_phrase')
+    AssetFilterTimestamp = model_ref('AssetFilterTimestamp', 'pieces_os_client.models.asset_filter_timestamp')
+    AssetFilters = model_ref('AssetFilters', 'pieces_os_client.models.asset_filters')
+    ClassificationSpecificEnum = model_ref('ClassificationSpecificEnum', 'pieces_os_client.models.classification_specific_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AssetFilter(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset_filter_phrase_options import AssetFilterPhraseOptions
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AssetFilterPhraseOptions = model_ref('AssetFilterPhraseOptions')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AssetFilterPhraseOptions = model_ref('AssetFilterPhraseOptions', 'pieces_os_client.models.asset_filter_phrase_options')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AssetFilterPhrase(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.annotation_type_enum import AnnotationTypeEnum
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AnnotationTypeEnum = model_ref('AnnotationTypeEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AnnotationTypeEnum = model_ref('AnnotationTypeEnum', 'pieces_os_client.models.annotation_type_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AssetFilterPhraseOptions(PiecesModel):

@@ -4,16 +4,16 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset_filter import AssetFilter
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.filter_operation_type_enum import FilterOperationTypeEnum
 else:
-    AssetFilter = model_ref('AssetFilter')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FilterOperationTypeEnum = model_ref('FilterOperationTypeEnum')
+    AssetFilter = model_ref('AssetFilter', 'pieces_os_client.models.asset_filter')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FilterOperationTypeEnum = model_ref('FilterOperationTypeEnum', 'pieces_os_client.models.filter_operation_type_enum')
 
 
 class AssetFilters(PiecesModel):

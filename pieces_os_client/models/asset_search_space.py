@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.flattened_assets import FlattenedAssets
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAssets = model_ref('FlattenedAssets')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
 
 
 class AssetSearchSpace(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 from pieces_os_client.display import AssetCollectionMixin
 
 if TYPE_CHECKING:
@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.score import Score
 else:
-    Asset = model_ref('Asset')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Score = model_ref('Score')
+    Asset = model_ref('Asset', 'pieces_os_client.models.asset')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Assets(AssetCollectionMixin, PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset_filters import AssetFilters
     from pieces_os_client.models.asset_search_space import AssetSearchSpace
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AssetFilters = model_ref('AssetFilters')
-    AssetSearchSpace = model_ref('AssetSearchSpace')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AssetFilters = model_ref('AssetFilters', 'pieces_os_client.models.asset_filters')
+    AssetSearchSpace = model_ref('AssetSearchSpace', 'pieces_os_client.models.asset_search_space')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AssetsSearchWithFiltersInput(PiecesModel):

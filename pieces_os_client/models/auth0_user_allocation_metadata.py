@@ -2,7 +2,7 @@
 
 
 
-from pieces_os_client.models._base import PiecesModel
+from pieces_os_client._models import PiecesModel
 
 
 class Auth0UserAllocationMetadata(PiecesModel):

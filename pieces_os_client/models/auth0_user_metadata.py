@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.anonymous_temporal_range import AnonymousTemporalRange
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.auth0_user_allocation_metadata import Auth0UserAllocationMetadata
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AnonymousTemporalRange = model_ref('AnonymousTemporalRange')
-    Auth0OpenAIUserMetadata = model_ref('Auth0OpenAIUserMetadata')
-    Auth0UserAllocationMetadata = model_ref('Auth0UserAllocationMetadata')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AnonymousTemporalRange = model_ref('AnonymousTemporalRange', 'pieces_os_client.models.anonymous_temporal_range')
+    Auth0OpenAIUserMetadata = model_ref('Auth0OpenAIUserMetadata', 'pieces_os_client.models.auth0_open_ai_user_metadata')
+    Auth0UserAllocationMetadata = model_ref('Auth0UserAllocationMetadata', 'pieces_os_client.models.auth0_user_allocation_metadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class Auth0UserMetadata(PiecesModel):

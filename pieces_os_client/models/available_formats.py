@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.classification import Classification
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    Classification = model_ref('Classification')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    Classification = model_ref('Classification', 'pieces_os_client.models.classification')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class AvailableFormats(PiecesModel):

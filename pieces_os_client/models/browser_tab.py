@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.anonymous_temporal_range import AnonymousTemporalRange
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_anchor import SeededAnchor
     from pieces_os_client.models.seeded_website import SeededWebsite
 else:
-    AnonymousTemporalRange = model_ref('AnonymousTemporalRange')
-    BrowserTabValues = model_ref('BrowserTabValues')
-    DocumentContributors = model_ref('DocumentContributors')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededAnchor = model_ref('SeededAnchor')
-    SeededWebsite = model_ref('SeededWebsite')
+    AnonymousTemporalRange = model_ref('AnonymousTemporalRange', 'pieces_os_client.models.anonymous_temporal_range')
+    BrowserTabValues = model_ref('BrowserTabValues', 'pieces_os_client.models.browser_tab_values')
+    DocumentContributors = model_ref('DocumentContributors', 'pieces_os_client.models.document_contributors')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededAnchor = model_ref('SeededAnchor', 'pieces_os_client.models.seeded_anchor')
+    SeededWebsite = model_ref('SeededWebsite', 'pieces_os_client.models.seeded_website')
 
 
 class BrowserTab(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.browser_selection import BrowserSelection
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.transferable_string import TransferableString
 else:
-    BrowserSelection = model_ref('BrowserSelection')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TransferableString = model_ref('TransferableString')
+    BrowserSelection = model_ref('BrowserSelection', 'pieces_os_client.models.browser_selection')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TransferableString = model_ref('TransferableString', 'pieces_os_client.models.transferable_string')
 
 
 class BrowserTabValue(PiecesModel):

@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.browser_tab_value import BrowserTabValue
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    BrowserTabValue = model_ref('BrowserTabValue')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    BrowserTabValue = model_ref('BrowserTabValue', 'pieces_os_client.models.browser_tab_value')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class BrowserTabValues(PiecesModel):

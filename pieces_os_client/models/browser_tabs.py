@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.browser_tab import BrowserTab
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    BrowserTab = model_ref('BrowserTab')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    BrowserTab = model_ref('BrowserTab', 'pieces_os_client.models.browser_tab')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class BrowserTabs(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.classification_generic_enum import ClassificationGenericEnum
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.classification_specific_enum import ClassificationSpecificEnum
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    ClassificationGenericEnum = model_ref('ClassificationGenericEnum')
-    ClassificationRenderingEnum = model_ref('ClassificationRenderingEnum')
-    ClassificationSpecificEnum = model_ref('ClassificationSpecificEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    ClassificationGenericEnum = model_ref('ClassificationGenericEnum', 'pieces_os_client.models.classification_generic_enum')
+    ClassificationRenderingEnum = model_ref('ClassificationRenderingEnum', 'pieces_os_client.models.classification_rendering_enum')
+    ClassificationSpecificEnum = model_ref('ClassificationSpecificEnum', 'pieces_os_client.models.classification_specific_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class Classification(PiecesModel):

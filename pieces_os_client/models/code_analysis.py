@@ -4,16 +4,16 @@ from typing import Dict, List, Optional, TYPE_CHECKING, Union
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.classification_generic_enum import ClassificationGenericEnum
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.model import Model
 else:
-    ClassificationGenericEnum = model_ref('ClassificationGenericEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Model = model_ref('Model')
+    ClassificationGenericEnum = model_ref('ClassificationGenericEnum', 'pieces_os_client.models.classification_generic_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Model = model_ref('Model', 'pieces_os_client.models.model')
 
 
 class CodeAnalysis(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.flattened_conversation_messages import FlattenedConversationMessages
     from pieces_os_client.models.temporal_range_grounding import TemporalRangeGrounding
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedConversationMessages = model_ref('FlattenedConversationMessages')
-    TemporalRangeGrounding = model_ref('TemporalRangeGrounding')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedConversationMessages = model_ref('FlattenedConversationMessages', 'pieces_os_client.models.flattened_conversation_messages')
+    TemporalRangeGrounding = model_ref('TemporalRangeGrounding', 'pieces_os_client.models.temporal_range_grounding')
 
 
 class ConversationGrounding(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Dict, List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.conversation import Conversation
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.score import Score
 else:
-    Conversation = model_ref('Conversation')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Score = model_ref('Score')
+    Conversation = model_ref('Conversation', 'pieces_os_client.models.conversation')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Conversations(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.mailgun_distribution import MailgunDistribution
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedShare = model_ref('FlattenedShare')
-    GitHubDistribution = model_ref('GitHubDistribution')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    MailgunDistribution = model_ref('MailgunDistribution')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedShare = model_ref('FlattenedShare', 'pieces_os_client.models.flattened_share')
+    GitHubDistribution = model_ref('GitHubDistribution', 'pieces_os_client.models.git_hub_distribution')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    MailgunDistribution = model_ref('MailgunDistribution', 'pieces_os_client.models.mailgun_distribution')
 
 
 class Distribution(PiecesModel):

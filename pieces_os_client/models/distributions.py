@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.distribution import Distribution
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    Distribution = model_ref('Distribution')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    Distribution = model_ref('Distribution', 'pieces_os_client.models.distribution')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class Distributions(PiecesModel):

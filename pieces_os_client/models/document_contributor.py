@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.classification import Classification
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.person_basic_type import PersonBasicType
     from pieces_os_client.models.transferable_string import TransferableString
 else:
-    Classification = model_ref('Classification')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    PersonBasicType = model_ref('PersonBasicType')
-    TransferableString = model_ref('TransferableString')
+    Classification = model_ref('Classification', 'pieces_os_client.models.classification')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    PersonBasicType = model_ref('PersonBasicType', 'pieces_os_client.models.person_basic_type')
+    TransferableString = model_ref('TransferableString', 'pieces_os_client.models.transferable_string')
 
 
 class DocumentContributor(PiecesModel):

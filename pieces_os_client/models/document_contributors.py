@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.document_contributor import DocumentContributor
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    DocumentContributor = model_ref('DocumentContributor')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    DocumentContributor = model_ref('DocumentContributor', 'pieces_os_client.models.document_contributor')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class DocumentContributors(PiecesModel):

@@ -3,12 +3,12 @@
 from typing import List, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.node import Node
 else:
-    Node = model_ref('Node')
+    Node = model_ref('Node', 'pieces_os_client.models.node')
 
 
 class Edges(PiecesModel):

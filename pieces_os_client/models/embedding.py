@@ -3,14 +3,14 @@
 from typing import List, Optional, TYPE_CHECKING, Union
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.model import Model
 else:
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Model = model_ref('Model')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Model = model_ref('Model', 'pieces_os_client.models.model')
 
 
 class Embedding(PiecesModel):

@@ -3,12 +3,12 @@
 from typing import List, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedding import Embedding
 else:
-    Embedding = model_ref('Embedding')
+    Embedding = model_ref('Embedding', 'pieces_os_client.models.embedding')
 
 
 class Embeddings(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.external_provider_type_enum import ExternalProviderTypeEnum
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ExternalProviderProfileData = model_ref('ExternalProviderProfileData')
-    ExternalProviderTypeEnum = model_ref('ExternalProviderTypeEnum')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ExternalProviderProfileData = model_ref('ExternalProviderProfileData', 'pieces_os_client.models.external_provider_profile_data')
+    ExternalProviderTypeEnum = model_ref('ExternalProviderTypeEnum', 'pieces_os_client.models.external_provider_type_enum')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
 
 
 class ExternalProvider(PiecesModel):

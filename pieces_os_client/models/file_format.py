@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.transferable_bytes import TransferableBytes
     from pieces_os_client.models.transferable_string import TransferableString
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TransferableBytes = model_ref('TransferableBytes')
-    TransferableString = model_ref('TransferableString')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TransferableBytes = model_ref('TransferableBytes', 'pieces_os_client.models.transferable_bytes')
+    TransferableString = model_ref('TransferableString', 'pieces_os_client.models.transferable_string')
 
 
 class FileFormat(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.classification_specific_enum import ClassificationSpecificEnum
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    ClassificationSpecificEnum = model_ref('ClassificationSpecificEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    ClassificationSpecificEnum = model_ref('ClassificationSpecificEnum', 'pieces_os_client.models.classification_specific_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class FileMetadata(PiecesModel):

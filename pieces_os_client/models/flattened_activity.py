@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.application import Application
@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_format import ReferencedFormat
     from pieces_os_client.models.seeded_connector_tracking import SeededConnectorTracking
 else:
-    Application = model_ref('Application')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedUserProfile = model_ref('FlattenedUserProfile')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    MechanismEnum = model_ref('MechanismEnum')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    ReferencedFormat = model_ref('ReferencedFormat')
-    SeededConnectorTracking = model_ref('SeededConnectorTracking')
+    Application = model_ref('Application', 'pieces_os_client.models.application')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedUserProfile = model_ref('FlattenedUserProfile', 'pieces_os_client.models.flattened_user_profile')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    ReferencedFormat = model_ref('ReferencedFormat', 'pieces_os_client.models.referenced_format')
+    SeededConnectorTracking = model_ref('SeededConnectorTracking', 'pieces_os_client.models.seeded_connector_tracking')
 
 
 class FlattenedActivity(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.code_analysis import CodeAnalysis
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.flattened_image_analysis import FlattenedImageAnalysis
 else:
-    CodeAnalysis = model_ref('CodeAnalysis')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedImageAnalysis = model_ref('FlattenedImageAnalysis')
+    CodeAnalysis = model_ref('CodeAnalysis', 'pieces_os_client.models.code_analysis')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedImageAnalysis = model_ref('FlattenedImageAnalysis', 'pieces_os_client.models.flattened_image_analysis')
 
 
 class FlattenedAnalysis(PiecesModel):

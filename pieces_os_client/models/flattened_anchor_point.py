@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_anchor import ReferencedAnchor
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    PlatformEnum = model_ref('PlatformEnum')
-    ReferencedAnchor = model_ref('ReferencedAnchor')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    PlatformEnum = model_ref('PlatformEnum', 'pieces_os_client.models.platform_enum')
+    ReferencedAnchor = model_ref('ReferencedAnchor', 'pieces_os_client.models.referenced_anchor')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedAnchorPoint(PiecesModel):

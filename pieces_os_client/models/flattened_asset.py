@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -25,23 +25,23 @@ if TYPE_CHECKING:
     from pieces_os_client.models.mechanism_enum import MechanismEnum
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedActivities = model_ref('FlattenedActivities')
-    FlattenedAnchors = model_ref('FlattenedAnchors')
-    FlattenedAnnotations = model_ref('FlattenedAnnotations')
-    FlattenedConversations = model_ref('FlattenedConversations')
-    FlattenedFormats = model_ref('FlattenedFormats')
-    FlattenedHints = model_ref('FlattenedHints')
-    FlattenedPersons = model_ref('FlattenedPersons')
-    FlattenedPreview = model_ref('FlattenedPreview')
-    FlattenedSensitives = model_ref('FlattenedSensitives')
-    FlattenedShares = model_ref('FlattenedShares')
-    FlattenedTags = model_ref('FlattenedTags')
-    FlattenedWebsites = model_ref('FlattenedWebsites')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    MechanismEnum = model_ref('MechanismEnum')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedActivities = model_ref('FlattenedActivities', 'pieces_os_client.models.flattened_activities')
+    FlattenedAnchors = model_ref('FlattenedAnchors', 'pieces_os_client.models.flattened_anchors')
+    FlattenedAnnotations = model_ref('FlattenedAnnotations', 'pieces_os_client.models.flattened_annotations')
+    FlattenedConversations = model_ref('FlattenedConversations', 'pieces_os_client.models.flattened_conversations')
+    FlattenedFormats = model_ref('FlattenedFormats', 'pieces_os_client.models.flattened_formats')
+    FlattenedHints = model_ref('FlattenedHints', 'pieces_os_client.models.flattened_hints')
+    FlattenedPersons = model_ref('FlattenedPersons', 'pieces_os_client.models.flattened_persons')
+    FlattenedPreview = model_ref('FlattenedPreview', 'pieces_os_client.models.flattened_preview')
+    FlattenedSensitives = model_ref('FlattenedSensitives', 'pieces_os_client.models.flattened_sensitives')
+    FlattenedShares = model_ref('FlattenedShares', 'pieces_os_client.models.flattened_shares')
+    FlattenedTags = model_ref('FlattenedTags', 'pieces_os_client.models.flattened_tags')
+    FlattenedWebsites = model_ref('FlattenedWebsites', 'pieces_os_client.models.flattened_websites')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedAsset(PiecesModel):

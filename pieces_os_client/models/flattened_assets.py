@@ -4,16 +4,16 @@ from typing import Dict, List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.referenced_asset import ReferencedAsset
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedAssets(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.application import Application
@@ -22,20 +22,20 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_model import ReferencedModel
     from pieces_os_client.models.score import Score
 else:
-    Application = model_ref('Application')
-    ConversationGrounding = model_ref('ConversationGrounding')
-    ConversationTypeEnum = model_ref('ConversationTypeEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAnchors = model_ref('FlattenedAnchors')
-    FlattenedAnnotations = model_ref('FlattenedAnnotations')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    FlattenedConversationMessages = model_ref('FlattenedConversationMessages')
-    FlattenedWebsites = model_ref('FlattenedWebsites')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    QGPTPromptPipeline = model_ref('QGPTPromptPipeline')
-    ReferencedModel = model_ref('ReferencedModel')
-    Score = model_ref('Score')
+    Application = model_ref('Application', 'pieces_os_client.models.application')
+    ConversationGrounding = model_ref('ConversationGrounding', 'pieces_os_client.models.conversation_grounding')
+    ConversationTypeEnum = model_ref('ConversationTypeEnum', 'pieces_os_client.models.conversation_type_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAnchors = model_ref('FlattenedAnchors', 'pieces_os_client.models.flattened_anchors')
+    FlattenedAnnotations = model_ref('FlattenedAnnotations', 'pieces_os_client.models.flattened_annotations')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    FlattenedConversationMessages = model_ref('FlattenedConversationMessages', 'pieces_os_client.models.flattened_conversation_messages')
+    FlattenedWebsites = model_ref('FlattenedWebsites', 'pieces_os_client.models.flattened_websites')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    QGPTPromptPipeline = model_ref('QGPTPromptPipeline', 'pieces_os_client.models.qgpt_prompt_pipeline')
+    ReferencedModel = model_ref('ReferencedModel', 'pieces_os_client.models.referenced_model')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedConversation(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.conversation_message_sentiment_enum import ConversationMessageSentimentEnum
@@ -17,15 +17,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_conversation import ReferencedConversation
     from pieces_os_client.models.score import Score
 else:
-    ConversationMessageSentimentEnum = model_ref('ConversationMessageSentimentEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAnnotations = model_ref('FlattenedAnnotations')
-    FragmentFormat = model_ref('FragmentFormat')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Model = model_ref('Model')
-    QGPTConversationMessageRoleEnum = model_ref('QGPTConversationMessageRoleEnum')
-    ReferencedConversation = model_ref('ReferencedConversation')
-    Score = model_ref('Score')
+    ConversationMessageSentimentEnum = model_ref('ConversationMessageSentimentEnum', 'pieces_os_client.models.conversation_message_sentiment_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAnnotations = model_ref('FlattenedAnnotations', 'pieces_os_client.models.flattened_annotations')
+    FragmentFormat = model_ref('FragmentFormat', 'pieces_os_client.models.fragment_format')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Model = model_ref('Model', 'pieces_os_client.models.model')
+    QGPTConversationMessageRoleEnum = model_ref('QGPTConversationMessageRoleEnum', 'pieces_os_client.models.qgpt_conversation_message_role_enum')
+    ReferencedConversation = model_ref('ReferencedConversation', 'pieces_os_client.models.referenced_conversation')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedConversationMessage(PiecesModel):

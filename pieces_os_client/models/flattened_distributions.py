@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.referenced_distribution import ReferencedDistribution
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ReferencedDistribution = model_ref('ReferencedDistribution')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ReferencedDistribution = model_ref('ReferencedDistribution', 'pieces_os_client.models.referenced_distribution')
 
 
 class FlattenedDistributions(PiecesModel):

@@ -5,7 +5,7 @@ from typing import Optional, TYPE_CHECKING
 from pydantic import Field
 from typing_extensions import Annotated
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.application import Application
@@ -20,17 +20,17 @@ if TYPE_CHECKING:
     from pieces_os_client.models.relationship import Relationship
     from pieces_os_client.models.role import Role
 else:
-    Application = model_ref('Application')
-    ByteDescriptor = model_ref('ByteDescriptor')
-    Classification = model_ref('Classification')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FileFormat = model_ref('FileFormat')
-    FlattenedActivities = model_ref('FlattenedActivities')
-    FlattenedAnalysis = model_ref('FlattenedAnalysis')
-    FragmentFormat = model_ref('FragmentFormat')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Relationship = model_ref('Relationship')
-    Role = model_ref('Role')
+    Application = model_ref('Application', 'pieces_os_client.models.application')
+    ByteDescriptor = model_ref('ByteDescriptor', 'pieces_os_client.models.byte_descriptor')
+    Classification = model_ref('Classification', 'pieces_os_client.models.classification')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FileFormat = model_ref('FileFormat', 'pieces_os_client.models.file_format')
+    FlattenedActivities = model_ref('FlattenedActivities', 'pieces_os_client.models.flattened_activities')
+    FlattenedAnalysis = model_ref('FlattenedAnalysis', 'pieces_os_client.models.flattened_analysis')
+    FragmentFormat = model_ref('FragmentFormat', 'pieces_os_client.models.fragment_format')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Relationship = model_ref('Relationship', 'pieces_os_client.models.relationship')
+    Role = model_ref('Role', 'pieces_os_client.models.role')
 
 
 class FlattenedFormat(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.model import Model
     from pieces_os_client.models.referenced_format import ReferencedFormat
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Model = model_ref('Model')
-    ReferencedFormat = model_ref('ReferencedFormat')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Model = model_ref('Model', 'pieces_os_client.models.model')
+    ReferencedFormat = model_ref('ReferencedFormat', 'pieces_os_client.models.referenced_format')
 
 
 class FlattenedOCRAnalysis(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Dict, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -20,18 +20,18 @@ if TYPE_CHECKING:
     from pieces_os_client.models.person_type import PersonType
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAnnotations = model_ref('FlattenedAnnotations')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    FlattenedTags = model_ref('FlattenedTags')
-    FlattenedWebsites = model_ref('FlattenedWebsites')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    MechanismEnum = model_ref('MechanismEnum')
-    PersonAccess = model_ref('PersonAccess')
-    PersonModel = model_ref('PersonModel')
-    PersonType = model_ref('PersonType')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAnnotations = model_ref('FlattenedAnnotations', 'pieces_os_client.models.flattened_annotations')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    FlattenedTags = model_ref('FlattenedTags', 'pieces_os_client.models.flattened_tags')
+    FlattenedWebsites = model_ref('FlattenedWebsites', 'pieces_os_client.models.flattened_websites')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    PersonAccess = model_ref('PersonAccess', 'pieces_os_client.models.person_access')
+    PersonModel = model_ref('PersonModel', 'pieces_os_client.models.person_model')
+    PersonType = model_ref('PersonType', 'pieces_os_client.models.person_type')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedPerson(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedConversations = model_ref('FlattenedConversations')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedConversations = model_ref('FlattenedConversations', 'pieces_os_client.models.flattened_conversations')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class FlattenedRange(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Dict, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from pieces_os_client.models.score import Score
     from pieces_os_client.models.tag_category_enum import TagCategoryEnum
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    FlattenedPersons = model_ref('FlattenedPersons')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    MechanismEnum = model_ref('MechanismEnum')
-    Relationship = model_ref('Relationship')
-    Score = model_ref('Score')
-    TagCategoryEnum = model_ref('TagCategoryEnum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    FlattenedPersons = model_ref('FlattenedPersons', 'pieces_os_client.models.flattened_persons')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    Relationship = model_ref('Relationship', 'pieces_os_client.models.relationship')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
+    TagCategoryEnum = model_ref('TagCategoryEnum', 'pieces_os_client.models.tag_category_enum')
 
 
 class FlattenedTag(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.application import Application
@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from pieces_os_client.models.workstream_event_context import WorkstreamEventContext
     from pieces_os_client.models.workstream_event_trigger import WorkstreamEventTrigger
 else:
-    Application = model_ref('Application')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Score = model_ref('Score')
-    WorkstreamEventContext = model_ref('WorkstreamEventContext')
-    WorkstreamEventTrigger = model_ref('WorkstreamEventTrigger')
+    Application = model_ref('Application', 'pieces_os_client.models.application')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
+    WorkstreamEventContext = model_ref('WorkstreamEventContext', 'pieces_os_client.models.workstream_event_context')
+    WorkstreamEventTrigger = model_ref('WorkstreamEventTrigger', 'pieces_os_client.models.workstream_event_trigger')
 
 
 class FlattenedWorkstreamEvent(PiecesModel):

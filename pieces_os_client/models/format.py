@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.activities import Activities
@@ -20,18 +20,18 @@ if TYPE_CHECKING:
     from pieces_os_client.models.relationship import Relationship
     from pieces_os_client.models.role import Role
 else:
-    Activities = model_ref('Activities')
-    Analysis = model_ref('Analysis')
-    Application = model_ref('Application')
-    ByteDescriptor = model_ref('ByteDescriptor')
-    Classification = model_ref('Classification')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FileFormat = model_ref('FileFormat')
-    FlattenedAsset = model_ref('FlattenedAsset')
-    FragmentFormat = model_ref('FragmentFormat')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Relationship = model_ref('Relationship')
-    Role = model_ref('Role')
+    Activities = model_ref('Activities', 'pieces_os_client.models.activities')
+    Analysis = model_ref('Analysis', 'pieces_os_client.models.analysis')
+    Application = model_ref('Application', 'pieces_os_client.models.application')
+    ByteDescriptor = model_ref('ByteDescriptor', 'pieces_os_client.models.byte_descriptor')
+    Classification = model_ref('Classification', 'pieces_os_client.models.classification')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FileFormat = model_ref('FileFormat', 'pieces_os_client.models.file_format')
+    FlattenedAsset = model_ref('FlattenedAsset', 'pieces_os_client.models.flattened_asset')
+    FragmentFormat = model_ref('FragmentFormat', 'pieces_os_client.models.fragment_format')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Relationship = model_ref('Relationship', 'pieces_os_client.models.relationship')
+    Role = model_ref('Role', 'pieces_os_client.models.role')
 
 
 class Format(PiecesModel):

@@ -4,15 +4,15 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 from pieces_os_client.display import FormatsDisplayMixin
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.format import Format
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Format = model_ref('Format')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Format = model_ref('Format', 'pieces_os_client.models.format')
 
 
 class Formats(FormatsDisplayMixin, PiecesModel):

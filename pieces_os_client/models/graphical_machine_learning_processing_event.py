@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.graphical_ocr_processing import GraphicalOCRProcessing
     from pieces_os_client.models.graphical_svg_statistics import GraphicalSVGStatistics
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GraphicalImageProcessing = model_ref('GraphicalImageProcessing')
-    GraphicalOCRProcessing = model_ref('GraphicalOCRProcessing')
-    GraphicalSVGStatistics = model_ref('GraphicalSVGStatistics')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GraphicalImageProcessing = model_ref('GraphicalImageProcessing', 'pieces_os_client.models.graphical_image_processing')
+    GraphicalOCRProcessing = model_ref('GraphicalOCRProcessing', 'pieces_os_client.models.graphical_ocr_processing')
+    GraphicalSVGStatistics = model_ref('GraphicalSVGStatistics', 'pieces_os_client.models.graphical_svg_statistics')
 
 
 class GraphicalMachineLearningProcessingEvent(PiecesModel):

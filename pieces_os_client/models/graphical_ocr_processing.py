@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.graphical_ocr_statistics import GraphicalOCRStatistics
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GraphicalOCRStatistics = model_ref('GraphicalOCRStatistics')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GraphicalOCRStatistics = model_ref('GraphicalOCRStatistics', 'pieces_os_client.models.graphical_ocr_statistics')
 
 
 class GraphicalOCRProcessing(PiecesModel):

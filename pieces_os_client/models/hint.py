@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_model import ReferencedModel
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    HintTypeEnum = model_ref('HintTypeEnum')
-    MechanismEnum = model_ref('MechanismEnum')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    ReferencedModel = model_ref('ReferencedModel')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    HintTypeEnum = model_ref('HintTypeEnum', 'pieces_os_client.models.hint_type_enum')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    ReferencedModel = model_ref('ReferencedModel', 'pieces_os_client.models.referenced_model')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Hint(PiecesModel):

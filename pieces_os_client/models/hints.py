@@ -4,16 +4,16 @@ from typing import Dict, List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.hint import Hint
     from pieces_os_client.models.score import Score
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Hint = model_ref('Hint')
-    Score = model_ref('Score')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Hint = model_ref('Hint', 'pieces_os_client.models.hint')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Hints(PiecesModel):

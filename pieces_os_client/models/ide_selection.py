@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.classification import Classification
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.language_server_protocol_location import LanguageServerProtocolLocation
     from pieces_os_client.models.transferable_string import TransferableString
 else:
-    Classification = model_ref('Classification')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    LanguageServerProtocolLocation = model_ref('LanguageServerProtocolLocation')
-    TransferableString = model_ref('TransferableString')
+    Classification = model_ref('Classification', 'pieces_os_client.models.classification')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    LanguageServerProtocolLocation = model_ref('LanguageServerProtocolLocation', 'pieces_os_client.models.language_server_protocol_location')
+    TransferableString = model_ref('TransferableString', 'pieces_os_client.models.transferable_string')
 
 
 class IDESelection(PiecesModel):

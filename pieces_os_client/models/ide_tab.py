@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.anonymous_temporal_range import AnonymousTemporalRange
@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_anchor import SeededAnchor
     from pieces_os_client.models.transferable_string import TransferableString
 else:
-    AnonymousTemporalRange = model_ref('AnonymousTemporalRange')
-    Classification = model_ref('Classification')
-    DocumentContributors = model_ref('DocumentContributors')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    IDESelections = model_ref('IDESelections')
-    LanguageServerProtocol = model_ref('LanguageServerProtocol')
-    SeededAnchor = model_ref('SeededAnchor')
-    TransferableString = model_ref('TransferableString')
+    AnonymousTemporalRange = model_ref('AnonymousTemporalRange', 'pieces_os_client.models.anonymous_temporal_range')
+    Classification = model_ref('Classification', 'pieces_os_client.models.classification')
+    DocumentContributors = model_ref('DocumentContributors', 'pieces_os_client.models.document_contributors')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    IDESelections = model_ref('IDESelections', 'pieces_os_client.models.ide_selections')
+    LanguageServerProtocol = model_ref('LanguageServerProtocol', 'pieces_os_client.models.language_server_protocol')
+    SeededAnchor = model_ref('SeededAnchor', 'pieces_os_client.models.seeded_anchor')
+    TransferableString = model_ref('TransferableString', 'pieces_os_client.models.transferable_string')
 
 
 class IDETab(PiecesModel):

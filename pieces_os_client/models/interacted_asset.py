@@ -5,12 +5,12 @@ from typing import Optional, TYPE_CHECKING
 from pydantic import Field
 from typing_extensions import Annotated
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.interacted_asset_interactions import InteractedAssetInteractions
 else:
-    InteractedAssetInteractions = model_ref('InteractedAssetInteractions')
+    InteractedAssetInteractions = model_ref('InteractedAssetInteractions', 'pieces_os_client.models.interacted_asset_interactions')
 
 
 class InteractedAsset(PiecesModel):

@@ -5,7 +5,7 @@ from typing import Optional
 from pydantic import Field
 from typing_extensions import Annotated
 
-from pieces_os_client.models._base import PiecesModel
+from pieces_os_client._models import PiecesModel
 
 
 class InteractedAssetInteractions(PiecesModel):

@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.interacted_asset import InteractedAsset
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    InteractedAsset = model_ref('InteractedAsset')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    InteractedAsset = model_ref('InteractedAsset', 'pieces_os_client.models.interacted_asset')
 
 
 class InteractedAssets(PiecesModel):

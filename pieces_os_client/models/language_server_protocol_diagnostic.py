@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.language_server_protocol_location_range import LanguageServerProtocolLocationRange
     from pieces_os_client.models.language_server_protocol_severity_enum import LanguageServerProtocolSeverityEnum
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    LanguageServerProtocolCode = model_ref('LanguageServerProtocolCode')
-    LanguageServerProtocolCodeDescription = model_ref('LanguageServerProtocolCodeDescription')
-    LanguageServerProtocolLocationRange = model_ref('LanguageServerProtocolLocationRange')
-    LanguageServerProtocolSeverityEnum = model_ref('LanguageServerProtocolSeverityEnum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    LanguageServerProtocolCode = model_ref('LanguageServerProtocolCode', 'pieces_os_client.models.language_server_protocol_code')
+    LanguageServerProtocolCodeDescription = model_ref('LanguageServerProtocolCodeDescription', 'pieces_os_client.models.language_server_protocol_code_description')
+    LanguageServerProtocolLocationRange = model_ref('LanguageServerProtocolLocationRange', 'pieces_os_client.models.language_server_protocol_location_range')
+    LanguageServerProtocolSeverityEnum = model_ref('LanguageServerProtocolSeverityEnum', 'pieces_os_client.models.language_server_protocol_severity_enum')
 
 
 class LanguageServerProtocolDiagnostic(PiecesModel):

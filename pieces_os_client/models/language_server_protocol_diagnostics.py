@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.language_server_protocol_diagnostic import LanguageServerProtocolDiagnostic
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    LanguageServerProtocolDiagnostic = model_ref('LanguageServerProtocolDiagnostic')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    LanguageServerProtocolDiagnostic = model_ref('LanguageServerProtocolDiagnostic', 'pieces_os_client.models.language_server_protocol_diagnostic')
 
 
 class LanguageServerProtocolDiagnostics(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.language_server_protocol_location_range import LanguageServerProtocolLocationRange
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    LanguageServerProtocolLocationRange = model_ref('LanguageServerProtocolLocationRange')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    LanguageServerProtocolLocationRange = model_ref('LanguageServerProtocolLocationRange', 'pieces_os_client.models.language_server_protocol_location_range')
 
 
 class LanguageServerProtocolLocation(PiecesModel):

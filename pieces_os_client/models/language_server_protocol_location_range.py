@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.language_server_protocol_location_range_position import LanguageServerProtocolLocationRangePosition
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    LanguageServerProtocolLocationRangePosition = model_ref('LanguageServerProtocolLocationRangePosition')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    LanguageServerProtocolLocationRangePosition = model_ref('LanguageServerProtocolLocationRangePosition', 'pieces_os_client.models.language_server_protocol_location_range_position')
 
 
 class LanguageServerProtocolLocationRange(PiecesModel):

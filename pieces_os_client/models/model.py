@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING, Union
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.byte_descriptor import ByteDescriptor
@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from pieces_os_client.models.model_type_enum import ModelTypeEnum
     from pieces_os_client.models.model_usage_enum import ModelUsageEnum
 else:
-    ByteDescriptor = model_ref('ByteDescriptor')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ExternalMLProviderEnum = model_ref('ExternalMLProviderEnum')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    ModelFoundationEnum = model_ref('ModelFoundationEnum')
-    ModelMaxTokens = model_ref('ModelMaxTokens')
-    ModelTypeEnum = model_ref('ModelTypeEnum')
-    ModelUsageEnum = model_ref('ModelUsageEnum')
+    ByteDescriptor = model_ref('ByteDescriptor', 'pieces_os_client.models.byte_descriptor')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ExternalMLProviderEnum = model_ref('ExternalMLProviderEnum', 'pieces_os_client.models.external_ml_provider_enum')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    ModelFoundationEnum = model_ref('ModelFoundationEnum', 'pieces_os_client.models.model_foundation_enum')
+    ModelMaxTokens = model_ref('ModelMaxTokens', 'pieces_os_client.models.model_max_tokens')
+    ModelTypeEnum = model_ref('ModelTypeEnum', 'pieces_os_client.models.model_type_enum')
+    ModelUsageEnum = model_ref('ModelUsageEnum', 'pieces_os_client.models.model_usage_enum')
 
 
 class Model(PiecesModel):

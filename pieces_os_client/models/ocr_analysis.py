@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.format import Format
     from pieces_os_client.models.model import Model
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Format = model_ref('Format')
-    Model = model_ref('Model')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Format = model_ref('Format', 'pieces_os_client.models.format')
+    Model = model_ref('Model', 'pieces_os_client.models.model')
 
 
 class OCRAnalysis(PiecesModel):

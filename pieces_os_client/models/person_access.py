@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.person_access_scoped_enum import PersonAccessScopedEnum
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    PersonAccessScopedEnum = model_ref('PersonAccessScopedEnum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    PersonAccessScopedEnum = model_ref('PersonAccessScopedEnum', 'pieces_os_client.models.person_access_scoped_enum')
 
 
 class PersonAccess(PiecesModel):

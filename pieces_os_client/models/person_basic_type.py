@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.externally_sourced_enum import ExternallySourcedEnum
     from pieces_os_client.models.mailgun_metadata import MailgunMetadata
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ExternallySourcedEnum = model_ref('ExternallySourcedEnum')
-    MailgunMetadata = model_ref('MailgunMetadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ExternallySourcedEnum = model_ref('ExternallySourcedEnum', 'pieces_os_client.models.externally_sourced_enum')
+    MailgunMetadata = model_ref('MailgunMetadata', 'pieces_os_client.models.mailgun_metadata')
 
 
 class PersonBasicType(PiecesModel):

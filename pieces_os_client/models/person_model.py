@@ -3,7 +3,7 @@
 from typing import Optional, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
@@ -11,10 +11,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_asset import ReferencedAsset
     from pieces_os_client.models.referenced_model import ReferencedModel
 else:
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    ReferencedAnnotation = model_ref('ReferencedAnnotation')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    ReferencedModel = model_ref('ReferencedModel')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    ReferencedAnnotation = model_ref('ReferencedAnnotation', 'pieces_os_client.models.referenced_annotation')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    ReferencedModel = model_ref('ReferencedModel', 'pieces_os_client.models.referenced_model')
 
 
 class PersonModel(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.anonymous_temporal_range import AnonymousTemporalRange
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.seeded_anchor import SeededAnchor
 else:
-    AnonymousTemporalRange = model_ref('AnonymousTemporalRange')
-    Classifications = model_ref('Classifications')
-    DocumentContributors = model_ref('DocumentContributors')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededAnchor = model_ref('SeededAnchor')
+    AnonymousTemporalRange = model_ref('AnonymousTemporalRange', 'pieces_os_client.models.anonymous_temporal_range')
+    Classifications = model_ref('Classifications', 'pieces_os_client.models.classifications')
+    DocumentContributors = model_ref('DocumentContributors', 'pieces_os_client.models.document_contributors')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededAnchor = model_ref('SeededAnchor', 'pieces_os_client.models.seeded_anchor')
 
 
 class ProjectModule(PiecesModel):

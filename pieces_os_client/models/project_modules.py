@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.project_module import ProjectModule
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ProjectModule = model_ref('ProjectModule')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ProjectModule = model_ref('ProjectModule', 'pieces_os_client.models.project_module')
 
 
 class ProjectModules(PiecesModel):

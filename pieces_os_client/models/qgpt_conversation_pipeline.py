@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog import QGPTConversationPipelineForContextualizedCodeWorkstreamDialog
     from pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog import QGPTConversationPipelineForGeneralizedCodeDialog
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    QGPTConversationPipelineForContextualizedCodeDialog = model_ref('QGPTConversationPipelineForContextualizedCodeDialog')
-    QGPTConversationPipelineForContextualizedCodeGeneration = model_ref('QGPTConversationPipelineForContextualizedCodeGeneration')
-    QGPTConversationPipelineForContextualizedCodeWorkstreamDialog = model_ref('QGPTConversationPipelineForContextualizedCodeWorkstreamDialog')
-    QGPTConversationPipelineForGeneralizedCodeDialog = model_ref('QGPTConversationPipelineForGeneralizedCodeDialog')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    QGPTConversationPipelineForContextualizedCodeDialog = model_ref('QGPTConversationPipelineForContextualizedCodeDialog', 'pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog')
+    QGPTConversationPipelineForContextualizedCodeGeneration = model_ref('QGPTConversationPipelineForContextualizedCodeGeneration', 'pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation')
+    QGPTConversationPipelineForContextualizedCodeWorkstreamDialog = model_ref('QGPTConversationPipelineForContextualizedCodeWorkstreamDialog', 'pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog')
+    QGPTConversationPipelineForGeneralizedCodeDialog = model_ref('QGPTConversationPipelineForGeneralizedCodeDialog', 'pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog')
 
 
 class QGPTConversationPipeline(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.qgpt_conversation_pipeline import QGPTConversationPipeline
     from pieces_os_client.models.qgpt_task_pipeline import QGPTTaskPipeline
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    QGPTConversationPipeline = model_ref('QGPTConversationPipeline')
-    QGPTTaskPipeline = model_ref('QGPTTaskPipeline')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    QGPTConversationPipeline = model_ref('QGPTConversationPipeline', 'pieces_os_client.models.qgpt_conversation_pipeline')
+    QGPTTaskPipeline = model_ref('QGPTTaskPipeline', 'pieces_os_client.models.qgpt_task_pipeline')
 
 
 class QGPTPromptPipeline(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.qgpt_task_pipeline_for_code_fix import QGPTTaskPipelineForCodeFix
     from pieces_os_client.models.qgpt_task_pipeline_for_code_modification import QGPTTaskPipelineForCodeModification
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    QGPTTaskPipelineForCodeCommentation = model_ref('QGPTTaskPipelineForCodeCommentation')
-    QGPTTaskPipelineForCodeCompletion = model_ref('QGPTTaskPipelineForCodeCompletion')
-    QGPTTaskPipelineForCodeExplanation = model_ref('QGPTTaskPipelineForCodeExplanation')
-    QGPTTaskPipelineForCodeFix = model_ref('QGPTTaskPipelineForCodeFix')
-    QGPTTaskPipelineForCodeModification = model_ref('QGPTTaskPipelineForCodeModification')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    QGPTTaskPipelineForCodeCommentation = model_ref('QGPTTaskPipelineForCodeCommentation', 'pieces_os_client.models.qgpt_task_pipeline_for_code_commentation')
+    QGPTTaskPipelineForCodeCompletion = model_ref('QGPTTaskPipelineForCodeCompletion', 'pieces_os_client.models.qgpt_task_pipeline_for_code_completion')
+    QGPTTaskPipelineForCodeExplanation = model_ref('QGPTTaskPipelineForCodeExplanation', 'pieces_os_client.models.qgpt_task_pipeline_for_code_explanation')
+    QGPTTaskPipelineForCodeFix = model_ref('QGPTTaskPipelineForCodeFix', 'pieces_os_client.models.qgpt_task_pipeline_for_code_fix')
+    QGPTTaskPipelineForCodeModification = model_ref('QGPTTaskPipelineForCodeModification', 'pieces_os_client.models.qgpt_task_pipeline_for_code_modification')
 
 
 class QGPTTaskPipeline(PiecesModel):

@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.person_basic_type import PersonBasicType
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    PersonBasicType = model_ref('PersonBasicType')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    PersonBasicType = model_ref('PersonBasicType', 'pieces_os_client.models.person_basic_type')
 
 
 class Recipients(PiecesModel):

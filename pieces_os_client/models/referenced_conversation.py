@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.flattened_conversation import FlattenedConversation
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedConversation = model_ref('FlattenedConversation')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedConversation = model_ref('FlattenedConversation', 'pieces_os_client.models.flattened_conversation')
 
 
 class ReferencedConversation(PiecesModel):

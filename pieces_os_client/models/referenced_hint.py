@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.flattened_hint import FlattenedHint
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedHint = model_ref('FlattenedHint')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedHint = model_ref('FlattenedHint', 'pieces_os_client.models.flattened_hint')
 
 
 class ReferencedHint(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.edges import Edges
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.embeddings import Embeddings
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
 else:
-    Edges = model_ref('Edges')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Embeddings = model_ref('Embeddings')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
+    Edges = model_ref('Edges', 'pieces_os_client.models.edges')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Embeddings = model_ref('Embeddings', 'pieces_os_client.models.embeddings')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
 
 
 class Relationship(PiecesModel):

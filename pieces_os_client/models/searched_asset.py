@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING, Union
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset import Asset
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.searched_match_enum import SearchedMatchEnum
 else:
-    Asset = model_ref('Asset')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SearchedMatchEnum = model_ref('SearchedMatchEnum')
+    Asset = model_ref('Asset', 'pieces_os_client.models.asset')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SearchedMatchEnum = model_ref('SearchedMatchEnum', 'pieces_os_client.models.searched_match_enum')
 
 
 class SearchedAsset(PiecesModel):

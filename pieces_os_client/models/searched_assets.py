@@ -4,15 +4,15 @@ from typing import List, Optional, TYPE_CHECKING, Union
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 from pieces_os_client.display import SearchedAssetsDisplayMixin
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.searched_asset import SearchedAsset
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SearchedAsset = model_ref('SearchedAsset')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SearchedAsset = model_ref('SearchedAsset', 'pieces_os_client.models.searched_asset')
 
 
 class SearchedAssets(SearchedAssetsDisplayMixin, PiecesModel):

@@ -4,7 +4,7 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.anchor_type_enum import AnchorTypeEnum
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.platform_enum import PlatformEnum
     from pieces_os_client.models.seeded_annotation import SeededAnnotation
 else:
-    AnchorTypeEnum = model_ref('AnchorTypeEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    PlatformEnum = model_ref('PlatformEnum')
-    SeededAnnotation = model_ref('SeededAnnotation')
+    AnchorTypeEnum = model_ref('AnchorTypeEnum', 'pieces_os_client.models.anchor_type_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    PlatformEnum = model_ref('PlatformEnum', 'pieces_os_client.models.platform_enum')
+    SeededAnnotation = model_ref('SeededAnnotation', 'pieces_os_client.models.seeded_annotation')
 
 
 class SeededAnchor(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.annotation_type_enum import AnnotationTypeEnum
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_conversation_messages import FlattenedConversationMessages
     from pieces_os_client.models.mechanism_enum import MechanismEnum
 else:
-    AnnotationTypeEnum = model_ref('AnnotationTypeEnum')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedConversationMessages = model_ref('FlattenedConversationMessages')
-    MechanismEnum = model_ref('MechanismEnum')
+    AnnotationTypeEnum = model_ref('AnnotationTypeEnum', 'pieces_os_client.models.annotation_type_enum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedConversationMessages = model_ref('FlattenedConversationMessages', 'pieces_os_client.models.flattened_conversation_messages')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
 
 
 class SeededAnnotation(PiecesModel):

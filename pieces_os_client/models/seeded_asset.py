@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.application import Application
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_asset_metadata import SeededAssetMetadata
     from pieces_os_client.models.seeded_format import SeededFormat
 else:
-    Application = model_ref('Application')
-    AvailableFormats = model_ref('AvailableFormats')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededAssetEnrichment = model_ref('SeededAssetEnrichment')
-    SeededAssetMetadata = model_ref('SeededAssetMetadata')
-    SeededFormat = model_ref('SeededFormat')
+    Application = model_ref('Application', 'pieces_os_client.models.application')
+    AvailableFormats = model_ref('AvailableFormats', 'pieces_os_client.models.available_formats')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededAssetEnrichment = model_ref('SeededAssetEnrichment', 'pieces_os_client.models.seeded_asset_enrichment')
+    SeededAssetMetadata = model_ref('SeededAssetMetadata', 'pieces_os_client.models.seeded_asset_metadata')
+    SeededFormat = model_ref('SeededFormat', 'pieces_os_client.models.seeded_format')
 
 
 class SeededAsset(PiecesModel):

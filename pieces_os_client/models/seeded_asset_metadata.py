@@ -4,7 +4,7 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -17,15 +17,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_hint import SeededHint
     from pieces_os_client.models.seeded_person import SeededPerson
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    MechanismEnum = model_ref('MechanismEnum')
-    SeededAnchor = model_ref('SeededAnchor')
-    SeededAnnotation = model_ref('SeededAnnotation')
-    SeededAssetSensitive = model_ref('SeededAssetSensitive')
-    SeededAssetTag = model_ref('SeededAssetTag')
-    SeededAssetWebsite = model_ref('SeededAssetWebsite')
-    SeededHint = model_ref('SeededHint')
-    SeededPerson = model_ref('SeededPerson')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    SeededAnchor = model_ref('SeededAnchor', 'pieces_os_client.models.seeded_anchor')
+    SeededAnnotation = model_ref('SeededAnnotation', 'pieces_os_client.models.seeded_annotation')
+    SeededAssetSensitive = model_ref('SeededAssetSensitive', 'pieces_os_client.models.seeded_asset_sensitive')
+    SeededAssetTag = model_ref('SeededAssetTag', 'pieces_os_client.models.seeded_asset_tag')
+    SeededAssetWebsite = model_ref('SeededAssetWebsite', 'pieces_os_client.models.seeded_asset_website')
+    SeededHint = model_ref('SeededHint', 'pieces_os_client.models.seeded_hint')
+    SeededPerson = model_ref('SeededPerson', 'pieces_os_client.models.seeded_person')
 
 
 class SeededAssetMetadata(PiecesModel):

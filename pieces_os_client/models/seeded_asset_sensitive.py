@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.sensitive_metadata import SensitiveMetadata
     from pieces_os_client.models.sensitive_severity_enum import SensitiveSeverityEnum
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    MechanismEnum = model_ref('MechanismEnum')
-    SensitiveCategoryEnum = model_ref('SensitiveCategoryEnum')
-    SensitiveMetadata = model_ref('SensitiveMetadata')
-    SensitiveSeverityEnum = model_ref('SensitiveSeverityEnum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    SensitiveCategoryEnum = model_ref('SensitiveCategoryEnum', 'pieces_os_client.models.sensitive_category_enum')
+    SensitiveMetadata = model_ref('SensitiveMetadata', 'pieces_os_client.models.sensitive_metadata')
+    SensitiveSeverityEnum = model_ref('SensitiveSeverityEnum', 'pieces_os_client.models.sensitive_severity_enum')
 
 
 class SeededAssetSensitive(PiecesModel):

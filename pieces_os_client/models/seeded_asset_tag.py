@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.mechanism_enum import MechanismEnum
     from pieces_os_client.models.tag_category_enum import TagCategoryEnum
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    MechanismEnum = model_ref('MechanismEnum')
-    TagCategoryEnum = model_ref('TagCategoryEnum')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    TagCategoryEnum = model_ref('TagCategoryEnum', 'pieces_os_client.models.tag_category_enum')
 
 
 class SeededAssetTag(PiecesModel):

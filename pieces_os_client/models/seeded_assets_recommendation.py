@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.assets import Assets
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.interacted_assets import InteractedAssets
 else:
-    Assets = model_ref('Assets')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    InteractedAssets = model_ref('InteractedAssets')
+    Assets = model_ref('Assets', 'pieces_os_client.models.assets')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    InteractedAssets = model_ref('InteractedAssets', 'pieces_os_client.models.interacted_assets')
 
 
 class SeededAssetsRecommendation(PiecesModel):

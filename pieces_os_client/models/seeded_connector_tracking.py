@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -18,16 +18,16 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_tracked_machine_learning_event import SeededTrackedMachineLearningEvent
     from pieces_os_client.models.seeded_tracked_session_event import SeededTrackedSessionEvent
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededTrackedAdoptionEvent = model_ref('SeededTrackedAdoptionEvent')
-    SeededTrackedAssetEvent = model_ref('SeededTrackedAssetEvent')
-    SeededTrackedAssetsEvent = model_ref('SeededTrackedAssetsEvent')
-    SeededTrackedConversationEvent = model_ref('SeededTrackedConversationEvent')
-    SeededTrackedFormatEvent = model_ref('SeededTrackedFormatEvent')
-    SeededTrackedInteractionEvent = model_ref('SeededTrackedInteractionEvent')
-    SeededTrackedKeyboardEvent = model_ref('SeededTrackedKeyboardEvent')
-    SeededTrackedMachineLearningEvent = model_ref('SeededTrackedMachineLearningEvent')
-    SeededTrackedSessionEvent = model_ref('SeededTrackedSessionEvent')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededTrackedAdoptionEvent = model_ref('SeededTrackedAdoptionEvent', 'pieces_os_client.models.seeded_tracked_adoption_event')
+    SeededTrackedAssetEvent = model_ref('SeededTrackedAssetEvent', 'pieces_os_client.models.seeded_tracked_asset_event')
+    SeededTrackedAssetsEvent = model_ref('SeededTrackedAssetsEvent', 'pieces_os_client.models.seeded_tracked_assets_event')
+    SeededTrackedConversationEvent = model_ref('SeededTrackedConversationEvent', 'pieces_os_client.models.seeded_tracked_conversation_event')
+    SeededTrackedFormatEvent = model_ref('SeededTrackedFormatEvent', 'pieces_os_client.models.seeded_tracked_format_event')
+    SeededTrackedInteractionEvent = model_ref('SeededTrackedInteractionEvent', 'pieces_os_client.models.seeded_tracked_interaction_event')
+    SeededTrackedKeyboardEvent = model_ref('SeededTrackedKeyboardEvent', 'pieces_os_client.models.seeded_tracked_keyboard_event')
+    SeededTrackedMachineLearningEvent = model_ref('SeededTrackedMachineLearningEvent', 'pieces_os_client.models.seeded_tracked_machine_learning_event')
+    SeededTrackedSessionEvent = model_ref('SeededTrackedSessionEvent', 'pieces_os_client.models.seeded_tracked_session_event')
 
 
 class SeededConnectorTracking(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_file import SeededFile
     from pieces_os_client.models.seeded_fragment import SeededFragment
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededClassification = model_ref('SeededClassification')
-    SeededFile = model_ref('SeededFile')
-    SeededFragment = model_ref('SeededFragment')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededClassification = model_ref('SeededClassification', 'pieces_os_client.models.seeded_classification')
+    SeededFile = model_ref('SeededFile', 'pieces_os_client.models.seeded_file')
+    SeededFragment = model_ref('SeededFragment', 'pieces_os_client.models.seeded_fragment')
 
 
 class SeededFormat(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.transferable_bytes import TransferableBytes
     from pieces_os_client.models.transferable_string import TransferableString
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FragmentMetadata = model_ref('FragmentMetadata')
-    TransferableBytes = model_ref('TransferableBytes')
-    TransferableString = model_ref('TransferableString')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FragmentMetadata = model_ref('FragmentMetadata', 'pieces_os_client.models.fragment_metadata')
+    TransferableBytes = model_ref('TransferableBytes', 'pieces_os_client.models.transferable_bytes')
+    TransferableString = model_ref('TransferableString', 'pieces_os_client.models.transferable_string')
 
 
 class SeededFragment(PiecesModel):

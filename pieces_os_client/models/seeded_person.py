@@ -4,7 +4,7 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.person_type import PersonType
     from pieces_os_client.models.seeded_annotation import SeededAnnotation
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    MechanismEnum = model_ref('MechanismEnum')
-    PersonAccess = model_ref('PersonAccess')
-    PersonModel = model_ref('PersonModel')
-    PersonType = model_ref('PersonType')
-    SeededAnnotation = model_ref('SeededAnnotation')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    MechanismEnum = model_ref('MechanismEnum', 'pieces_os_client.models.mechanism_enum')
+    PersonAccess = model_ref('PersonAccess', 'pieces_os_client.models.person_access')
+    PersonModel = model_ref('PersonModel', 'pieces_os_client.models.person_model')
+    PersonType = model_ref('PersonType', 'pieces_os_client.models.person_type')
+    SeededAnnotation = model_ref('SeededAnnotation', 'pieces_os_client.models.seeded_annotation')
 
 
 class SeededPerson(PiecesModel):

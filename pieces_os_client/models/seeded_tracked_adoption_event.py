@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs import AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs = model_ref('AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs = model_ref('AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs', 'pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class SeededTrackedAdoptionEvent(PiecesModel):

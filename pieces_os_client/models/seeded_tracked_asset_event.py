@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.tracked_asset_event_identifier_description_pairs import TrackedAssetEventIdentifierDescriptionPairs
     from pieces_os_client.models.tracked_asset_event_metadata import TrackedAssetEventMetadata
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    TrackedAssetEventIdentifierDescriptionPairs = model_ref('TrackedAssetEventIdentifierDescriptionPairs')
-    TrackedAssetEventMetadata = model_ref('TrackedAssetEventMetadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    TrackedAssetEventIdentifierDescriptionPairs = model_ref('TrackedAssetEventIdentifierDescriptionPairs', 'pieces_os_client.models.tracked_asset_event_identifier_description_pairs')
+    TrackedAssetEventMetadata = model_ref('TrackedAssetEventMetadata', 'pieces_os_client.models.tracked_asset_event_metadata')
 
 
 class SeededTrackedAssetEvent(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.seeded_tracked_assets_event_metadata import SeededTrackedAssetsEventMetadata
     from pieces_os_client.models.tracked_assets_event_identifier_description_pairs import TrackedAssetsEventIdentifierDescriptionPairs
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededTrackedAssetsEventMetadata = model_ref('SeededTrackedAssetsEventMetadata')
-    TrackedAssetsEventIdentifierDescriptionPairs = model_ref('TrackedAssetsEventIdentifierDescriptionPairs')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededTrackedAssetsEventMetadata = model_ref('SeededTrackedAssetsEventMetadata', 'pieces_os_client.models.seeded_tracked_assets_event_metadata')
+    TrackedAssetsEventIdentifierDescriptionPairs = model_ref('TrackedAssetsEventIdentifierDescriptionPairs', 'pieces_os_client.models.tracked_assets_event_identifier_description_pairs')
 
 
 class SeededTrackedAssetsEvent(PiecesModel):

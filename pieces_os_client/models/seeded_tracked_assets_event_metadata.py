@@ -3,12 +3,12 @@
 from typing import Optional, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.tracked_assets_event_search_metadata import TrackedAssetsEventSearchMetadata
 else:
-    TrackedAssetsEventSearchMetadata = model_ref('TrackedAssetsEventSearchMetadata')
+    TrackedAssetsEventSearchMetadata = model_ref('TrackedAssetsEventSearchMetadata', 'pieces_os_client.models.tracked_assets_event_search_metadata')
 
 
 class SeededTrackedAssetsEventMetadata(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.tracked_conversation_event_identifier_description_pairs import TrackedConversationEventIdentifierDescriptionPairs
     from pieces_os_client.models.tracked_conversation_event_metadata import TrackedConversationEventMetadata
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ReferencedConversation = model_ref('ReferencedConversation')
-    TrackedConversationEventIdentifierDescriptionPairs = model_ref('TrackedConversationEventIdentifierDescriptionPairs')
-    TrackedConversationEventMetadata = model_ref('TrackedConversationEventMetadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ReferencedConversation = model_ref('ReferencedConversation', 'pieces_os_client.models.referenced_conversation')
+    TrackedConversationEventIdentifierDescriptionPairs = model_ref('TrackedConversationEventIdentifierDescriptionPairs', 'pieces_os_client.models.tracked_conversation_event_identifier_description_pairs')
+    TrackedConversationEventMetadata = model_ref('TrackedConversationEventMetadata', 'pieces_os_client.models.tracked_conversation_event_metadata')
 
 
 class SeededTrackedConversationEvent(PiecesModel):

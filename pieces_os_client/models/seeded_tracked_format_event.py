@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -12,10 +12,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.tracked_format_event_identifier_description_pairs import TrackedFormatEventIdentifierDescriptionPairs
     from pieces_os_client.models.tracked_format_event_metadata import TrackedFormatEventMetadata
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ReferencedFormat = model_ref('ReferencedFormat')
-    TrackedFormatEventIdentifierDescriptionPairs = model_ref('TrackedFormatEventIdentifierDescriptionPairs')
-    TrackedFormatEventMetadata = model_ref('TrackedFormatEventMetadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ReferencedFormat = model_ref('ReferencedFormat', 'pieces_os_client.models.referenced_format')
+    TrackedFormatEventIdentifierDescriptionPairs = model_ref('TrackedFormatEventIdentifierDescriptionPairs', 'pieces_os_client.models.tracked_format_event_identifier_description_pairs')
+    TrackedFormatEventMetadata = model_ref('TrackedFormatEventMetadata', 'pieces_os_client.models.tracked_format_event_metadata')
 
 
 class SeededTrackedFormatEvent(PiecesModel):

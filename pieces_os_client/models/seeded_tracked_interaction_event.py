@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs import SeededTrackedInteractionEventIdentifierDescriptionPairs
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededTrackedInteractionEventIdentifierDescriptionPairs = model_ref('SeededTrackedInteractionEventIdentifierDescriptionPairs')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededTrackedInteractionEventIdentifierDescriptionPairs = model_ref('SeededTrackedInteractionEventIdentifierDescriptionPairs', 'pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs')
 
 
 class SeededTrackedInteractionEvent(PiecesModel):

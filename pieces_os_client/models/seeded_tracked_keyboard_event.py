@@ -4,14 +4,14 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs import SeededTrackedKeyboardEventIdentifierDescriptionPairs
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SeededTrackedKeyboardEventIdentifierDescriptionPairs = model_ref('SeededTrackedKeyboardEventIdentifierDescriptionPairs')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SeededTrackedKeyboardEventIdentifierDescriptionPairs = model_ref('SeededTrackedKeyboardEventIdentifierDescriptionPairs', 'pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs')
 
 
 class SeededTrackedKeyboardEvent(PiecesModel):

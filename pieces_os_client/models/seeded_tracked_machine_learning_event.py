@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.graphical_machine_learning_processing_event import GraphicalMachineLearningProcessingEvent
     from pieces_os_client.models.tlp_machine_learning_processing_event import TLPMachineLearningProcessingEvent
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    GraphicalMachineLearningProcessingEvent = model_ref('GraphicalMachineLearningProcessingEvent')
-    TLPMachineLearningProcessingEvent = model_ref('TLPMachineLearningProcessingEvent')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    GraphicalMachineLearningProcessingEvent = model_ref('GraphicalMachineLearningProcessingEvent', 'pieces_os_client.models.graphical_machine_learning_processing_event')
+    TLPMachineLearningProcessingEvent = model_ref('TLPMachineLearningProcessingEvent', 'pieces_os_client.models.tlp_machine_learning_processing_event')
 
 
 class SeededTrackedMachineLearningEvent(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.tracked_session_event_identifier_description_pairs import TrackedSessionEventIdentifierDescriptionPairs
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TrackedSessionEventIdentifierDescriptionPairs = model_ref('TrackedSessionEventIdentifierDescriptionPairs')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TrackedSessionEventIdentifierDescriptionPairs = model_ref('TrackedSessionEventIdentifierDescriptionPairs', 'pieces_os_client.models.tracked_session_event_identifier_description_pairs')
 
 
 class SeededTrackedSessionEvent(PiecesModel):

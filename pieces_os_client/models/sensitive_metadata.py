@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING, Union
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.text_match import TextMatch
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TextMatch = model_ref('TextMatch')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TextMatch = model_ref('TextMatch', 'pieces_os_client.models.text_match')
 
 
 class SensitiveMetadata(PiecesModel):

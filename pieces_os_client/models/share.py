@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.access_enum import AccessEnum
@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.score import Score
 else:
-    AccessEnum = model_ref('AccessEnum')
-    Accessors = model_ref('Accessors')
-    Distributions = model_ref('Distributions')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAsset = model_ref('FlattenedAsset')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Score = model_ref('Score')
+    AccessEnum = model_ref('AccessEnum', 'pieces_os_client.models.access_enum')
+    Accessors = model_ref('Accessors', 'pieces_os_client.models.accessors')
+    Distributions = model_ref('Distributions', 'pieces_os_client.models.distributions')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAsset = model_ref('FlattenedAsset', 'pieces_os_client.models.flattened_asset')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class Share(PiecesModel):

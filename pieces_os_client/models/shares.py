@@ -4,16 +4,16 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.score import Score
     from pieces_os_client.models.share import Share
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    Score = model_ref('Score')
-    Share = model_ref('Share')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
+    Share = model_ref('Share', 'pieces_os_client.models.share')
 
 
 class Shares(PiecesModel):

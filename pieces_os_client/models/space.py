@@ -3,7 +3,7 @@
 from typing import Optional
 
 
-from pieces_os_client.models._base import PiecesModel
+from pieces_os_client._models import PiecesModel
 
 
 class Space(PiecesModel):

@@ -3,14 +3,14 @@
 from typing import Optional, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.referenced_asset import ReferencedAsset
     from pieces_os_client.models.referenced_conversation import ReferencedConversation
 else:
-    ReferencedAsset = model_ref('ReferencedAsset')
-    ReferencedConversation = model_ref('ReferencedConversation')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    ReferencedConversation = model_ref('ReferencedConversation', 'pieces_os_client.models.referenced_conversation')
 
 
 class StreamedIdentifier(PiecesModel):

@@ -3,12 +3,12 @@
 from typing import Optional, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.flattened_ranges import FlattenedRanges
 else:
-    FlattenedRanges = model_ref('FlattenedRanges')
+    FlattenedRanges = model_ref('FlattenedRanges', 'pieces_os_client.models.flattened_ranges')
 
 
 class TemporalRangeGrounding(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING, Union
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.system_execution_information import SystemExecutionInformation
     from pieces_os_client.models.tlp_code_fragment_classification_metadata import TLPCodeFragmentClassificationMetadata
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    SystemExecutionInformation = model_ref('SystemExecutionInformation')
-    TLPCodeFragmentClassificationMetadata = model_ref('TLPCodeFragmentClassificationMetadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    SystemExecutionInformation = model_ref('SystemExecutionInformation', 'pieces_os_client.models.system_execution_information')
+    TLPCodeFragmentClassificationMetadata = model_ref('TLPCodeFragmentClassificationMetadata', 'pieces_os_client.models.tlp_code_fragment_classification_metadata')
 
 
 class TLPCodeFragmentClassification(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.tlp_code_fragment_reclassification_updates import TLPCodeFragmentReclassificationUpdates
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TLPCodeFragmentReclassificationUpdates = model_ref('TLPCodeFragmentReclassificationUpdates')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TLPCodeFragmentReclassificationUpdates = model_ref('TLPCodeFragmentReclassificationUpdates', 'pieces_os_client.models.tlp_code_fragment_reclassification_updates')
 
 
 class TLPCodeFragmentReclassification(PiecesModel):

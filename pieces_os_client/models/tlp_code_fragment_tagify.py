@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.tlp_code_snippet_tagify_code import TLPCodeSnippetTagifyCode
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TLPCodeSnippetTagifyCode = model_ref('TLPCodeSnippetTagifyCode')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TLPCodeSnippetTagifyCode = model_ref('TLPCodeSnippetTagifyCode', 'pieces_os_client.models.tlp_code_snippet_tagify_code')
 
 
 class TLPCodeFragmentTagify(PiecesModel):

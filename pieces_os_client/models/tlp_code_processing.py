@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from pieces_os_client.models.tlp_code_repository_analytics import TLPCodeRepositoryAnalytics
     from pieces_os_client.models.tlp_code_snippet_analytics import TLPCodeSnippetAnalytics
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TLPCodeDirectoryAnalytics = model_ref('TLPCodeDirectoryAnalytics')
-    TLPCodeFileAnalytics = model_ref('TLPCodeFileAnalytics')
-    TLPCodeRepositoryAnalytics = model_ref('TLPCodeRepositoryAnalytics')
-    TLPCodeSnippetAnalytics = model_ref('TLPCodeSnippetAnalytics')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TLPCodeDirectoryAnalytics = model_ref('TLPCodeDirectoryAnalytics', 'pieces_os_client.models.tlp_code_directory_analytics')
+    TLPCodeFileAnalytics = model_ref('TLPCodeFileAnalytics', 'pieces_os_client.models.tlp_code_file_analytics')
+    TLPCodeRepositoryAnalytics = model_ref('TLPCodeRepositoryAnalytics', 'pieces_os_client.models.tlp_code_repository_analytics')
+    TLPCodeSnippetAnalytics = model_ref('TLPCodeSnippetAnalytics', 'pieces_os_client.models.tlp_code_snippet_analytics')
 
 
 class TLPCodeProcessing(PiecesModel):

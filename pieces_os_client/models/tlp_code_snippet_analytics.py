@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from pieces_os_client.models.tlp_code_fragment_tagify import TLPCodeFragmentTagify
     from pieces_os_client.models.tlp_code_snippet_suggested_interactions import TLPCodeSnippetSuggestedInteractions
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TLPCodeFragmentClassification = model_ref('TLPCodeFragmentClassification')
-    TLPCodeFragmentDescription = model_ref('TLPCodeFragmentDescription')
-    TLPCodeFragmentReclassification = model_ref('TLPCodeFragmentReclassification')
-    TLPCodeFragmentStatistics = model_ref('TLPCodeFragmentStatistics')
-    TLPCodeFragmentTagify = model_ref('TLPCodeFragmentTagify')
-    TLPCodeSnippetSuggestedInteractions = model_ref('TLPCodeSnippetSuggestedInteractions')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TLPCodeFragmentClassification = model_ref('TLPCodeFragmentClassification', 'pieces_os_client.models.tlp_code_fragment_classification')
+    TLPCodeFragmentDescription = model_ref('TLPCodeFragmentDescription', 'pieces_os_client.models.tlp_code_fragment_description')
+    TLPCodeFragmentReclassification = model_ref('TLPCodeFragmentReclassification', 'pieces_os_client.models.tlp_code_fragment_reclassification')
+    TLPCodeFragmentStatistics = model_ref('TLPCodeFragmentStatistics', 'pieces_os_client.models.tlp_code_fragment_statistics')
+    TLPCodeFragmentTagify = model_ref('TLPCodeFragmentTagify', 'pieces_os_client.models.tlp_code_fragment_tagify')
+    TLPCodeSnippetSuggestedInteractions = model_ref('TLPCodeSnippetSuggestedInteractions', 'pieces_os_client.models.tlp_code_snippet_suggested_interactions')
 
 
 class TLPCodeSnippetAnalytics(PiecesModel):

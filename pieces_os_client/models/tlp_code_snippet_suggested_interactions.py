@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.tlp_code_fragment_suggested_reuse import TLPCodeFragmentSuggestedReuse
     from pieces_os_client.models.tlp_code_fragment_suggested_save import TLPCodeFragmentSuggestedSave
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TLPCodeFragmentSuggestedReuse = model_ref('TLPCodeFragmentSuggestedReuse')
-    TLPCodeFragmentSuggestedSave = model_ref('TLPCodeFragmentSuggestedSave')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TLPCodeFragmentSuggestedReuse = model_ref('TLPCodeFragmentSuggestedReuse', 'pieces_os_client.models.tlp_code_fragment_suggested_reuse')
+    TLPCodeFragmentSuggestedSave = model_ref('TLPCodeFragmentSuggestedSave', 'pieces_os_client.models.tlp_code_fragment_suggested_save')
 
 
 class TLPCodeSnippetSuggestedInteractions(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard import TrackedAssetEventCreationMetadataClipboard
     from pieces_os_client.models.tracked_asset_event_creation_metadata_file import TrackedAssetEventCreationMetadataFile
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TrackedAssetEventCreationMetadataClipboard = model_ref('TrackedAssetEventCreationMetadataClipboard')
-    TrackedAssetEventCreationMetadataFile = model_ref('TrackedAssetEventCreationMetadataFile')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TrackedAssetEventCreationMetadataClipboard = model_ref('TrackedAssetEventCreationMetadataClipboard', 'pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard')
+    TrackedAssetEventCreationMetadataFile = model_ref('TrackedAssetEventCreationMetadataFile', 'pieces_os_client.models.tracked_asset_event_creation_metadata_file')
 
 
 class TrackedAssetEventCreationMetadata(PiecesModel):

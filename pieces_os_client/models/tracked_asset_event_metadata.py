@@ -3,7 +3,7 @@
 from typing import Optional, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.referenced_anchor import ReferencedAnchor
@@ -19,18 +19,18 @@ if TYPE_CHECKING:
     from pieces_os_client.models.tracked_asset_event_rename_metadata import TrackedAssetEventRenameMetadata
     from pieces_os_client.models.tracked_assets_event_search_metadata import TrackedAssetsEventSearchMetadata
 else:
-    ReferencedAnchor = model_ref('ReferencedAnchor')
-    ReferencedAnnotation = model_ref('ReferencedAnnotation')
-    ReferencedHint = model_ref('ReferencedHint')
-    ReferencedPerson = model_ref('ReferencedPerson')
-    ReferencedSensitive = model_ref('ReferencedSensitive')
-    ReferencedShare = model_ref('ReferencedShare')
-    ReferencedTag = model_ref('ReferencedTag')
-    ReferencedWebsite = model_ref('ReferencedWebsite')
-    TrackedAssetEventCreationMetadata = model_ref('TrackedAssetEventCreationMetadata')
-    TrackedAssetEventFormatReclassificationMetadata = model_ref('TrackedAssetEventFormatReclassificationMetadata')
-    TrackedAssetEventRenameMetadata = model_ref('TrackedAssetEventRenameMetadata')
-    TrackedAssetsEventSearchMetadata = model_ref('TrackedAssetsEventSearchMetadata')
+    ReferencedAnchor = model_ref('ReferencedAnchor', 'pieces_os_client.models.referenced_anchor')
+    ReferencedAnnotation = model_ref('ReferencedAnnotation', 'pieces_os_client.models.referenced_annotation')
+    ReferencedHint = model_ref('ReferencedHint', 'pieces_os_client.models.referenced_hint')
+    ReferencedPerson = model_ref('ReferencedPerson', 'pieces_os_client.models.referenced_person')
+    ReferencedSensitive = model_ref('ReferencedSensitive', 'pieces_os_client.models.referenced_sensitive')
+    ReferencedShare = model_ref('ReferencedShare', 'pieces_os_client.models.referenced_share')
+    ReferencedTag = model_ref('ReferencedTag', 'pieces_os_client.models.referenced_tag')
+    ReferencedWebsite = model_ref('ReferencedWebsite', 'pieces_os_client.models.referenced_website')
+    TrackedAssetEventCreationMetadata = model_ref('TrackedAssetEventCreationMetadata', 'pieces_os_client.models.tracked_asset_event_creation_metadata')
+    TrackedAssetEventFormatReclassificationMetadata = model_ref('TrackedAssetEventFormatReclassificationMetadata', 'pieces_os_client.models.tracked_asset_event_format_reclassification_metadata')
+    TrackedAssetEventRenameMetadata = model_ref('TrackedAssetEventRenameMetadata', 'pieces_os_client.models.tracked_asset_event_rename_metadata')
+    TrackedAssetsEventSearchMetadata = model_ref('TrackedAssetsEventSearchMetadata', 'pieces_os_client.models.tracked_assets_event_search_metadata')
 
 
 class TrackedAssetEventMetadata(PiecesModel):

@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.tracked_assets_event_search_metadata_results import TrackedAssetsEventSearchMetadataResults
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    TrackedAssetsEventSearchMetadataResults = model_ref('TrackedAssetsEventSearchMetadataResults')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    TrackedAssetsEventSearchMetadataResults = model_ref('TrackedAssetsEventSearchMetadataResults', 'pieces_os_client.models.tracked_assets_event_search_metadata_results')
 
 
 class TrackedAssetsEventSearchMetadata(PiecesModel):

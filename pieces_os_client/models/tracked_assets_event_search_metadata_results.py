@@ -3,14 +3,14 @@
 from typing import Optional, TYPE_CHECKING, Union
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.flattened_assets import FlattenedAssets
     from pieces_os_client.models.space import Space
 else:
-    FlattenedAssets = model_ref('FlattenedAssets')
-    Space = model_ref('Space')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    Space = model_ref('Space', 'pieces_os_client.models.space')
 
 
 class TrackedAssetsEventSearchMetadataResults(PiecesModel):

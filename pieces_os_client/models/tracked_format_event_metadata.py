@@ -3,12 +3,12 @@
 from typing import Optional, TYPE_CHECKING
 
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.tracked_asset_event_format_reclassification_metadata import TrackedAssetEventFormatReclassificationMetadata
 else:
-    TrackedAssetEventFormatReclassificationMetadata = model_ref('TrackedAssetEventFormatReclassificationMetadata')
+    TrackedAssetEventFormatReclassificationMetadata = model_ref('TrackedAssetEventFormatReclassificationMetadata', 'pieces_os_client.models.tracked_asset_event_format_reclassification_metadata')
 
 
 class TrackedFormatEventMetadata(PiecesModel):

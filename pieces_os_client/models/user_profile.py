@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.aesthetics import Aesthetics
@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.external_providers import ExternalProviders
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
 else:
-    Aesthetics = model_ref('Aesthetics')
-    AllocationCloud = model_ref('AllocationCloud')
-    Auth0UserMetadata = model_ref('Auth0UserMetadata')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    ExternalProviders = model_ref('ExternalProviders')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
+    Aesthetics = model_ref('Aesthetics', 'pieces_os_client.models.aesthetics')
+    AllocationCloud = model_ref('AllocationCloud', 'pieces_os_client.models.allocation_cloud')
+    Auth0UserMetadata = model_ref('Auth0UserMetadata', 'pieces_os_client.models.auth0_user_metadata')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    ExternalProviders = model_ref('ExternalProviders', 'pieces_os_client.models.external_providers')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
 
 
 class UserProfile(PiecesModel):

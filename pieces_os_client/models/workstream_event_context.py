@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.workstream_event_trigger_context_browser import WorkstreamEventTriggerContextBrowser
     from pieces_os_client.models.workstream_event_trigger_context_ide import WorkstreamEventTriggerContextIDE
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    WorkstreamEventTriggerContextBrowser = model_ref('WorkstreamEventTriggerContextBrowser')
-    WorkstreamEventTriggerContextIDE = model_ref('WorkstreamEventTriggerContextIDE')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    WorkstreamEventTriggerContextBrowser = model_ref('WorkstreamEventTriggerContextBrowser', 'pieces_os_client.models.workstream_event_trigger_context_browser')
+    WorkstreamEventTriggerContextIDE = model_ref('WorkstreamEventTriggerContextIDE', 'pieces_os_client.models.workstream_event_trigger_context_ide')
 
 
 class WorkstreamEventContext(PiecesModel):

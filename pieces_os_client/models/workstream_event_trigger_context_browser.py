@@ -4,14 +4,14 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.browser_tabs import BrowserTabs
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
 else:
-    BrowserTabs = model_ref('BrowserTabs')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
+    BrowserTabs = model_ref('BrowserTabs', 'pieces_os_client.models.browser_tabs')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
 
 
 class WorkstreamEventTriggerContextBrowser(PiecesModel):

@@ -4,16 +4,16 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.ide_tabs import IDETabs
     from pieces_os_client.models.project_modules import ProjectModules
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    IDETabs = model_ref('IDETabs')
-    ProjectModules = model_ref('ProjectModules')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    IDETabs = model_ref('IDETabs', 'pieces_os_client.models.ide_tabs')
+    ProjectModules = model_ref('ProjectModules', 'pieces_os_client.models.project_modules')
 
 
 class WorkstreamEventTriggerContextIDE(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -24,23 +24,23 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_workstream_summary import ReferencedWorkstreamSummary
     from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAnchors = model_ref('FlattenedAnchors')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    FlattenedConversations = model_ref('FlattenedConversations')
-    FlattenedPersons = model_ref('FlattenedPersons')
-    FlattenedTags = model_ref('FlattenedTags')
-    FlattenedWebsites = model_ref('FlattenedWebsites')
-    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries')
-    ReferencedAnchor = model_ref('ReferencedAnchor')
-    ReferencedAsset = model_ref('ReferencedAsset')
-    ReferencedConversation = model_ref('ReferencedConversation')
-    ReferencedPerson = model_ref('ReferencedPerson')
-    ReferencedTag = model_ref('ReferencedTag')
-    ReferencedWebsite = model_ref('ReferencedWebsite')
-    ReferencedWorkstreamSummary = model_ref('ReferencedWorkstreamSummary')
-    WorkstreamSuggestion = model_ref('WorkstreamSuggestion')
-    WorkstreamSuggestions = model_ref('WorkstreamSuggestions')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAnchors = model_ref('FlattenedAnchors', 'pieces_os_client.models.flattened_anchors')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    FlattenedConversations = model_ref('FlattenedConversations', 'pieces_os_client.models.flattened_conversations')
+    FlattenedPersons = model_ref('FlattenedPersons', 'pieces_os_client.models.flattened_persons')
+    FlattenedTags = model_ref('FlattenedTags', 'pieces_os_client.models.flattened_tags')
+    FlattenedWebsites = model_ref('FlattenedWebsites', 'pieces_os_client.models.flattened_websites')
+    FlattenedWorkstreamSummaries = model_ref('FlattenedWorkstreamSummaries', 'pieces_os_client.models.flattened_workstream_summaries')
+    ReferencedAnchor = model_ref('ReferencedAnchor', 'pieces_os_client.models.referenced_anchor')
+    ReferencedAsset = model_ref('ReferencedAsset', 'pieces_os_client.models.referenced_asset')
+    ReferencedConversation = model_ref('ReferencedConversation', 'pieces_os_client.models.referenced_conversation')
+    ReferencedPerson = model_ref('ReferencedPerson', 'pieces_os_client.models.referenced_person')
+    ReferencedTag = model_ref('ReferencedTag', 'pieces_os_client.models.referenced_tag')
+    ReferencedWebsite = model_ref('ReferencedWebsite', 'pieces_os_client.models.referenced_website')
+    ReferencedWorkstreamSummary = model_ref('ReferencedWorkstreamSummary', 'pieces_os_client.models.referenced_workstream_summary')
+    WorkstreamSuggestion = model_ref('WorkstreamSuggestion', 'pieces_os_client.models.workstream_suggestion')
+    WorkstreamSuggestions = model_ref('WorkstreamSuggestions', 'pieces_os_client.models.workstream_suggestions')
 
 
 class WorkstreamSuggestion(PiecesModel):

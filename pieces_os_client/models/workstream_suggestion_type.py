@@ -4,7 +4,7 @@ from typing import Optional
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel
+from pieces_os_client._models import PiecesModel
 
 
 class WorkstreamSuggestionType(PiecesModel):

@@ -4,16 +4,16 @@ from typing import List, Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
     from pieces_os_client.models.workstream_suggestion import WorkstreamSuggestion
     from pieces_os_client.models.workstream_suggestion_type import WorkstreamSuggestionType
 else:
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    WorkstreamSuggestion = model_ref('WorkstreamSuggestion')
-    WorkstreamSuggestionType = model_ref('WorkstreamSuggestionType')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    WorkstreamSuggestion = model_ref('WorkstreamSuggestion', 'pieces_os_client.models.workstream_suggestion')
+    WorkstreamSuggestionType = model_ref('WorkstreamSuggestionType', 'pieces_os_client.models.workstream_suggestion_type')
 
 
 class WorkstreamSuggestions(PiecesModel):

@@ -4,7 +4,7 @@ from typing import Optional, TYPE_CHECKING
 
 from pydantic import Field
 
-from pieces_os_client.models._base import PiecesModel, model_ref
+from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.applications import Applications
@@ -21,19 +21,19 @@ if TYPE_CHECKING:
     from pieces_os_client.models.model import Model
     from pieces_os_client.models.score import Score
 else:
-    Applications = model_ref('Applications')
-    EmbeddedModelSchema = model_ref('EmbeddedModelSchema')
-    FlattenedAnchors = model_ref('FlattenedAnchors')
-    FlattenedAnnotations = model_ref('FlattenedAnnotations')
-    FlattenedAssets = model_ref('FlattenedAssets')
-    FlattenedConversations = model_ref('FlattenedConversations')
-    FlattenedPersons = model_ref('FlattenedPersons')
-    FlattenedRanges = model_ref('FlattenedRanges')
-    FlattenedWebsites = model_ref('FlattenedWebsites')
-    FlattenedWorkstreamEvents = model_ref('FlattenedWorkstreamEvents')
-    GroupedTimestamp = model_ref('GroupedTimestamp')
-    Model = model_ref('Model')
-    Score = model_ref('Score')
+    Applications = model_ref('Applications', 'pieces_os_client.models.applications')
+    EmbeddedModelSchema = model_ref('EmbeddedModelSchema', 'pieces_os_client.models.embedded_model_schema')
+    FlattenedAnchors = model_ref('FlattenedAnchors', 'pieces_os_client.models.flattened_anchors')
+    FlattenedAnnotations = model_ref('FlattenedAnnotations', 'pieces_os_client.models.flattened_annotations')
+    FlattenedAssets = model_ref('FlattenedAssets', 'pieces_os_client.models.flattened_assets')
+    FlattenedConversations = model_ref('FlattenedConversations', 'pieces_os_client.models.flattened_conversations')
+    FlattenedPersons = model_ref('FlattenedPersons', 'pieces_os_client.models.flattened_persons')
+    FlattenedRanges = model_ref('FlattenedRanges', 'pieces_os_client.models.flattened_ranges')
+    FlattenedWebsites = model_ref('FlattenedWebsites', 'pieces_os_client.models.flattened_websites')
+    FlattenedWorkstreamEvents = model_ref('FlattenedWorkstreamEvents', 'pieces_os_client.models.flattened_workstream_events')
+    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    Model = model_ref('Model', 'pieces_os_client.models.model')
+    Score = model_ref('Score', 'pieces_os_client.models.score')
 
 
 class WorkstreamSummary(PiecesModel):

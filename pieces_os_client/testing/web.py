@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from pieces_os_client.models._base import PiecesModel
+from pieces_os_client._models import PiecesModel
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing.records import AssetRecord
 from pieces_os_client.testing.store import AssetStore

@@ -1,7 +1,8 @@
-"""The base of every generated model and enum.
+"""The base of every generated model and enum, and the TypeAdapter cache they parse with.
 
-Generated modules only declare fields. What models do (serialize, parse, keep unknown fields, build
-their validators lazily) lives here, once.
+Generated modules (``pieces_os_client/models/``) only declare fields. What models do (serialize,
+parse, keep unknown fields, build their validators lazily) lives here, once. This module imports
+nothing else of the package: the models, the client and the streams all build on it.
 
 Validators are built on first use, not at import. In a generated module, each model or enum the
 class refers to is a ``ModelRef`` at runtime (type checkers see the real class): annotations are
@@ -13,17 +14,40 @@ Asset can contain, in one pass.
 from __future__ import annotations
 
 import importlib
+import pprint
 import threading
 from datetime import datetime
 from enum import Enum, EnumMeta
 from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, WrapValidator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WrapValidator
+from pydantic_core import core_schema
 from typing_extensions import Annotated, Self
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
     from pydantic_core import CoreSchema
+
+_adapters: Dict[Any, Any] = {}
+_adapters_lock = threading.Lock()
+
+
+def type_adapter(response_type: Any) -> Any:
+    """The pydantic TypeAdapter for a type, built once per process.
+
+    A model is built first, so that the adapter reuses the model's own validator rather than
+    compiling a second one.
+    """
+    adapter = _adapters.get(response_type)
+    if adapter is None:
+        with _adapters_lock:
+            adapter = _adapters.get(response_type)
+            if adapter is None:
+                if isinstance(response_type, type) and issubclass(response_type, BaseModel):
+                    response_type.model_rebuild()
+                adapter = TypeAdapter(response_type)
+                _adapters[response_type] = adapter
+    return adapter
 
 
 def _lenient_datetime(value: Any, handler: Any) -> datetime:
@@ -34,6 +58,8 @@ def _lenient_datetime(value: Any, handler: Any) -> datetime:
         return handler(value)  # type: ignore[no-any-return]
     except ValidationError:
         if isinstance(value, str):
+            # Imported here, not at the top, to keep python-dateutil out of the SDK's import time:
+            # only timestamps pydantic rejects need it.
             from dateutil import parser
 
             try:
@@ -52,6 +78,7 @@ def _zone(name: Optional[str], offset: Optional[int]) -> Any:
     A name no zone database knows ("XYZ") leaves the time naive, as python-dateutil would, but
     without the warning it would print into the user's program.
     """
+    # Reached only from _lenient_datetime, which says why this import is deferred.
     from dateutil import tz
 
     if offset is not None:
@@ -117,32 +144,29 @@ class PiecesEnum(str, Enum, metaclass=_PiecesEnumType):
     @classmethod
     def from_json(cls, json_str: Union[str, bytes, bytearray]) -> Self:
         """Parse a JSON string naming a member; raises pydantic's ValidationError otherwise."""
-        from pieces_os_client.api_client import type_adapter
-
         return type_adapter(cls).validate_json(json_str)  # type: ignore[no-any-return]
 
 
 class ModelRef:
-    """A model or enum of ``pieces_os_client.models`` named in an annotation, imported when needed.
+    """A model or enum named in an annotation, by class and module, imported when needed.
 
     pydantic asks it for its schema (``__get_pydantic_core_schema__``) when it builds a validator
-    that contains it; only then is the module imported. Calling it calls the class it names.
+    that contains it; only then is the module imported (by name: importing it here would be the
+    very cost this class exists to defer). Calling it calls the class it names.
     """
 
-    __slots__ = ("name", "_target")
+    __slots__ = ("name", "module", "_target")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, module: str) -> None:
         self.name = name
+        self.module = module
         self._target: Optional[type] = None
 
     def resolve(self) -> type:
         """The class this reference names, importing its module on the first call."""
         target = self._target
         if target is None:
-            from pieces_os_client.models import MODULES
-
-            module = importlib.import_module(f"pieces_os_client.models.{MODULES[self.name]}")
-            target = self._target = getattr(module, self.name)
+            target = self._target = getattr(importlib.import_module(self.module), self.name)
         return target
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -158,11 +182,11 @@ class ModelRef:
 _model_refs: Dict[str, ModelRef] = {}
 
 
-def model_ref(name: str) -> ModelRef:
-    """The one ``ModelRef`` for the model or enum called ``name``."""
+def model_ref(name: str, module: str) -> ModelRef:
+    """The one ``ModelRef`` for the model or enum ``name`` of the module ``module``."""
     ref = _model_refs.get(name)
     if ref is None:
-        ref = _model_refs.setdefault(name, ModelRef(name))
+        ref = _model_refs.setdefault(name, ModelRef(name, module))
     return ref
 
 
@@ -207,8 +231,6 @@ class _ExtraValue:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         if cls._schema is None:
-            from pydantic_core import core_schema
-
             cls._schema = core_schema.no_info_before_validator_function(
                 lambda value: JSON_NULL if value is None else value,
                 core_schema.any_schema(),
@@ -275,8 +297,6 @@ class PiecesModel(BaseModel):
 
     def to_str(self) -> str:
         """A readable multi-line representation."""
-        import pprint
-
         return pprint.pformat(self.model_dump(by_alias=True))
 
     def to_json(self) -> str:
@@ -300,4 +320,13 @@ class PiecesModel(BaseModel):
         return cls.model_validate(obj)
 
 
-__all__ = ["JSON_NULL", "ModelRef", "OpenEnum", "PiecesEnum", "PiecesModel", "Timestamp", "model_ref"]
+__all__ = [
+    "JSON_NULL",
+    "ModelRef",
+    "OpenEnum",
+    "PiecesEnum",
+    "PiecesModel",
+    "Timestamp",
+    "model_ref",
+    "type_adapter",
+]

@@ -1,0 +1,225 @@
+"""Imports run one way, and every module imports in any order.
+
+The layers, lowest first (docs/architecture.md draws them): a module imports, at run time, only
+modules of its own layer or a lower one, the import graph has no cycle, and no function imports a
+module of the package to dodge one.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+import pytest
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "pieces_os_client"
+PACKAGE = "pieces_os_client"
+
+# Lowest first. A module belongs to the layer of the longest prefix that names it ("pieces_os_client"
+# names only the package's __init__, so that a new module must be given its layer here).
+LAYERS: List[Tuple[str, ...]] = [
+    ("pieces_os_client._version", "pieces_os_client._headers", "pieces_os_client._lazy",
+     "pieces_os_client.api_response", "pieces_os_client.display"),
+    ("pieces_os_client.exceptions", "pieces_os_client._models"),
+    ("pieces_os_client._discovery", "pieces_os_client.configuration", "pieces_os_client.models"),
+    ("pieces_os_client._operation", "pieces_os_client.rest"),
+    ("pieces_os_client.api_client", "pieces_os_client.streams"),
+    ("pieces_os_client.api",),
+    ("pieces_os_client", "pieces_os_client.cli", "pieces_os_client.testing", "pieces_os_client.__main__"),
+]
+
+# The emulator needs the [server] extra; the command line imports it only in the commands that
+# run it, so that the rest of the command line works without the extra.
+OPTIONAL_EXTRA = "pieces_os_client.testing"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULE_PATHS: Dict[str, Path] = {module_name(p): p for p in sorted(PACKAGE_DIR.rglob("*.py"))}
+MODULES = sorted(MODULE_PATHS)
+
+
+def layer(module: str) -> int:
+    best, found = -1, -1
+    for index, names in enumerate(LAYERS):
+        for name in names:
+            if (module == name or (name != PACKAGE and module.startswith(name + "."))) and len(name) > best:
+                best, found = len(name), index
+    assert found >= 0, f"{module} is in no layer of test_imports.LAYERS"
+    return found
+
+
+def is_package(module: str) -> bool:
+    return MODULE_PATHS[module].name == "__init__.py"
+
+
+def targets(module: str, node: ast.AST) -> Iterator[str]:
+    """The modules of the package an import statement imports."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.name.split(".")[0] == PACKAGE:
+                yield alias.name
+        return
+    assert isinstance(node, ast.ImportFrom)
+    if node.level:
+        base = module.split(".") if is_package(module) else module.split(".")[:-1]
+        base = base[: len(base) - node.level + 1]
+        source = ".".join(base + ([node.module] if node.module else []))
+    else:
+        source = node.module or ""
+    if source.split(".")[0] != PACKAGE:
+        return
+    for alias in node.names:
+        submodule = f"{source}.{alias.name}"
+        yield submodule if submodule in MODULE_PATHS else source
+
+
+def is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def module_level_imports(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Import statements run when the module is imported (not those under ``if TYPE_CHECKING``)."""
+    pending: List[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, ast.If):
+            pending += node.orelse if is_type_checking(node.test) else node.body + node.orelse
+        elif isinstance(node, ast.Try):
+            pending += node.body + node.orelse + node.finalbody + [s for h in node.handlers for s in h.body]
+
+
+def function_imports(tree: ast.Module) -> Iterator[Tuple[ast.AST, ast.stmt]]:
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    yield function, node
+
+
+def graph() -> Dict[str, Set[str]]:
+    edges: Dict[str, Set[str]] = {}
+    for module, path in MODULE_PATHS.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        edges[module] = {t for node in module_level_imports(tree) for t in targets(module, node) if t != module}
+    return edges
+
+
+def test_every_module_is_in_a_layer() -> None:
+    for module in MODULES:
+        layer(module)
+
+
+def test_imports_go_down_the_layers() -> None:
+    upward = [
+        f"{module} (layer {layer(module)}) imports {target} (layer {layer(target)})"
+        for module, imported in graph().items()
+        for target in sorted(imported)
+        if layer(target) > layer(module)
+    ]
+    assert not upward, "\n".join(upward)
+
+
+def find_cycle(edges: Dict[str, Set[str]]) -> Optional[List[str]]:
+    state: Dict[str, int] = {}
+    stack: List[str] = []
+
+    def visit(module: str) -> Optional[List[str]]:
+        state[module] = 1
+        stack.append(module)
+        for target in sorted(edges.get(module, ())):
+            if state.get(target) == 1:
+                return stack[stack.index(target):] + [target]
+            if target not in state:
+                found = visit(target)
+                if found:
+                    return found
+        stack.pop()
+        state[module] = 2
+        return None
+
+    for module in sorted(edges):
+        if module not in state:
+            found = visit(module)
+            if found:
+                return found
+    return None
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    assert find_cycle(graph()) is None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_no_function_imports_a_module_of_the_package() -> None:
+    """Only a package's PEP 562 ``__getattr__``, and the command line's use of the optional extra."""
+    deferred = []
+    for module, path in MODULE_PATHS.items():
+        for function, node in function_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for target in targets(module, node):
+                if is_package(module) and function.name == "__getattr__":
+                    continue
+                if target.startswith(OPTIONAL_EXTRA) and not module.startswith(OPTIONAL_EXTRA):
+                    continue
+                deferred.append(f"{module}:{node.lineno} {function.name}() imports {target}")
+    assert not deferred, "\n".join(deferred)
+
+
+IMPORT_IN_ORDER = """
+import importlib, json, sys
+for name in json.loads(sys.argv[1]):
+    importlib.import_module(name)
+"""
+
+EACH_FIRST = """
+import importlib, json, sys
+for name in json.loads(sys.argv[1]):
+    for loaded in [m for m in sys.modules if m == "pieces_os_client" or m.startswith("pieces_os_client.")]:
+        del sys.modules[loaded]
+    importlib.import_module(name)
+"""
+
+
+def run(script: str, modules: List[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(modules)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def shuffled(seed: int) -> List[str]:
+    order = list(MODULES)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+@pytest.mark.parametrize(
+    "order",
+    [list(reversed(MODULES)), shuffled(15), shuffled(2026)],
+    ids=["reversed", "random-15", "random-2026"],
+)
+def test_every_module_imports_in_a_fresh_interpreter_in_any_order(order: List[str]) -> None:
+    run(IMPORT_IN_ORDER, order)
+
+
+def test_every_module_imports_first() -> None:
+    """Each module imported into an interpreter where no module of the package is loaded yet."""
+    run(EACH_FIRST, MODULES)
