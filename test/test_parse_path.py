@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 from types import FrameType
 from typing import Any, Callable, List, Optional
 
-from pieces_os_client import Asset, GroupedTimestamp, MechanismEnum
-from pieces_os_client import _models
+from pieces_os_client import Asset, GroupedTimestamp, MechanismEnum, _models
 
 ASSET = {
     "id": "a1",
