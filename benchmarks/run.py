@@ -67,8 +67,8 @@ class Settings(NamedTuple):
 
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, memory_assets=10000, calls=2000,
                 call_rounds=10, thread_calls=4000, stream_changes=1000)
-QUICK = Settings(import_repeat=2, parse_assets=100, parse_repeat=2, memory_assets=500, calls=100,
-                 call_rounds=2, thread_calls=160, stream_changes=50)
+QUICK = Settings(import_repeat=1, parse_assets=50, parse_repeat=1, memory_assets=200, calls=50,
+                 call_rounds=1, thread_calls=80, stream_changes=20)
 
 
 def child_env() -> Dict[str, str]:

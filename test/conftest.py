@@ -1,14 +1,27 @@
-"""Settings for the whole test run.
+"""Settings and fixtures for the whole test run.
 
 No test may reach a Pieces OS running on this machine: a Configuration without a host searches
 only ``$PIECES_OS_PORTS``, which is set here (for subprocesses too) to a port nothing listens on,
 unless the run was started with PIECES_OS_PORTS already set. Tests of discovery pass their own
 ports.
+
+One Pieces OS emulator serves the session (starting one costs a server thread and an event loop);
+``emulator`` hands it to a test with an empty store, so no test sees another's assets. A test that
+needs its own server (a file database, a restart, a body limit, a stopped one) starts its own
+``PiecesOSEmulator``.
 """
 from __future__ import annotations
 
 import os
 import socket
+from typing import Iterator
+
+import pytest
+from faults import FaultProxy
+from seeds import SeedFactory, build_seed
+
+from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client.testing import PiecesOSEmulator
 
 
 def _closed_loopback_port() -> int:
@@ -18,3 +31,44 @@ def _closed_loopback_port() -> int:
 
 
 os.environ.setdefault("PIECES_OS_PORTS", str(_closed_loopback_port()))
+
+
+@pytest.fixture(scope="session")
+def session_emulator() -> Iterator[PiecesOSEmulator]:
+    with PiecesOSEmulator(port=0, db=None) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator(session_emulator: PiecesOSEmulator) -> PiecesOSEmulator:
+    """The session's emulator on a free loopback port, in memory, emptied for this test."""
+    if not session_emulator.running:  # a test stopped it: serve again on the same port
+        session_emulator.start()
+    session_emulator.reset()
+    return session_emulator
+
+
+@pytest.fixture
+def own_emulator() -> Iterator[PiecesOSEmulator]:
+    """An emulator for this test alone, for a test that breaks its server (closes its store)."""
+    with PiecesOSEmulator(port=0, db=None) as running:
+        yield running
+
+
+@pytest.fixture
+def assets_api(emulator: PiecesOSEmulator) -> Iterator[AssetsApi]:
+    """An ``AssetsApi`` bound to ``emulator``, without retries: an error status arrives at once."""
+    with ApiClient(Configuration(host=emulator.url, retries=0)) as client:
+        yield AssetsApi(client)
+
+
+@pytest.fixture
+def make_seed() -> SeedFactory:
+    return build_seed
+
+
+@pytest.fixture
+def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
+    """A FaultProxy in front of ``emulator``: give its ``url`` to the client under test."""
+    with FaultProxy(("127.0.0.1", emulator.port)) as running:
+        yield running

@@ -21,12 +21,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-from typing import Any, Iterator, List, NamedTuple, Optional, Tuple
-
-import pytest
-
-from pieces_os_client.models.seed import Seed
-from pieces_os_client.testing import PiecesOSEmulator
+from typing import Any, List, NamedTuple, Optional, Tuple
 
 UPSTREAM = "client->server"
 DOWNSTREAM = "server->client"
@@ -268,35 +263,3 @@ class FaultProxy:
         with self.lock:
             if connection in self.connections:
                 self.connections.remove(connection)
-
-
-def seed(text: str) -> Seed:
-    """A seed for a text snippet, as an editor plugin sends it (for the tests that create assets)."""
-    return Seed.model_validate(
-        {
-            "type": "SEEDED_ASSET",
-            "asset": {
-                "application": {
-                    "id": "fault-tests", "name": "VS_CODE", "version": "1.0", "platform": "LINUX",
-                    "onboarded": True, "privacy": "OPEN",
-                },
-                "format": {"fragment": {"string": {"raw": text}}},
-            },
-        }
-    )
-
-
-# Fixtures ``emulator`` and ``proxy`` for the test modules that import these functions.
-
-@pytest.fixture(name="emulator")
-def emulator_fixture() -> Iterator[PiecesOSEmulator]:
-    """A running emulator on a free loopback port, with an in-memory store."""
-    with PiecesOSEmulator() as running:
-        yield running
-
-
-@pytest.fixture(name="proxy")
-def proxy_fixture(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
-    """A FaultProxy in front of ``emulator``: give its ``url`` to the client under test."""
-    with FaultProxy(("127.0.0.1", emulator.port)) as running:
-        yield running

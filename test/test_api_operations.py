@@ -13,9 +13,9 @@ from urllib.parse import unquote
 
 import pytest
 import urllib3
-from faults import emulator_fixture, seed  # noqa: F401 (fixture)
 from httpserver_helpers import SPEC, base_url, make_client, minimal_instance, raw_uri, requests_seen
 from pytest_httpserver import HTTPServer
+from seeds import build_seed
 
 import pieces_os_client
 from pieces_os_client import ApiClient, ApiResponse, AssetsApi
@@ -256,7 +256,7 @@ def test_client_is_shared_by_threads(emulator: PiecesOSEmulator) -> None:
 
     with make_client(emulator.url) as client:
         api = AssetsApi(client)
-        ids = [api.assets_create_new_asset(seed=seed(f"value_{n} = {n}")).id for n in range(4)]
+        ids = [api.assets_create_new_asset(seed=build_seed(f"value_{n} = {n}")).id for n in range(4)]
         with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(lambda n: api.assets_specific_asset_snapshot(ids[n % 4]), range(16)))
     assert [result.id for result in results] == [ids[n % 4] for n in range(16)]

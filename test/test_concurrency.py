@@ -3,15 +3,20 @@ and never more connections open than ``Configuration.connection_pool_maxsize``.
 """
 from __future__ import annotations
 
+import json
+import os
 import random
+import subprocess
+import sys
 import threading
 from typing import Dict, List, Set
 
 import pytest
-from faults import FaultProxy, emulator_fixture, proxy_fixture, seed  # noqa: F401 (fixtures)
+from faults import FaultProxy
 from httpserver_helpers import make_client
+from seeds import build_seed
 
-from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException, SeededAssetMetadata, SeededAssetTag
+from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException
 from pieces_os_client.testing import PiecesOSEmulator
 
 THREADS = 8
@@ -28,7 +33,7 @@ def worker(api: AssetsApi, number: int, kept: Set[str], errors: List[BaseExcepti
             action = chooser.choice(("create", "create", "get", "search", "delete", "delete", "snapshot"))
             if action == "create" or not mine:
                 text = f"thread_{number}_call_{call} = {call}"
-                asset = api.assets_create_new_asset(seed=seed(text), transferables=False)
+                asset = api.assets_create_new_asset(seed=build_seed(text), transferables=False)
                 mine.append(asset.id)
             elif action == "get":
                 asset_id = chooser.choice(mine)
@@ -112,74 +117,105 @@ def test_a_pool_kept_busy_past_the_read_timeout_is_a_clear_timeout(proxy: FaultP
 
 
 FIRST_USE_SCRIPT = r"""
-import json, sys, threading
+import json, os, sys, threading, traceback
 import pieces_os_client
 from pieces_os_client import ApiClient
 
-asset = json.loads(sys.argv[1])
-payloads = {
-    "Assets": {"iterable": [asset, asset]},
-    "Asset": asset,
-    "Formats": asset["formats"],
-    "Format": asset["formats"]["iterable"][0],
-    "Tags": asset["tags"],
-    "StreamedIdentifiers": {"iterable": [{"asset": {"id": asset["id"]}}]},
-    "SearchedAssets": {"iterable": [], "exact": False, "suggested": False},
-}
-jobs = [(name, json.dumps(body).encode(), way) for name, body in payloads.items()
-        for way in ("from_json", "deserialize", "from_json")]
-start = threading.Barrier(len(jobs))
-client = ApiClient()
-problems = []
-results = []
 
-def first_use(name, body, way):
-    cls = getattr(pieces_os_client, name)
-    start.wait()
-    try:
-        if way == "deserialize":
-            parsed = client.deserialize(body, name, "application/json")
-        else:
-            parsed = cls.from_json(body)
-        results.append((cls, body, way, parsed))
-    except Exception as error:
-        problems.append(f"{name} via {way}: {type(error).__name__}: {error}")
+def first_use_by_threads(asset):
+    payloads = {
+        "Assets": {"iterable": [asset, asset]},
+        "Asset": asset,
+        "Formats": asset["formats"],
+        "Format": asset["formats"]["iterable"][0],
+        "Tags": asset["tags"],
+        "StreamedIdentifiers": {"iterable": [{"asset": {"id": asset["id"]}}]},
+        "SearchedAssets": {"iterable": [], "exact": False, "suggested": False},
+    }
+    jobs = [(name, json.dumps(body).encode(), way) for name, body in payloads.items()
+            for way in ("from_json", "deserialize", "from_json")]
+    start = threading.Barrier(len(jobs))
+    client = ApiClient()
+    problems = []
+    results = []
 
-threads = [threading.Thread(target=first_use, args=job) for job in jobs]
-for thread in threads:
-    thread.start()
-for thread in threads:
-    thread.join()
-# Every model is built now: parsing again on one thread gives the reference result.
-for cls, body, way, parsed in results:
-    if type(parsed) is not cls or parsed != cls.from_json(body):
-        problems.append(f"{cls.__name__} via {way}: got {parsed!r}")
-if len(results) + len(problems) < len(jobs):
-    problems.append("a thread neither finished nor failed")
-print("\n".join(problems))
+    def first_use(name, body, way):
+        cls = getattr(pieces_os_client, name)
+        start.wait()
+        try:
+            if way == "deserialize":
+                parsed = client.deserialize(body, name, "application/json")
+            else:
+                parsed = cls.from_json(body)
+            results.append((cls, body, way, parsed))
+        except Exception as error:
+            problems.append(f"{name} via {way}: {type(error).__name__}: {error}")
+
+    threads = [threading.Thread(target=first_use, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Every model is built now: parsing again on one thread gives the reference result.
+    for cls, body, way, parsed in results:
+        if type(parsed) is not cls or parsed != cls.from_json(body):
+            problems.append(f"{cls.__name__} via {way}: got {parsed!r}")
+    if len(results) + len(problems) < len(jobs):
+        problems.append("a thread neither finished nor failed")
+    return problems
+
+
+asset, runs = json.loads(sys.argv[1]), int(sys.argv[2])
+if runs == 1:
+    print(json.dumps(first_use_by_threads(asset)))
+    sys.exit(0)
+# Each run in a child forked before any model was used: as fresh, for first use, as a new
+# interpreter, without paying for another interpreter's start and imports.
+for run in range(runs):
+    child = os.fork()
+    if child == 0:
+        try:
+            print(json.dumps(first_use_by_threads(asset)), flush=True)
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        os._exit(0)
+    status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    if status != 0:
+        print(json.dumps([f"run {run} exited with {status}"]), flush=True)
 """
+RUNS = 5
 
 
-@pytest.mark.parametrize("run", range(5))
-def test_models_used_for_the_first_time_by_many_threads_at_once_parse_correctly(run: int) -> None:
-    """Validators are built on first use; 21 threads starting at once must each get a right result."""
-    import json
-    import subprocess
-    import sys
-
-    with PiecesOSEmulator() as emulator:
-        api = AssetsApi(make_client(emulator.url))
-        tagged = seed("def first_use():\n    return 'threads'\n")
-        tagged.asset.metadata = SeededAssetMetadata(tags=[SeededAssetTag(text="threads"), SeededAssetTag(text="py")])
-        created = api.assets_create_new_asset(seed=tagged)
+@pytest.fixture(scope="module")
+def first_use_problems(session_emulator: PiecesOSEmulator) -> List[List[str]]:
+    """The problems each of RUNS fresh processes met using the models first from 21 threads at once."""
+    session_emulator.reset()
+    with make_client(session_emulator.url) as client:
+        api = AssetsApi(client)
+        created = api.assets_create_new_asset(seed=build_seed("def first_use():\n    return 'threads'\n",
+                                                             tags=["threads", "py"]))
         asset = json.loads(api.assets_specific_asset_snapshot_without_preload_content(created.id).data)
     assert asset["formats"]["iterable"] and asset["tags"]
 
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_USE_SCRIPT, json.dumps(asset)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    def run(runs: int) -> List[List[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", FIRST_USE_SCRIPT, json.dumps(asset), str(runs)],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()] or [[done.stderr]]
+
+    if hasattr(os, "fork"):
+        return run(RUNS)
+    return [problems for _ in range(RUNS) for problems in run(1)]
+
+
+@pytest.mark.parametrize("run", range(RUNS))
+def test_models_used_for_the_first_time_by_many_threads_at_once_parse_correctly(
+    run: int, first_use_problems: List[List[str]]
+) -> None:
+    """Validators are built on first use; 21 threads starting at once must each get a right result."""
+    assert len(first_use_problems) == RUNS
+    assert first_use_problems[run] == []

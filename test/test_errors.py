@@ -7,9 +7,9 @@ import time
 from typing import Any, Callable, Dict, Iterator, Type
 
 import pytest
-from faults import emulator_fixture, seed  # noqa: F401 (fixture)
 from httpserver_helpers import base_url, make_client, refused_url, requests_seen
 from pytest_httpserver import HTTPServer
+from seeds import build_seed
 from werkzeug import Request, Response
 
 import pieces_os_client
@@ -89,7 +89,7 @@ def test_a_deleted_asset_is_gone_and_an_unknown_one_not_found(emulator: PiecesOS
     """Against a real server: the 410 the spec documents after a delete, and 404 for a stranger."""
     with make_client(emulator.url, retries=0) as client:
         api = AssetsApi(client)
-        asset = api.assets_create_new_asset(seed=seed("print('soon gone')"))
+        asset = api.assets_create_new_asset(seed=build_seed("print('soon gone')"))
         api.assets_delete_asset(asset.id)
         with pytest.raises(GoneException) as gone:
             api.assets_specific_asset_snapshot(asset.id)

@@ -2,24 +2,20 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict
 
 import pytest
-from faults import seed
+from httpserver_helpers import refused_url
+from seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.testing import PiecesOSEmulator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture
-def emulator() -> Iterator[PiecesOSEmulator]:
-    with PiecesOSEmulator() as running:
-        yield running
 
 
 def environment(url: str) -> Dict[str, str]:
@@ -45,32 +41,32 @@ def test_save_and_find(emulator: PiecesOSEmulator, tmp_path: Path) -> None:
 def test_save_and_find_without_pieces_os_says_so(tmp_path: Path) -> None:
     script = tmp_path / "a.py"
     script.write_text("x = 1\n")
-    with PiecesOSEmulator() as stopped:
-        url = stopped.url
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "save_and_find.py"), str(script), "x"],
-        capture_output=True, text=True, timeout=60, env=environment(url),
+        capture_output=True, text=True, timeout=60, env=environment(refused_url()),
     )
     assert done.returncode == 3
     assert "Is Pieces OS running" in done.stderr
 
 
-def test_live_count_follows_creations_and_deletions(emulator: PiecesOSEmulator) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")
+def test_live_count_follows_creations_and_deletions_until_ctrl_c(emulator: PiecesOSEmulator) -> None:
     with ApiClient(Configuration(host=emulator.url)) as client:
         api = AssetsApi(client)
-        kept = api.assets_create_new_asset(seed=seed("kept = True"))
+        kept = api.assets_create_new_asset(seed=build_seed("kept = True"))
         watcher = subprocess.Popen(
-            [sys.executable, str(EXAMPLES / "live_count.py"), "4"],
+            [sys.executable, str(EXAMPLES / "live_count.py"), "60"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(emulator.url),
         )
         try:
             assert watcher.stdout is not None
             assert watcher.stdout.readline().strip() == "1 snippets"
-            added = api.assets_create_new_asset(seed=seed("added = True"))
+            added = api.assets_create_new_asset(seed=build_seed("added = True"))
             assert watcher.stdout.readline().strip() == "2 snippets"
             api.assets_delete_asset(added.id)
             api.assets_delete_asset(kept.id)
             lines = [watcher.stdout.readline().strip() for _ in range(2)]
+            watcher.send_signal(signal.SIGINT)
             rest, errors = watcher.communicate(timeout=30)
         finally:
             if watcher.poll() is None:
@@ -78,6 +74,15 @@ def test_live_count_follows_creations_and_deletions(emulator: PiecesOSEmulator) 
     assert lines == ["1 snippets", "0 snippets"], errors
     assert rest.strip() == "stream closed"
     assert watcher.returncode == 0, errors
+
+
+def test_live_count_stops_after_the_seconds_given(emulator: PiecesOSEmulator) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "live_count.py"), "0"],
+        capture_output=True, text=True, timeout=60, env=environment(emulator.url),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "stream closed"
 
 
 def test_plugin_tests_pass() -> None:

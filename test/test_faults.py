@@ -17,9 +17,10 @@ from email.utils import formatdate
 from typing import Iterator, List, Set
 
 import pytest
-from faults import DOWNSTREAM, UPSTREAM, FaultProxy, emulator_fixture, proxy_fixture, seed  # noqa: F401 (fixtures)
+from faults import DOWNSTREAM, UPSTREAM, FaultProxy
 from httpserver_helpers import base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
+from seeds import build_seed
 from urllib3 import Retry
 from urllib3.exceptions import ProtocolError
 
@@ -192,7 +193,7 @@ def full_backlog() -> Iterator[int]:
 def test_a_get_survives_a_refused_connection_and_returns_the_right_data(
     proxy: FaultProxy, direct: AssetsApi
 ) -> None:
-    created = direct.assets_create_new_asset(seed=seed("print('refused once')"))
+    created = direct.assets_create_new_asset(seed=build_seed("print('refused once')"))
     proxy.refuse()
     with ListenOnRetry(proxy) as handler, make_client(proxy.url, retries=2) as client:
         asset = AssetsApi(client).assets_specific_asset_snapshot(created.id)
@@ -207,7 +208,7 @@ def test_a_create_is_retried_after_a_refused_connection_and_stored_once(
 ) -> None:
     proxy.refuse()
     with ListenOnRetry(proxy) as handler, make_client(proxy.url, retries=2) as client:
-        created = AssetsApi(client).assets_create_new_asset(seed=seed("print('after a restart')"))
+        created = AssetsApi(client).assets_create_new_asset(seed=build_seed("print('after a restart')"))
     assert len(handler.retries) == 1
     assert ids(direct) == {created.id}
 
@@ -217,7 +218,7 @@ def test_a_connect_timeout_is_retried_even_for_a_create() -> None:
     with full_backlog() as port, RetryLog() as log:
         with make_client(f"http://127.0.0.1:{port}", retries=1, connect_timeout=0.3) as client:
             with pytest.raises(ApiTimeoutError) as caught:
-                AssetsApi(client).assets_create_new_asset(seed=seed("x = 1"))
+                AssetsApi(client).assets_create_new_asset(seed=build_seed("x = 1"))
     assert len(log.retries) == 1 and "ConnectTimeoutError" in log.retries[0]
     assert "connecting" in str(caught.value)
 
@@ -236,7 +237,7 @@ def test_a_refused_connection_without_retries_names_the_host(proxy: FaultProxy) 
     ids=["before-the-answer", "mid-answer", "mid-request"],
 )
 def test_a_get_survives_one_reset(proxy: FaultProxy, direct: AssetsApi, direction: str, after: int) -> None:
-    created = [direct.assets_create_new_asset(seed=seed(f"value = {n}")).id for n in range(3)]
+    created = [direct.assets_create_new_asset(seed=build_seed(f"value = {n}")).id for n in range(3)]
     proxy.reset_after(after, direction)
     with make_client(proxy.url, retries=2) as client:
         snapshot = AssetsApi(client).assets_snapshot()
@@ -268,7 +269,7 @@ def test_a_create_reset_after_sending_raises_and_is_never_retried(
     proxy.reset_after(after, direction, times=5)
     with make_client(proxy.url, retries=3) as client:
         with pytest.raises(ApiConnectionError) as caught:
-            AssetsApi(client).assets_create_new_asset(seed=seed("print('once')"))
+            AssetsApi(client).assets_create_new_asset(seed=build_seed("print('once')"))
     assert proxy.accepted == 1
     assert "not retried" in str(caught.value)
     assert len(ids(direct) - before) == new_assets
@@ -290,7 +291,7 @@ def test_a_create_on_a_stalled_server_times_out_once(proxy: FaultProxy) -> None:
     proxy.stall()
     with make_client(proxy.url, retries=3, read_timeout=0.3) as client:
         with pytest.raises(ApiTimeoutError):
-            AssetsApi(client).assets_create_new_asset(seed=seed("x = 1"))
+            AssetsApi(client).assets_create_new_asset(seed=build_seed("x = 1"))
     assert proxy.accepted == 1
 
 
@@ -313,7 +314,7 @@ def test_a_body_cut_short_of_its_content_length_is_a_broken_connection(
     proxy: FaultProxy, direct: AssetsApi
 ) -> None:
     for number in range(20):
-        direct.assets_create_new_asset(seed=seed(f"value = {number}"))
+        direct.assets_create_new_asset(seed=build_seed(f"value = {number}"))
     proxy.truncate_after(2000, times=2)
     with make_client(proxy.url, retries=1) as client:
         with pytest.raises(ApiConnectionError) as caught:
@@ -330,8 +331,8 @@ WAIT = 20.0
 
 
 def test_a_stream_survives_a_reset_and_converges(proxy: FaultProxy, direct: AssetsApi) -> None:
-    kept = direct.assets_create_new_asset(seed=seed("kept = 1")).id
-    gone = direct.assets_create_new_asset(seed=seed("gone = 1")).id
+    kept = direct.assets_create_new_asset(seed=build_seed("kept = 1")).id
+    gone = direct.assets_create_new_asset(seed=build_seed("gone = 1")).id
     events: List[ReconnectEvent] = []
     with make_client(proxy.url) as client:
         with AssetsApi(client).assets_stream_identifiers(reconnect=QUICK_RECONNECT, on_reconnect=events.append) as stream:
@@ -342,7 +343,7 @@ def test_a_stream_survives_a_reset_and_converges(proxy: FaultProxy, direct: Asse
             proxy.refuse()
             proxy.reset_all()
             direct.assets_delete_asset(gone)
-            added = direct.assets_create_new_asset(seed=seed("added = 1")).id
+            added = direct.assets_create_new_asset(seed=build_seed("added = 1")).id
             proxy.listen()
             deadline = time.monotonic() + WAIT
             while known != {kept, added} and time.monotonic() < deadline:

@@ -9,29 +9,29 @@ import re
 from typing import Any, Dict
 
 import pytest
-from faults import seed
 from httpserver_helpers import base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
+from seeds import build_seed
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.models.assets import Assets
 from pieces_os_client.models.mechanism_enum import MechanismEnum
-from pieces_os_client.models.seed import Seed
 from pieces_os_client.testing import PiecesOSEmulator
 
 ANY_PATH = re.compile(".*")
 
 
 @pytest.fixture(scope="module")
-def current_payload() -> Dict[str, Any]:
+def current_payload(session_emulator: PiecesOSEmulator) -> Dict[str, Any]:
     """An Assets snapshot as this version's emulator writes it: one asset with a tag and a website."""
-    tagged = seed("def area(r):\n    return 3.14159 * r * r\n").to_dict()
-    tagged["asset"]["metadata"] = {
-        "name": "area", "tags": [{"text": "geometry"}], "websites": [{"url": "https://example.com/a", "name": "a"}],
-    }
-    with PiecesOSEmulator() as emulator, make_client(emulator.url) as client:
+    tagged = build_seed(
+        "def area(r):\n    return 3.14159 * r * r\n", name="area", tags=["geometry"],
+        websites=[{"url": "https://example.com/a", "name": "a"}],
+    )
+    session_emulator.reset()
+    with make_client(session_emulator.url) as client:
         api = AssetsApi(client)
-        api.assets_create_new_asset(seed=Seed.from_dict(tagged))
+        api.assets_create_new_asset(seed=tagged)
         raw = api.assets_snapshot_without_preload_content().data
     payload: Dict[str, Any] = json.loads(raw)
     return payload

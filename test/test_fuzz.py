@@ -15,10 +15,10 @@ from urllib.parse import quote, quote_from_bytes, urlencode
 
 import pytest
 import urllib3
-from faults import seed
 from httpserver_helpers import SCHEMAS, SPEC, make_client
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import ValidationError
+from seeds import build_seed
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.exceptions import OpenApiException
@@ -145,7 +145,7 @@ def _is_documented_500(method: str, path: str, response: urllib3.BaseHTTPRespons
     )
 
 
-VALID_SEED: Dict[str, Any] = seed("print('fuzz')").to_dict()
+VALID_SEED: Dict[str, Any] = build_seed("print('fuzz')").to_dict()
 SEED_PATHS = [
     (), ("type",), ("asset",), ("asset", "application"), ("asset", "application", "name"), ("asset", "format"),
     ("asset", "format", "fragment"), ("asset", "format", "fragment", "string", "raw"), ("asset", "metadata"),
@@ -206,7 +206,7 @@ def test_random_requests_to_every_endpoint_get_documented_answers(tmp_path: Path
     database = tmp_path / "fuzzed.db"
     with PiecesOSEmulator(db=str(database)) as emulator, make_client(emulator.url, retries=0) as client:
         api = AssetsApi(client)
-        known_ids = [api.assets_create_new_asset(seed=seed(f"kept_{n} = {n}")).id for n in range(3)]
+        known_ids = [api.assets_create_new_asset(seed=build_seed(f"kept_{n} = {n}")).id for n in range(3)]
         pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=30))
         answers: Dict[int, int] = {}
 
@@ -228,7 +228,7 @@ def test_random_requests_to_every_endpoint_get_documented_answers(tmp_path: Path
         remaining = {asset.id for asset in api.assets_identifiers_snapshot().iterable or []}
         for asset_id in remaining:
             assert api.assets_specific_asset_snapshot(asset_id).id == asset_id
-        assert api.assets_create_new_asset(seed=seed("after = 1")).id
+        assert api.assets_create_new_asset(seed=build_seed("after = 1")).id
     assert sum(count for status, count in answers.items() if status < 300) > 0
     assert sum(count for status, count in answers.items() if 400 <= status < 500) > 0
     with sqlite3.connect(database) as db:

@@ -12,9 +12,9 @@ from typing import Iterator
 
 import pytest
 import urllib3
-from faults import emulator_fixture, seed  # noqa: F401 (fixture)
 from httpserver_helpers import base_url, requests_seen
 from pytest_httpserver import HTTPServer
+from seeds import build_seed
 
 from pieces_os_client import (
     ApiClient,
@@ -43,7 +43,7 @@ def recorded(httpserver: HTTPServer) -> HTTPServer:
 
 
 def test_async_req_returns_a_handle_whose_get_gives_the_result(api: AssetsApi) -> None:
-    created = [api.assets_create_new_asset(seed=seed(f"print({n})"), async_req=True) for n in range(6)]
+    created = [api.assets_create_new_asset(seed=build_seed(f"print({n})"), async_req=True) for n in range(6)]
     assert all(isinstance(handle, AsyncResult) for handle in created)
     ids = {handle.get(timeout=30).id for handle in created}
     assert len(ids) == 6
@@ -61,7 +61,7 @@ def test_async_req_hands_the_error_to_get(api: AssetsApi) -> None:
 
 
 def test_preload_content_false_leaves_the_body_unread(api: AssetsApi) -> None:
-    asset = api.assets_create_new_asset(seed=seed("x = 1"))
+    asset = api.assets_create_new_asset(seed=build_seed("x = 1"))
 
     raw = api.assets_specific_asset_snapshot(asset.id, _preload_content=False)
     assert isinstance(raw, urllib3.BaseHTTPResponse)
@@ -75,7 +75,7 @@ def test_preload_content_false_leaves_the_body_unread(api: AssetsApi) -> None:
 
 
 def test_return_http_data_only(api: AssetsApi) -> None:
-    asset = api.assets_create_new_asset(seed=seed("y = 2"))
+    asset = api.assets_create_new_asset(seed=build_seed("y = 2"))
     data = api.assets_specific_asset_snapshot_with_http_info(asset.id, _return_http_data_only=True)
     assert data.id == asset.id
     # The plain method returns the data whatever it is told, as in the generated SDK.
@@ -83,7 +83,7 @@ def test_return_http_data_only(api: AssetsApi) -> None:
 
 
 def test_with_http_info_raw_data_is_text_with_decode(api: AssetsApi) -> None:
-    asset = api.assets_create_new_asset(seed=seed("z = 3"))
+    asset = api.assets_create_new_asset(seed=build_seed("z = 3"))
     info = api.assets_specific_asset_snapshot_with_http_info(asset.id)
     assert isinstance(info.raw_data, str) and json.loads(info.raw_data)["id"] == asset.id
     assert json.loads(info.raw_data.decode("utf-8"))["id"] == asset.id  # as 5.x code does with bytes

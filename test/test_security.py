@@ -16,13 +16,10 @@ from typing import Any, Iterator, List
 
 import pytest
 import trustme
-from faults import (
-    FaultProxy,
-    emulator_fixture,  # noqa: F401 (fixtures)
-    seed,
-)
+from faults import FaultProxy
 from httpserver_helpers import base_url, make_client
 from pytest_httpserver import HTTPServer
+from seeds import build_seed
 from urllib3.exceptions import InsecureRequestWarning
 
 from pieces_os_client import (
@@ -61,7 +58,7 @@ def hostile_ids(victim: str) -> List[str]:
 
 
 def test_hostile_asset_ids_reach_the_emulator_as_one_id(api: AssetsApi) -> None:
-    victim = api.assets_create_new_asset(seed=seed("victim = 1")).id
+    victim = api.assets_create_new_asset(seed=build_seed("victim = 1")).id
     for hostile in hostile_ids(victim):
         for call in (api.assets_specific_asset_snapshot, api.assets_specific_asset_formats_snapshot):
             with pytest.raises(BadRequestException) as caught:
@@ -71,7 +68,7 @@ def test_hostile_asset_ids_reach_the_emulator_as_one_id(api: AssetsApi) -> None:
 
 
 def test_hostile_ids_delete_nothing(api: AssetsApi, emulator: PiecesOSEmulator) -> None:
-    victim = api.assets_create_new_asset(seed=seed("victim = 1")).id
+    victim = api.assets_create_new_asset(seed=build_seed("victim = 1")).id
     for hostile in hostile_ids(victim):
         with pytest.raises((BadRequestException, NotFoundException)):
             api.assets_delete_asset(hostile)
@@ -233,11 +230,11 @@ def test_the_emulator_refuses_a_body_over_its_limit() -> None:
     with PiecesOSEmulator(max_body_bytes=4096) as small, make_client(small.url, retries=0) as client:
         api = AssetsApi(client)
         with pytest.raises(ApiException) as caught:
-            api.assets_create_new_asset(seed=seed("x" * 5000))
+            api.assets_create_new_asset(seed=build_seed("x" * 5000))
         assert caught.value.status == 413
         assert "4096" in str(caught.value.body)
         assert api.assets_snapshot().iterable == []
-        assert api.assets_create_new_asset(seed=seed("x" * 100)).id
+        assert api.assets_create_new_asset(seed=build_seed("x" * 100)).id
 
 
 def test_the_emulator_refuses_a_huge_declared_body_without_reading_it(emulator: PiecesOSEmulator) -> None:
@@ -275,8 +272,8 @@ def test_hostile_search_strings_are_plain_text_and_the_data_survives(tmp_path: P
     control_text = "plain words only"
     with PiecesOSEmulator(db=str(database)) as emulator, make_client(emulator.url, retries=0) as client:
         api = AssetsApi(client)
-        control = api.assets_create_new_asset(seed=seed(control_text)).id
-        holders = {text: api.assets_create_new_asset(seed=seed(f"holder {text} end")).id for text in HOSTILE_TEXTS}
+        control = api.assets_create_new_asset(seed=build_seed(control_text)).id
+        holders = {text: api.assets_create_new_asset(seed=build_seed(f"holder {text} end")).id for text in HOSTILE_TEXTS}
         for text, holder in holders.items():
             found = api.assets_search_assets(query=text)
             exact = {hit.identifier for hit in found.iterable or [] if hit.exact}

@@ -5,13 +5,13 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Set, Tuple, TypeVar
+from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 import pytest
+from seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.models.assets import Assets
-from pieces_os_client.models.seed import Seed
 from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
 from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, Stream
 from pieces_os_client.testing import PiecesOSEmulator
@@ -20,27 +20,6 @@ WAIT = 20.0  # generous bound for anything that should happen promptly
 QUICK_RECONNECT = ReconnectPolicy(max_attempts=200, backoff_base=0.05, backoff_max=0.25)
 
 T = TypeVar("T")
-
-
-def seed(text: str) -> Seed:
-    return Seed.model_validate(
-        {
-            "type": "SEEDED_ASSET",
-            "asset": {
-                "application": {
-                    "id": "stream-tests", "name": "VS_CODE", "version": "1.0", "platform": "LINUX",
-                    "onboarded": True, "privacy": "OPEN",
-                },
-                "format": {"fragment": {"string": {"raw": text}}},
-            },
-        }
-    )
-
-
-@pytest.fixture
-def emulator() -> Iterator[PiecesOSEmulator]:
-    with PiecesOSEmulator(port=0, db=None) as emu:
-        yield emu
 
 
 def api_for(url: str) -> AssetsApi:
@@ -71,13 +50,13 @@ def next_of(stream: Stream[T]) -> T:
 
 def test_create_and_delete_events_arrive_in_order(emulator: PiecesOSEmulator) -> None:
     api = api_for(emulator.url)
-    kept = api.assets_create_new_asset(seed=seed("kept = 1"))
+    kept = api.assets_create_new_asset(seed=build_seed("kept = 1"))
     with api.assets_stream_identifiers() as stream:
         assert changes(next_of(stream)) == [(kept.id, False)]
-        first = api.assets_create_new_asset(seed=seed("first = 1"))
-        second = api.assets_create_new_asset(seed=seed("second = 2"))
+        first = api.assets_create_new_asset(seed=build_seed("first = 1"))
+        second = api.assets_create_new_asset(seed=build_seed("second = 2"))
         api.assets_delete_asset(first.id)
-        third = api.assets_create_new_asset(seed=seed("third = 3"))
+        third = api.assets_create_new_asset(seed=build_seed("third = 3"))
         api.assets_delete_asset(kept.id)
         events = [change for _ in range(5) for change in changes(next_of(stream))]
     assert events == [
@@ -89,7 +68,7 @@ def test_the_assets_streams_send_every_asset_after_each_change(emulator: PiecesO
     api = api_for(emulator.url)
     with api.stream_assets() as assets_stream, api.get_assets_stream_transferables() as transferables:
         assert next_of(assets_stream).iterable == [] and next_of(transferables).iterable == []
-        created = api.assets_create_new_asset(seed=seed("print('streamed')"))
+        created = api.assets_create_new_asset(seed=build_seed("print('streamed')"))
         update: Assets = next_of(assets_stream)
         with_content: Assets = next_of(transferables)
     assert [asset.id for asset in update.iterable] == [created.id]
@@ -112,7 +91,7 @@ def test_a_thousand_rapid_creates_are_each_seen_exactly_once(emulator: PiecesOSE
 
         def create(count: int) -> None:
             for n in range(count):
-                created.append(api.assets_create_new_asset(seed=seed(f"x = {n}")).id)
+                created.append(api.assets_create_new_asset(seed=build_seed(f"x = {n}")).id)
 
         writers = [threading.Thread(target=create, args=(250,)) for _ in range(4)]
         for writer in writers:
@@ -134,8 +113,8 @@ def test_after_a_restart_the_consumer_converges_including_deletions_while_down(t
     db = tmp_path / "pieces.db"
     first = PiecesOSEmulator(port=0, db=str(db)).start()
     api = api_for(first.url)
-    survivor = api.assets_create_new_asset(seed=seed("survivor = 1")).id
-    doomed = api.assets_create_new_asset(seed=seed("doomed = 1")).id
+    survivor = api.assets_create_new_asset(seed=build_seed("survivor = 1")).id
+    doomed = api.assets_create_new_asset(seed=build_seed("doomed = 1")).id
 
     view: Set[str] = set()
     lock = threading.Lock()
@@ -157,7 +136,7 @@ def test_after_a_restart_the_consumer_converges_including_deletions_while_down(t
         with PiecesOSEmulator(port=0, db=str(db)) as meanwhile:
             other = api_for(meanwhile.url)
             other.assets_delete_asset(doomed)
-            newcomer = other.assets_create_new_asset(seed=seed("newcomer = 1")).id
+            newcomer = other.assets_create_new_asset(seed=build_seed("newcomer = 1")).id
         restarted = PiecesOSEmulator(port=first.port, db=str(db)).start()
         expected = server_ids(api)
         assert expected == {survivor, newcomer}

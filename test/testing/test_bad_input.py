@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, Optional
 
 import pytest
 import urllib3
-from emulator_helpers import APPLICATION, SeedFactory
+from seeds import APPLICATION, SeedFactory
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.testing import PiecesOSEmulator

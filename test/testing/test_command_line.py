@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator, List, Tuple
 
 import pytest
-from emulator_helpers import build_seed
+from seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 

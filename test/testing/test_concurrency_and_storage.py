@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import List, Set
 
 import urllib3
-from emulator_helpers import build_seed
+from seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.testing import PiecesOSEmulator
@@ -100,9 +100,9 @@ def test_the_database_is_wal_and_keeps_assets_formats_and_tombstones(tmp_path: P
         reopened.close()
 
 
-def test_an_unexpected_failure_is_a_500_naming_the_operation(emulator: PiecesOSEmulator) -> None:
-    emulator.store.close()  # every read now fails inside the server, as a broken disk would
-    response = urllib3.request("GET", emulator.url + "/assets/identifiers", retries=False)
+def test_an_unexpected_failure_is_a_500_naming_the_operation(own_emulator: PiecesOSEmulator) -> None:
+    own_emulator.store.close()  # every read now fails inside the server, as a broken disk would
+    response = urllib3.request("GET", own_emulator.url + "/assets/identifiers", retries=False)
     assert response.status == 500
     assert response.headers["content-type"].startswith("text/plain")
     assert response.data.decode() == (
@@ -110,4 +110,4 @@ def test_an_unexpected_failure_is_a_500_naming_the_operation(emulator: PiecesOSE
     )
     # The server closes that connection and says so; clients reconnect and it keeps serving.
     assert response.headers["connection"] == "close"
-    assert urllib3.request("GET", emulator.url + "/nowhere", retries=False).status == 404
+    assert urllib3.request("GET", own_emulator.url + "/nowhere", retries=False).status == 404

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from emulator_helpers import SeedFactory
+from seeds import SeedFactory
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.testing import PiecesOSEmulator

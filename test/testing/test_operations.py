@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from emulator_helpers import APPLICATION, SeedFactory
+from seeds import APPLICATION, SeedFactory
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.exceptions import GoneException, NotFoundException, ServiceException

@@ -1,4 +1,7 @@
-"""Seeds and constants shared by the emulator tests (imported by name: the directory has no package)."""
+"""The one seed factory of the test suite: ``build_seed("x = 1", name=..., tags=[...])``.
+
+Tests that take the ``make_seed`` fixture (test/conftest.py) get this same function.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional
