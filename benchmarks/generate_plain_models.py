@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPEC = HERE.parent / "spec" / "assets-api.openapi.json"
+SPEC = HERE.parent / "spec" / "pieces-os.openapi.json"
 OUTPUT = HERE / "plain_models.py"
 COMMAND = [
     "datamodel-codegen",

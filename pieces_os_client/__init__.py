@@ -17,7 +17,9 @@ from pieces_os_client._version import __version__ as __version__
 _RUNTIME: Dict[str, str] = {
     "ApiClient": "pieces_os_client.api_client",
     "ApiResponse": "pieces_os_client.api_response",
+    "AssetApi": "pieces_os_client.api.asset_api",
     "AssetsApi": "pieces_os_client.api.assets_api",
+    "WellKnownApi": "pieces_os_client.api.well_known_api",
     "Configuration": "pieces_os_client.configuration",
     "OpenApiException": "pieces_os_client.exceptions",
     "ApiTypeError": "pieces_os_client.exceptions",
@@ -41,7 +43,9 @@ _RUNTIME: Dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from pieces_os_client.api.asset_api import AssetApi as AssetApi
     from pieces_os_client.api.assets_api import AssetsApi as AssetsApi
+    from pieces_os_client.api.well_known_api import WellKnownApi as WellKnownApi
     from pieces_os_client.api_client import ApiClient as ApiClient
     from pieces_os_client.api_response import ApiResponse as ApiResponse
     from pieces_os_client.configuration import Configuration as Configuration

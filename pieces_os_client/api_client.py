@@ -327,6 +327,8 @@ class ApiClient:
 
     # ----- (de)serialization -------------------------------------------------------------
     def _deserialize_body(self, body: bytes, returns: str) -> Any:
+        if returns == "None":  # 204 No Content, or a body the operation does not document
+            return None
         if returns == "str":
             return body.decode("utf-8")
         return self._validate_json(type_adapter(resolve_model(returns)), body)

@@ -13,7 +13,7 @@ from werkzeug import Request
 
 from pieces_os_client import ApiClient, Configuration
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "assets-api.openapi.json"
+SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "pieces-os.openapi.json"
 SPEC: Dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 SCHEMAS: Dict[str, Dict[str, Any]] = SPEC["components"]["schemas"]
 

@@ -204,7 +204,7 @@ BAD_ARGUMENTS: Dict[str, Any] = {
         lambda api: api.assets_create_new_asset(seed=pieces_os_client.Assets(iterable=[])), ApiTypeError, "seed"
     ),
     "seed-list": (lambda api: api.assets_draft(seed=[]), ApiTypeError, "seed"),
-    "seed-missing-type": (lambda api: api.assets_create_new_asset(seed={}), ApiValueError, "seed"),
+    "seed-bad-asset": (lambda api: api.assets_create_new_asset(seed={"asset": 5}), ApiValueError, "seed"),  # type is optional since 2.3.0
     "seed-bad-enum": (lambda api: api.assets_create_new_asset(seed={"type": "NOPE"}), ApiValueError, "seed"),
     "assets-bad-item": (lambda api: api.assets_get_related_assets(assets={"iterable": [5]}), ApiValueError, "assets"),
     "timeout-str": (lambda api: api.assets_snapshot(_request_timeout="soon"), ApiValueError, "_request_timeout"),

@@ -97,7 +97,7 @@ def test_a_stale_model_page_is_removed_and_hand_written_pages_are_kept(tmp_path:
 
 def test_a_spec_change_is_detected_and_regenerating_fixes_it(tmp_path: Path) -> None:
     copy_generated(tmp_path)
-    spec_path = tmp_path / "spec" / "assets-api.openapi.json"
+    spec_path = tmp_path / "spec" / "pieces-os.openapi.json"
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     spec["components"]["schemas"]["Tag"]["properties"]["color"] = {"type": "string"}
     spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")

@@ -37,7 +37,11 @@ EXAMPLES = examples()
 
 
 def test_every_method_has_one_example() -> None:
-    methods = [name for name in dir(AssetsApi) if not name.startswith("_") and not name.endswith(("_with_http_info", "_without_preload_content"))]
+    methods = [
+        name for name in dir(AssetsApi)
+        if not name.startswith("_") and not name.endswith(("_with_http_info", "_without_preload_content"))
+        and getattr(getattr(AssetsApi, name), "__name__", name) == name  # aliases share their operation's example
+    ]
     assert sorted(method for method, _ in EXAMPLES) == sorted(m for m in methods if m != "api_client")
     assert all(DEFAULT_HOST in code for _, code in EXAMPLES)
 
