@@ -143,7 +143,7 @@ def bench_import(settings: Settings) -> List[Row]:
                   note=f"{paired_ratio(series('import', 0), model_floor):.2f}x urllib3 + one pydantic model"
                   f" class ({ms(statistics.median(model_floor))}), the floor of any SDK of pydantic models"),
         ratio_row("import: peak RSS", series("import", 1), series("floor", 1), 1.25, "MB"),
-        ratio_row("first use (import + Asset.from_json)", series("first use", 0), series("floor", 0), 2.5,
+        ratio_row("first use (import + Asset.from_json)", series("first use", 0), series("floor", 0), 1.75,
                   note=f"{paired_ratio(series('first use', 0), model_floor):.2f}x urllib3 + one pydantic"
                   " model class"),
         ratio_row("first use: peak RSS", series("first use", 1), series("floor", 1), None, "MB"),
@@ -179,7 +179,7 @@ def bench_memory(settings: Settings) -> List[Row]:
             f"peak memory, parsing {settings.memory_assets} assets ({size:.0f} MB)",
             mb(sdk["peak_growth_kb"] / 1024),
             mb(plain["peak_growth_kb"] / 1024) + " (json.loads)",
-            None, None,
+            sdk["peak_growth_kb"] / plain["peak_growth_kb"], 2.0,
             f"retained {sdk['retained_kb'] / 1024:.0f} MB as models vs {plain['retained_kb'] / 1024:.0f} MB as dicts",
         )
     ]
@@ -301,12 +301,78 @@ def bench_streams(settings: Settings) -> List[Row]:
     ]
 
 
+CLI = "import sys; from pieces_os_client.cli import main; sys.exit(main())"
+
+
+def cli_process(*arguments: str) -> Tuple[float, float]:
+    """``timed_process`` of the command line, started as its console script starts it."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", CLI, *arguments], env=child_env(), cwd=str(ROOT),
+                               stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"the command line failed: {' '.join(arguments)}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def bench_cli(settings: Settings) -> List[Row]:
+    """The command line's start against ``import argparse``, and ``list``/``show`` against the
+    emulator against a script doing the same call (the first-use cost plus one call)."""
+    from pieces_os_client import ApiClient, AssetsApi, Configuration, Seed
+
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "stream_server.py")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    url = server.stdout.readline().strip()
+    if not url.startswith("http"):
+        server.kill()
+        raise RuntimeError("the emulator did not start (it needs the server extra)")
+    try:
+        with ApiClient(Configuration(host=url)) as client:
+            api = AssetsApi(client)
+            ids = [api.assets_create_new_asset(seed=Seed.from_dict(data.seed(index))).id for index in range(20)]
+        call = f"from pieces_os_client import ApiClient, Configuration, AssetsApi; api = AssetsApi(ApiClient(Configuration(host={url!r})))"
+        commands: Dict[str, Any] = {
+            "argparse": lambda: timed_process("import argparse"),
+            "--version": lambda: cli_process("--version"),
+            "--help": lambda: cli_process("--help"),
+            "list floor": lambda: timed_process(f"{call}; api.assets_snapshot(transferables=False)"),
+            "list": lambda: cli_process("--host", url, "list"),
+            "show floor": lambda: timed_process(f"{call}; api.assets_specific_asset_snapshot({ids[0]!r}, transferables=True)"),
+            "show": lambda: cli_process("--host", url, "show", ids[0]),
+        }
+        for command in commands.values():  # warm-up: bytecode caches, validators' modules
+            command()
+        samples: Dict[str, List[float]] = {name: [] for name in commands}
+        names = list(commands)
+        for round_number in range(settings.import_repeat):
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                samples[name].append(commands[name]()[0])
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    return [
+        ratio_row("command line: --version", samples["--version"], samples["argparse"], 1.5,
+                  note="floor: python -c 'import argparse'"),
+        ratio_row("command line: --help", samples["--help"], samples["argparse"], 1.5),
+        ratio_row("command line: list (20 assets, emulator)", samples["list"], samples["list floor"], 1.2,
+                  note="floor: a script importing the SDK and making the same assets_snapshot call"),
+        ratio_row("command line: show", samples["show"], samples["show floor"], 1.2,
+                  note="floor: a script making the same assets_specific_asset_snapshot call"),
+    ]
+
+
 SECTIONS = {
     "import": bench_import,
     "parsing": bench_parsing,
     "memory": bench_memory,
     "calls": bench_calls,
     "streams": bench_streams,
+    "cli": bench_cli,
 }
 
 

@@ -26,6 +26,8 @@ FIGURES = (
     "stream: delay, server send -> parsed object in consumer",
     "stream: messages per second received",
     "stream: parse per message",
+    "command line: --version",
+    "command line: list",
 )
 
 
