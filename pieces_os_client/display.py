@@ -10,9 +10,10 @@ below as an extra base (see ``EXTRA_BASES`` in ``scripts/generate.py``):
   Pieces SDKs, so ``if snapshot:`` keeps meaning "a snapshot came back".
 
 The functions ``asset_language``, ``asset_tags``, ``asset_updated``, ``format_content`` and
-``asset_content`` pick those columns out of an asset, ``text_table`` aligns columns, and
-``terminal_text`` makes text from the server safe to write to a terminal; the command line uses
-them too.
+``asset_content`` pick those columns out of an asset, ``asset_row`` is the row under
+``ASSET_COLUMNS``, ``text_table`` aligns columns, ``terminal_text`` makes text from the server
+safe to write to a terminal, and ``plural`` and ``binary_note`` are the few words both displays
+write; the command line uses them too, so the two read the same.
 
 Names, tags and content come from the server: the plain-text display (IPython, the command line)
 shows their control characters as escapes (an ESC as ``\\x1b``), so an asset named ``\\x1b[2J``
@@ -32,15 +33,19 @@ if TYPE_CHECKING:
     from pieces_os_client.models.searched_asset import SearchedAsset
 
 __all__ = [
+    "ASSET_COLUMNS",
     "AssetCollectionMixin",
     "AssetDisplayMixin",
     "FormatsDisplayMixin",
     "SearchedAssetsDisplayMixin",
     "asset_content",
     "asset_language",
+    "asset_row",
     "asset_tags",
     "asset_updated",
+    "binary_note",
     "format_content",
+    "plural",
     "terminal_text",
     "text_table",
 ]
@@ -52,6 +57,9 @@ PREVIEW_LINES = 12
 
 # caption, header, rows, and how many rows there are in all (more than shown when cut at MAX_ROWS)
 _Table = Tuple[str, List[str], List[List[str]], int]
+
+# The columns an asset is shown with, in the notebook and on the command line.
+ASSET_COLUMNS = ("name", "language", "tags", "updated", "id")
 
 # What a terminal must not receive from the server: C0 controls but tab and newline, a carriage
 # return that does not end a line (it would let text overwrite the line), DEL and the C1 controls
@@ -128,10 +136,19 @@ def asset_content(asset: Asset) -> Union[str, bytes, None]:
     return None
 
 
-def _asset_row(asset: Optional[Asset]) -> List[str]:
-    if asset is None:
-        return ["", "", "", ""]
-    return [asset.name or "", asset_language(asset), ", ".join(asset_tags(asset)), asset_updated(asset)]
+def asset_row(asset: Asset) -> List[str]:
+    """The asset's cells under ``ASSET_COLUMNS``: name, language, tags, updated, id."""
+    return [asset.name or "", asset_language(asset), ", ".join(asset_tags(asset)), asset_updated(asset), asset.id]
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 asset``, ``2 assets``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def binary_note(content: bytes) -> str:
+    """What is shown in place of content that is not text."""
+    return f"({len(content)} bytes of binary content)"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -190,16 +207,12 @@ def _preview(content: Union[str, bytes, None]) -> Optional[str]:
     if content is None:
         return None
     if isinstance(content, bytes):
-        return f"({len(content)} bytes of binary content)"
+        return binary_note(content)
     lines = content.splitlines()
     shown = "\n".join(lines[:PREVIEW_LINES])
     if len(lines) > PREVIEW_LINES:
         shown += f"\n… {len(lines) - PREVIEW_LINES} more lines"
     return shown
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class _Displayed:
@@ -240,8 +253,7 @@ class AssetDisplayMixin(_Displayed):
 
     def _display_table(self) -> _Table:
         asset = cast("Asset", self)
-        header = ["name", "language", "tags", "updated", "id"]
-        return "Asset", header, [_asset_row(asset) + [asset.id]], 1
+        return "Asset", list(ASSET_COLUMNS), [asset_row(asset)], 1
 
     def _display_footer(self) -> Optional[str]:
         asset = cast("Asset", self)
@@ -277,9 +289,8 @@ class AssetCollectionMixin(_Displayed):
         return self.iterable[index]
 
     def _display_table(self) -> _Table:
-        header = ["name", "language", "tags", "updated", "id"]
-        rows = [_asset_row(asset) + [asset.id] for asset in self.iterable[:MAX_ROWS]]
-        return f"Assets: {_plural(len(self.iterable), 'asset')}", header, rows, len(self.iterable)
+        rows = [asset_row(asset) for asset in self.iterable[:MAX_ROWS]]
+        return f"Assets: {plural(len(self.iterable), 'asset')}", list(ASSET_COLUMNS), rows, len(self.iterable)
 
 
 class SearchedAssetsDisplayMixin(_Displayed):
@@ -293,15 +304,15 @@ class SearchedAssetsDisplayMixin(_Displayed):
         suggested: Union[float, int]
 
     def _display_table(self) -> _Table:
-        header = ["score", "match", "name", "language", "tags", "updated", "id"]
+        header = ["score", "match", *ASSET_COLUMNS]
         rows = [
             [f"{result.score:.3g}", _text(result.match) + (" (exact)" if result.exact else "")]
-            + _asset_row(result.asset)
+            + (asset_row(result.asset)[:-1] if result.asset is not None else ["", "", "", ""])
             + [result.identifier]
             for result in self.iterable[:MAX_ROWS]
         ]
         caption = (
-            f"SearchedAssets: {_plural(len(self.iterable), 'result')}"
+            f"SearchedAssets: {plural(len(self.iterable), 'result')}"
             f" ({self.exact:g} exact, {self.suggested:g} suggested)"
         )
         return caption, header, rows, len(self.iterable)
@@ -328,4 +339,4 @@ class FormatsDisplayMixin(_Displayed):
             ]
             for item in self.iterable[:MAX_ROWS]
         ]
-        return f"Formats: {_plural(len(self.iterable), 'format')}", header, rows, len(self.iterable)
+        return f"Formats: {plural(len(self.iterable), 'format')}", header, rows, len(self.iterable)

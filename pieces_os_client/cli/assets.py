@@ -1,0 +1,104 @@
+"""``list``, ``show``, ``create`` and ``delete``: one asset at a time."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pieces_os_client.api.assets_api import AssetsApi
+from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError, about_asset
+from pieces_os_client.cli.options import Commands, with_assets_api
+from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
+from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
+from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note
+
+
+def command_list(args: argparse.Namespace, api: AssetsApi) -> int:
+    assets = api.assets_snapshot(transferables=False, pseudo=args.pseudo)
+    if args.json:
+        print_json([asset_record(asset) for asset in assets])
+    elif len(assets):
+        out(asset_table(assets))
+    else:
+        err(f"no assets at {args.host}")
+    return EXIT_OK
+
+
+def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
+    with about_asset(args.id, args.host):
+        asset = api.assets_specific_asset_snapshot(args.id, transferables=True)
+    if args.json:
+        out(asset.to_json())
+        return EXIT_OK
+    fields = [
+        ("name", asset.name or ""),
+        ("id", asset.id),
+        ("language", asset_language(asset)),
+        ("tags", ", ".join(asset_tags(asset))),
+        ("created", asset.created.value.isoformat()),
+        ("updated", asset.updated.value.isoformat()),
+    ]
+    for label, value in fields:
+        out(f"{label + ':':<10}{value}")
+    content = asset_content(asset)
+    out()
+    if isinstance(content, bytes):
+        out(binary_note(content))
+    elif content is not None:
+        out(content.rstrip("\n"))
+    return EXIT_OK
+
+
+def command_create(args: argparse.Namespace, api: AssetsApi) -> int:
+    if args.file == "-":
+        data, source = sys.stdin.buffer.read(), "standard input"
+    else:
+        source = args.file
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as error:
+            raise CliError(f"cannot read {args.file}: {error.strerror or error}", EXIT_USAGE) from None
+    text = decode_text(data)
+    if text is None:
+        raise CliError(f"{source} is not UTF-8 text; only text snippets can be created", EXIT_USAGE)
+    if not text.strip():
+        raise CliError(f"{source} is empty; there is nothing to save", EXIT_USAGE)
+    language = args.language or (language_for_path(args.file) if args.file != "-" else None)
+    name = args.name or (os.path.basename(args.file) if args.file != "-" else None)
+    seed = snippet_seed(text, name=name, language=language, tags=split_tags(args.tag))
+    asset = api.assets_create_new_asset(transferables=False, seed=seed)
+    if args.json:
+        print_json(asset_record(asset))
+    else:
+        out(f"created {asset.id}  {asset.name or ''} ({asset_language(asset)})")
+    return EXIT_OK
+
+
+def command_delete(args: argparse.Namespace, api: AssetsApi) -> int:
+    with about_asset(args.id, args.host):
+        deleted = api.assets_delete_asset(args.id)
+    if args.json:
+        print_json({"deleted": deleted})
+    else:
+        out(f"deleted {deleted}")
+    return EXIT_OK
+
+
+def register(commands: Commands) -> None:
+    sub = commands.add("list", "List every asset: name, language, tags, updated, id.", with_assets_api(command_list))
+    sub.add_argument("--pseudo", action="store_true", help="include pseudo assets")
+    sub = commands.add("show", "Show one asset with its content.", with_assets_api(command_show))
+    sub.add_argument("id", help="the asset's id")
+    sub = commands.add(
+        "create", "Save a file (or '-' for standard input) as a snippet.", with_assets_api(command_create)
+    )
+    sub.add_argument("file", help="a UTF-8 text file, or - to read standard input")
+    sub.add_argument("--name", help="the snippet's name (default: the file's name)")
+    sub.add_argument("--tag", action="append", help="a tag; repeat it or separate tags with commas")
+    sub.add_argument(
+        "--language",
+        help="the language, e.g. py (default: from the file's extension, else Pieces OS tells it from the content)",
+    )
+    sub = commands.add("delete", "Delete an asset.", with_assets_api(command_delete))
+    sub.add_argument("id", help="the asset's id")

@@ -1,0 +1,81 @@
+"""Exit codes, and every failure turned into one line on stderr with its exit code."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from pieces_os_client.exceptions import (
+    ApiException,
+    ApiTransportError,
+    ApiTypeError,
+    ApiValueError,
+    BadRequestException,
+    GoneException,
+    NotFoundException,
+    OpenApiException,
+    UnprocessableEntityException,
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_NOT_FOUND = 4
+EXIT_GONE = 5
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_ERROR: "Pieces OS reported an error, or some files failed in import or export",
+    EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request)",
+    EXIT_UNREACHABLE: "Pieces OS is not reachable at the host",
+    EXIT_NOT_FOUND: "no asset with that id",
+    EXIT_GONE: "the asset has been deleted",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+class CliError(Exception):
+    """A failure the command line reports as one line on stderr, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def status_line(error: ApiException) -> str:
+    """An error status in one line: status, reason, the first line of the body, the request."""
+    body = error.body if isinstance(error.body, str) else ""
+    detail = body.strip().splitlines()[0] if body.strip() else ""
+    where = f" ({error.method} {error.url})" if error.url else ""
+    return f"{error.status} {error.reason or ''}".rstrip() + (f": {detail[:300]}" if detail else "") + where
+
+
+@contextmanager
+def about_asset(asset_id: str, host: str) -> Iterator[None]:
+    """Turn a 404 or 410 for ``asset_id`` into a one-line CliError with its exit code."""
+    try:
+        yield
+    except NotFoundException:
+        raise CliError(f"no asset with id {asset_id!r} at {host}", EXIT_NOT_FOUND) from None
+    except GoneException:
+        raise CliError(f"the asset {asset_id} has been deleted (410 Gone from {host})", EXIT_GONE) from None
+
+
+def error_for(error: OpenApiException) -> CliError:
+    """The one-line message and exit code for an exception the SDK raised."""
+    if isinstance(error, ApiTransportError):
+        return CliError(
+            f"{error} Without Pieces OS, the 'demo' and 'serve' commands start an emulator.", EXIT_UNREACHABLE
+        )
+    if isinstance(error, (ApiValueError, ApiTypeError)):
+        return CliError(f"bad input: {error}", EXIT_USAGE)
+    if isinstance(error, (BadRequestException, UnprocessableEntityException)):
+        return CliError(f"Pieces OS rejected the request: {status_line(error)}", EXIT_USAGE)
+    if isinstance(error, NotFoundException):
+        return CliError(f"not found: {status_line(error)}", EXIT_NOT_FOUND)
+    if isinstance(error, GoneException):
+        return CliError(f"gone: {status_line(error)}", EXIT_GONE)
+    if isinstance(error, ApiException):
+        return CliError(f"Pieces OS answered {status_line(error)}", EXIT_ERROR)
+    return CliError(f"{type(error).__name__}: {error}", EXIT_ERROR)

@@ -1,0 +1,109 @@
+"""What the commands print: results on stdout, notes and errors on stderr, tables, JSON, and the
+progress and summary of the bulk commands (import, export)."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from typing import Any, Dict, Iterable, List, TextIO
+
+from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK
+from pieces_os_client.display import ASSET_COLUMNS, asset_language, asset_row, asset_tags, text_table
+from pieces_os_client.models.asset import Asset
+
+ASSET_HEADER = [column.upper() for column in ASSET_COLUMNS]
+
+
+def out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def print_json(value: Any) -> None:
+    out(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def asset_record(asset: Asset) -> Dict[str, Any]:
+    """An asset's columns as a JSON object."""
+    return {
+        "id": asset.id,
+        "name": asset.name,
+        "language": asset_language(asset),
+        "tags": asset_tags(asset),
+        "updated": asset.updated.value.isoformat(),
+    }
+
+
+def asset_table(assets: Iterable[Asset], indent: str = "") -> str:
+    return text_table(ASSET_HEADER, [asset_row(asset) for asset in assets], indent=indent)
+
+
+class Progress:
+    """A one-line progress bar on a terminal, redrawn with carriage returns; silent elsewhere."""
+
+    def __init__(self, label: str, total: int, stream: TextIO) -> None:
+        self.label = label
+        self.total = total
+        self.stream = stream
+        self.enabled = total > 0 and stream.isatty()
+
+    def show(self, done: int, current: str) -> None:
+        if not self.enabled:
+            return
+        columns = shutil.get_terminal_size((80, 24)).columns
+        filled = 20 * done // self.total
+        line = f"{self.label} [{'#' * filled}{'.' * (20 - filled)}] {done}/{self.total} {current}"
+        self.stream.write("\r\x1b[K" + line[: max(columns - 1, 10)])
+        self.stream.flush()
+
+    def note(self, message: str) -> None:
+        """Print a line above the bar (the bar is redrawn by the next show())."""
+        self.clear()
+        self.stream.write(message + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+class Report:
+    """What a bulk command did with each item: done, skipped (with a reason) or failed."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.done: List[Dict[str, str]] = []
+        self.skipped: List[Dict[str, str]] = []
+        self.failed: List[Dict[str, str]] = []
+
+    def add_done(self, **record: str) -> None:
+        self.done.append(record)
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped.append({"path": item, "reason": reason})
+
+    def fail(self, item: str, error: str) -> None:
+        self.failed.append({"path": item, "error": error})
+        self.progress.note(f"error: {item}: {error}")
+
+    def finish(self, as_json: bool, done_key: str, headline: str) -> int:
+        """Clear the bar, print the summary (or everything, as JSON); the exit code."""
+        self.progress.clear()
+        if as_json:
+            print_json({done_key: self.done, "skipped": self.skipped, "failed": self.failed})
+        else:
+            line = headline
+            if self.skipped:
+                reasons: Dict[str, int] = {}
+                for record in self.skipped:
+                    reasons[record["reason"]] = reasons.get(record["reason"], 0) + 1
+                counts = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+                line += f"; skipped {len(self.skipped)} ({counts})"
+            if self.failed:
+                line += f"; {len(self.failed)} failed"
+            out(line)
+        return EXIT_ERROR if self.failed else EXIT_OK

@@ -1,0 +1,198 @@
+"""``import`` and ``export``: a directory of files to snippets and back."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+from typing import List, Sequence, Set, Tuple
+
+from pieces_os_client.api.assets_api import AssetsApi
+from pieces_os_client.cli.errors import EXIT_USAGE, CliError, status_line
+from pieces_os_client.cli.options import Commands, with_assets_api
+from pieces_os_client.cli.output import Progress, Report
+from pieces_os_client.cli.snippets import content_digest, decode_text, language_for_path, snippet_seed, split_tags
+from pieces_os_client.display import asset_content, asset_language, plural
+from pieces_os_client.exceptions import ApiException
+from pieces_os_client.models.asset import Asset
+
+_UNSAFE_NAME_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+_EXTENSION = re.compile(r"[a-z0-9]+")
+_MAX_NAME_COMPONENT = 120
+
+
+# ----- import --------------------------------------------------------------------------------
+def _walk_files(root: Path, report: Report) -> List[Path]:
+    """Every file under ``root`` in a stable order; hidden entries (a leading dot) are left out
+    and symbolic links to directories are not followed."""
+    found: List[Path] = []
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename).relative_to(root).as_posix() if error.filename else str(root)
+        report.fail(where, f"cannot read: {error.strerror or error}")
+
+    for directory, dirnames, filenames in os.walk(root, onerror=unreadable):
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        found.extend(Path(directory, name) for name in sorted(filenames) if not name.startswith("."))
+    return found
+
+
+def _import_file(
+    api: AssetsApi, path: Path, relative: str, known: Set[str], tags: Sequence[str], report: Report
+) -> None:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            report.skip(relative, "not a regular file")
+            return
+        data = path.read_bytes()
+    except OSError as error:
+        report.fail(relative, f"cannot read: {error.strerror or error}")
+        return
+    text = decode_text(data)
+    if text is None:
+        report.skip(relative, "binary")
+        return
+    if not text.strip():
+        report.skip(relative, "empty")
+        return
+    digest = content_digest(text)
+    if digest in known:
+        report.skip(relative, "already imported")
+        return
+    seed = snippet_seed(text, name=relative, language=language_for_path(relative), tags=tags)
+    try:
+        asset = api.assets_create_new_asset(transferables=False, seed=seed)
+    except ApiException as error:
+        report.fail(relative, status_line(error))
+        return
+    known.add(digest)
+    report.add_done(path=relative, id=asset.id)
+
+
+def command_import(args: argparse.Namespace, api: AssetsApi) -> int:
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise CliError(f"{args.dir} is not a directory", EXIT_USAGE)
+    report = Report(Progress("importing", 0, sys.stderr))
+    files = _walk_files(root, report)
+    report.progress = Progress("importing", len(files), sys.stderr)
+    known: Set[str] = set()
+    for asset in api.assets_snapshot(transferables=True, pseudo=False):
+        content = asset_content(asset)
+        if isinstance(content, str):
+            known.add(content_digest(content))
+    tags = split_tags(args.tag)
+    try:
+        for index, path in enumerate(files):
+            relative = path.relative_to(root).as_posix()
+            report.progress.show(index, relative)
+            _import_file(api, path, relative, known, tags, report)
+    finally:
+        code = report.finish(args.json, "imported", f"imported {plural(len(report.done), 'file')}")
+    return code
+
+
+# ----- export --------------------------------------------------------------------------------
+def export_name(asset: Asset) -> List[str]:
+    """The path (its components) an asset is exported to: its name split at slashes, each part
+    made safe, with its language's extension unless the name already ends with it.
+
+    No component is empty, ``.`` or ``..``, so the path always stays inside the export
+    directory; characters Windows forbids and control characters become ``_``.
+    """
+    parts = []
+    for part in re.split(r"[/\\]+", asset.name or ""):
+        part = _UNSAFE_NAME_CHARACTERS.sub("_", part).strip().rstrip(".")[:_MAX_NAME_COMPONENT]
+        if part and part not in (".", ".."):
+            parts.append(part)
+    if not parts:
+        parts = [f"asset-{asset.id[:8]}"]
+    language = asset_language(asset)
+    last = parts[-1].lower()
+    extension = f".{language.lower()}" if _EXTENSION.fullmatch(language.lower()) and language != "UNKNOWN" else ".txt"
+    if not (last.endswith(extension) or last == language.lower()):
+        parts[-1] += extension
+    return parts
+
+
+def _export_target(root: Path, parts: List[str], data: bytes, used: Set[Path]) -> Tuple[Path, bool]:
+    """Where to write: the first free name (``name-2.py``...), creating directories without
+    following symbolic links. True when that file already holds exactly these bytes."""
+    directory = root
+    for part in parts[:-1]:
+        directory = directory / part
+        if directory.is_symlink():
+            raise OSError(f"{directory} is a symbolic link; it is not followed")
+        if not directory.exists():
+            directory.mkdir()
+        elif not directory.is_dir():
+            raise OSError(f"{directory} exists and is not a directory")
+    stem, suffix = os.path.splitext(parts[-1])
+    number = 1
+    while True:
+        candidate = directory / (parts[-1] if number == 1 else f"{stem}-{number}{suffix}")
+        if candidate not in used:
+            if not candidate.exists() and not candidate.is_symlink():
+                return candidate, False
+            if candidate.is_file() and not candidate.is_symlink() and candidate.read_bytes() == data:
+                return candidate, True
+        number += 1
+
+
+def _export_asset(asset: Asset, root: Path, used: Set[Path], report: Report) -> None:
+    label = asset.name or asset.id
+    content = asset_content(asset)
+    if content is None:
+        report.fail(label, "Pieces OS sent no content for this asset")
+        return
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        target, unchanged = _export_target(root, export_name(asset), data, used)
+        used.add(target)
+        if unchanged:
+            report.skip(target.relative_to(root).as_posix(), "unchanged")
+            return
+        with open(target, "xb") as file:
+            file.write(data)
+    except OSError as error:
+        report.fail(label, f"cannot write: {error.strerror or error}")
+        return
+    report.add_done(path=target.relative_to(root).as_posix(), id=asset.id)
+
+
+def command_export(args: argparse.Namespace, api: AssetsApi) -> int:
+    root = Path(args.dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CliError(f"cannot create {args.dir}: {error.strerror or error}", EXIT_USAGE) from None
+    assets = api.assets_snapshot(transferables=True, pseudo=False)
+    report = Report(Progress("exporting", len(assets), sys.stderr))
+    used: Set[Path] = set()
+    try:
+        for index, asset in enumerate(assets):
+            report.progress.show(index, asset.name or asset.id)
+            _export_asset(asset, root, used, report)
+    finally:
+        code = report.finish(args.json, "exported", f"exported {plural(len(report.done), 'asset')} to {args.dir}")
+    return code
+
+
+def register(commands: Commands) -> None:
+    sub = commands.add(
+        "import",
+        "Save every text file under a directory as a snippet, named by its path. Binary, empty and hidden"
+        " files, and files whose content is already saved, are skipped.",
+        with_assets_api(command_import),
+    )
+    sub.add_argument("dir", help="the directory to import")
+    sub.add_argument("--tag", action="append", help="a tag for every snippet; repeat it or separate with commas")
+    sub = commands.add(
+        "export",
+        "Write every asset to a file under a directory, named from the asset's name with its language's"
+        " extension; existing files are never overwritten (a free name like name-2.py is used).",
+        with_assets_api(command_export),
+    )
+    sub.add_argument("dir", help="the directory to write to (created if missing)")
