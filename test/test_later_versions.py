@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from faults import emulator_fixture, seed  # noqa: F401 (fixture)
+from seeds import build_seed as seed
 
 import pieces_os_client
 from pieces_os_client import (
