@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("pieces_os_client")
 
-__all__ = ["ApiClient", "RequestTimeout"]
+__all__ = ["ApiClient"]
 
 class _CollectorPause:
     """Pauses Python's cyclic garbage collector while any thread parses a large response.

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Generic, Mapping, Optional, TypeVar, Union
 
+__all__ = ["ApiResponse"]
+
 T = TypeVar("T")
 
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)

@@ -17,6 +17,8 @@ from pieces_os_client.exceptions import ApiValueError
 
 # Where Pieces OS listened before it took the first free port of 39300-39333; the server the
 # API description names, which server_index=0 selects as in the generated SDK.
+__all__ = ["Configuration"]
+
 DEFAULT_HOST = "http://localhost:1000"
 HOST_ENVIRONMENT_VARIABLE = "PIECES_OS_URL"
 # The API key that 4.1 and later generated SDKs send as X-Application-ID when it is set.
@@ -242,6 +244,8 @@ class Configuration:
 
     @classmethod
     def get_default_copy(cls) -> Configuration:
+        """``get_default()`` under the name older generated SDK versions used; kept for code written
+        against the generated SDK."""
         return cls.get_default()
 
     @classmethod

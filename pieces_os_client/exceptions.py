@@ -3,8 +3,8 @@
     OpenApiException
     ├── ApiTypeError (also TypeError) ........ an argument of the wrong type; nothing was sent
     ├── ApiValueError (also ValueError) ...... a missing or invalid argument; nothing was sent
-    ├── ApiAttributeError (also AttributeError)
-    ├── ApiKeyError (also KeyError)
+    ├── ApiAttributeError (also AttributeError) ... never raised; kept for code written
+    ├── ApiKeyError (also KeyError) ............... against the generated SDK, which catches them
     ├── ApiTransportError .................... no HTTP response came back
     │   ├── ApiConnectionError (also ConnectionError)  refused, reset, DNS, TLS
     │   └── ApiTimeoutError (also TimeoutError) ....... connect or read timeout
@@ -73,11 +73,17 @@ class ApiValueError(_ArgumentError, ValueError):
 
 
 class ApiAttributeError(_ArgumentError, AttributeError):
-    """An attribute that does not exist was asked for."""
+    """An attribute that does not exist was asked for.
+
+    This SDK never raises it; it exists for code written against the generated SDK that catches it.
+    """
 
 
 class ApiKeyError(_ArgumentError, KeyError):
-    """A key that does not exist was asked for."""
+    """A key that does not exist was asked for.
+
+    This SDK never raises it; it exists for code written against the generated SDK that catches it.
+    """
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -134,7 +134,11 @@ def as_timeout(value: RequestTimeout, default: urllib3.Timeout) -> urllib3.Timeo
 
 
 class RESTResponse:
-    """A response whose body has been read."""
+    """A response whose body has been read.
+
+    Kept for code written against the generated SDK, whose ``rest`` module has it; this SDK's own
+    calls return parsed models, ``ApiResponse`` or the urllib3 response, never this.
+    """
 
     __slots__ = ("response", "status", "reason", "data", "headers")
 

@@ -79,8 +79,6 @@ __all__ = [
     "Stream",
     "StreamClosedError",
     "StreamMessageError",
-    "reconnect_backoff",
-    "stream_url",
 ]
 
 # The close code Pieces OS sends when it ends a stream on purpose.

@@ -10,6 +10,7 @@ sorted names, so two runs give the same bytes.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -138,6 +139,23 @@ EXTRA_BASE_DOCS = {
 DISPLAY_DOC = "In Jupyter it renders as a compact HTML table, in IPython as a few aligned lines."
 
 SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": "_"}
+
+# The hand-written modules whose ``__all__`` the package exports at its top level, beside the API
+# classes and the models: ``pieces_os_client.ApiClient``, ``from pieces_os_client import *``.
+RUNTIME_MODULES = ("api_client", "api_response", "configuration", "exceptions", "streams")
+
+PACKAGE_DOC = '''"""pieces-os-client: the Python SDK for the assets API of Pieces OS.
+
+    import pieces_os_client
+
+    with pieces_os_client.ApiClient(pieces_os_client.Configuration()) as api_client:
+        assets = pieces_os_client.AssetsApi(api_client).assets_snapshot(transferables=False)
+
+Public names load on first access (PEP 562), so ``import pieces_os_client`` costs almost
+nothing and ``from pieces_os_client import Asset`` loads one model module, not all of them.
+``from pieces_os_client import *`` gives every model, API class, ``ApiClient``,
+``Configuration``, ``ApiResponse``, the streams and the exceptions (``__all__``).
+"""'''
 
 JSON_SCALARS = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
 
@@ -337,35 +355,90 @@ class Generator:
             "",
             "Names resolve on first access (PEP 562), so importing one model loads only its module.",
             '"""',
-            "from typing import TYPE_CHECKING, Any, List",
+            "from typing import TYPE_CHECKING",
+            "",
+            "from pieces_os_client._lazy import lazy_attributes",
             "",
             "MODULES = {",
         ]
         lines += [f"    {n!r}: {self.modules[n]!r}," for n in names]
         lines += ["}", "", "__all__ = ["]
         lines += [f"    {n!r}," for n in names]
-        lines += [
-            "]",
-            "",
-            "if TYPE_CHECKING:",
-        ]
+        lines += ["]", "", "if TYPE_CHECKING:"]
         lines += [f"    from pieces_os_client.models.{self.modules[n]} import {n} as {n}" for n in names]
         lines += [
             "",
+            "__getattr__, __dir__ = lazy_attributes(",
+            '    __name__, {name: f"{__name__}.{module}" for name, module in MODULES.items()}',
+            ")",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def api_classes(self) -> Dict[str, str]:
+        """API class -> its module under api/: one class per tag of the spec's operations."""
+        return {self.api_class(tag): self.api_module_name(tag) for tag in self.tags()}
+
+    def api_init(self) -> str:
+        classes = self.api_classes()
+        lines = [
+            HEADER,
+            '"""The API classes: ``from pieces_os_client.api import AssetsApi``."""',
+            "from typing import TYPE_CHECKING",
             "",
-            "def __getattr__(name: str) -> Any:",
-            "    module = MODULES.get(name)",
-            "    if module is None:",
-            '        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")',
-            "    import importlib",
+            "from pieces_os_client._lazy import lazy_attributes",
             "",
-            '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)',
-            "    globals()[name] = value",
-            "    return value",
+            "__all__ = [" + ", ".join(repr(c) for c in classes) + "]",
             "",
+            "if TYPE_CHECKING:",
+        ]
+        lines += [f"    from {PACKAGE}.api.{m} import {c} as {c}" for c, m in classes.items()]
+        lines += [
             "",
-            "def __dir__() -> List[str]:",
-            "    return sorted(set(globals()) | set(__all__))",
+            "__getattr__, __dir__ = lazy_attributes(",
+            "    __name__, {" + ", ".join(f"{c!r}: {PACKAGE + '.api.' + m!r}" for c, m in classes.items()) + "}",
+            ")",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def package_init(self) -> str:
+        """The package's namespace: the runtime modules' ``__all__``, the API classes, the models."""
+        public: Dict[str, str] = {}
+        for module in RUNTIME_MODULES:
+            for name in declared_all(ROOT / PACKAGE / f"{module}.py"):
+                public[name] = f"{PACKAGE}.{module}"
+        for cls, module in self.api_classes().items():
+            public[cls] = f"{PACKAGE}.api.{module}"
+        for name in sorted(self.schemas):
+            if name in public:
+                raise SystemExit(f"the model {name} has the name of {public[name]}.{name}")
+            public[name] = f"{PACKAGE}.models.{self.modules[name]}"
+        package_dir = ROOT / PACKAGE
+        submodules = sorted(
+            p.stem if p.suffix == ".py" else p.name
+            for p in package_dir.iterdir()
+            if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").is_file())
+        )
+        names = sorted(public)
+        lines = [
+            HEADER,
+            PACKAGE_DOC,
+            "from typing import TYPE_CHECKING",
+            "",
+            "from pieces_os_client._lazy import lazy_attributes",
+            "from pieces_os_client._version import __version__ as __version__",
+            "",
+            "__all__ = [",
+        ]
+        lines += [f"    {n!r}," for n in names]
+        lines += ["]", "", "# public name -> the module that defines it", "_NAMES = {"]
+        lines += [f"    {n!r}: {public[n]!r}," for n in names]
+        lines += ["}", "", "if TYPE_CHECKING:"]
+        lines += [f"    from {public[n]} import {n} as {n}" for n in names]
+        lines += [
+            "",
+            "__getattr__, __dir__ = lazy_attributes(",
+            "    __name__, _NAMES, submodules=(" + ", ".join(repr(m) for m in submodules) + ",)",
+            ")",
         ]
         return "\n".join(lines) + "\n"
 
@@ -536,8 +609,9 @@ class Generator:
             "",
             "from pieces_os_client._operation import "
             + ", ".join(["BodyParameter"] * bodies + ["Operation"] + ["Parameter"] * any(op["params"] for op in ops)),
-            "from pieces_os_client.api_client import ApiClient, RequestTimeout",
+            "from pieces_os_client.api_client import ApiClient",
             "from pieces_os_client.api_response import ApiResponse",
+            "from pieces_os_client.rest import RequestTimeout",
         ]
         if streams:
             lines.append("from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, Stream")
@@ -797,7 +871,18 @@ class Generator:
         for tag in self.tags():
             files[ROOT / PACKAGE / "api" / f"{self.api_module_name(tag)}.py"] = self.api_module(tag)
             files[ROOT / "docs" / f"{self.api_class(tag)}.md"] = self.api_doc(tag)
+        files[ROOT / PACKAGE / "api" / "__init__.py"] = self.api_init()
+        files[ROOT / PACKAGE / "__init__.py"] = self.package_init()
         return files
+
+
+def declared_all(path: Path) -> List[str]:
+    """The ``__all__`` a hand-written module declares, read from its source (importing it could
+    need the very files being generated)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise SystemExit(f"{path.relative_to(ROOT)} declares no __all__")
 
 
 def generated_paths() -> List[Path]:

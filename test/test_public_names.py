@@ -5,12 +5,16 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import pieces_os_client
 from pieces_os_client import exceptions as exceptions_module
 from pieces_os_client.models import MODULES
+
+SPEC = Path(__file__).resolve().parent.parent / "spec" / "pieces-os.openapi.json"
+SCHEMAS = json.loads(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
 
 EXCEPTIONS = [
     "OpenApiException", "ApiTypeError", "ApiValueError", "ApiAttributeError", "ApiKeyError",
@@ -54,8 +58,7 @@ def test_rest_reexports_the_http_exceptions() -> None:
 
 
 def test_every_model_by_every_path() -> None:
-    # 2.2.0's 311 schemas, its 5 AssetApi models and the 32 that later versions' fields need.
-    assert len(MODULES) == 348
+    assert MODULES == {name: schema["x-python-module"] for name, schema in SCHEMAS.items()}
     for name, module in MODULES.items():
         cls = getattr(pieces_os_client, name)
         assert getattr(pieces_os_client.models, name) is cls
@@ -87,8 +90,6 @@ def test_dir_lists_models_and_core_names() -> None:
 
 
 def test_py_typed_is_shipped() -> None:
-    from pathlib import Path
-
     assert (Path(pieces_os_client.__file__).parent / "py.typed").is_file()
 
 
@@ -122,3 +123,48 @@ def test_importing_the_common_names_is_cheap() -> None:
     # the first use builds what Asset needs, and only then
     assert report["after_complete"] is True
     assert report["after"] > 50
+
+
+STAR_PROBE = """
+import json, sys
+before = set(sys.modules)
+import pieces_os_client
+loaded = sorted(m for m in set(sys.modules) - before if m.startswith("pieces_os_client"))
+namespace = {}
+exec("from pieces_os_client import *", namespace)
+print(json.dumps({"loaded": loaded, "names": sorted(n for n in namespace if n != "__builtins__")}))
+"""
+
+
+def test_star_import_gives_the_public_names_and_a_bare_import_stays_lazy() -> None:
+    result = subprocess.run([sys.executable, "-c", STAR_PROBE], capture_output=True, text=True, check=True)
+    report = json.loads(result.stdout)
+    assert report["loaded"] == ["pieces_os_client", "pieces_os_client._lazy", "pieces_os_client._version"]
+    names = set(report["names"])
+    assert set(SCHEMAS) <= names
+    assert {"AssetsApi", "ApiClient", "Configuration", "ApiResponse", "Stream", "ReconnectPolicy"} <= names
+    assert set(EXCEPTIONS) <= names
+    assert not names & {"TYPE_CHECKING", "Any", "Dict", "lazy_attributes", "annotations", "importlib"}
+    assert names == set(pieces_os_client.__all__)
+    for name in pieces_os_client.__all__:
+        assert getattr(pieces_os_client, name).__name__ == name
+
+
+@pytest.mark.parametrize(
+    "owner, name",
+    [("rest", "RESTResponse"), ("exceptions", "ApiAttributeError"), ("exceptions", "ApiKeyError")],
+)
+def test_compatibility_only_names_say_why_they_exist(owner: str, name: str) -> None:
+    cls = getattr(importlib.import_module(f"pieces_os_client.{owner}"), name)
+    assert "generated SDK" in (cls.__doc__ or "")
+
+
+def test_get_default_copy_says_why_it_exists() -> None:
+    assert "generated SDK" in (pieces_os_client.Configuration.get_default_copy.__doc__ or "")
+    configuration = pieces_os_client.Configuration
+    configuration.set_default(configuration(host="http://127.0.0.1:9"))
+    try:
+        copy = configuration.get_default_copy()
+        assert copy.host == "http://127.0.0.1:9" and copy is not configuration.get_default_copy()
+    finally:
+        configuration.set_default(None)

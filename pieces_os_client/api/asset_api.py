@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
 import urllib3
 
 from pieces_os_client._operation import BodyParameter, Operation, Parameter
-from pieces_os_client.api_client import ApiClient, RequestTimeout
+from pieces_os_client.api_client import ApiClient
 from pieces_os_client.api_response import ApiResponse
+from pieces_os_client.rest import RequestTimeout
 
 if TYPE_CHECKING:
     from pieces_os_client.models.activities import Activities

@@ -13,8 +13,9 @@ from typing import Any, Dict, Mapping, Optional
 import urllib3
 
 from pieces_os_client._operation import Operation
-from pieces_os_client.api_client import ApiClient, RequestTimeout
+from pieces_os_client.api_client import ApiClient
 from pieces_os_client.api_response import ApiResponse
+from pieces_os_client.rest import RequestTimeout
 
 _GET_WELL_KNOWN_HEALTH = Operation(
     name='get_well_known_health',

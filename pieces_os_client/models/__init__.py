@@ -4,7 +4,9 @@
 
 Names resolve on first access (PEP 562), so importing one model loads only its module.
 """
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
+
+from pieces_os_client._lazy import lazy_attributes
 
 MODULES = {
     'AccessEnum': 'access_enum',
@@ -1058,17 +1060,6 @@ if TYPE_CHECKING:
     from pieces_os_client.models.workstream_summary import WorkstreamSummary as WorkstreamSummary
     from pieces_os_client.models.workstream_summary_sentiment_enum import WorkstreamSummarySentimentEnum as WorkstreamSummarySentimentEnum
 
-
-def __getattr__(name: str) -> Any:
-    module = MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {name: f"{__name__}.{module}" for name, module in MODULES.items()}
+)
