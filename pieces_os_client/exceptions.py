@@ -169,10 +169,7 @@ class ApiException(OpenApiException):
         url: str = "",
     ) -> ApiException:
         """The exception for ``status``: the subclass the status maps to, or ApiException."""
-        exception_class = _STATUS_EXCEPTIONS.get(status)
-        if exception_class is None:
-            exception_class = ServiceException if 500 <= status <= 599 else ApiException
-        return exception_class(
+        return exception_class_for_status(status)(
             status=status, reason=reason, body=body, data=data, headers=headers, method=method, url=url
         )
 
@@ -231,6 +228,15 @@ _STATUS_EXCEPTIONS: Dict[int, Type[ApiException]] = {
     410: GoneException,
     422: UnprocessableEntityException,
 }
+
+
+def exception_class_for_status(status: int) -> Type[ApiException]:
+    """The class raised for an error status: its own subclass, ServiceException for another 5xx,
+    else ApiException. The generated docs list, per operation, what this gives for each status."""
+    exception_class = _STATUS_EXCEPTIONS.get(status)
+    if exception_class is None:
+        exception_class = ServiceException if 500 <= status <= 599 else ApiException
+    return exception_class
 
 
 __all__ = [

@@ -117,3 +117,53 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
     for path in sorted((ROOT / "pieces_os_client" / "models").glob("*.py")):
         assert (tmp_path / "pieces_os_client" / "models" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    overlay_path = tmp_path / "spec" / "overlay.json"
+    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+    del overlay["operations"]["assets_snapshot"]
+    del overlay["parameters"]["searchable_tags"]
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert result.returncode != 0
+    assert "operations.assets_snapshot.summary" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    overlay["operations"]["assets_snapshot"] = {"summary": "Every asset."}
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert "parameters.searchable_tags" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stream_methods_take_what_stream_takes() -> None:
+    """The generator reads Stream.__init__'s keyword-only parameters; every stream method passes them on."""
+    import inspect
+
+    from pieces_os_client.api.assets_api import AssetsApi
+    from pieces_os_client.streams import Stream
+
+    stream = {
+        name: parameter.default
+        for name, parameter in inspect.signature(Stream.__init__).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    for method in (AssetsApi.assets_stream_identifiers, AssetsApi.stream_assets):
+        generated = {
+            ("headers" if name == "_headers" else name): parameter.default
+            for name, parameter in inspect.signature(method).parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+        assert generated == stream
+
+
+def test_documented_errors_are_the_runtime_ones() -> None:
+    from pieces_os_client.exceptions import exception_class_for_status
+
+    spec = json.loads((ROOT / "spec" / "pieces-os.openapi.json").read_text(encoding="utf-8"))
+    page = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*Api.md")))
+    codes = {c for item in spec["paths"].values() for op in item.values() for c in op["responses"] if c[0] != "2"}
+    assert codes
+    for code in codes:
+        assert f"{code} | `{exception_class_for_status(int(code)).__name__}`" in page

@@ -1022,8 +1022,8 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
-        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
+        max_queued: Optional[int] = None,
     ) -> Stream[StreamedIdentifiers]:
         """WebSocket /assets/stream/identifiers: A WebSocket stream of asset ids: every id on connect, then one message per change.
 
@@ -1032,7 +1032,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _ASSETS_STREAM_IDENTIFIERS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
+        return Stream(self.api_client, _ASSETS_STREAM_IDENTIFIERS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
 
     def get_assets_stream_transferables(
         self,
@@ -1042,8 +1042,8 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
-        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
+        max_queued: Optional[int] = None,
     ) -> Stream[Assets]:
         """WebSocket /assets/stream/transferables: A WebSocket stream of every asset with its content, on connect and after every change.
 
@@ -1052,7 +1052,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _GET_ASSETS_STREAM_TRANSFERABLES, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
+        return Stream(self.api_client, _GET_ASSETS_STREAM_TRANSFERABLES, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
 
     def stream_assets(
         self,
@@ -1062,8 +1062,8 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
-        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
+        max_queued: Optional[int] = None,
     ) -> Stream[Assets]:
         """WebSocket /assets/stream: A WebSocket stream of every asset, on connect and after every change.
 
@@ -1072,7 +1072,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _STREAM_ASSETS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
+        return Stream(self.api_client, _STREAM_ASSETS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
 
     def workstream_suggestions_stream(
         self,
@@ -1082,8 +1082,8 @@ class AssetsApi:
         on_error: Optional[Callable[[Exception], None]] = None,
         ping_interval: Optional[float] = 20.0,
         connect_timeout: Optional[float] = None,
-        max_queued: Optional[int] = None,
         _headers: Optional[Mapping[str, str]] = None,
+        max_queued: Optional[int] = None,
     ) -> Stream[WorkstreamSuggestions]:
         """WebSocket /workstream/suggestions/stream: A WebSocket stream of workstream suggestions (recently created or edited assets).
 
@@ -1092,7 +1092,7 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _WORKSTREAM_SUGGESTIONS_STREAM, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, max_queued=max_queued, headers=_headers)
+        return Stream(self.api_client, _WORKSTREAM_SUGGESTIONS_STREAM, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
 
     # Names later versions of the generated SDK gave the same operations.
     search_assets = assets_search_assets
