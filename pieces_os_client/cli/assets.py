@@ -9,7 +9,7 @@ from pathlib import Path
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError, about_asset
 from pieces_os_client.cli.options import Commands, with_assets_api
-from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
+from pieces_os_client.cli.output import asset_record, asset_table, err, out, out_json, print_json
 from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note
 
@@ -29,7 +29,7 @@ def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
     with about_asset(args.id, args.host):
         asset = api.assets_specific_asset_snapshot(args.id, transferables=True)
     if args.json:
-        out(asset.to_json())
+        out_json(asset.to_json())
         return EXIT_OK
     fields = [
         ("name", asset.name or ""),

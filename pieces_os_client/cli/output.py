@@ -3,27 +3,40 @@ progress and summary of the bulk commands (import, export)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
-from typing import Any, Dict, Iterable, List, TextIO
+from typing import Any, Dict, Iterable, List, Optional, TextIO
 
 from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK
-from pieces_os_client.display import ASSET_COLUMNS, asset_language, asset_row, asset_tags, text_table
+from pieces_os_client.display import ASSET_COLUMNS, asset_language, asset_row, asset_tags, terminal_text, text_table
 from pieces_os_client.models.asset import Asset
 
 ASSET_HEADER = [column.upper() for column in ASSET_COLUMNS]
 
 
+# Characters JSON may carry unescaped that a terminal acts on (DEL, the C1 controls, the line and
+# paragraph separators) or cannot write (lone surrogates); they can only be inside strings.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+# Text for people goes through terminal_text, which shows the control characters of text from
+# the server as escapes; JSON stays exact (the characters a terminal acts on are \u-escaped).
 def out(text: str = "") -> None:
-    print(text, flush=True)
+    print(terminal_text(text), flush=True)
 
 
 def err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(terminal_text(text), file=sys.stderr, flush=True)
+
+
+def out_json(text: str) -> None:
+    """A JSON text on stdout, exact, with what a terminal would act on escaped the JSON way."""
+    print(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text), flush=True)
 
 
 def print_json(value: Any) -> None:
-    out(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    out_json(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def asset_record(asset: Asset) -> Dict[str, Any]:
@@ -55,14 +68,14 @@ class Progress:
             return
         columns = shutil.get_terminal_size((80, 24)).columns
         filled = 20 * done // self.total
-        line = f"{self.label} [{'#' * filled}{'.' * (20 - filled)}] {done}/{self.total} {current}"
+        line = f"{self.label} [{'#' * filled}{'.' * (20 - filled)}] {done}/{self.total} {terminal_text(current)}"
         self.stream.write("\r\x1b[K" + line[: max(columns - 1, 10)])
         self.stream.flush()
 
     def note(self, message: str) -> None:
         """Print a line above the bar (the bar is redrawn by the next show())."""
         self.clear()
-        self.stream.write(message + "\n")
+        self.stream.write(terminal_text(message) + "\n")
         self.stream.flush()
 
     def clear(self) -> None:
@@ -83,8 +96,11 @@ class Report:
     def add_done(self, **record: str) -> None:
         self.done.append(record)
 
-    def skip(self, item: str, reason: str) -> None:
+    def skip(self, item: str, reason: str, note: Optional[str] = None) -> None:
+        """Count ``item`` as skipped; a ``note`` is also printed on its own line."""
         self.skipped.append({"path": item, "reason": reason})
+        if note is not None:
+            self.progress.note(f"skipped {item}: {note}")
 
     def fail(self, item: str, error: str) -> None:
         self.failed.append({"path": item, "error": error})

@@ -4,11 +4,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import stat
 import sys
 from pathlib import Path
 from typing import List, Sequence, Set, Tuple
 
+from pieces_os_client._files import (
+    NAME_MAX_BYTES,
+    SymbolicLinkError,
+    cut_to_bytes,
+    numbered_name,
+    read_regular_file,
+    write_new_file,
+)
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.errors import EXIT_USAGE, CliError, status_line
 from pieces_os_client.cli.options import Commands, with_assets_api
@@ -18,24 +25,52 @@ from pieces_os_client.display import asset_content, asset_language, plural
 from pieces_os_client.exceptions import ApiException
 from pieces_os_client.models.asset import Asset
 
-_UNSAFE_NAME_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+_UNSAFE_NAME_CHARACTERS = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff<>:"|?*]')
 _EXTENSION = re.compile(r"[a-z0-9]+")
-_MAX_NAME_COMPONENT = 120
+_LINK_NOTE = "a symbolic link (links are not followed)"
 
 
 # ----- import --------------------------------------------------------------------------------
+def _shown_path(relative: str) -> str:
+    """A path as it can be printed: bytes of a name that is not UTF-8 as escapes (``caf\\xe9.py``)."""
+    return os.fsencode(relative).decode("utf-8", "backslashreplace")
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # the bytes of a name that is not UTF-8, kept as lone surrogates
+        return False
+    return True
+
+
 def _walk_files(root: Path, report: Report) -> List[Path]:
-    """Every file under ``root`` in a stable order; hidden entries (a leading dot) are left out
-    and symbolic links to directories are not followed."""
+    """Every file under ``root`` in a stable order. Hidden entries (a leading dot) are left out;
+    no symbolic link is followed, to a file or a directory, and each is reported as skipped; a
+    name that is not UTF-8 cannot name a snippet and is reported as failed."""
     found: List[Path] = []
 
     def unreadable(error: OSError) -> None:
-        where = Path(error.filename).relative_to(root).as_posix() if error.filename else str(root)
+        where = _shown_path(os.path.relpath(error.filename, root)) if error.filename else str(root)
         report.fail(where, f"cannot read: {error.strerror or error}")
 
     for directory, dirnames, filenames in os.walk(root, onerror=unreadable):
-        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-        found.extend(Path(directory, name) for name in sorted(filenames) if not name.startswith("."))
+        kept = []
+        for name in sorted(name for name in dirnames if not name.startswith(".")):
+            relative = _shown_path(os.path.relpath(os.path.join(directory, name), root))
+            if os.path.islink(os.path.join(directory, name)):
+                report.skip(relative, "symbolic link", _LINK_NOTE)
+            elif not _utf8(name):
+                report.fail(relative, "the name is not valid UTF-8; rename it to import what it holds")
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(name for name in filenames if not name.startswith(".")):
+            if _utf8(name):
+                found.append(Path(directory, name))
+            else:
+                relative = _shown_path(os.path.relpath(os.path.join(directory, name), root))
+                report.fail(relative, "the name is not valid UTF-8; rename it to import it")
     return found
 
 
@@ -43,12 +78,15 @@ def _import_file(
     api: AssetsApi, path: Path, relative: str, known: Set[str], tags: Sequence[str], report: Report
 ) -> None:
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            report.skip(relative, "not a regular file")
-            return
-        data = path.read_bytes()
+        data = read_regular_file(path)
+    except SymbolicLinkError:
+        report.skip(relative, "symbolic link", _LINK_NOTE)
+        return
     except OSError as error:
         report.fail(relative, f"cannot read: {error.strerror or error}")
+        return
+    if data is None:
+        report.skip(relative, "not a regular file")
         return
     text = decode_text(data)
     if text is None:
@@ -100,11 +138,14 @@ def export_name(asset: Asset) -> List[str]:
     made safe, with its language's extension unless the name already ends with it.
 
     No component is empty, ``.`` or ``..``, so the path always stays inside the export
-    directory; characters Windows forbids and control characters become ``_``.
+    directory; characters Windows forbids and control characters become ``_``. Each component
+    takes at most 255 bytes of UTF-8, the file-name limit (a long name is cut, its extension
+    kept).
     """
     parts = []
     for part in re.split(r"[/\\]+", asset.name or ""):
-        part = _UNSAFE_NAME_CHARACTERS.sub("_", part).strip().rstrip(".")[:_MAX_NAME_COMPONENT]
+        part = _UNSAFE_NAME_CHARACTERS.sub("_", part).strip().rstrip(".")
+        part = cut_to_bytes(part, NAME_MAX_BYTES).rstrip(". ")
         if part and part not in (".", ".."):
             parts.append(part)
     if not parts:
@@ -114,6 +155,7 @@ def export_name(asset: Asset) -> List[str]:
     extension = f".{language.lower()}" if _EXTENSION.fullmatch(language.lower()) and language != "UNKNOWN" else ".txt"
     if not (last.endswith(extension) or last == language.lower()):
         parts[-1] += extension
+    parts[-1] = numbered_name(parts[-1])
     return parts
 
 
@@ -129,10 +171,9 @@ def _export_target(root: Path, parts: List[str], data: bytes, used: Set[Path]) -
             directory.mkdir()
         elif not directory.is_dir():
             raise OSError(f"{directory} exists and is not a directory")
-    stem, suffix = os.path.splitext(parts[-1])
     number = 1
     while True:
-        candidate = directory / (parts[-1] if number == 1 else f"{stem}-{number}{suffix}")
+        candidate = directory / numbered_name(parts[-1], number)
         if candidate not in used:
             if not candidate.exists() and not candidate.is_symlink():
                 return candidate, False
@@ -154,8 +195,7 @@ def _export_asset(asset: Asset, root: Path, used: Set[Path], report: Report) -> 
         if unchanged:
             report.skip(target.relative_to(root).as_posix(), "unchanged")
             return
-        with open(target, "xb") as file:
-            file.write(data)
+        write_new_file(target, data)
     except OSError as error:
         report.fail(label, f"cannot write: {error.strerror or error}")
         return
@@ -184,7 +224,7 @@ def register(commands: Commands) -> None:
     sub = commands.add(
         "import",
         "Save every text file under a directory as a snippet, named by its path. Binary, empty and hidden"
-        " files, and files whose content is already saved, are skipped.",
+        " files, files whose content is already saved, and symbolic links (never followed) are skipped.",
         with_assets_api(command_import),
     )
     sub.add_argument("dir", help="the directory to import")

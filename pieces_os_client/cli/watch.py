@@ -7,7 +7,7 @@ import json
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.errors import EXIT_OK
 from pieces_os_client.cli.options import Commands, positive_int, with_assets_api
-from pieces_os_client.cli.output import err, out
+from pieces_os_client.cli.output import err, out, out_json
 from pieces_os_client.display import plural
 from pieces_os_client.exceptions import ApiException
 from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy
@@ -22,7 +22,7 @@ def _asset_name(api: AssetsApi, asset_id: str) -> str:
 
 def _print_event(args: argparse.Namespace, event: str, asset_id: str, name: str) -> None:
     if args.json:
-        out(json.dumps({"event": event, "id": asset_id, "name": name}, ensure_ascii=False))
+        out_json(json.dumps({"event": event, "id": asset_id, "name": name}, ensure_ascii=False))
     else:
         out(f"{event:<8} {asset_id}  {name}".rstrip())
 
