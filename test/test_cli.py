@@ -14,6 +14,7 @@ from typing import IO, Iterator, List, Optional, Sequence
 
 import pytest
 from httpserver_helpers import refused_url
+from terminal_helpers import run_on_terminal
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.cli import main, snippet_seed
@@ -388,32 +389,13 @@ def test_export_keeps_every_file_inside_the_directory(url: str, api: AssetsApi, 
 
 
 def test_import_shows_a_progress_bar_only_on_a_terminal(url: str, tmp_path: Path) -> None:
-    import pty
-
     for index in range(3):
         (tmp_path / f"snippet{index}.py").write_text(f"value = {index}\n")
     plain = cli("--host", url, "import", str(tmp_path))
     assert plain.returncode == 0 and plain.stderr == ""
 
     (tmp_path / "more.py").write_text("more = True\n")
-    controller, terminal = pty.openpty()
-    try:
-        result = cli("--host", url, "import", str(tmp_path), stderr=terminal)
-        os.close(terminal)
-        terminal = -1
-        drawn = b""
-        while True:
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the terminal side is closed and everything was read
-                break
-            if not chunk:
-                break
-            drawn += chunk
-    finally:
-        if terminal != -1:
-            os.close(terminal)
-        os.close(controller)
+    result, drawn = run_on_terminal([sys.executable, "-m", "pieces_os_client", "--host", url, "import", str(tmp_path)])
     assert result.returncode == 0
     assert result.stdout == "imported 1 file; skipped 3 (3 already imported)\n"
     assert b"\r\x1b[Kimporting [....................] 0/4 more.py" in drawn

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import resource
 import signal
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 import pytest
+from terminal_helpers import run_on_terminal
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.cli import main, snippet_seed
@@ -215,31 +215,9 @@ def test_server_text_is_escaped_in_every_command_and_exact_in_json(
 
 def test_export_progress_on_a_terminal_shows_hostile_names_escaped(url: str, assets_api: AssetsApi, tmp_path: Path) -> None:
     create(assets_api, HOSTILE_NAME, "x = 1\n", "py")
-    controller, terminal = pty.openpty()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "pieces_os_client", "--host", url, "export", str(tmp_path / "out")],
-            stdout=subprocess.PIPE,
-            stderr=terminal,
-            text=True,
-            timeout=WAIT,
-            check=False,
-        )
-        os.close(terminal)
-        terminal = -1
-        drawn = b""
-        while True:
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the terminal side is closed and everything was read
-                break
-            if not chunk:
-                break
-            drawn += chunk
-    finally:
-        if terminal != -1:
-            os.close(terminal)
-        os.close(controller)
+    result, drawn = run_on_terminal(
+        [sys.executable, "-m", "pieces_os_client", "--host", url, "export", str(tmp_path / "out")]
+    )
     assert result.returncode == 0
     assert b"exporting [....................] 0/1 \\x1b[2J\\x1b[Hgotcha" in drawn
     assert b"\x1b[2J" not in drawn and b"\x1b[H" not in drawn
