@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from pieces_os_client._files import (
+from pieces_os_client.cli.files import (
     NAME_MAX_BYTES,
     SymbolicLinkError,
     cut_to_bytes,

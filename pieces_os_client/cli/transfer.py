@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import List, Sequence, Set, Tuple
 
-from pieces_os_client._files import (
+from pieces_os_client.api.assets_api import AssetsApi
+from pieces_os_client.cli.errors import EXIT_USAGE, CliError, status_line
+from pieces_os_client.cli.files import (
     NAME_MAX_BYTES,
     SymbolicLinkError,
     cut_to_bytes,
@@ -16,8 +18,6 @@ from pieces_os_client._files import (
     read_regular_file,
     write_new_file,
 )
-from pieces_os_client.api.assets_api import AssetsApi
-from pieces_os_client.cli.errors import EXIT_USAGE, CliError, status_line
 from pieces_os_client.cli.options import Commands, with_assets_api
 from pieces_os_client.cli.output import Progress, Report
 from pieces_os_client.cli.snippets import content_digest, decode_text, language_for_path, snippet_seed, split_tags
