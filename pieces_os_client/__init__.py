@@ -12,773 +12,800 @@ nothing and ``from pieces_os_client import Asset`` loads one model module, not a
 ``from pieces_os_client import *`` gives every model, API class, ``ApiClient``,
 ``Configuration``, ``ApiResponse``, the streams and the exceptions (``__all__``).
 """
+
 from typing import TYPE_CHECKING
 
 from pieces_os_client._lazy import lazy_attributes
 from pieces_os_client._version import __version__ as __version__
 
 __all__ = [
-    'AccessEnum',
-    'Accessor',
-    'Accessors',
-    'Activities',
-    'Activity',
-    'Aesthetics',
-    'AllocationCloud',
-    'AllocationCloudStatus',
-    'AllocationCloudUrl',
-    'AllocationCloudUrls',
-    'AllocationStatusEnum',
-    'Analysis',
-    'AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs',
-    'Anchor',
-    'AnchorTypeEnum',
-    'Anchors',
-    'Annotation',
-    'AnnotationTypeEnum',
-    'Annotations',
-    'AnonymousTemporalRange',
-    'ApiAttributeError',
-    'ApiClient',
-    'ApiConnectionError',
-    'ApiDecodeError',
-    'ApiException',
-    'ApiKeyError',
-    'ApiResponse',
-    'ApiTimeoutError',
-    'ApiTransportError',
-    'ApiTypeError',
-    'ApiValueError',
-    'Application',
-    'ApplicationNameEnum',
-    'Applications',
-    'Asset',
-    'AssetApi',
-    'AssetFilter',
-    'AssetFilterPhrase',
-    'AssetFilterPhraseOptions',
-    'AssetFilterTimestamp',
-    'AssetFilters',
-    'AssetReclassification',
-    'AssetSearchSpace',
-    'Assets',
-    'AssetsApi',
-    'AssetsSearchWithFiltersInput',
-    'AssetsSearchWithFiltersOutput',
-    'Auth0OpenAIUserMetadata',
-    'Auth0UserAllocationMetadata',
-    'Auth0UserMetadata',
-    'AvailableFormats',
-    'BadRequestException',
-    'BrowserSelection',
-    'BrowserTab',
-    'BrowserTabValue',
-    'BrowserTabValues',
-    'BrowserTabs',
-    'ByteDescriptor',
-    'CapabilitiesEnum',
-    'Classification',
-    'ClassificationGenericEnum',
-    'ClassificationRenderingEnum',
-    'ClassificationSpecificEnum',
-    'Classifications',
-    'CodeAnalysis',
-    'Configuration',
-    'ConflictException',
-    'Conversation',
-    'ConversationGrounding',
-    'ConversationMessage',
-    'ConversationMessageSentimentEnum',
-    'ConversationMessages',
-    'ConversationTypeEnum',
-    'Conversations',
-    'DescopeUserMetadata',
-    'Distribution',
-    'Distributions',
-    'DocumentContributor',
-    'DocumentContributors',
-    'Edges',
-    'EmbeddedModelSchema',
-    'EmbeddedModelSchemaSemanticVersionEnum',
-    'Embedding',
-    'Embeddings',
-    'ExportedAsset',
-    'ExternalMLProviderEnum',
-    'ExternalProvider',
-    'ExternalProviderProfileData',
-    'ExternalProviderTypeEnum',
-    'ExternalProviders',
-    'ExternallySourcedEnum',
-    'FileFormat',
-    'FileMetadata',
-    'FilterOperationTypeEnum',
-    'FlattenedActivities',
-    'FlattenedActivity',
-    'FlattenedAnalysis',
-    'FlattenedAnchor',
-    'FlattenedAnchorPoint',
-    'FlattenedAnchorPoints',
-    'FlattenedAnchors',
-    'FlattenedAnnotation',
-    'FlattenedAnnotations',
-    'FlattenedApplication',
-    'FlattenedAsset',
-    'FlattenedAssets',
-    'FlattenedConversation',
-    'FlattenedConversationMessage',
-    'FlattenedConversationMessages',
-    'FlattenedConversations',
-    'FlattenedDistribution',
-    'FlattenedDistributions',
-    'FlattenedFormat',
-    'FlattenedFormats',
-    'FlattenedHint',
-    'FlattenedHints',
-    'FlattenedIdentifiedWorkstreamPatternEngineSource',
-    'FlattenedIdentifiedWorkstreamPatternEngineSources',
-    'FlattenedImageAnalysis',
-    'FlattenedOCRAnalysis',
-    'FlattenedPerson',
-    'FlattenedPersons',
-    'FlattenedPreview',
-    'FlattenedRange',
-    'FlattenedRanges',
-    'FlattenedSensitive',
-    'FlattenedSensitives',
-    'FlattenedShare',
-    'FlattenedShares',
-    'FlattenedSubscription',
-    'FlattenedSubscriptions',
-    'FlattenedTag',
-    'FlattenedTags',
-    'FlattenedUserProfile',
-    'FlattenedWebsite',
-    'FlattenedWebsites',
-    'FlattenedWorkstreamEvent',
-    'FlattenedWorkstreamEvents',
-    'FlattenedWorkstreamPatternEngineSourceWindow',
-    'FlattenedWorkstreamPatternEngineSourceWindows',
-    'FlattenedWorkstreamSummaries',
-    'FlattenedWorkstreamSummary',
-    'Font',
-    'ForbiddenException',
-    'Format',
-    'Formats',
-    'FragmentFormat',
-    'FragmentMetadata',
-    'GitHubDistribution',
-    'GitHubGistDistribution',
-    'GoneException',
-    'GraphicalImageDescriptiveStatistics',
-    'GraphicalImageProcessing',
-    'GraphicalImageStatistics',
-    'GraphicalMachineLearningProcessingEvent',
-    'GraphicalOCRDescriptiveStatistics',
-    'GraphicalOCRDescriptiveStatisticsConfidence',
-    'GraphicalOCRProcessing',
-    'GraphicalOCRStatistics',
-    'GraphicalSVGStatistics',
-    'GroupedTimestamp',
-    'Hint',
-    'HintTypeEnum',
-    'Hints',
-    'IDESelection',
-    'IDESelections',
-    'IDETab',
-    'IDETabs',
-    'ImageAnalysis',
-    'InteractedAsset',
-    'InteractedAssetInteractions',
-    'InteractedAssets',
-    'LanguageServerProtocol',
-    'LanguageServerProtocolCode',
-    'LanguageServerProtocolCodeDescription',
-    'LanguageServerProtocolDiagnostic',
-    'LanguageServerProtocolDiagnostics',
-    'LanguageServerProtocolLocation',
-    'LanguageServerProtocolLocationRange',
-    'LanguageServerProtocolLocationRangePosition',
-    'LanguageServerProtocolSeverityEnum',
-    'MailgunDistribution',
-    'MailgunMetadata',
-    'MechanismEnum',
-    'Model',
-    'ModelCapabilities',
-    'ModelFoundationEnum',
-    'ModelMaxTokens',
-    'ModelTypeEnum',
-    'ModelUsageEnum',
-    'NativeAccessibility',
-    'NativeOCR',
-    'Node',
-    'NodeTypeEnum',
-    'NotFoundException',
-    'OCRAnalysis',
-    'OpenApiException',
-    'Person',
-    'PersonAccess',
-    'PersonAccessScopedEnum',
-    'PersonBasicType',
-    'PersonModel',
-    'PersonType',
-    'Persons',
-    'PlatformEnum',
-    'Preview',
-    'PrivacyEnum',
-    'ProjectModule',
-    'ProjectModules',
-    'PseudoAssets',
-    'QGPTConversationMessageRoleEnum',
-    'QGPTConversationPipeline',
-    'QGPTConversationPipelineForContextualizedCodeDialog',
-    'QGPTConversationPipelineForContextualizedCodeGeneration',
-    'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog',
-    'QGPTConversationPipelineForGeneralizedCodeDialog',
-    'QGPTPromptPipeline',
-    'QGPTTaskPipeline',
-    'QGPTTaskPipelineForCodeCommentation',
-    'QGPTTaskPipelineForCodeCompletion',
-    'QGPTTaskPipelineForCodeExplanation',
-    'QGPTTaskPipelineForCodeFix',
-    'QGPTTaskPipelineForCodeModification',
-    'Recipients',
-    'ReconnectEvent',
-    'ReconnectPolicy',
-    'ReferencedActivity',
-    'ReferencedAnchor',
-    'ReferencedAnchorPoint',
-    'ReferencedAnnotation',
-    'ReferencedApplication',
-    'ReferencedAsset',
-    'ReferencedConversation',
-    'ReferencedConversationMessage',
-    'ReferencedDistribution',
-    'ReferencedFormat',
-    'ReferencedHint',
-    'ReferencedIdentifiedWorkstreamPatternEngineSource',
-    'ReferencedModel',
-    'ReferencedPerson',
-    'ReferencedRange',
-    'ReferencedSensitive',
-    'ReferencedShare',
-    'ReferencedSubscription',
-    'ReferencedTag',
-    'ReferencedUser',
-    'ReferencedWebsite',
-    'ReferencedWorkstreamEvent',
-    'ReferencedWorkstreamPatternEngineSourceWindow',
-    'ReferencedWorkstreamSummary',
-    'Relationship',
-    'Role',
-    'Score',
-    'SearchedAsset',
-    'SearchedAssets',
-    'SearchedMatchEnum',
-    'Seed',
-    'SeedTypeEnum',
-    'SeededAccessor',
-    'SeededAnchor',
-    'SeededAnnotation',
-    'SeededAsset',
-    'SeededAssetEnrichment',
-    'SeededAssetMetadata',
-    'SeededAssetSensitive',
-    'SeededAssetTag',
-    'SeededAssetWebsite',
-    'SeededAssetsRecommendation',
-    'SeededClassification',
-    'SeededConnectorTracking',
-    'SeededFile',
-    'SeededFormat',
-    'SeededFragment',
-    'SeededHint',
-    'SeededPerson',
-    'SeededScore',
-    'SeededScoreIncrement',
-    'SeededTrackedAdoptionEvent',
-    'SeededTrackedAssetEvent',
-    'SeededTrackedAssetsEvent',
-    'SeededTrackedAssetsEventMetadata',
-    'SeededTrackedConversationEvent',
-    'SeededTrackedConversationMessageEvent',
-    'SeededTrackedFormatEvent',
-    'SeededTrackedInteractionEvent',
-    'SeededTrackedInteractionEventIdentifierDescriptionPairs',
-    'SeededTrackedKeyboardEvent',
-    'SeededTrackedKeyboardEventIdentifierDescriptionPairs',
-    'SeededTrackedMachineLearningEvent',
-    'SeededTrackedSessionEvent',
-    'SeededTrackedWorkstreamSummaryEvent',
-    'SeededWebsite',
-    'Seeds',
-    'Sensitive',
-    'SensitiveCategoryEnum',
-    'SensitiveMetadata',
-    'SensitiveSeverityEnum',
-    'Sensitives',
-    'ServiceException',
-    'Share',
-    'Shares',
-    'Space',
-    'Stream',
-    'StreamClosedError',
-    'StreamMessageError',
-    'StreamedIdentifier',
-    'StreamedIdentifiers',
-    'SubscriptionTermEnum',
-    'SystemExecutionCpuInformation',
-    'SystemExecutionInformation',
-    'TLPCodeDirectoryAnalytics',
-    'TLPCodeFileAnalytics',
-    'TLPCodeFragmentClassification',
-    'TLPCodeFragmentClassificationMetadata',
-    'TLPCodeFragmentDescription',
-    'TLPCodeFragmentDescriptiveStatistics',
-    'TLPCodeFragmentReclassification',
-    'TLPCodeFragmentReclassificationUpdates',
-    'TLPCodeFragmentStatistics',
-    'TLPCodeFragmentSuggestedReuse',
-    'TLPCodeFragmentSuggestedSave',
-    'TLPCodeFragmentTagify',
-    'TLPCodeProcessing',
-    'TLPCodeRepositoryAnalytics',
-    'TLPCodeSnippetAnalytics',
-    'TLPCodeSnippetSuggestedInteractions',
-    'TLPCodeSnippetTagifyCode',
-    'TLPMachineLearningProcessingEvent',
-    'Tag',
-    'TagCategoryEnum',
-    'Tags',
-    'TemporalRangeGrounding',
-    'TextLocation',
-    'TextMatch',
-    'Theme',
-    'TrackedAssetEventCreationMetadata',
-    'TrackedAssetEventCreationMetadataClipboard',
-    'TrackedAssetEventCreationMetadataFile',
-    'TrackedAssetEventFormatReclassificationMetadata',
-    'TrackedAssetEventIdentifierDescriptionPairs',
-    'TrackedAssetEventMetadata',
-    'TrackedAssetEventRenameMetadata',
-    'TrackedAssetsEventIdentifierDescriptionPairs',
-    'TrackedAssetsEventSearchMetadata',
-    'TrackedAssetsEventSearchMetadataResults',
-    'TrackedConversationEventIdentifierDescriptionPairs',
-    'TrackedConversationEventMetadata',
-    'TrackedConversationEventRenameMetadata',
-    'TrackedConversationMessageEventIdentifierDescriptionPairs',
-    'TrackedConversationMessageEventMetadata',
-    'TrackedConversationMessageSentimentMetadata',
-    'TrackedFormatEventIdentifierDescriptionPairs',
-    'TrackedFormatEventMetadata',
-    'TrackedSessionEventIdentifierDescriptionPairs',
-    'TrackedWorkstreamSummaryEventIdentifierDescriptionPairs',
-    'TrackedWorkstreamSummaryEventMetadata',
-    'TrackedWorkstreamSummarySentimentMetadata',
-    'TransferableBytes',
-    'TransferableString',
-    'UnauthorizedException',
-    'UnprocessableEntityException',
-    'UserProfile',
-    'Website',
-    'Websites',
-    'WellKnownApi',
-    'WorkstreamEventContext',
-    'WorkstreamEventTrigger',
-    'WorkstreamEventTriggerContextBrowser',
-    'WorkstreamEventTriggerContextIDE',
-    'WorkstreamPatternEngineSource',
-    'WorkstreamPatternEngineSourceSupportedAccessibility',
-    'WorkstreamSuggestion',
-    'WorkstreamSuggestionType',
-    'WorkstreamSuggestions',
-    'WorkstreamSummaries',
-    'WorkstreamSummary',
-    'WorkstreamSummarySentimentEnum',
+    "AccessEnum",
+    "Accessor",
+    "Accessors",
+    "Activities",
+    "Activity",
+    "Aesthetics",
+    "AllocationCloud",
+    "AllocationCloudStatus",
+    "AllocationCloudUrl",
+    "AllocationCloudUrls",
+    "AllocationStatusEnum",
+    "Analysis",
+    "AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs",
+    "Anchor",
+    "AnchorTypeEnum",
+    "Anchors",
+    "Annotation",
+    "AnnotationTypeEnum",
+    "Annotations",
+    "AnonymousTemporalRange",
+    "ApiAttributeError",
+    "ApiClient",
+    "ApiConnectionError",
+    "ApiDecodeError",
+    "ApiException",
+    "ApiKeyError",
+    "ApiResponse",
+    "ApiTimeoutError",
+    "ApiTransportError",
+    "ApiTypeError",
+    "ApiValueError",
+    "Application",
+    "ApplicationNameEnum",
+    "Applications",
+    "Asset",
+    "AssetApi",
+    "AssetFilter",
+    "AssetFilterPhrase",
+    "AssetFilterPhraseOptions",
+    "AssetFilterTimestamp",
+    "AssetFilters",
+    "AssetReclassification",
+    "AssetSearchSpace",
+    "Assets",
+    "AssetsApi",
+    "AssetsSearchWithFiltersInput",
+    "AssetsSearchWithFiltersOutput",
+    "Auth0OpenAIUserMetadata",
+    "Auth0UserAllocationMetadata",
+    "Auth0UserMetadata",
+    "AvailableFormats",
+    "BadRequestException",
+    "BrowserSelection",
+    "BrowserTab",
+    "BrowserTabValue",
+    "BrowserTabValues",
+    "BrowserTabs",
+    "ByteDescriptor",
+    "CapabilitiesEnum",
+    "Classification",
+    "ClassificationGenericEnum",
+    "ClassificationRenderingEnum",
+    "ClassificationSpecificEnum",
+    "Classifications",
+    "CodeAnalysis",
+    "Configuration",
+    "ConflictException",
+    "Conversation",
+    "ConversationGrounding",
+    "ConversationMessage",
+    "ConversationMessageSentimentEnum",
+    "ConversationMessages",
+    "ConversationTypeEnum",
+    "Conversations",
+    "DescopeUserMetadata",
+    "Distribution",
+    "Distributions",
+    "DocumentContributor",
+    "DocumentContributors",
+    "Edges",
+    "EmbeddedModelSchema",
+    "EmbeddedModelSchemaSemanticVersionEnum",
+    "Embedding",
+    "Embeddings",
+    "ExportedAsset",
+    "ExternalMLProviderEnum",
+    "ExternalProvider",
+    "ExternalProviderProfileData",
+    "ExternalProviderTypeEnum",
+    "ExternalProviders",
+    "ExternallySourcedEnum",
+    "FileFormat",
+    "FileMetadata",
+    "FilterOperationTypeEnum",
+    "FlattenedActivities",
+    "FlattenedActivity",
+    "FlattenedAnalysis",
+    "FlattenedAnchor",
+    "FlattenedAnchorPoint",
+    "FlattenedAnchorPoints",
+    "FlattenedAnchors",
+    "FlattenedAnnotation",
+    "FlattenedAnnotations",
+    "FlattenedApplication",
+    "FlattenedAsset",
+    "FlattenedAssets",
+    "FlattenedConversation",
+    "FlattenedConversationMessage",
+    "FlattenedConversationMessages",
+    "FlattenedConversations",
+    "FlattenedDistribution",
+    "FlattenedDistributions",
+    "FlattenedFormat",
+    "FlattenedFormats",
+    "FlattenedHint",
+    "FlattenedHints",
+    "FlattenedIdentifiedWorkstreamPatternEngineSource",
+    "FlattenedIdentifiedWorkstreamPatternEngineSources",
+    "FlattenedImageAnalysis",
+    "FlattenedOCRAnalysis",
+    "FlattenedPerson",
+    "FlattenedPersons",
+    "FlattenedPreview",
+    "FlattenedRange",
+    "FlattenedRanges",
+    "FlattenedSensitive",
+    "FlattenedSensitives",
+    "FlattenedShare",
+    "FlattenedShares",
+    "FlattenedSubscription",
+    "FlattenedSubscriptions",
+    "FlattenedTag",
+    "FlattenedTags",
+    "FlattenedUserProfile",
+    "FlattenedWebsite",
+    "FlattenedWebsites",
+    "FlattenedWorkstreamEvent",
+    "FlattenedWorkstreamEvents",
+    "FlattenedWorkstreamPatternEngineSourceWindow",
+    "FlattenedWorkstreamPatternEngineSourceWindows",
+    "FlattenedWorkstreamSummaries",
+    "FlattenedWorkstreamSummary",
+    "Font",
+    "ForbiddenException",
+    "Format",
+    "Formats",
+    "FragmentFormat",
+    "FragmentMetadata",
+    "GitHubDistribution",
+    "GitHubGistDistribution",
+    "GoneException",
+    "GraphicalImageDescriptiveStatistics",
+    "GraphicalImageProcessing",
+    "GraphicalImageStatistics",
+    "GraphicalMachineLearningProcessingEvent",
+    "GraphicalOCRDescriptiveStatistics",
+    "GraphicalOCRDescriptiveStatisticsConfidence",
+    "GraphicalOCRProcessing",
+    "GraphicalOCRStatistics",
+    "GraphicalSVGStatistics",
+    "GroupedTimestamp",
+    "Hint",
+    "HintTypeEnum",
+    "Hints",
+    "IDESelection",
+    "IDESelections",
+    "IDETab",
+    "IDETabs",
+    "ImageAnalysis",
+    "InteractedAsset",
+    "InteractedAssetInteractions",
+    "InteractedAssets",
+    "LanguageServerProtocol",
+    "LanguageServerProtocolCode",
+    "LanguageServerProtocolCodeDescription",
+    "LanguageServerProtocolDiagnostic",
+    "LanguageServerProtocolDiagnostics",
+    "LanguageServerProtocolLocation",
+    "LanguageServerProtocolLocationRange",
+    "LanguageServerProtocolLocationRangePosition",
+    "LanguageServerProtocolSeverityEnum",
+    "MailgunDistribution",
+    "MailgunMetadata",
+    "MechanismEnum",
+    "Model",
+    "ModelCapabilities",
+    "ModelFoundationEnum",
+    "ModelMaxTokens",
+    "ModelTypeEnum",
+    "ModelUsageEnum",
+    "NativeAccessibility",
+    "NativeOCR",
+    "Node",
+    "NodeTypeEnum",
+    "NotFoundException",
+    "OCRAnalysis",
+    "OpenApiException",
+    "Person",
+    "PersonAccess",
+    "PersonAccessScopedEnum",
+    "PersonBasicType",
+    "PersonModel",
+    "PersonType",
+    "Persons",
+    "PlatformEnum",
+    "Preview",
+    "PrivacyEnum",
+    "ProjectModule",
+    "ProjectModules",
+    "PseudoAssets",
+    "QGPTConversationMessageRoleEnum",
+    "QGPTConversationPipeline",
+    "QGPTConversationPipelineForContextualizedCodeDialog",
+    "QGPTConversationPipelineForContextualizedCodeGeneration",
+    "QGPTConversationPipelineForContextualizedCodeWorkstreamDialog",
+    "QGPTConversationPipelineForGeneralizedCodeDialog",
+    "QGPTPromptPipeline",
+    "QGPTTaskPipeline",
+    "QGPTTaskPipelineForCodeCommentation",
+    "QGPTTaskPipelineForCodeCompletion",
+    "QGPTTaskPipelineForCodeExplanation",
+    "QGPTTaskPipelineForCodeFix",
+    "QGPTTaskPipelineForCodeModification",
+    "Recipients",
+    "ReconnectEvent",
+    "ReconnectPolicy",
+    "ReferencedActivity",
+    "ReferencedAnchor",
+    "ReferencedAnchorPoint",
+    "ReferencedAnnotation",
+    "ReferencedApplication",
+    "ReferencedAsset",
+    "ReferencedConversation",
+    "ReferencedConversationMessage",
+    "ReferencedDistribution",
+    "ReferencedFormat",
+    "ReferencedHint",
+    "ReferencedIdentifiedWorkstreamPatternEngineSource",
+    "ReferencedModel",
+    "ReferencedPerson",
+    "ReferencedRange",
+    "ReferencedSensitive",
+    "ReferencedShare",
+    "ReferencedSubscription",
+    "ReferencedTag",
+    "ReferencedUser",
+    "ReferencedWebsite",
+    "ReferencedWorkstreamEvent",
+    "ReferencedWorkstreamPatternEngineSourceWindow",
+    "ReferencedWorkstreamSummary",
+    "Relationship",
+    "Role",
+    "Score",
+    "SearchedAsset",
+    "SearchedAssets",
+    "SearchedMatchEnum",
+    "Seed",
+    "SeedTypeEnum",
+    "SeededAccessor",
+    "SeededAnchor",
+    "SeededAnnotation",
+    "SeededAsset",
+    "SeededAssetEnrichment",
+    "SeededAssetMetadata",
+    "SeededAssetSensitive",
+    "SeededAssetTag",
+    "SeededAssetWebsite",
+    "SeededAssetsRecommendation",
+    "SeededClassification",
+    "SeededConnectorTracking",
+    "SeededFile",
+    "SeededFormat",
+    "SeededFragment",
+    "SeededHint",
+    "SeededPerson",
+    "SeededScore",
+    "SeededScoreIncrement",
+    "SeededTrackedAdoptionEvent",
+    "SeededTrackedAssetEvent",
+    "SeededTrackedAssetsEvent",
+    "SeededTrackedAssetsEventMetadata",
+    "SeededTrackedConversationEvent",
+    "SeededTrackedConversationMessageEvent",
+    "SeededTrackedFormatEvent",
+    "SeededTrackedInteractionEvent",
+    "SeededTrackedInteractionEventIdentifierDescriptionPairs",
+    "SeededTrackedKeyboardEvent",
+    "SeededTrackedKeyboardEventIdentifierDescriptionPairs",
+    "SeededTrackedMachineLearningEvent",
+    "SeededTrackedSessionEvent",
+    "SeededTrackedWorkstreamSummaryEvent",
+    "SeededWebsite",
+    "Seeds",
+    "Sensitive",
+    "SensitiveCategoryEnum",
+    "SensitiveMetadata",
+    "SensitiveSeverityEnum",
+    "Sensitives",
+    "ServiceException",
+    "Share",
+    "Shares",
+    "Space",
+    "Stream",
+    "StreamClosedError",
+    "StreamMessageError",
+    "StreamedIdentifier",
+    "StreamedIdentifiers",
+    "SubscriptionTermEnum",
+    "SystemExecutionCpuInformation",
+    "SystemExecutionInformation",
+    "TLPCodeDirectoryAnalytics",
+    "TLPCodeFileAnalytics",
+    "TLPCodeFragmentClassification",
+    "TLPCodeFragmentClassificationMetadata",
+    "TLPCodeFragmentDescription",
+    "TLPCodeFragmentDescriptiveStatistics",
+    "TLPCodeFragmentReclassification",
+    "TLPCodeFragmentReclassificationUpdates",
+    "TLPCodeFragmentStatistics",
+    "TLPCodeFragmentSuggestedReuse",
+    "TLPCodeFragmentSuggestedSave",
+    "TLPCodeFragmentTagify",
+    "TLPCodeProcessing",
+    "TLPCodeRepositoryAnalytics",
+    "TLPCodeSnippetAnalytics",
+    "TLPCodeSnippetSuggestedInteractions",
+    "TLPCodeSnippetTagifyCode",
+    "TLPMachineLearningProcessingEvent",
+    "Tag",
+    "TagCategoryEnum",
+    "Tags",
+    "TemporalRangeGrounding",
+    "TextLocation",
+    "TextMatch",
+    "Theme",
+    "TrackedAssetEventCreationMetadata",
+    "TrackedAssetEventCreationMetadataClipboard",
+    "TrackedAssetEventCreationMetadataFile",
+    "TrackedAssetEventFormatReclassificationMetadata",
+    "TrackedAssetEventIdentifierDescriptionPairs",
+    "TrackedAssetEventMetadata",
+    "TrackedAssetEventRenameMetadata",
+    "TrackedAssetsEventIdentifierDescriptionPairs",
+    "TrackedAssetsEventSearchMetadata",
+    "TrackedAssetsEventSearchMetadataResults",
+    "TrackedConversationEventIdentifierDescriptionPairs",
+    "TrackedConversationEventMetadata",
+    "TrackedConversationEventRenameMetadata",
+    "TrackedConversationMessageEventIdentifierDescriptionPairs",
+    "TrackedConversationMessageEventMetadata",
+    "TrackedConversationMessageSentimentMetadata",
+    "TrackedFormatEventIdentifierDescriptionPairs",
+    "TrackedFormatEventMetadata",
+    "TrackedSessionEventIdentifierDescriptionPairs",
+    "TrackedWorkstreamSummaryEventIdentifierDescriptionPairs",
+    "TrackedWorkstreamSummaryEventMetadata",
+    "TrackedWorkstreamSummarySentimentMetadata",
+    "TransferableBytes",
+    "TransferableString",
+    "UnauthorizedException",
+    "UnprocessableEntityException",
+    "UserProfile",
+    "Website",
+    "Websites",
+    "WellKnownApi",
+    "WorkstreamEventContext",
+    "WorkstreamEventTrigger",
+    "WorkstreamEventTriggerContextBrowser",
+    "WorkstreamEventTriggerContextIDE",
+    "WorkstreamPatternEngineSource",
+    "WorkstreamPatternEngineSourceSupportedAccessibility",
+    "WorkstreamSuggestion",
+    "WorkstreamSuggestionType",
+    "WorkstreamSuggestions",
+    "WorkstreamSummaries",
+    "WorkstreamSummary",
+    "WorkstreamSummarySentimentEnum",
 ]
 
 # public name -> the module that defines it
 _NAMES = {
-    'AccessEnum': 'pieces_os_client.models.access_enum',
-    'Accessor': 'pieces_os_client.models.accessor',
-    'Accessors': 'pieces_os_client.models.accessors',
-    'Activities': 'pieces_os_client.models.activities',
-    'Activity': 'pieces_os_client.models.activity',
-    'Aesthetics': 'pieces_os_client.models.aesthetics',
-    'AllocationCloud': 'pieces_os_client.models.allocation_cloud',
-    'AllocationCloudStatus': 'pieces_os_client.models.allocation_cloud_status',
-    'AllocationCloudUrl': 'pieces_os_client.models.allocation_cloud_url',
-    'AllocationCloudUrls': 'pieces_os_client.models.allocation_cloud_urls',
-    'AllocationStatusEnum': 'pieces_os_client.models.allocation_status_enum',
-    'Analysis': 'pieces_os_client.models.analysis',
-    'AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs': 'pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs',
-    'Anchor': 'pieces_os_client.models.anchor',
-    'AnchorTypeEnum': 'pieces_os_client.models.anchor_type_enum',
-    'Anchors': 'pieces_os_client.models.anchors',
-    'Annotation': 'pieces_os_client.models.annotation',
-    'AnnotationTypeEnum': 'pieces_os_client.models.annotation_type_enum',
-    'Annotations': 'pieces_os_client.models.annotations',
-    'AnonymousTemporalRange': 'pieces_os_client.models.anonymous_temporal_range',
-    'ApiAttributeError': 'pieces_os_client.exceptions',
-    'ApiClient': 'pieces_os_client.api_client',
-    'ApiConnectionError': 'pieces_os_client.exceptions',
-    'ApiDecodeError': 'pieces_os_client.exceptions',
-    'ApiException': 'pieces_os_client.exceptions',
-    'ApiKeyError': 'pieces_os_client.exceptions',
-    'ApiResponse': 'pieces_os_client.api_response',
-    'ApiTimeoutError': 'pieces_os_client.exceptions',
-    'ApiTransportError': 'pieces_os_client.exceptions',
-    'ApiTypeError': 'pieces_os_client.exceptions',
-    'ApiValueError': 'pieces_os_client.exceptions',
-    'Application': 'pieces_os_client.models.application',
-    'ApplicationNameEnum': 'pieces_os_client.models.application_name_enum',
-    'Applications': 'pieces_os_client.models.applications',
-    'Asset': 'pieces_os_client.models.asset',
-    'AssetApi': 'pieces_os_client.api.asset_api',
-    'AssetFilter': 'pieces_os_client.models.asset_filter',
-    'AssetFilterPhrase': 'pieces_os_client.models.asset_filter_phrase',
-    'AssetFilterPhraseOptions': 'pieces_os_client.models.asset_filter_phrase_options',
-    'AssetFilterTimestamp': 'pieces_os_client.models.asset_filter_timestamp',
-    'AssetFilters': 'pieces_os_client.models.asset_filters',
-    'AssetReclassification': 'pieces_os_client.models.asset_reclassification',
-    'AssetSearchSpace': 'pieces_os_client.models.asset_search_space',
-    'Assets': 'pieces_os_client.models.assets',
-    'AssetsApi': 'pieces_os_client.api.assets_api',
-    'AssetsSearchWithFiltersInput': 'pieces_os_client.models.assets_search_with_filters_input',
-    'AssetsSearchWithFiltersOutput': 'pieces_os_client.models.assets_search_with_filters_output',
-    'Auth0OpenAIUserMetadata': 'pieces_os_client.models.auth0_open_ai_user_metadata',
-    'Auth0UserAllocationMetadata': 'pieces_os_client.models.auth0_user_allocation_metadata',
-    'Auth0UserMetadata': 'pieces_os_client.models.auth0_user_metadata',
-    'AvailableFormats': 'pieces_os_client.models.available_formats',
-    'BadRequestException': 'pieces_os_client.exceptions',
-    'BrowserSelection': 'pieces_os_client.models.browser_selection',
-    'BrowserTab': 'pieces_os_client.models.browser_tab',
-    'BrowserTabValue': 'pieces_os_client.models.browser_tab_value',
-    'BrowserTabValues': 'pieces_os_client.models.browser_tab_values',
-    'BrowserTabs': 'pieces_os_client.models.browser_tabs',
-    'ByteDescriptor': 'pieces_os_client.models.byte_descriptor',
-    'CapabilitiesEnum': 'pieces_os_client.models.capabilities_enum',
-    'Classification': 'pieces_os_client.models.classification',
-    'ClassificationGenericEnum': 'pieces_os_client.models.classification_generic_enum',
-    'ClassificationRenderingEnum': 'pieces_os_client.models.classification_rendering_enum',
-    'ClassificationSpecificEnum': 'pieces_os_client.models.classification_specific_enum',
-    'Classifications': 'pieces_os_client.models.classifications',
-    'CodeAnalysis': 'pieces_os_client.models.code_analysis',
-    'Configuration': 'pieces_os_client.configuration',
-    'ConflictException': 'pieces_os_client.exceptions',
-    'Conversation': 'pieces_os_client.models.conversation',
-    'ConversationGrounding': 'pieces_os_client.models.conversation_grounding',
-    'ConversationMessage': 'pieces_os_client.models.conversation_message',
-    'ConversationMessageSentimentEnum': 'pieces_os_client.models.conversation_message_sentiment_enum',
-    'ConversationMessages': 'pieces_os_client.models.conversation_messages',
-    'ConversationTypeEnum': 'pieces_os_client.models.conversation_type_enum',
-    'Conversations': 'pieces_os_client.models.conversations',
-    'DescopeUserMetadata': 'pieces_os_client.models.descope_user_metadata',
-    'Distribution': 'pieces_os_client.models.distribution',
-    'Distributions': 'pieces_os_client.models.distributions',
-    'DocumentContributor': 'pieces_os_client.models.document_contributor',
-    'DocumentContributors': 'pieces_os_client.models.document_contributors',
-    'Edges': 'pieces_os_client.models.edges',
-    'EmbeddedModelSchema': 'pieces_os_client.models.embedded_model_schema',
-    'EmbeddedModelSchemaSemanticVersionEnum': 'pieces_os_client.models.embedded_model_schema_semantic_version_enum',
-    'Embedding': 'pieces_os_client.models.embedding',
-    'Embeddings': 'pieces_os_client.models.embeddings',
-    'ExportedAsset': 'pieces_os_client.models.exported_asset',
-    'ExternalMLProviderEnum': 'pieces_os_client.models.external_ml_provider_enum',
-    'ExternalProvider': 'pieces_os_client.models.external_provider',
-    'ExternalProviderProfileData': 'pieces_os_client.models.external_provider_profile_data',
-    'ExternalProviderTypeEnum': 'pieces_os_client.models.external_provider_type_enum',
-    'ExternalProviders': 'pieces_os_client.models.external_providers',
-    'ExternallySourcedEnum': 'pieces_os_client.models.externally_sourced_enum',
-    'FileFormat': 'pieces_os_client.models.file_format',
-    'FileMetadata': 'pieces_os_client.models.file_metadata',
-    'FilterOperationTypeEnum': 'pieces_os_client.models.filter_operation_type_enum',
-    'FlattenedActivities': 'pieces_os_client.models.flattened_activities',
-    'FlattenedActivity': 'pieces_os_client.models.flattened_activity',
-    'FlattenedAnalysis': 'pieces_os_client.models.flattened_analysis',
-    'FlattenedAnchor': 'pieces_os_client.models.flattened_anchor',
-    'FlattenedAnchorPoint': 'pieces_os_client.models.flattened_anchor_point',
-    'FlattenedAnchorPoints': 'pieces_os_client.models.flattened_anchor_points',
-    'FlattenedAnchors': 'pieces_os_client.models.flattened_anchors',
-    'FlattenedAnnotation': 'pieces_os_client.models.flattened_annotation',
-    'FlattenedAnnotations': 'pieces_os_client.models.flattened_annotations',
-    'FlattenedApplication': 'pieces_os_client.models.flattened_application',
-    'FlattenedAsset': 'pieces_os_client.models.flattened_asset',
-    'FlattenedAssets': 'pieces_os_client.models.flattened_assets',
-    'FlattenedConversation': 'pieces_os_client.models.flattened_conversation',
-    'FlattenedConversationMessage': 'pieces_os_client.models.flattened_conversation_message',
-    'FlattenedConversationMessages': 'pieces_os_client.models.flattened_conversation_messages',
-    'FlattenedConversations': 'pieces_os_client.models.flattened_conversations',
-    'FlattenedDistribution': 'pieces_os_client.models.flattened_distribution',
-    'FlattenedDistributions': 'pieces_os_client.models.flattened_distributions',
-    'FlattenedFormat': 'pieces_os_client.models.flattened_format',
-    'FlattenedFormats': 'pieces_os_client.models.flattened_formats',
-    'FlattenedHint': 'pieces_os_client.models.flattened_hint',
-    'FlattenedHints': 'pieces_os_client.models.flattened_hints',
-    'FlattenedIdentifiedWorkstreamPatternEngineSource': 'pieces_os_client.models.flattened_identified_workstream_pattern_engine_source',
-    'FlattenedIdentifiedWorkstreamPatternEngineSources': 'pieces_os_client.models.flattened_identified_workstream_pattern_engine_sources',
-    'FlattenedImageAnalysis': 'pieces_os_client.models.flattened_image_analysis',
-    'FlattenedOCRAnalysis': 'pieces_os_client.models.flattened_ocr_analysis',
-    'FlattenedPerson': 'pieces_os_client.models.flattened_person',
-    'FlattenedPersons': 'pieces_os_client.models.flattened_persons',
-    'FlattenedPreview': 'pieces_os_client.models.flattened_preview',
-    'FlattenedRange': 'pieces_os_client.models.flattened_range',
-    'FlattenedRanges': 'pieces_os_client.models.flattened_ranges',
-    'FlattenedSensitive': 'pieces_os_client.models.flattened_sensitive',
-    'FlattenedSensitives': 'pieces_os_client.models.flattened_sensitives',
-    'FlattenedShare': 'pieces_os_client.models.flattened_share',
-    'FlattenedShares': 'pieces_os_client.models.flattened_shares',
-    'FlattenedSubscription': 'pieces_os_client.models.flattened_subscription',
-    'FlattenedSubscriptions': 'pieces_os_client.models.flattened_subscriptions',
-    'FlattenedTag': 'pieces_os_client.models.flattened_tag',
-    'FlattenedTags': 'pieces_os_client.models.flattened_tags',
-    'FlattenedUserProfile': 'pieces_os_client.models.flattened_user_profile',
-    'FlattenedWebsite': 'pieces_os_client.models.flattened_website',
-    'FlattenedWebsites': 'pieces_os_client.models.flattened_websites',
-    'FlattenedWorkstreamEvent': 'pieces_os_client.models.flattened_workstream_event',
-    'FlattenedWorkstreamEvents': 'pieces_os_client.models.flattened_workstream_events',
-    'FlattenedWorkstreamPatternEngineSourceWindow': 'pieces_os_client.models.flattened_workstream_pattern_engine_source_window',
-    'FlattenedWorkstreamPatternEngineSourceWindows': 'pieces_os_client.models.flattened_workstream_pattern_engine_source_windows',
-    'FlattenedWorkstreamSummaries': 'pieces_os_client.models.flattened_workstream_summaries',
-    'FlattenedWorkstreamSummary': 'pieces_os_client.models.flattened_workstream_summary',
-    'Font': 'pieces_os_client.models.font',
-    'ForbiddenException': 'pieces_os_client.exceptions',
-    'Format': 'pieces_os_client.models.format',
-    'Formats': 'pieces_os_client.models.formats',
-    'FragmentFormat': 'pieces_os_client.models.fragment_format',
-    'FragmentMetadata': 'pieces_os_client.models.fragment_metadata',
-    'GitHubDistribution': 'pieces_os_client.models.git_hub_distribution',
-    'GitHubGistDistribution': 'pieces_os_client.models.git_hub_gist_distribution',
-    'GoneException': 'pieces_os_client.exceptions',
-    'GraphicalImageDescriptiveStatistics': 'pieces_os_client.models.graphical_image_descriptive_statistics',
-    'GraphicalImageProcessing': 'pieces_os_client.models.graphical_image_processing',
-    'GraphicalImageStatistics': 'pieces_os_client.models.graphical_image_statistics',
-    'GraphicalMachineLearningProcessingEvent': 'pieces_os_client.models.graphical_machine_learning_processing_event',
-    'GraphicalOCRDescriptiveStatistics': 'pieces_os_client.models.graphical_ocr_descriptive_statistics',
-    'GraphicalOCRDescriptiveStatisticsConfidence': 'pieces_os_client.models.graphical_ocr_descriptive_statistics_confidence',
-    'GraphicalOCRProcessing': 'pieces_os_client.models.graphical_ocr_processing',
-    'GraphicalOCRStatistics': 'pieces_os_client.models.graphical_ocr_statistics',
-    'GraphicalSVGStatistics': 'pieces_os_client.models.graphical_svg_statistics',
-    'GroupedTimestamp': 'pieces_os_client.models.grouped_timestamp',
-    'Hint': 'pieces_os_client.models.hint',
-    'HintTypeEnum': 'pieces_os_client.models.hint_type_enum',
-    'Hints': 'pieces_os_client.models.hints',
-    'IDESelection': 'pieces_os_client.models.ide_selection',
-    'IDESelections': 'pieces_os_client.models.ide_selections',
-    'IDETab': 'pieces_os_client.models.ide_tab',
-    'IDETabs': 'pieces_os_client.models.ide_tabs',
-    'ImageAnalysis': 'pieces_os_client.models.image_analysis',
-    'InteractedAsset': 'pieces_os_client.models.interacted_asset',
-    'InteractedAssetInteractions': 'pieces_os_client.models.interacted_asset_interactions',
-    'InteractedAssets': 'pieces_os_client.models.interacted_assets',
-    'LanguageServerProtocol': 'pieces_os_client.models.language_server_protocol',
-    'LanguageServerProtocolCode': 'pieces_os_client.models.language_server_protocol_code',
-    'LanguageServerProtocolCodeDescription': 'pieces_os_client.models.language_server_protocol_code_description',
-    'LanguageServerProtocolDiagnostic': 'pieces_os_client.models.language_server_protocol_diagnostic',
-    'LanguageServerProtocolDiagnostics': 'pieces_os_client.models.language_server_protocol_diagnostics',
-    'LanguageServerProtocolLocation': 'pieces_os_client.models.language_server_protocol_location',
-    'LanguageServerProtocolLocationRange': 'pieces_os_client.models.language_server_protocol_location_range',
-    'LanguageServerProtocolLocationRangePosition': 'pieces_os_client.models.language_server_protocol_location_range_position',
-    'LanguageServerProtocolSeverityEnum': 'pieces_os_client.models.language_server_protocol_severity_enum',
-    'MailgunDistribution': 'pieces_os_client.models.mailgun_distribution',
-    'MailgunMetadata': 'pieces_os_client.models.mailgun_metadata',
-    'MechanismEnum': 'pieces_os_client.models.mechanism_enum',
-    'Model': 'pieces_os_client.models.model',
-    'ModelCapabilities': 'pieces_os_client.models.model_capabilities',
-    'ModelFoundationEnum': 'pieces_os_client.models.model_foundation_enum',
-    'ModelMaxTokens': 'pieces_os_client.models.model_max_tokens',
-    'ModelTypeEnum': 'pieces_os_client.models.model_type_enum',
-    'ModelUsageEnum': 'pieces_os_client.models.model_usage_enum',
-    'NativeAccessibility': 'pieces_os_client.models.native_accessibility',
-    'NativeOCR': 'pieces_os_client.models.native_ocr',
-    'Node': 'pieces_os_client.models.node',
-    'NodeTypeEnum': 'pieces_os_client.models.node_type_enum',
-    'NotFoundException': 'pieces_os_client.exceptions',
-    'OCRAnalysis': 'pieces_os_client.models.ocr_analysis',
-    'OpenApiException': 'pieces_os_client.exceptions',
-    'Person': 'pieces_os_client.models.person',
-    'PersonAccess': 'pieces_os_client.models.person_access',
-    'PersonAccessScopedEnum': 'pieces_os_client.models.person_access_scoped_enum',
-    'PersonBasicType': 'pieces_os_client.models.person_basic_type',
-    'PersonModel': 'pieces_os_client.models.person_model',
-    'PersonType': 'pieces_os_client.models.person_type',
-    'Persons': 'pieces_os_client.models.persons',
-    'PlatformEnum': 'pieces_os_client.models.platform_enum',
-    'Preview': 'pieces_os_client.models.preview',
-    'PrivacyEnum': 'pieces_os_client.models.privacy_enum',
-    'ProjectModule': 'pieces_os_client.models.project_module',
-    'ProjectModules': 'pieces_os_client.models.project_modules',
-    'PseudoAssets': 'pieces_os_client.models.pseudo_assets',
-    'QGPTConversationMessageRoleEnum': 'pieces_os_client.models.qgpt_conversation_message_role_enum',
-    'QGPTConversationPipeline': 'pieces_os_client.models.qgpt_conversation_pipeline',
-    'QGPTConversationPipelineForContextualizedCodeDialog': 'pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog',
-    'QGPTConversationPipelineForContextualizedCodeGeneration': 'pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation',
-    'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog': 'pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog',
-    'QGPTConversationPipelineForGeneralizedCodeDialog': 'pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog',
-    'QGPTPromptPipeline': 'pieces_os_client.models.qgpt_prompt_pipeline',
-    'QGPTTaskPipeline': 'pieces_os_client.models.qgpt_task_pipeline',
-    'QGPTTaskPipelineForCodeCommentation': 'pieces_os_client.models.qgpt_task_pipeline_for_code_commentation',
-    'QGPTTaskPipelineForCodeCompletion': 'pieces_os_client.models.qgpt_task_pipeline_for_code_completion',
-    'QGPTTaskPipelineForCodeExplanation': 'pieces_os_client.models.qgpt_task_pipeline_for_code_explanation',
-    'QGPTTaskPipelineForCodeFix': 'pieces_os_client.models.qgpt_task_pipeline_for_code_fix',
-    'QGPTTaskPipelineForCodeModification': 'pieces_os_client.models.qgpt_task_pipeline_for_code_modification',
-    'Recipients': 'pieces_os_client.models.recipients',
-    'ReconnectEvent': 'pieces_os_client.streams',
-    'ReconnectPolicy': 'pieces_os_client.streams',
-    'ReferencedActivity': 'pieces_os_client.models.referenced_activity',
-    'ReferencedAnchor': 'pieces_os_client.models.referenced_anchor',
-    'ReferencedAnchorPoint': 'pieces_os_client.models.referenced_anchor_point',
-    'ReferencedAnnotation': 'pieces_os_client.models.referenced_annotation',
-    'ReferencedApplication': 'pieces_os_client.models.referenced_application',
-    'ReferencedAsset': 'pieces_os_client.models.referenced_asset',
-    'ReferencedConversation': 'pieces_os_client.models.referenced_conversation',
-    'ReferencedConversationMessage': 'pieces_os_client.models.referenced_conversation_message',
-    'ReferencedDistribution': 'pieces_os_client.models.referenced_distribution',
-    'ReferencedFormat': 'pieces_os_client.models.referenced_format',
-    'ReferencedHint': 'pieces_os_client.models.referenced_hint',
-    'ReferencedIdentifiedWorkstreamPatternEngineSource': 'pieces_os_client.models.referenced_identified_workstream_pattern_engine_source',
-    'ReferencedModel': 'pieces_os_client.models.referenced_model',
-    'ReferencedPerson': 'pieces_os_client.models.referenced_person',
-    'ReferencedRange': 'pieces_os_client.models.referenced_range',
-    'ReferencedSensitive': 'pieces_os_client.models.referenced_sensitive',
-    'ReferencedShare': 'pieces_os_client.models.referenced_share',
-    'ReferencedSubscription': 'pieces_os_client.models.referenced_subscription',
-    'ReferencedTag': 'pieces_os_client.models.referenced_tag',
-    'ReferencedUser': 'pieces_os_client.models.referenced_user',
-    'ReferencedWebsite': 'pieces_os_client.models.referenced_website',
-    'ReferencedWorkstreamEvent': 'pieces_os_client.models.referenced_workstream_event',
-    'ReferencedWorkstreamPatternEngineSourceWindow': 'pieces_os_client.models.referenced_workstream_pattern_engine_source_window',
-    'ReferencedWorkstreamSummary': 'pieces_os_client.models.referenced_workstream_summary',
-    'Relationship': 'pieces_os_client.models.relationship',
-    'Role': 'pieces_os_client.models.role',
-    'Score': 'pieces_os_client.models.score',
-    'SearchedAsset': 'pieces_os_client.models.searched_asset',
-    'SearchedAssets': 'pieces_os_client.models.searched_assets',
-    'SearchedMatchEnum': 'pieces_os_client.models.searched_match_enum',
-    'Seed': 'pieces_os_client.models.seed',
-    'SeedTypeEnum': 'pieces_os_client.models.seed_type_enum',
-    'SeededAccessor': 'pieces_os_client.models.seeded_accessor',
-    'SeededAnchor': 'pieces_os_client.models.seeded_anchor',
-    'SeededAnnotation': 'pieces_os_client.models.seeded_annotation',
-    'SeededAsset': 'pieces_os_client.models.seeded_asset',
-    'SeededAssetEnrichment': 'pieces_os_client.models.seeded_asset_enrichment',
-    'SeededAssetMetadata': 'pieces_os_client.models.seeded_asset_metadata',
-    'SeededAssetSensitive': 'pieces_os_client.models.seeded_asset_sensitive',
-    'SeededAssetTag': 'pieces_os_client.models.seeded_asset_tag',
-    'SeededAssetWebsite': 'pieces_os_client.models.seeded_asset_website',
-    'SeededAssetsRecommendation': 'pieces_os_client.models.seeded_assets_recommendation',
-    'SeededClassification': 'pieces_os_client.models.seeded_classification',
-    'SeededConnectorTracking': 'pieces_os_client.models.seeded_connector_tracking',
-    'SeededFile': 'pieces_os_client.models.seeded_file',
-    'SeededFormat': 'pieces_os_client.models.seeded_format',
-    'SeededFragment': 'pieces_os_client.models.seeded_fragment',
-    'SeededHint': 'pieces_os_client.models.seeded_hint',
-    'SeededPerson': 'pieces_os_client.models.seeded_person',
-    'SeededScore': 'pieces_os_client.models.seeded_score',
-    'SeededScoreIncrement': 'pieces_os_client.models.seeded_score_increment',
-    'SeededTrackedAdoptionEvent': 'pieces_os_client.models.seeded_tracked_adoption_event',
-    'SeededTrackedAssetEvent': 'pieces_os_client.models.seeded_tracked_asset_event',
-    'SeededTrackedAssetsEvent': 'pieces_os_client.models.seeded_tracked_assets_event',
-    'SeededTrackedAssetsEventMetadata': 'pieces_os_client.models.seeded_tracked_assets_event_metadata',
-    'SeededTrackedConversationEvent': 'pieces_os_client.models.seeded_tracked_conversation_event',
-    'SeededTrackedConversationMessageEvent': 'pieces_os_client.models.seeded_tracked_conversation_message_event',
-    'SeededTrackedFormatEvent': 'pieces_os_client.models.seeded_tracked_format_event',
-    'SeededTrackedInteractionEvent': 'pieces_os_client.models.seeded_tracked_interaction_event',
-    'SeededTrackedInteractionEventIdentifierDescriptionPairs': 'pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs',
-    'SeededTrackedKeyboardEvent': 'pieces_os_client.models.seeded_tracked_keyboard_event',
-    'SeededTrackedKeyboardEventIdentifierDescriptionPairs': 'pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs',
-    'SeededTrackedMachineLearningEvent': 'pieces_os_client.models.seeded_tracked_machine_learning_event',
-    'SeededTrackedSessionEvent': 'pieces_os_client.models.seeded_tracked_session_event',
-    'SeededTrackedWorkstreamSummaryEvent': 'pieces_os_client.models.seeded_tracked_workstream_summary_event',
-    'SeededWebsite': 'pieces_os_client.models.seeded_website',
-    'Seeds': 'pieces_os_client.models.seeds',
-    'Sensitive': 'pieces_os_client.models.sensitive',
-    'SensitiveCategoryEnum': 'pieces_os_client.models.sensitive_category_enum',
-    'SensitiveMetadata': 'pieces_os_client.models.sensitive_metadata',
-    'SensitiveSeverityEnum': 'pieces_os_client.models.sensitive_severity_enum',
-    'Sensitives': 'pieces_os_client.models.sensitives',
-    'ServiceException': 'pieces_os_client.exceptions',
-    'Share': 'pieces_os_client.models.share',
-    'Shares': 'pieces_os_client.models.shares',
-    'Space': 'pieces_os_client.models.space',
-    'Stream': 'pieces_os_client.streams',
-    'StreamClosedError': 'pieces_os_client.streams',
-    'StreamMessageError': 'pieces_os_client.streams',
-    'StreamedIdentifier': 'pieces_os_client.models.streamed_identifier',
-    'StreamedIdentifiers': 'pieces_os_client.models.streamed_identifiers',
-    'SubscriptionTermEnum': 'pieces_os_client.models.subscription_term_enum',
-    'SystemExecutionCpuInformation': 'pieces_os_client.models.system_execution_cpu_information',
-    'SystemExecutionInformation': 'pieces_os_client.models.system_execution_information',
-    'TLPCodeDirectoryAnalytics': 'pieces_os_client.models.tlp_code_directory_analytics',
-    'TLPCodeFileAnalytics': 'pieces_os_client.models.tlp_code_file_analytics',
-    'TLPCodeFragmentClassification': 'pieces_os_client.models.tlp_code_fragment_classification',
-    'TLPCodeFragmentClassificationMetadata': 'pieces_os_client.models.tlp_code_fragment_classification_metadata',
-    'TLPCodeFragmentDescription': 'pieces_os_client.models.tlp_code_fragment_description',
-    'TLPCodeFragmentDescriptiveStatistics': 'pieces_os_client.models.tlp_code_fragment_descriptive_statistics',
-    'TLPCodeFragmentReclassification': 'pieces_os_client.models.tlp_code_fragment_reclassification',
-    'TLPCodeFragmentReclassificationUpdates': 'pieces_os_client.models.tlp_code_fragment_reclassification_updates',
-    'TLPCodeFragmentStatistics': 'pieces_os_client.models.tlp_code_fragment_statistics',
-    'TLPCodeFragmentSuggestedReuse': 'pieces_os_client.models.tlp_code_fragment_suggested_reuse',
-    'TLPCodeFragmentSuggestedSave': 'pieces_os_client.models.tlp_code_fragment_suggested_save',
-    'TLPCodeFragmentTagify': 'pieces_os_client.models.tlp_code_fragment_tagify',
-    'TLPCodeProcessing': 'pieces_os_client.models.tlp_code_processing',
-    'TLPCodeRepositoryAnalytics': 'pieces_os_client.models.tlp_code_repository_analytics',
-    'TLPCodeSnippetAnalytics': 'pieces_os_client.models.tlp_code_snippet_analytics',
-    'TLPCodeSnippetSuggestedInteractions': 'pieces_os_client.models.tlp_code_snippet_suggested_interactions',
-    'TLPCodeSnippetTagifyCode': 'pieces_os_client.models.tlp_code_snippet_tagify_code',
-    'TLPMachineLearningProcessingEvent': 'pieces_os_client.models.tlp_machine_learning_processing_event',
-    'Tag': 'pieces_os_client.models.tag',
-    'TagCategoryEnum': 'pieces_os_client.models.tag_category_enum',
-    'Tags': 'pieces_os_client.models.tags',
-    'TemporalRangeGrounding': 'pieces_os_client.models.temporal_range_grounding',
-    'TextLocation': 'pieces_os_client.models.text_location',
-    'TextMatch': 'pieces_os_client.models.text_match',
-    'Theme': 'pieces_os_client.models.theme',
-    'TrackedAssetEventCreationMetadata': 'pieces_os_client.models.tracked_asset_event_creation_metadata',
-    'TrackedAssetEventCreationMetadataClipboard': 'pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard',
-    'TrackedAssetEventCreationMetadataFile': 'pieces_os_client.models.tracked_asset_event_creation_metadata_file',
-    'TrackedAssetEventFormatReclassificationMetadata': 'pieces_os_client.models.tracked_asset_event_format_reclassification_metadata',
-    'TrackedAssetEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_asset_event_identifier_description_pairs',
-    'TrackedAssetEventMetadata': 'pieces_os_client.models.tracked_asset_event_metadata',
-    'TrackedAssetEventRenameMetadata': 'pieces_os_client.models.tracked_asset_event_rename_metadata',
-    'TrackedAssetsEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_assets_event_identifier_description_pairs',
-    'TrackedAssetsEventSearchMetadata': 'pieces_os_client.models.tracked_assets_event_search_metadata',
-    'TrackedAssetsEventSearchMetadataResults': 'pieces_os_client.models.tracked_assets_event_search_metadata_results',
-    'TrackedConversationEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_conversation_event_identifier_description_pairs',
-    'TrackedConversationEventMetadata': 'pieces_os_client.models.tracked_conversation_event_metadata',
-    'TrackedConversationEventRenameMetadata': 'pieces_os_client.models.tracked_conversation_event_rename_metadata',
-    'TrackedConversationMessageEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_conversation_message_event_identifier_description_pairs',
-    'TrackedConversationMessageEventMetadata': 'pieces_os_client.models.tracked_conversation_message_event_metadata',
-    'TrackedConversationMessageSentimentMetadata': 'pieces_os_client.models.tracked_conversation_message_sentiment_metadata',
-    'TrackedFormatEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_format_event_identifier_description_pairs',
-    'TrackedFormatEventMetadata': 'pieces_os_client.models.tracked_format_event_metadata',
-    'TrackedSessionEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_session_event_identifier_description_pairs',
-    'TrackedWorkstreamSummaryEventIdentifierDescriptionPairs': 'pieces_os_client.models.tracked_workstream_summary_event_identifier_description_pairs',
-    'TrackedWorkstreamSummaryEventMetadata': 'pieces_os_client.models.tracked_workstream_summary_event_metadata',
-    'TrackedWorkstreamSummarySentimentMetadata': 'pieces_os_client.models.tracked_workstream_summary_sentiment_metadata',
-    'TransferableBytes': 'pieces_os_client.models.transferable_bytes',
-    'TransferableString': 'pieces_os_client.models.transferable_string',
-    'UnauthorizedException': 'pieces_os_client.exceptions',
-    'UnprocessableEntityException': 'pieces_os_client.exceptions',
-    'UserProfile': 'pieces_os_client.models.user_profile',
-    'Website': 'pieces_os_client.models.website',
-    'Websites': 'pieces_os_client.models.websites',
-    'WellKnownApi': 'pieces_os_client.api.well_known_api',
-    'WorkstreamEventContext': 'pieces_os_client.models.workstream_event_context',
-    'WorkstreamEventTrigger': 'pieces_os_client.models.workstream_event_trigger',
-    'WorkstreamEventTriggerContextBrowser': 'pieces_os_client.models.workstream_event_trigger_context_browser',
-    'WorkstreamEventTriggerContextIDE': 'pieces_os_client.models.workstream_event_trigger_context_ide',
-    'WorkstreamPatternEngineSource': 'pieces_os_client.models.workstream_pattern_engine_source',
-    'WorkstreamPatternEngineSourceSupportedAccessibility': 'pieces_os_client.models.workstream_pattern_engine_source_supported_accessibility',
-    'WorkstreamSuggestion': 'pieces_os_client.models.workstream_suggestion',
-    'WorkstreamSuggestionType': 'pieces_os_client.models.workstream_suggestion_type',
-    'WorkstreamSuggestions': 'pieces_os_client.models.workstream_suggestions',
-    'WorkstreamSummaries': 'pieces_os_client.models.workstream_summaries',
-    'WorkstreamSummary': 'pieces_os_client.models.workstream_summary',
-    'WorkstreamSummarySentimentEnum': 'pieces_os_client.models.workstream_summary_sentiment_enum',
+    "AccessEnum": "pieces_os_client.models.access_enum",
+    "Accessor": "pieces_os_client.models.accessor",
+    "Accessors": "pieces_os_client.models.accessors",
+    "Activities": "pieces_os_client.models.activities",
+    "Activity": "pieces_os_client.models.activity",
+    "Aesthetics": "pieces_os_client.models.aesthetics",
+    "AllocationCloud": "pieces_os_client.models.allocation_cloud",
+    "AllocationCloudStatus": "pieces_os_client.models.allocation_cloud_status",
+    "AllocationCloudUrl": "pieces_os_client.models.allocation_cloud_url",
+    "AllocationCloudUrls": "pieces_os_client.models.allocation_cloud_urls",
+    "AllocationStatusEnum": "pieces_os_client.models.allocation_status_enum",
+    "Analysis": "pieces_os_client.models.analysis",
+    "AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs": "pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs",
+    "Anchor": "pieces_os_client.models.anchor",
+    "AnchorTypeEnum": "pieces_os_client.models.anchor_type_enum",
+    "Anchors": "pieces_os_client.models.anchors",
+    "Annotation": "pieces_os_client.models.annotation",
+    "AnnotationTypeEnum": "pieces_os_client.models.annotation_type_enum",
+    "Annotations": "pieces_os_client.models.annotations",
+    "AnonymousTemporalRange": "pieces_os_client.models.anonymous_temporal_range",
+    "ApiAttributeError": "pieces_os_client.exceptions",
+    "ApiClient": "pieces_os_client.api_client",
+    "ApiConnectionError": "pieces_os_client.exceptions",
+    "ApiDecodeError": "pieces_os_client.exceptions",
+    "ApiException": "pieces_os_client.exceptions",
+    "ApiKeyError": "pieces_os_client.exceptions",
+    "ApiResponse": "pieces_os_client.api_response",
+    "ApiTimeoutError": "pieces_os_client.exceptions",
+    "ApiTransportError": "pieces_os_client.exceptions",
+    "ApiTypeError": "pieces_os_client.exceptions",
+    "ApiValueError": "pieces_os_client.exceptions",
+    "Application": "pieces_os_client.models.application",
+    "ApplicationNameEnum": "pieces_os_client.models.application_name_enum",
+    "Applications": "pieces_os_client.models.applications",
+    "Asset": "pieces_os_client.models.asset",
+    "AssetApi": "pieces_os_client.api.asset_api",
+    "AssetFilter": "pieces_os_client.models.asset_filter",
+    "AssetFilterPhrase": "pieces_os_client.models.asset_filter_phrase",
+    "AssetFilterPhraseOptions": "pieces_os_client.models.asset_filter_phrase_options",
+    "AssetFilterTimestamp": "pieces_os_client.models.asset_filter_timestamp",
+    "AssetFilters": "pieces_os_client.models.asset_filters",
+    "AssetReclassification": "pieces_os_client.models.asset_reclassification",
+    "AssetSearchSpace": "pieces_os_client.models.asset_search_space",
+    "Assets": "pieces_os_client.models.assets",
+    "AssetsApi": "pieces_os_client.api.assets_api",
+    "AssetsSearchWithFiltersInput": "pieces_os_client.models.assets_search_with_filters_input",
+    "AssetsSearchWithFiltersOutput": "pieces_os_client.models.assets_search_with_filters_output",
+    "Auth0OpenAIUserMetadata": "pieces_os_client.models.auth0_open_ai_user_metadata",
+    "Auth0UserAllocationMetadata": "pieces_os_client.models.auth0_user_allocation_metadata",
+    "Auth0UserMetadata": "pieces_os_client.models.auth0_user_metadata",
+    "AvailableFormats": "pieces_os_client.models.available_formats",
+    "BadRequestException": "pieces_os_client.exceptions",
+    "BrowserSelection": "pieces_os_client.models.browser_selection",
+    "BrowserTab": "pieces_os_client.models.browser_tab",
+    "BrowserTabValue": "pieces_os_client.models.browser_tab_value",
+    "BrowserTabValues": "pieces_os_client.models.browser_tab_values",
+    "BrowserTabs": "pieces_os_client.models.browser_tabs",
+    "ByteDescriptor": "pieces_os_client.models.byte_descriptor",
+    "CapabilitiesEnum": "pieces_os_client.models.capabilities_enum",
+    "Classification": "pieces_os_client.models.classification",
+    "ClassificationGenericEnum": "pieces_os_client.models.classification_generic_enum",
+    "ClassificationRenderingEnum": "pieces_os_client.models.classification_rendering_enum",
+    "ClassificationSpecificEnum": "pieces_os_client.models.classification_specific_enum",
+    "Classifications": "pieces_os_client.models.classifications",
+    "CodeAnalysis": "pieces_os_client.models.code_analysis",
+    "Configuration": "pieces_os_client.configuration",
+    "ConflictException": "pieces_os_client.exceptions",
+    "Conversation": "pieces_os_client.models.conversation",
+    "ConversationGrounding": "pieces_os_client.models.conversation_grounding",
+    "ConversationMessage": "pieces_os_client.models.conversation_message",
+    "ConversationMessageSentimentEnum": "pieces_os_client.models.conversation_message_sentiment_enum",
+    "ConversationMessages": "pieces_os_client.models.conversation_messages",
+    "ConversationTypeEnum": "pieces_os_client.models.conversation_type_enum",
+    "Conversations": "pieces_os_client.models.conversations",
+    "DescopeUserMetadata": "pieces_os_client.models.descope_user_metadata",
+    "Distribution": "pieces_os_client.models.distribution",
+    "Distributions": "pieces_os_client.models.distributions",
+    "DocumentContributor": "pieces_os_client.models.document_contributor",
+    "DocumentContributors": "pieces_os_client.models.document_contributors",
+    "Edges": "pieces_os_client.models.edges",
+    "EmbeddedModelSchema": "pieces_os_client.models.embedded_model_schema",
+    "EmbeddedModelSchemaSemanticVersionEnum": "pieces_os_client.models.embedded_model_schema_semantic_version_enum",
+    "Embedding": "pieces_os_client.models.embedding",
+    "Embeddings": "pieces_os_client.models.embeddings",
+    "ExportedAsset": "pieces_os_client.models.exported_asset",
+    "ExternalMLProviderEnum": "pieces_os_client.models.external_ml_provider_enum",
+    "ExternalProvider": "pieces_os_client.models.external_provider",
+    "ExternalProviderProfileData": "pieces_os_client.models.external_provider_profile_data",
+    "ExternalProviderTypeEnum": "pieces_os_client.models.external_provider_type_enum",
+    "ExternalProviders": "pieces_os_client.models.external_providers",
+    "ExternallySourcedEnum": "pieces_os_client.models.externally_sourced_enum",
+    "FileFormat": "pieces_os_client.models.file_format",
+    "FileMetadata": "pieces_os_client.models.file_metadata",
+    "FilterOperationTypeEnum": "pieces_os_client.models.filter_operation_type_enum",
+    "FlattenedActivities": "pieces_os_client.models.flattened_activities",
+    "FlattenedActivity": "pieces_os_client.models.flattened_activity",
+    "FlattenedAnalysis": "pieces_os_client.models.flattened_analysis",
+    "FlattenedAnchor": "pieces_os_client.models.flattened_anchor",
+    "FlattenedAnchorPoint": "pieces_os_client.models.flattened_anchor_point",
+    "FlattenedAnchorPoints": "pieces_os_client.models.flattened_anchor_points",
+    "FlattenedAnchors": "pieces_os_client.models.flattened_anchors",
+    "FlattenedAnnotation": "pieces_os_client.models.flattened_annotation",
+    "FlattenedAnnotations": "pieces_os_client.models.flattened_annotations",
+    "FlattenedApplication": "pieces_os_client.models.flattened_application",
+    "FlattenedAsset": "pieces_os_client.models.flattened_asset",
+    "FlattenedAssets": "pieces_os_client.models.flattened_assets",
+    "FlattenedConversation": "pieces_os_client.models.flattened_conversation",
+    "FlattenedConversationMessage": "pieces_os_client.models.flattened_conversation_message",
+    "FlattenedConversationMessages": "pieces_os_client.models.flattened_conversation_messages",
+    "FlattenedConversations": "pieces_os_client.models.flattened_conversations",
+    "FlattenedDistribution": "pieces_os_client.models.flattened_distribution",
+    "FlattenedDistributions": "pieces_os_client.models.flattened_distributions",
+    "FlattenedFormat": "pieces_os_client.models.flattened_format",
+    "FlattenedFormats": "pieces_os_client.models.flattened_formats",
+    "FlattenedHint": "pieces_os_client.models.flattened_hint",
+    "FlattenedHints": "pieces_os_client.models.flattened_hints",
+    "FlattenedIdentifiedWorkstreamPatternEngineSource": "pieces_os_client.models.flattened_identified_workstream_pattern_engine_source",
+    "FlattenedIdentifiedWorkstreamPatternEngineSources": "pieces_os_client.models.flattened_identified_workstream_pattern_engine_sources",
+    "FlattenedImageAnalysis": "pieces_os_client.models.flattened_image_analysis",
+    "FlattenedOCRAnalysis": "pieces_os_client.models.flattened_ocr_analysis",
+    "FlattenedPerson": "pieces_os_client.models.flattened_person",
+    "FlattenedPersons": "pieces_os_client.models.flattened_persons",
+    "FlattenedPreview": "pieces_os_client.models.flattened_preview",
+    "FlattenedRange": "pieces_os_client.models.flattened_range",
+    "FlattenedRanges": "pieces_os_client.models.flattened_ranges",
+    "FlattenedSensitive": "pieces_os_client.models.flattened_sensitive",
+    "FlattenedSensitives": "pieces_os_client.models.flattened_sensitives",
+    "FlattenedShare": "pieces_os_client.models.flattened_share",
+    "FlattenedShares": "pieces_os_client.models.flattened_shares",
+    "FlattenedSubscription": "pieces_os_client.models.flattened_subscription",
+    "FlattenedSubscriptions": "pieces_os_client.models.flattened_subscriptions",
+    "FlattenedTag": "pieces_os_client.models.flattened_tag",
+    "FlattenedTags": "pieces_os_client.models.flattened_tags",
+    "FlattenedUserProfile": "pieces_os_client.models.flattened_user_profile",
+    "FlattenedWebsite": "pieces_os_client.models.flattened_website",
+    "FlattenedWebsites": "pieces_os_client.models.flattened_websites",
+    "FlattenedWorkstreamEvent": "pieces_os_client.models.flattened_workstream_event",
+    "FlattenedWorkstreamEvents": "pieces_os_client.models.flattened_workstream_events",
+    "FlattenedWorkstreamPatternEngineSourceWindow": "pieces_os_client.models.flattened_workstream_pattern_engine_source_window",
+    "FlattenedWorkstreamPatternEngineSourceWindows": "pieces_os_client.models.flattened_workstream_pattern_engine_source_windows",
+    "FlattenedWorkstreamSummaries": "pieces_os_client.models.flattened_workstream_summaries",
+    "FlattenedWorkstreamSummary": "pieces_os_client.models.flattened_workstream_summary",
+    "Font": "pieces_os_client.models.font",
+    "ForbiddenException": "pieces_os_client.exceptions",
+    "Format": "pieces_os_client.models.format",
+    "Formats": "pieces_os_client.models.formats",
+    "FragmentFormat": "pieces_os_client.models.fragment_format",
+    "FragmentMetadata": "pieces_os_client.models.fragment_metadata",
+    "GitHubDistribution": "pieces_os_client.models.git_hub_distribution",
+    "GitHubGistDistribution": "pieces_os_client.models.git_hub_gist_distribution",
+    "GoneException": "pieces_os_client.exceptions",
+    "GraphicalImageDescriptiveStatistics": "pieces_os_client.models.graphical_image_descriptive_statistics",
+    "GraphicalImageProcessing": "pieces_os_client.models.graphical_image_processing",
+    "GraphicalImageStatistics": "pieces_os_client.models.graphical_image_statistics",
+    "GraphicalMachineLearningProcessingEvent": "pieces_os_client.models.graphical_machine_learning_processing_event",
+    "GraphicalOCRDescriptiveStatistics": "pieces_os_client.models.graphical_ocr_descriptive_statistics",
+    "GraphicalOCRDescriptiveStatisticsConfidence": "pieces_os_client.models.graphical_ocr_descriptive_statistics_confidence",
+    "GraphicalOCRProcessing": "pieces_os_client.models.graphical_ocr_processing",
+    "GraphicalOCRStatistics": "pieces_os_client.models.graphical_ocr_statistics",
+    "GraphicalSVGStatistics": "pieces_os_client.models.graphical_svg_statistics",
+    "GroupedTimestamp": "pieces_os_client.models.grouped_timestamp",
+    "Hint": "pieces_os_client.models.hint",
+    "HintTypeEnum": "pieces_os_client.models.hint_type_enum",
+    "Hints": "pieces_os_client.models.hints",
+    "IDESelection": "pieces_os_client.models.ide_selection",
+    "IDESelections": "pieces_os_client.models.ide_selections",
+    "IDETab": "pieces_os_client.models.ide_tab",
+    "IDETabs": "pieces_os_client.models.ide_tabs",
+    "ImageAnalysis": "pieces_os_client.models.image_analysis",
+    "InteractedAsset": "pieces_os_client.models.interacted_asset",
+    "InteractedAssetInteractions": "pieces_os_client.models.interacted_asset_interactions",
+    "InteractedAssets": "pieces_os_client.models.interacted_assets",
+    "LanguageServerProtocol": "pieces_os_client.models.language_server_protocol",
+    "LanguageServerProtocolCode": "pieces_os_client.models.language_server_protocol_code",
+    "LanguageServerProtocolCodeDescription": "pieces_os_client.models.language_server_protocol_code_description",
+    "LanguageServerProtocolDiagnostic": "pieces_os_client.models.language_server_protocol_diagnostic",
+    "LanguageServerProtocolDiagnostics": "pieces_os_client.models.language_server_protocol_diagnostics",
+    "LanguageServerProtocolLocation": "pieces_os_client.models.language_server_protocol_location",
+    "LanguageServerProtocolLocationRange": "pieces_os_client.models.language_server_protocol_location_range",
+    "LanguageServerProtocolLocationRangePosition": "pieces_os_client.models.language_server_protocol_location_range_position",
+    "LanguageServerProtocolSeverityEnum": "pieces_os_client.models.language_server_protocol_severity_enum",
+    "MailgunDistribution": "pieces_os_client.models.mailgun_distribution",
+    "MailgunMetadata": "pieces_os_client.models.mailgun_metadata",
+    "MechanismEnum": "pieces_os_client.models.mechanism_enum",
+    "Model": "pieces_os_client.models.model",
+    "ModelCapabilities": "pieces_os_client.models.model_capabilities",
+    "ModelFoundationEnum": "pieces_os_client.models.model_foundation_enum",
+    "ModelMaxTokens": "pieces_os_client.models.model_max_tokens",
+    "ModelTypeEnum": "pieces_os_client.models.model_type_enum",
+    "ModelUsageEnum": "pieces_os_client.models.model_usage_enum",
+    "NativeAccessibility": "pieces_os_client.models.native_accessibility",
+    "NativeOCR": "pieces_os_client.models.native_ocr",
+    "Node": "pieces_os_client.models.node",
+    "NodeTypeEnum": "pieces_os_client.models.node_type_enum",
+    "NotFoundException": "pieces_os_client.exceptions",
+    "OCRAnalysis": "pieces_os_client.models.ocr_analysis",
+    "OpenApiException": "pieces_os_client.exceptions",
+    "Person": "pieces_os_client.models.person",
+    "PersonAccess": "pieces_os_client.models.person_access",
+    "PersonAccessScopedEnum": "pieces_os_client.models.person_access_scoped_enum",
+    "PersonBasicType": "pieces_os_client.models.person_basic_type",
+    "PersonModel": "pieces_os_client.models.person_model",
+    "PersonType": "pieces_os_client.models.person_type",
+    "Persons": "pieces_os_client.models.persons",
+    "PlatformEnum": "pieces_os_client.models.platform_enum",
+    "Preview": "pieces_os_client.models.preview",
+    "PrivacyEnum": "pieces_os_client.models.privacy_enum",
+    "ProjectModule": "pieces_os_client.models.project_module",
+    "ProjectModules": "pieces_os_client.models.project_modules",
+    "PseudoAssets": "pieces_os_client.models.pseudo_assets",
+    "QGPTConversationMessageRoleEnum": "pieces_os_client.models.qgpt_conversation_message_role_enum",
+    "QGPTConversationPipeline": "pieces_os_client.models.qgpt_conversation_pipeline",
+    "QGPTConversationPipelineForContextualizedCodeDialog": "pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog",
+    "QGPTConversationPipelineForContextualizedCodeGeneration": "pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation",
+    "QGPTConversationPipelineForContextualizedCodeWorkstreamDialog": "pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog",
+    "QGPTConversationPipelineForGeneralizedCodeDialog": "pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog",
+    "QGPTPromptPipeline": "pieces_os_client.models.qgpt_prompt_pipeline",
+    "QGPTTaskPipeline": "pieces_os_client.models.qgpt_task_pipeline",
+    "QGPTTaskPipelineForCodeCommentation": "pieces_os_client.models.qgpt_task_pipeline_for_code_commentation",
+    "QGPTTaskPipelineForCodeCompletion": "pieces_os_client.models.qgpt_task_pipeline_for_code_completion",
+    "QGPTTaskPipelineForCodeExplanation": "pieces_os_client.models.qgpt_task_pipeline_for_code_explanation",
+    "QGPTTaskPipelineForCodeFix": "pieces_os_client.models.qgpt_task_pipeline_for_code_fix",
+    "QGPTTaskPipelineForCodeModification": "pieces_os_client.models.qgpt_task_pipeline_for_code_modification",
+    "Recipients": "pieces_os_client.models.recipients",
+    "ReconnectEvent": "pieces_os_client.streams",
+    "ReconnectPolicy": "pieces_os_client.streams",
+    "ReferencedActivity": "pieces_os_client.models.referenced_activity",
+    "ReferencedAnchor": "pieces_os_client.models.referenced_anchor",
+    "ReferencedAnchorPoint": "pieces_os_client.models.referenced_anchor_point",
+    "ReferencedAnnotation": "pieces_os_client.models.referenced_annotation",
+    "ReferencedApplication": "pieces_os_client.models.referenced_application",
+    "ReferencedAsset": "pieces_os_client.models.referenced_asset",
+    "ReferencedConversation": "pieces_os_client.models.referenced_conversation",
+    "ReferencedConversationMessage": "pieces_os_client.models.referenced_conversation_message",
+    "ReferencedDistribution": "pieces_os_client.models.referenced_distribution",
+    "ReferencedFormat": "pieces_os_client.models.referenced_format",
+    "ReferencedHint": "pieces_os_client.models.referenced_hint",
+    "ReferencedIdentifiedWorkstreamPatternEngineSource": "pieces_os_client.models.referenced_identified_workstream_pattern_engine_source",
+    "ReferencedModel": "pieces_os_client.models.referenced_model",
+    "ReferencedPerson": "pieces_os_client.models.referenced_person",
+    "ReferencedRange": "pieces_os_client.models.referenced_range",
+    "ReferencedSensitive": "pieces_os_client.models.referenced_sensitive",
+    "ReferencedShare": "pieces_os_client.models.referenced_share",
+    "ReferencedSubscription": "pieces_os_client.models.referenced_subscription",
+    "ReferencedTag": "pieces_os_client.models.referenced_tag",
+    "ReferencedUser": "pieces_os_client.models.referenced_user",
+    "ReferencedWebsite": "pieces_os_client.models.referenced_website",
+    "ReferencedWorkstreamEvent": "pieces_os_client.models.referenced_workstream_event",
+    "ReferencedWorkstreamPatternEngineSourceWindow": "pieces_os_client.models.referenced_workstream_pattern_engine_source_window",
+    "ReferencedWorkstreamSummary": "pieces_os_client.models.referenced_workstream_summary",
+    "Relationship": "pieces_os_client.models.relationship",
+    "Role": "pieces_os_client.models.role",
+    "Score": "pieces_os_client.models.score",
+    "SearchedAsset": "pieces_os_client.models.searched_asset",
+    "SearchedAssets": "pieces_os_client.models.searched_assets",
+    "SearchedMatchEnum": "pieces_os_client.models.searched_match_enum",
+    "Seed": "pieces_os_client.models.seed",
+    "SeedTypeEnum": "pieces_os_client.models.seed_type_enum",
+    "SeededAccessor": "pieces_os_client.models.seeded_accessor",
+    "SeededAnchor": "pieces_os_client.models.seeded_anchor",
+    "SeededAnnotation": "pieces_os_client.models.seeded_annotation",
+    "SeededAsset": "pieces_os_client.models.seeded_asset",
+    "SeededAssetEnrichment": "pieces_os_client.models.seeded_asset_enrichment",
+    "SeededAssetMetadata": "pieces_os_client.models.seeded_asset_metadata",
+    "SeededAssetSensitive": "pieces_os_client.models.seeded_asset_sensitive",
+    "SeededAssetTag": "pieces_os_client.models.seeded_asset_tag",
+    "SeededAssetWebsite": "pieces_os_client.models.seeded_asset_website",
+    "SeededAssetsRecommendation": "pieces_os_client.models.seeded_assets_recommendation",
+    "SeededClassification": "pieces_os_client.models.seeded_classification",
+    "SeededConnectorTracking": "pieces_os_client.models.seeded_connector_tracking",
+    "SeededFile": "pieces_os_client.models.seeded_file",
+    "SeededFormat": "pieces_os_client.models.seeded_format",
+    "SeededFragment": "pieces_os_client.models.seeded_fragment",
+    "SeededHint": "pieces_os_client.models.seeded_hint",
+    "SeededPerson": "pieces_os_client.models.seeded_person",
+    "SeededScore": "pieces_os_client.models.seeded_score",
+    "SeededScoreIncrement": "pieces_os_client.models.seeded_score_increment",
+    "SeededTrackedAdoptionEvent": "pieces_os_client.models.seeded_tracked_adoption_event",
+    "SeededTrackedAssetEvent": "pieces_os_client.models.seeded_tracked_asset_event",
+    "SeededTrackedAssetsEvent": "pieces_os_client.models.seeded_tracked_assets_event",
+    "SeededTrackedAssetsEventMetadata": "pieces_os_client.models.seeded_tracked_assets_event_metadata",
+    "SeededTrackedConversationEvent": "pieces_os_client.models.seeded_tracked_conversation_event",
+    "SeededTrackedConversationMessageEvent": "pieces_os_client.models.seeded_tracked_conversation_message_event",
+    "SeededTrackedFormatEvent": "pieces_os_client.models.seeded_tracked_format_event",
+    "SeededTrackedInteractionEvent": "pieces_os_client.models.seeded_tracked_interaction_event",
+    "SeededTrackedInteractionEventIdentifierDescriptionPairs": "pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs",
+    "SeededTrackedKeyboardEvent": "pieces_os_client.models.seeded_tracked_keyboard_event",
+    "SeededTrackedKeyboardEventIdentifierDescriptionPairs": "pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs",
+    "SeededTrackedMachineLearningEvent": "pieces_os_client.models.seeded_tracked_machine_learning_event",
+    "SeededTrackedSessionEvent": "pieces_os_client.models.seeded_tracked_session_event",
+    "SeededTrackedWorkstreamSummaryEvent": "pieces_os_client.models.seeded_tracked_workstream_summary_event",
+    "SeededWebsite": "pieces_os_client.models.seeded_website",
+    "Seeds": "pieces_os_client.models.seeds",
+    "Sensitive": "pieces_os_client.models.sensitive",
+    "SensitiveCategoryEnum": "pieces_os_client.models.sensitive_category_enum",
+    "SensitiveMetadata": "pieces_os_client.models.sensitive_metadata",
+    "SensitiveSeverityEnum": "pieces_os_client.models.sensitive_severity_enum",
+    "Sensitives": "pieces_os_client.models.sensitives",
+    "ServiceException": "pieces_os_client.exceptions",
+    "Share": "pieces_os_client.models.share",
+    "Shares": "pieces_os_client.models.shares",
+    "Space": "pieces_os_client.models.space",
+    "Stream": "pieces_os_client.streams",
+    "StreamClosedError": "pieces_os_client.streams",
+    "StreamMessageError": "pieces_os_client.streams",
+    "StreamedIdentifier": "pieces_os_client.models.streamed_identifier",
+    "StreamedIdentifiers": "pieces_os_client.models.streamed_identifiers",
+    "SubscriptionTermEnum": "pieces_os_client.models.subscription_term_enum",
+    "SystemExecutionCpuInformation": "pieces_os_client.models.system_execution_cpu_information",
+    "SystemExecutionInformation": "pieces_os_client.models.system_execution_information",
+    "TLPCodeDirectoryAnalytics": "pieces_os_client.models.tlp_code_directory_analytics",
+    "TLPCodeFileAnalytics": "pieces_os_client.models.tlp_code_file_analytics",
+    "TLPCodeFragmentClassification": "pieces_os_client.models.tlp_code_fragment_classification",
+    "TLPCodeFragmentClassificationMetadata": "pieces_os_client.models.tlp_code_fragment_classification_metadata",
+    "TLPCodeFragmentDescription": "pieces_os_client.models.tlp_code_fragment_description",
+    "TLPCodeFragmentDescriptiveStatistics": "pieces_os_client.models.tlp_code_fragment_descriptive_statistics",
+    "TLPCodeFragmentReclassification": "pieces_os_client.models.tlp_code_fragment_reclassification",
+    "TLPCodeFragmentReclassificationUpdates": "pieces_os_client.models.tlp_code_fragment_reclassification_updates",
+    "TLPCodeFragmentStatistics": "pieces_os_client.models.tlp_code_fragment_statistics",
+    "TLPCodeFragmentSuggestedReuse": "pieces_os_client.models.tlp_code_fragment_suggested_reuse",
+    "TLPCodeFragmentSuggestedSave": "pieces_os_client.models.tlp_code_fragment_suggested_save",
+    "TLPCodeFragmentTagify": "pieces_os_client.models.tlp_code_fragment_tagify",
+    "TLPCodeProcessing": "pieces_os_client.models.tlp_code_processing",
+    "TLPCodeRepositoryAnalytics": "pieces_os_client.models.tlp_code_repository_analytics",
+    "TLPCodeSnippetAnalytics": "pieces_os_client.models.tlp_code_snippet_analytics",
+    "TLPCodeSnippetSuggestedInteractions": "pieces_os_client.models.tlp_code_snippet_suggested_interactions",
+    "TLPCodeSnippetTagifyCode": "pieces_os_client.models.tlp_code_snippet_tagify_code",
+    "TLPMachineLearningProcessingEvent": "pieces_os_client.models.tlp_machine_learning_processing_event",
+    "Tag": "pieces_os_client.models.tag",
+    "TagCategoryEnum": "pieces_os_client.models.tag_category_enum",
+    "Tags": "pieces_os_client.models.tags",
+    "TemporalRangeGrounding": "pieces_os_client.models.temporal_range_grounding",
+    "TextLocation": "pieces_os_client.models.text_location",
+    "TextMatch": "pieces_os_client.models.text_match",
+    "Theme": "pieces_os_client.models.theme",
+    "TrackedAssetEventCreationMetadata": "pieces_os_client.models.tracked_asset_event_creation_metadata",
+    "TrackedAssetEventCreationMetadataClipboard": "pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard",
+    "TrackedAssetEventCreationMetadataFile": "pieces_os_client.models.tracked_asset_event_creation_metadata_file",
+    "TrackedAssetEventFormatReclassificationMetadata": "pieces_os_client.models.tracked_asset_event_format_reclassification_metadata",
+    "TrackedAssetEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_asset_event_identifier_description_pairs",
+    "TrackedAssetEventMetadata": "pieces_os_client.models.tracked_asset_event_metadata",
+    "TrackedAssetEventRenameMetadata": "pieces_os_client.models.tracked_asset_event_rename_metadata",
+    "TrackedAssetsEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_assets_event_identifier_description_pairs",
+    "TrackedAssetsEventSearchMetadata": "pieces_os_client.models.tracked_assets_event_search_metadata",
+    "TrackedAssetsEventSearchMetadataResults": "pieces_os_client.models.tracked_assets_event_search_metadata_results",
+    "TrackedConversationEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_conversation_event_identifier_description_pairs",
+    "TrackedConversationEventMetadata": "pieces_os_client.models.tracked_conversation_event_metadata",
+    "TrackedConversationEventRenameMetadata": "pieces_os_client.models.tracked_conversation_event_rename_metadata",
+    "TrackedConversationMessageEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_conversation_message_event_identifier_description_pairs",
+    "TrackedConversationMessageEventMetadata": "pieces_os_client.models.tracked_conversation_message_event_metadata",
+    "TrackedConversationMessageSentimentMetadata": "pieces_os_client.models.tracked_conversation_message_sentiment_metadata",
+    "TrackedFormatEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_format_event_identifier_description_pairs",
+    "TrackedFormatEventMetadata": "pieces_os_client.models.tracked_format_event_metadata",
+    "TrackedSessionEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_session_event_identifier_description_pairs",
+    "TrackedWorkstreamSummaryEventIdentifierDescriptionPairs": "pieces_os_client.models.tracked_workstream_summary_event_identifier_description_pairs",
+    "TrackedWorkstreamSummaryEventMetadata": "pieces_os_client.models.tracked_workstream_summary_event_metadata",
+    "TrackedWorkstreamSummarySentimentMetadata": "pieces_os_client.models.tracked_workstream_summary_sentiment_metadata",
+    "TransferableBytes": "pieces_os_client.models.transferable_bytes",
+    "TransferableString": "pieces_os_client.models.transferable_string",
+    "UnauthorizedException": "pieces_os_client.exceptions",
+    "UnprocessableEntityException": "pieces_os_client.exceptions",
+    "UserProfile": "pieces_os_client.models.user_profile",
+    "Website": "pieces_os_client.models.website",
+    "Websites": "pieces_os_client.models.websites",
+    "WellKnownApi": "pieces_os_client.api.well_known_api",
+    "WorkstreamEventContext": "pieces_os_client.models.workstream_event_context",
+    "WorkstreamEventTrigger": "pieces_os_client.models.workstream_event_trigger",
+    "WorkstreamEventTriggerContextBrowser": "pieces_os_client.models.workstream_event_trigger_context_browser",
+    "WorkstreamEventTriggerContextIDE": "pieces_os_client.models.workstream_event_trigger_context_ide",
+    "WorkstreamPatternEngineSource": "pieces_os_client.models.workstream_pattern_engine_source",
+    "WorkstreamPatternEngineSourceSupportedAccessibility": "pieces_os_client.models.workstream_pattern_engine_source_supported_accessibility",
+    "WorkstreamSuggestion": "pieces_os_client.models.workstream_suggestion",
+    "WorkstreamSuggestionType": "pieces_os_client.models.workstream_suggestion_type",
+    "WorkstreamSuggestions": "pieces_os_client.models.workstream_suggestions",
+    "WorkstreamSummaries": "pieces_os_client.models.workstream_summaries",
+    "WorkstreamSummary": "pieces_os_client.models.workstream_summary",
+    "WorkstreamSummarySentimentEnum": "pieces_os_client.models.workstream_summary_sentiment_enum",
 }
 
 if TYPE_CHECKING:
+    from pieces_os_client.api.asset_api import AssetApi as AssetApi
+    from pieces_os_client.api.assets_api import AssetsApi as AssetsApi
+    from pieces_os_client.api.well_known_api import WellKnownApi as WellKnownApi
+    from pieces_os_client.api_client import ApiClient as ApiClient
+    from pieces_os_client.api_response import ApiResponse as ApiResponse
+    from pieces_os_client.configuration import Configuration as Configuration
+    from pieces_os_client.exceptions import (
+        ApiAttributeError as ApiAttributeError,
+        ApiConnectionError as ApiConnectionError,
+        ApiDecodeError as ApiDecodeError,
+        ApiException as ApiException,
+        ApiKeyError as ApiKeyError,
+        ApiTimeoutError as ApiTimeoutError,
+        ApiTransportError as ApiTransportError,
+        ApiTypeError as ApiTypeError,
+        ApiValueError as ApiValueError,
+        BadRequestException as BadRequestException,
+        ConflictException as ConflictException,
+        ForbiddenException as ForbiddenException,
+        GoneException as GoneException,
+        NotFoundException as NotFoundException,
+        OpenApiException as OpenApiException,
+        ServiceException as ServiceException,
+        UnauthorizedException as UnauthorizedException,
+        UnprocessableEntityException as UnprocessableEntityException,
+    )
     from pieces_os_client.models.access_enum import AccessEnum as AccessEnum
     from pieces_os_client.models.accessor import Accessor as Accessor
     from pieces_os_client.models.accessors import Accessors as Accessors
@@ -791,7 +818,9 @@ if TYPE_CHECKING:
     from pieces_os_client.models.allocation_cloud_urls import AllocationCloudUrls as AllocationCloudUrls
     from pieces_os_client.models.allocation_status_enum import AllocationStatusEnum as AllocationStatusEnum
     from pieces_os_client.models.analysis import Analysis as Analysis
-    from pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs import AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs as AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs
+    from pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs import (
+        AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs as AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs,
+    )
     from pieces_os_client.models.anchor import Anchor as Anchor
     from pieces_os_client.models.anchor_type_enum import AnchorTypeEnum as AnchorTypeEnum
     from pieces_os_client.models.anchors import Anchors as Anchors
@@ -799,22 +828,10 @@ if TYPE_CHECKING:
     from pieces_os_client.models.annotation_type_enum import AnnotationTypeEnum as AnnotationTypeEnum
     from pieces_os_client.models.annotations import Annotations as Annotations
     from pieces_os_client.models.anonymous_temporal_range import AnonymousTemporalRange as AnonymousTemporalRange
-    from pieces_os_client.exceptions import ApiAttributeError as ApiAttributeError
-    from pieces_os_client.api_client import ApiClient as ApiClient
-    from pieces_os_client.exceptions import ApiConnectionError as ApiConnectionError
-    from pieces_os_client.exceptions import ApiDecodeError as ApiDecodeError
-    from pieces_os_client.exceptions import ApiException as ApiException
-    from pieces_os_client.exceptions import ApiKeyError as ApiKeyError
-    from pieces_os_client.api_response import ApiResponse as ApiResponse
-    from pieces_os_client.exceptions import ApiTimeoutError as ApiTimeoutError
-    from pieces_os_client.exceptions import ApiTransportError as ApiTransportError
-    from pieces_os_client.exceptions import ApiTypeError as ApiTypeError
-    from pieces_os_client.exceptions import ApiValueError as ApiValueError
     from pieces_os_client.models.application import Application as Application
     from pieces_os_client.models.application_name_enum import ApplicationNameEnum as ApplicationNameEnum
     from pieces_os_client.models.applications import Applications as Applications
     from pieces_os_client.models.asset import Asset as Asset
-    from pieces_os_client.api.asset_api import AssetApi as AssetApi
     from pieces_os_client.models.asset_filter import AssetFilter as AssetFilter
     from pieces_os_client.models.asset_filter_phrase import AssetFilterPhrase as AssetFilterPhrase
     from pieces_os_client.models.asset_filter_phrase_options import AssetFilterPhraseOptions as AssetFilterPhraseOptions
@@ -823,14 +840,18 @@ if TYPE_CHECKING:
     from pieces_os_client.models.asset_reclassification import AssetReclassification as AssetReclassification
     from pieces_os_client.models.asset_search_space import AssetSearchSpace as AssetSearchSpace
     from pieces_os_client.models.assets import Assets as Assets
-    from pieces_os_client.api.assets_api import AssetsApi as AssetsApi
-    from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput as AssetsSearchWithFiltersInput
-    from pieces_os_client.models.assets_search_with_filters_output import AssetsSearchWithFiltersOutput as AssetsSearchWithFiltersOutput
+    from pieces_os_client.models.assets_search_with_filters_input import (
+        AssetsSearchWithFiltersInput as AssetsSearchWithFiltersInput,
+    )
+    from pieces_os_client.models.assets_search_with_filters_output import (
+        AssetsSearchWithFiltersOutput as AssetsSearchWithFiltersOutput,
+    )
     from pieces_os_client.models.auth0_open_ai_user_metadata import Auth0OpenAIUserMetadata as Auth0OpenAIUserMetadata
-    from pieces_os_client.models.auth0_user_allocation_metadata import Auth0UserAllocationMetadata as Auth0UserAllocationMetadata
+    from pieces_os_client.models.auth0_user_allocation_metadata import (
+        Auth0UserAllocationMetadata as Auth0UserAllocationMetadata,
+    )
     from pieces_os_client.models.auth0_user_metadata import Auth0UserMetadata as Auth0UserMetadata
     from pieces_os_client.models.available_formats import AvailableFormats as AvailableFormats
-    from pieces_os_client.exceptions import BadRequestException as BadRequestException
     from pieces_os_client.models.browser_selection import BrowserSelection as BrowserSelection
     from pieces_os_client.models.browser_tab import BrowserTab as BrowserTab
     from pieces_os_client.models.browser_tab_value import BrowserTabValue as BrowserTabValue
@@ -839,17 +860,23 @@ if TYPE_CHECKING:
     from pieces_os_client.models.byte_descriptor import ByteDescriptor as ByteDescriptor
     from pieces_os_client.models.capabilities_enum import CapabilitiesEnum as CapabilitiesEnum
     from pieces_os_client.models.classification import Classification as Classification
-    from pieces_os_client.models.classification_generic_enum import ClassificationGenericEnum as ClassificationGenericEnum
-    from pieces_os_client.models.classification_rendering_enum import ClassificationRenderingEnum as ClassificationRenderingEnum
-    from pieces_os_client.models.classification_specific_enum import ClassificationSpecificEnum as ClassificationSpecificEnum
+    from pieces_os_client.models.classification_generic_enum import (
+        ClassificationGenericEnum as ClassificationGenericEnum,
+    )
+    from pieces_os_client.models.classification_rendering_enum import (
+        ClassificationRenderingEnum as ClassificationRenderingEnum,
+    )
+    from pieces_os_client.models.classification_specific_enum import (
+        ClassificationSpecificEnum as ClassificationSpecificEnum,
+    )
     from pieces_os_client.models.classifications import Classifications as Classifications
     from pieces_os_client.models.code_analysis import CodeAnalysis as CodeAnalysis
-    from pieces_os_client.configuration import Configuration as Configuration
-    from pieces_os_client.exceptions import ConflictException as ConflictException
     from pieces_os_client.models.conversation import Conversation as Conversation
     from pieces_os_client.models.conversation_grounding import ConversationGrounding as ConversationGrounding
     from pieces_os_client.models.conversation_message import ConversationMessage as ConversationMessage
-    from pieces_os_client.models.conversation_message_sentiment_enum import ConversationMessageSentimentEnum as ConversationMessageSentimentEnum
+    from pieces_os_client.models.conversation_message_sentiment_enum import (
+        ConversationMessageSentimentEnum as ConversationMessageSentimentEnum,
+    )
     from pieces_os_client.models.conversation_messages import ConversationMessages as ConversationMessages
     from pieces_os_client.models.conversation_type_enum import ConversationTypeEnum as ConversationTypeEnum
     from pieces_os_client.models.conversations import Conversations as Conversations
@@ -860,13 +887,17 @@ if TYPE_CHECKING:
     from pieces_os_client.models.document_contributors import DocumentContributors as DocumentContributors
     from pieces_os_client.models.edges import Edges as Edges
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema as EmbeddedModelSchema
-    from pieces_os_client.models.embedded_model_schema_semantic_version_enum import EmbeddedModelSchemaSemanticVersionEnum as EmbeddedModelSchemaSemanticVersionEnum
+    from pieces_os_client.models.embedded_model_schema_semantic_version_enum import (
+        EmbeddedModelSchemaSemanticVersionEnum as EmbeddedModelSchemaSemanticVersionEnum,
+    )
     from pieces_os_client.models.embedding import Embedding as Embedding
     from pieces_os_client.models.embeddings import Embeddings as Embeddings
     from pieces_os_client.models.exported_asset import ExportedAsset as ExportedAsset
     from pieces_os_client.models.external_ml_provider_enum import ExternalMLProviderEnum as ExternalMLProviderEnum
     from pieces_os_client.models.external_provider import ExternalProvider as ExternalProvider
-    from pieces_os_client.models.external_provider_profile_data import ExternalProviderProfileData as ExternalProviderProfileData
+    from pieces_os_client.models.external_provider_profile_data import (
+        ExternalProviderProfileData as ExternalProviderProfileData,
+    )
     from pieces_os_client.models.external_provider_type_enum import ExternalProviderTypeEnum as ExternalProviderTypeEnum
     from pieces_os_client.models.external_providers import ExternalProviders as ExternalProviders
     from pieces_os_client.models.externally_sourced_enum import ExternallySourcedEnum as ExternallySourcedEnum
@@ -886,8 +917,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_asset import FlattenedAsset as FlattenedAsset
     from pieces_os_client.models.flattened_assets import FlattenedAssets as FlattenedAssets
     from pieces_os_client.models.flattened_conversation import FlattenedConversation as FlattenedConversation
-    from pieces_os_client.models.flattened_conversation_message import FlattenedConversationMessage as FlattenedConversationMessage
-    from pieces_os_client.models.flattened_conversation_messages import FlattenedConversationMessages as FlattenedConversationMessages
+    from pieces_os_client.models.flattened_conversation_message import (
+        FlattenedConversationMessage as FlattenedConversationMessage,
+    )
+    from pieces_os_client.models.flattened_conversation_messages import (
+        FlattenedConversationMessages as FlattenedConversationMessages,
+    )
     from pieces_os_client.models.flattened_conversations import FlattenedConversations as FlattenedConversations
     from pieces_os_client.models.flattened_distribution import FlattenedDistribution as FlattenedDistribution
     from pieces_os_client.models.flattened_distributions import FlattenedDistributions as FlattenedDistributions
@@ -895,8 +930,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_formats import FlattenedFormats as FlattenedFormats
     from pieces_os_client.models.flattened_hint import FlattenedHint as FlattenedHint
     from pieces_os_client.models.flattened_hints import FlattenedHints as FlattenedHints
-    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_source import FlattenedIdentifiedWorkstreamPatternEngineSource as FlattenedIdentifiedWorkstreamPatternEngineSource
-    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_sources import FlattenedIdentifiedWorkstreamPatternEngineSources as FlattenedIdentifiedWorkstreamPatternEngineSources
+    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_source import (
+        FlattenedIdentifiedWorkstreamPatternEngineSource as FlattenedIdentifiedWorkstreamPatternEngineSource,
+    )
+    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_sources import (
+        FlattenedIdentifiedWorkstreamPatternEngineSources as FlattenedIdentifiedWorkstreamPatternEngineSources,
+    )
     from pieces_os_client.models.flattened_image_analysis import FlattenedImageAnalysis as FlattenedImageAnalysis
     from pieces_os_client.models.flattened_ocr_analysis import FlattenedOCRAnalysis as FlattenedOCRAnalysis
     from pieces_os_client.models.flattened_person import FlattenedPerson as FlattenedPerson
@@ -916,26 +955,42 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_website import FlattenedWebsite as FlattenedWebsite
     from pieces_os_client.models.flattened_websites import FlattenedWebsites as FlattenedWebsites
     from pieces_os_client.models.flattened_workstream_event import FlattenedWorkstreamEvent as FlattenedWorkstreamEvent
-    from pieces_os_client.models.flattened_workstream_events import FlattenedWorkstreamEvents as FlattenedWorkstreamEvents
-    from pieces_os_client.models.flattened_workstream_pattern_engine_source_window import FlattenedWorkstreamPatternEngineSourceWindow as FlattenedWorkstreamPatternEngineSourceWindow
-    from pieces_os_client.models.flattened_workstream_pattern_engine_source_windows import FlattenedWorkstreamPatternEngineSourceWindows as FlattenedWorkstreamPatternEngineSourceWindows
-    from pieces_os_client.models.flattened_workstream_summaries import FlattenedWorkstreamSummaries as FlattenedWorkstreamSummaries
-    from pieces_os_client.models.flattened_workstream_summary import FlattenedWorkstreamSummary as FlattenedWorkstreamSummary
+    from pieces_os_client.models.flattened_workstream_events import (
+        FlattenedWorkstreamEvents as FlattenedWorkstreamEvents,
+    )
+    from pieces_os_client.models.flattened_workstream_pattern_engine_source_window import (
+        FlattenedWorkstreamPatternEngineSourceWindow as FlattenedWorkstreamPatternEngineSourceWindow,
+    )
+    from pieces_os_client.models.flattened_workstream_pattern_engine_source_windows import (
+        FlattenedWorkstreamPatternEngineSourceWindows as FlattenedWorkstreamPatternEngineSourceWindows,
+    )
+    from pieces_os_client.models.flattened_workstream_summaries import (
+        FlattenedWorkstreamSummaries as FlattenedWorkstreamSummaries,
+    )
+    from pieces_os_client.models.flattened_workstream_summary import (
+        FlattenedWorkstreamSummary as FlattenedWorkstreamSummary,
+    )
     from pieces_os_client.models.font import Font as Font
-    from pieces_os_client.exceptions import ForbiddenException as ForbiddenException
     from pieces_os_client.models.format import Format as Format
     from pieces_os_client.models.formats import Formats as Formats
     from pieces_os_client.models.fragment_format import FragmentFormat as FragmentFormat
     from pieces_os_client.models.fragment_metadata import FragmentMetadata as FragmentMetadata
     from pieces_os_client.models.git_hub_distribution import GitHubDistribution as GitHubDistribution
     from pieces_os_client.models.git_hub_gist_distribution import GitHubGistDistribution as GitHubGistDistribution
-    from pieces_os_client.exceptions import GoneException as GoneException
-    from pieces_os_client.models.graphical_image_descriptive_statistics import GraphicalImageDescriptiveStatistics as GraphicalImageDescriptiveStatistics
+    from pieces_os_client.models.graphical_image_descriptive_statistics import (
+        GraphicalImageDescriptiveStatistics as GraphicalImageDescriptiveStatistics,
+    )
     from pieces_os_client.models.graphical_image_processing import GraphicalImageProcessing as GraphicalImageProcessing
     from pieces_os_client.models.graphical_image_statistics import GraphicalImageStatistics as GraphicalImageStatistics
-    from pieces_os_client.models.graphical_machine_learning_processing_event import GraphicalMachineLearningProcessingEvent as GraphicalMachineLearningProcessingEvent
-    from pieces_os_client.models.graphical_ocr_descriptive_statistics import GraphicalOCRDescriptiveStatistics as GraphicalOCRDescriptiveStatistics
-    from pieces_os_client.models.graphical_ocr_descriptive_statistics_confidence import GraphicalOCRDescriptiveStatisticsConfidence as GraphicalOCRDescriptiveStatisticsConfidence
+    from pieces_os_client.models.graphical_machine_learning_processing_event import (
+        GraphicalMachineLearningProcessingEvent as GraphicalMachineLearningProcessingEvent,
+    )
+    from pieces_os_client.models.graphical_ocr_descriptive_statistics import (
+        GraphicalOCRDescriptiveStatistics as GraphicalOCRDescriptiveStatistics,
+    )
+    from pieces_os_client.models.graphical_ocr_descriptive_statistics_confidence import (
+        GraphicalOCRDescriptiveStatisticsConfidence as GraphicalOCRDescriptiveStatisticsConfidence,
+    )
     from pieces_os_client.models.graphical_ocr_processing import GraphicalOCRProcessing as GraphicalOCRProcessing
     from pieces_os_client.models.graphical_ocr_statistics import GraphicalOCRStatistics as GraphicalOCRStatistics
     from pieces_os_client.models.graphical_svg_statistics import GraphicalSVGStatistics as GraphicalSVGStatistics
@@ -949,17 +1004,35 @@ if TYPE_CHECKING:
     from pieces_os_client.models.ide_tabs import IDETabs as IDETabs
     from pieces_os_client.models.image_analysis import ImageAnalysis as ImageAnalysis
     from pieces_os_client.models.interacted_asset import InteractedAsset as InteractedAsset
-    from pieces_os_client.models.interacted_asset_interactions import InteractedAssetInteractions as InteractedAssetInteractions
+    from pieces_os_client.models.interacted_asset_interactions import (
+        InteractedAssetInteractions as InteractedAssetInteractions,
+    )
     from pieces_os_client.models.interacted_assets import InteractedAssets as InteractedAssets
     from pieces_os_client.models.language_server_protocol import LanguageServerProtocol as LanguageServerProtocol
-    from pieces_os_client.models.language_server_protocol_code import LanguageServerProtocolCode as LanguageServerProtocolCode
-    from pieces_os_client.models.language_server_protocol_code_description import LanguageServerProtocolCodeDescription as LanguageServerProtocolCodeDescription
-    from pieces_os_client.models.language_server_protocol_diagnostic import LanguageServerProtocolDiagnostic as LanguageServerProtocolDiagnostic
-    from pieces_os_client.models.language_server_protocol_diagnostics import LanguageServerProtocolDiagnostics as LanguageServerProtocolDiagnostics
-    from pieces_os_client.models.language_server_protocol_location import LanguageServerProtocolLocation as LanguageServerProtocolLocation
-    from pieces_os_client.models.language_server_protocol_location_range import LanguageServerProtocolLocationRange as LanguageServerProtocolLocationRange
-    from pieces_os_client.models.language_server_protocol_location_range_position import LanguageServerProtocolLocationRangePosition as LanguageServerProtocolLocationRangePosition
-    from pieces_os_client.models.language_server_protocol_severity_enum import LanguageServerProtocolSeverityEnum as LanguageServerProtocolSeverityEnum
+    from pieces_os_client.models.language_server_protocol_code import (
+        LanguageServerProtocolCode as LanguageServerProtocolCode,
+    )
+    from pieces_os_client.models.language_server_protocol_code_description import (
+        LanguageServerProtocolCodeDescription as LanguageServerProtocolCodeDescription,
+    )
+    from pieces_os_client.models.language_server_protocol_diagnostic import (
+        LanguageServerProtocolDiagnostic as LanguageServerProtocolDiagnostic,
+    )
+    from pieces_os_client.models.language_server_protocol_diagnostics import (
+        LanguageServerProtocolDiagnostics as LanguageServerProtocolDiagnostics,
+    )
+    from pieces_os_client.models.language_server_protocol_location import (
+        LanguageServerProtocolLocation as LanguageServerProtocolLocation,
+    )
+    from pieces_os_client.models.language_server_protocol_location_range import (
+        LanguageServerProtocolLocationRange as LanguageServerProtocolLocationRange,
+    )
+    from pieces_os_client.models.language_server_protocol_location_range_position import (
+        LanguageServerProtocolLocationRangePosition as LanguageServerProtocolLocationRangePosition,
+    )
+    from pieces_os_client.models.language_server_protocol_severity_enum import (
+        LanguageServerProtocolSeverityEnum as LanguageServerProtocolSeverityEnum,
+    )
     from pieces_os_client.models.mailgun_distribution import MailgunDistribution as MailgunDistribution
     from pieces_os_client.models.mailgun_metadata import MailgunMetadata as MailgunMetadata
     from pieces_os_client.models.mechanism_enum import MechanismEnum as MechanismEnum
@@ -973,9 +1046,7 @@ if TYPE_CHECKING:
     from pieces_os_client.models.native_ocr import NativeOCR as NativeOCR
     from pieces_os_client.models.node import Node as Node
     from pieces_os_client.models.node_type_enum import NodeTypeEnum as NodeTypeEnum
-    from pieces_os_client.exceptions import NotFoundException as NotFoundException
     from pieces_os_client.models.ocr_analysis import OCRAnalysis as OCRAnalysis
-    from pieces_os_client.exceptions import OpenApiException as OpenApiException
     from pieces_os_client.models.person import Person as Person
     from pieces_os_client.models.person_access import PersonAccess as PersonAccess
     from pieces_os_client.models.person_access_scoped_enum import PersonAccessScopedEnum as PersonAccessScopedEnum
@@ -989,22 +1060,40 @@ if TYPE_CHECKING:
     from pieces_os_client.models.project_module import ProjectModule as ProjectModule
     from pieces_os_client.models.project_modules import ProjectModules as ProjectModules
     from pieces_os_client.models.pseudo_assets import PseudoAssets as PseudoAssets
-    from pieces_os_client.models.qgpt_conversation_message_role_enum import QGPTConversationMessageRoleEnum as QGPTConversationMessageRoleEnum
+    from pieces_os_client.models.qgpt_conversation_message_role_enum import (
+        QGPTConversationMessageRoleEnum as QGPTConversationMessageRoleEnum,
+    )
     from pieces_os_client.models.qgpt_conversation_pipeline import QGPTConversationPipeline as QGPTConversationPipeline
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog import QGPTConversationPipelineForContextualizedCodeDialog as QGPTConversationPipelineForContextualizedCodeDialog
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation import QGPTConversationPipelineForContextualizedCodeGeneration as QGPTConversationPipelineForContextualizedCodeGeneration
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog import QGPTConversationPipelineForContextualizedCodeWorkstreamDialog as QGPTConversationPipelineForContextualizedCodeWorkstreamDialog
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog import QGPTConversationPipelineForGeneralizedCodeDialog as QGPTConversationPipelineForGeneralizedCodeDialog
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog import (
+        QGPTConversationPipelineForContextualizedCodeDialog as QGPTConversationPipelineForContextualizedCodeDialog,
+    )
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation import (
+        QGPTConversationPipelineForContextualizedCodeGeneration as QGPTConversationPipelineForContextualizedCodeGeneration,
+    )
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog import (
+        QGPTConversationPipelineForContextualizedCodeWorkstreamDialog as QGPTConversationPipelineForContextualizedCodeWorkstreamDialog,
+    )
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog import (
+        QGPTConversationPipelineForGeneralizedCodeDialog as QGPTConversationPipelineForGeneralizedCodeDialog,
+    )
     from pieces_os_client.models.qgpt_prompt_pipeline import QGPTPromptPipeline as QGPTPromptPipeline
     from pieces_os_client.models.qgpt_task_pipeline import QGPTTaskPipeline as QGPTTaskPipeline
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_commentation import QGPTTaskPipelineForCodeCommentation as QGPTTaskPipelineForCodeCommentation
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_completion import QGPTTaskPipelineForCodeCompletion as QGPTTaskPipelineForCodeCompletion
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_explanation import QGPTTaskPipelineForCodeExplanation as QGPTTaskPipelineForCodeExplanation
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_fix import QGPTTaskPipelineForCodeFix as QGPTTaskPipelineForCodeFix
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_modification import QGPTTaskPipelineForCodeModification as QGPTTaskPipelineForCodeModification
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_commentation import (
+        QGPTTaskPipelineForCodeCommentation as QGPTTaskPipelineForCodeCommentation,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_completion import (
+        QGPTTaskPipelineForCodeCompletion as QGPTTaskPipelineForCodeCompletion,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_explanation import (
+        QGPTTaskPipelineForCodeExplanation as QGPTTaskPipelineForCodeExplanation,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_fix import (
+        QGPTTaskPipelineForCodeFix as QGPTTaskPipelineForCodeFix,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_modification import (
+        QGPTTaskPipelineForCodeModification as QGPTTaskPipelineForCodeModification,
+    )
     from pieces_os_client.models.recipients import Recipients as Recipients
-    from pieces_os_client.streams import ReconnectEvent as ReconnectEvent
-    from pieces_os_client.streams import ReconnectPolicy as ReconnectPolicy
     from pieces_os_client.models.referenced_activity import ReferencedActivity as ReferencedActivity
     from pieces_os_client.models.referenced_anchor import ReferencedAnchor as ReferencedAnchor
     from pieces_os_client.models.referenced_anchor_point import ReferencedAnchorPoint as ReferencedAnchorPoint
@@ -1012,11 +1101,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_application import ReferencedApplication as ReferencedApplication
     from pieces_os_client.models.referenced_asset import ReferencedAsset as ReferencedAsset
     from pieces_os_client.models.referenced_conversation import ReferencedConversation as ReferencedConversation
-    from pieces_os_client.models.referenced_conversation_message import ReferencedConversationMessage as ReferencedConversationMessage
+    from pieces_os_client.models.referenced_conversation_message import (
+        ReferencedConversationMessage as ReferencedConversationMessage,
+    )
     from pieces_os_client.models.referenced_distribution import ReferencedDistribution as ReferencedDistribution
     from pieces_os_client.models.referenced_format import ReferencedFormat as ReferencedFormat
     from pieces_os_client.models.referenced_hint import ReferencedHint as ReferencedHint
-    from pieces_os_client.models.referenced_identified_workstream_pattern_engine_source import ReferencedIdentifiedWorkstreamPatternEngineSource as ReferencedIdentifiedWorkstreamPatternEngineSource
+    from pieces_os_client.models.referenced_identified_workstream_pattern_engine_source import (
+        ReferencedIdentifiedWorkstreamPatternEngineSource as ReferencedIdentifiedWorkstreamPatternEngineSource,
+    )
     from pieces_os_client.models.referenced_model import ReferencedModel as ReferencedModel
     from pieces_os_client.models.referenced_person import ReferencedPerson as ReferencedPerson
     from pieces_os_client.models.referenced_range import ReferencedRange as ReferencedRange
@@ -1026,9 +1119,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_tag import ReferencedTag as ReferencedTag
     from pieces_os_client.models.referenced_user import ReferencedUser as ReferencedUser
     from pieces_os_client.models.referenced_website import ReferencedWebsite as ReferencedWebsite
-    from pieces_os_client.models.referenced_workstream_event import ReferencedWorkstreamEvent as ReferencedWorkstreamEvent
-    from pieces_os_client.models.referenced_workstream_pattern_engine_source_window import ReferencedWorkstreamPatternEngineSourceWindow as ReferencedWorkstreamPatternEngineSourceWindow
-    from pieces_os_client.models.referenced_workstream_summary import ReferencedWorkstreamSummary as ReferencedWorkstreamSummary
+    from pieces_os_client.models.referenced_workstream_event import (
+        ReferencedWorkstreamEvent as ReferencedWorkstreamEvent,
+    )
+    from pieces_os_client.models.referenced_workstream_pattern_engine_source_window import (
+        ReferencedWorkstreamPatternEngineSourceWindow as ReferencedWorkstreamPatternEngineSourceWindow,
+    )
+    from pieces_os_client.models.referenced_workstream_summary import (
+        ReferencedWorkstreamSummary as ReferencedWorkstreamSummary,
+    )
     from pieces_os_client.models.relationship import Relationship as Relationship
     from pieces_os_client.models.role import Role as Role
     from pieces_os_client.models.score import Score as Score
@@ -1046,7 +1145,9 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_asset_sensitive import SeededAssetSensitive as SeededAssetSensitive
     from pieces_os_client.models.seeded_asset_tag import SeededAssetTag as SeededAssetTag
     from pieces_os_client.models.seeded_asset_website import SeededAssetWebsite as SeededAssetWebsite
-    from pieces_os_client.models.seeded_assets_recommendation import SeededAssetsRecommendation as SeededAssetsRecommendation
+    from pieces_os_client.models.seeded_assets_recommendation import (
+        SeededAssetsRecommendation as SeededAssetsRecommendation,
+    )
     from pieces_os_client.models.seeded_classification import SeededClassification as SeededClassification
     from pieces_os_client.models.seeded_connector_tracking import SeededConnectorTracking as SeededConnectorTracking
     from pieces_os_client.models.seeded_file import SeededFile as SeededFile
@@ -1056,20 +1157,42 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_person import SeededPerson as SeededPerson
     from pieces_os_client.models.seeded_score import SeededScore as SeededScore
     from pieces_os_client.models.seeded_score_increment import SeededScoreIncrement as SeededScoreIncrement
-    from pieces_os_client.models.seeded_tracked_adoption_event import SeededTrackedAdoptionEvent as SeededTrackedAdoptionEvent
+    from pieces_os_client.models.seeded_tracked_adoption_event import (
+        SeededTrackedAdoptionEvent as SeededTrackedAdoptionEvent,
+    )
     from pieces_os_client.models.seeded_tracked_asset_event import SeededTrackedAssetEvent as SeededTrackedAssetEvent
     from pieces_os_client.models.seeded_tracked_assets_event import SeededTrackedAssetsEvent as SeededTrackedAssetsEvent
-    from pieces_os_client.models.seeded_tracked_assets_event_metadata import SeededTrackedAssetsEventMetadata as SeededTrackedAssetsEventMetadata
-    from pieces_os_client.models.seeded_tracked_conversation_event import SeededTrackedConversationEvent as SeededTrackedConversationEvent
-    from pieces_os_client.models.seeded_tracked_conversation_message_event import SeededTrackedConversationMessageEvent as SeededTrackedConversationMessageEvent
+    from pieces_os_client.models.seeded_tracked_assets_event_metadata import (
+        SeededTrackedAssetsEventMetadata as SeededTrackedAssetsEventMetadata,
+    )
+    from pieces_os_client.models.seeded_tracked_conversation_event import (
+        SeededTrackedConversationEvent as SeededTrackedConversationEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_conversation_message_event import (
+        SeededTrackedConversationMessageEvent as SeededTrackedConversationMessageEvent,
+    )
     from pieces_os_client.models.seeded_tracked_format_event import SeededTrackedFormatEvent as SeededTrackedFormatEvent
-    from pieces_os_client.models.seeded_tracked_interaction_event import SeededTrackedInteractionEvent as SeededTrackedInteractionEvent
-    from pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs import SeededTrackedInteractionEventIdentifierDescriptionPairs as SeededTrackedInteractionEventIdentifierDescriptionPairs
-    from pieces_os_client.models.seeded_tracked_keyboard_event import SeededTrackedKeyboardEvent as SeededTrackedKeyboardEvent
-    from pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs import SeededTrackedKeyboardEventIdentifierDescriptionPairs as SeededTrackedKeyboardEventIdentifierDescriptionPairs
-    from pieces_os_client.models.seeded_tracked_machine_learning_event import SeededTrackedMachineLearningEvent as SeededTrackedMachineLearningEvent
-    from pieces_os_client.models.seeded_tracked_session_event import SeededTrackedSessionEvent as SeededTrackedSessionEvent
-    from pieces_os_client.models.seeded_tracked_workstream_summary_event import SeededTrackedWorkstreamSummaryEvent as SeededTrackedWorkstreamSummaryEvent
+    from pieces_os_client.models.seeded_tracked_interaction_event import (
+        SeededTrackedInteractionEvent as SeededTrackedInteractionEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs import (
+        SeededTrackedInteractionEventIdentifierDescriptionPairs as SeededTrackedInteractionEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.seeded_tracked_keyboard_event import (
+        SeededTrackedKeyboardEvent as SeededTrackedKeyboardEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs import (
+        SeededTrackedKeyboardEventIdentifierDescriptionPairs as SeededTrackedKeyboardEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.seeded_tracked_machine_learning_event import (
+        SeededTrackedMachineLearningEvent as SeededTrackedMachineLearningEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_session_event import (
+        SeededTrackedSessionEvent as SeededTrackedSessionEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_workstream_summary_event import (
+        SeededTrackedWorkstreamSummaryEvent as SeededTrackedWorkstreamSummaryEvent,
+    )
     from pieces_os_client.models.seeded_website import SeededWebsite as SeededWebsite
     from pieces_os_client.models.seeds import Seeds as Seeds
     from pieces_os_client.models.sensitive import Sensitive as Sensitive
@@ -1077,36 +1200,18 @@ if TYPE_CHECKING:
     from pieces_os_client.models.sensitive_metadata import SensitiveMetadata as SensitiveMetadata
     from pieces_os_client.models.sensitive_severity_enum import SensitiveSeverityEnum as SensitiveSeverityEnum
     from pieces_os_client.models.sensitives import Sensitives as Sensitives
-    from pieces_os_client.exceptions import ServiceException as ServiceException
     from pieces_os_client.models.share import Share as Share
     from pieces_os_client.models.shares import Shares as Shares
     from pieces_os_client.models.space import Space as Space
-    from pieces_os_client.streams import Stream as Stream
-    from pieces_os_client.streams import StreamClosedError as StreamClosedError
-    from pieces_os_client.streams import StreamMessageError as StreamMessageError
     from pieces_os_client.models.streamed_identifier import StreamedIdentifier as StreamedIdentifier
     from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers as StreamedIdentifiers
     from pieces_os_client.models.subscription_term_enum import SubscriptionTermEnum as SubscriptionTermEnum
-    from pieces_os_client.models.system_execution_cpu_information import SystemExecutionCpuInformation as SystemExecutionCpuInformation
-    from pieces_os_client.models.system_execution_information import SystemExecutionInformation as SystemExecutionInformation
-    from pieces_os_client.models.tlp_code_directory_analytics import TLPCodeDirectoryAnalytics as TLPCodeDirectoryAnalytics
-    from pieces_os_client.models.tlp_code_file_analytics import TLPCodeFileAnalytics as TLPCodeFileAnalytics
-    from pieces_os_client.models.tlp_code_fragment_classification import TLPCodeFragmentClassification as TLPCodeFragmentClassification
-    from pieces_os_client.models.tlp_code_fragment_classification_metadata import TLPCodeFragmentClassificationMetadata as TLPCodeFragmentClassificationMetadata
-    from pieces_os_client.models.tlp_code_fragment_description import TLPCodeFragmentDescription as TLPCodeFragmentDescription
-    from pieces_os_client.models.tlp_code_fragment_descriptive_statistics import TLPCodeFragmentDescriptiveStatistics as TLPCodeFragmentDescriptiveStatistics
-    from pieces_os_client.models.tlp_code_fragment_reclassification import TLPCodeFragmentReclassification as TLPCodeFragmentReclassification
-    from pieces_os_client.models.tlp_code_fragment_reclassification_updates import TLPCodeFragmentReclassificationUpdates as TLPCodeFragmentReclassificationUpdates
-    from pieces_os_client.models.tlp_code_fragment_statistics import TLPCodeFragmentStatistics as TLPCodeFragmentStatistics
-    from pieces_os_client.models.tlp_code_fragment_suggested_reuse import TLPCodeFragmentSuggestedReuse as TLPCodeFragmentSuggestedReuse
-    from pieces_os_client.models.tlp_code_fragment_suggested_save import TLPCodeFragmentSuggestedSave as TLPCodeFragmentSuggestedSave
-    from pieces_os_client.models.tlp_code_fragment_tagify import TLPCodeFragmentTagify as TLPCodeFragmentTagify
-    from pieces_os_client.models.tlp_code_processing import TLPCodeProcessing as TLPCodeProcessing
-    from pieces_os_client.models.tlp_code_repository_analytics import TLPCodeRepositoryAnalytics as TLPCodeRepositoryAnalytics
-    from pieces_os_client.models.tlp_code_snippet_analytics import TLPCodeSnippetAnalytics as TLPCodeSnippetAnalytics
-    from pieces_os_client.models.tlp_code_snippet_suggested_interactions import TLPCodeSnippetSuggestedInteractions as TLPCodeSnippetSuggestedInteractions
-    from pieces_os_client.models.tlp_code_snippet_tagify_code import TLPCodeSnippetTagifyCode as TLPCodeSnippetTagifyCode
-    from pieces_os_client.models.tlp_machine_learning_processing_event import TLPMachineLearningProcessingEvent as TLPMachineLearningProcessingEvent
+    from pieces_os_client.models.system_execution_cpu_information import (
+        SystemExecutionCpuInformation as SystemExecutionCpuInformation,
+    )
+    from pieces_os_client.models.system_execution_information import (
+        SystemExecutionInformation as SystemExecutionInformation,
+    )
     from pieces_os_client.models.tag import Tag as Tag
     from pieces_os_client.models.tag_category_enum import TagCategoryEnum as TagCategoryEnum
     from pieces_os_client.models.tags import Tags as Tags
@@ -1114,49 +1219,167 @@ if TYPE_CHECKING:
     from pieces_os_client.models.text_location import TextLocation as TextLocation
     from pieces_os_client.models.text_match import TextMatch as TextMatch
     from pieces_os_client.models.theme import Theme as Theme
-    from pieces_os_client.models.tracked_asset_event_creation_metadata import TrackedAssetEventCreationMetadata as TrackedAssetEventCreationMetadata
-    from pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard import TrackedAssetEventCreationMetadataClipboard as TrackedAssetEventCreationMetadataClipboard
-    from pieces_os_client.models.tracked_asset_event_creation_metadata_file import TrackedAssetEventCreationMetadataFile as TrackedAssetEventCreationMetadataFile
-    from pieces_os_client.models.tracked_asset_event_format_reclassification_metadata import TrackedAssetEventFormatReclassificationMetadata as TrackedAssetEventFormatReclassificationMetadata
-    from pieces_os_client.models.tracked_asset_event_identifier_description_pairs import TrackedAssetEventIdentifierDescriptionPairs as TrackedAssetEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_asset_event_metadata import TrackedAssetEventMetadata as TrackedAssetEventMetadata
-    from pieces_os_client.models.tracked_asset_event_rename_metadata import TrackedAssetEventRenameMetadata as TrackedAssetEventRenameMetadata
-    from pieces_os_client.models.tracked_assets_event_identifier_description_pairs import TrackedAssetsEventIdentifierDescriptionPairs as TrackedAssetsEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_assets_event_search_metadata import TrackedAssetsEventSearchMetadata as TrackedAssetsEventSearchMetadata
-    from pieces_os_client.models.tracked_assets_event_search_metadata_results import TrackedAssetsEventSearchMetadataResults as TrackedAssetsEventSearchMetadataResults
-    from pieces_os_client.models.tracked_conversation_event_identifier_description_pairs import TrackedConversationEventIdentifierDescriptionPairs as TrackedConversationEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_conversation_event_metadata import TrackedConversationEventMetadata as TrackedConversationEventMetadata
-    from pieces_os_client.models.tracked_conversation_event_rename_metadata import TrackedConversationEventRenameMetadata as TrackedConversationEventRenameMetadata
-    from pieces_os_client.models.tracked_conversation_message_event_identifier_description_pairs import TrackedConversationMessageEventIdentifierDescriptionPairs as TrackedConversationMessageEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_conversation_message_event_metadata import TrackedConversationMessageEventMetadata as TrackedConversationMessageEventMetadata
-    from pieces_os_client.models.tracked_conversation_message_sentiment_metadata import TrackedConversationMessageSentimentMetadata as TrackedConversationMessageSentimentMetadata
-    from pieces_os_client.models.tracked_format_event_identifier_description_pairs import TrackedFormatEventIdentifierDescriptionPairs as TrackedFormatEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_format_event_metadata import TrackedFormatEventMetadata as TrackedFormatEventMetadata
-    from pieces_os_client.models.tracked_session_event_identifier_description_pairs import TrackedSessionEventIdentifierDescriptionPairs as TrackedSessionEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_workstream_summary_event_identifier_description_pairs import TrackedWorkstreamSummaryEventIdentifierDescriptionPairs as TrackedWorkstreamSummaryEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_workstream_summary_event_metadata import TrackedWorkstreamSummaryEventMetadata as TrackedWorkstreamSummaryEventMetadata
-    from pieces_os_client.models.tracked_workstream_summary_sentiment_metadata import TrackedWorkstreamSummarySentimentMetadata as TrackedWorkstreamSummarySentimentMetadata
+    from pieces_os_client.models.tlp_code_directory_analytics import (
+        TLPCodeDirectoryAnalytics as TLPCodeDirectoryAnalytics,
+    )
+    from pieces_os_client.models.tlp_code_file_analytics import TLPCodeFileAnalytics as TLPCodeFileAnalytics
+    from pieces_os_client.models.tlp_code_fragment_classification import (
+        TLPCodeFragmentClassification as TLPCodeFragmentClassification,
+    )
+    from pieces_os_client.models.tlp_code_fragment_classification_metadata import (
+        TLPCodeFragmentClassificationMetadata as TLPCodeFragmentClassificationMetadata,
+    )
+    from pieces_os_client.models.tlp_code_fragment_description import (
+        TLPCodeFragmentDescription as TLPCodeFragmentDescription,
+    )
+    from pieces_os_client.models.tlp_code_fragment_descriptive_statistics import (
+        TLPCodeFragmentDescriptiveStatistics as TLPCodeFragmentDescriptiveStatistics,
+    )
+    from pieces_os_client.models.tlp_code_fragment_reclassification import (
+        TLPCodeFragmentReclassification as TLPCodeFragmentReclassification,
+    )
+    from pieces_os_client.models.tlp_code_fragment_reclassification_updates import (
+        TLPCodeFragmentReclassificationUpdates as TLPCodeFragmentReclassificationUpdates,
+    )
+    from pieces_os_client.models.tlp_code_fragment_statistics import (
+        TLPCodeFragmentStatistics as TLPCodeFragmentStatistics,
+    )
+    from pieces_os_client.models.tlp_code_fragment_suggested_reuse import (
+        TLPCodeFragmentSuggestedReuse as TLPCodeFragmentSuggestedReuse,
+    )
+    from pieces_os_client.models.tlp_code_fragment_suggested_save import (
+        TLPCodeFragmentSuggestedSave as TLPCodeFragmentSuggestedSave,
+    )
+    from pieces_os_client.models.tlp_code_fragment_tagify import TLPCodeFragmentTagify as TLPCodeFragmentTagify
+    from pieces_os_client.models.tlp_code_processing import TLPCodeProcessing as TLPCodeProcessing
+    from pieces_os_client.models.tlp_code_repository_analytics import (
+        TLPCodeRepositoryAnalytics as TLPCodeRepositoryAnalytics,
+    )
+    from pieces_os_client.models.tlp_code_snippet_analytics import TLPCodeSnippetAnalytics as TLPCodeSnippetAnalytics
+    from pieces_os_client.models.tlp_code_snippet_suggested_interactions import (
+        TLPCodeSnippetSuggestedInteractions as TLPCodeSnippetSuggestedInteractions,
+    )
+    from pieces_os_client.models.tlp_code_snippet_tagify_code import (
+        TLPCodeSnippetTagifyCode as TLPCodeSnippetTagifyCode,
+    )
+    from pieces_os_client.models.tlp_machine_learning_processing_event import (
+        TLPMachineLearningProcessingEvent as TLPMachineLearningProcessingEvent,
+    )
+    from pieces_os_client.models.tracked_asset_event_creation_metadata import (
+        TrackedAssetEventCreationMetadata as TrackedAssetEventCreationMetadata,
+    )
+    from pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard import (
+        TrackedAssetEventCreationMetadataClipboard as TrackedAssetEventCreationMetadataClipboard,
+    )
+    from pieces_os_client.models.tracked_asset_event_creation_metadata_file import (
+        TrackedAssetEventCreationMetadataFile as TrackedAssetEventCreationMetadataFile,
+    )
+    from pieces_os_client.models.tracked_asset_event_format_reclassification_metadata import (
+        TrackedAssetEventFormatReclassificationMetadata as TrackedAssetEventFormatReclassificationMetadata,
+    )
+    from pieces_os_client.models.tracked_asset_event_identifier_description_pairs import (
+        TrackedAssetEventIdentifierDescriptionPairs as TrackedAssetEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_asset_event_metadata import (
+        TrackedAssetEventMetadata as TrackedAssetEventMetadata,
+    )
+    from pieces_os_client.models.tracked_asset_event_rename_metadata import (
+        TrackedAssetEventRenameMetadata as TrackedAssetEventRenameMetadata,
+    )
+    from pieces_os_client.models.tracked_assets_event_identifier_description_pairs import (
+        TrackedAssetsEventIdentifierDescriptionPairs as TrackedAssetsEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_assets_event_search_metadata import (
+        TrackedAssetsEventSearchMetadata as TrackedAssetsEventSearchMetadata,
+    )
+    from pieces_os_client.models.tracked_assets_event_search_metadata_results import (
+        TrackedAssetsEventSearchMetadataResults as TrackedAssetsEventSearchMetadataResults,
+    )
+    from pieces_os_client.models.tracked_conversation_event_identifier_description_pairs import (
+        TrackedConversationEventIdentifierDescriptionPairs as TrackedConversationEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_conversation_event_metadata import (
+        TrackedConversationEventMetadata as TrackedConversationEventMetadata,
+    )
+    from pieces_os_client.models.tracked_conversation_event_rename_metadata import (
+        TrackedConversationEventRenameMetadata as TrackedConversationEventRenameMetadata,
+    )
+    from pieces_os_client.models.tracked_conversation_message_event_identifier_description_pairs import (
+        TrackedConversationMessageEventIdentifierDescriptionPairs as TrackedConversationMessageEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_conversation_message_event_metadata import (
+        TrackedConversationMessageEventMetadata as TrackedConversationMessageEventMetadata,
+    )
+    from pieces_os_client.models.tracked_conversation_message_sentiment_metadata import (
+        TrackedConversationMessageSentimentMetadata as TrackedConversationMessageSentimentMetadata,
+    )
+    from pieces_os_client.models.tracked_format_event_identifier_description_pairs import (
+        TrackedFormatEventIdentifierDescriptionPairs as TrackedFormatEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_format_event_metadata import (
+        TrackedFormatEventMetadata as TrackedFormatEventMetadata,
+    )
+    from pieces_os_client.models.tracked_session_event_identifier_description_pairs import (
+        TrackedSessionEventIdentifierDescriptionPairs as TrackedSessionEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_workstream_summary_event_identifier_description_pairs import (
+        TrackedWorkstreamSummaryEventIdentifierDescriptionPairs as TrackedWorkstreamSummaryEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_workstream_summary_event_metadata import (
+        TrackedWorkstreamSummaryEventMetadata as TrackedWorkstreamSummaryEventMetadata,
+    )
+    from pieces_os_client.models.tracked_workstream_summary_sentiment_metadata import (
+        TrackedWorkstreamSummarySentimentMetadata as TrackedWorkstreamSummarySentimentMetadata,
+    )
     from pieces_os_client.models.transferable_bytes import TransferableBytes as TransferableBytes
     from pieces_os_client.models.transferable_string import TransferableString as TransferableString
-    from pieces_os_client.exceptions import UnauthorizedException as UnauthorizedException
-    from pieces_os_client.exceptions import UnprocessableEntityException as UnprocessableEntityException
     from pieces_os_client.models.user_profile import UserProfile as UserProfile
     from pieces_os_client.models.website import Website as Website
     from pieces_os_client.models.websites import Websites as Websites
-    from pieces_os_client.api.well_known_api import WellKnownApi as WellKnownApi
     from pieces_os_client.models.workstream_event_context import WorkstreamEventContext as WorkstreamEventContext
     from pieces_os_client.models.workstream_event_trigger import WorkstreamEventTrigger as WorkstreamEventTrigger
-    from pieces_os_client.models.workstream_event_trigger_context_browser import WorkstreamEventTriggerContextBrowser as WorkstreamEventTriggerContextBrowser
-    from pieces_os_client.models.workstream_event_trigger_context_ide import WorkstreamEventTriggerContextIDE as WorkstreamEventTriggerContextIDE
-    from pieces_os_client.models.workstream_pattern_engine_source import WorkstreamPatternEngineSource as WorkstreamPatternEngineSource
-    from pieces_os_client.models.workstream_pattern_engine_source_supported_accessibility import WorkstreamPatternEngineSourceSupportedAccessibility as WorkstreamPatternEngineSourceSupportedAccessibility
+    from pieces_os_client.models.workstream_event_trigger_context_browser import (
+        WorkstreamEventTriggerContextBrowser as WorkstreamEventTriggerContextBrowser,
+    )
+    from pieces_os_client.models.workstream_event_trigger_context_ide import (
+        WorkstreamEventTriggerContextIDE as WorkstreamEventTriggerContextIDE,
+    )
+    from pieces_os_client.models.workstream_pattern_engine_source import (
+        WorkstreamPatternEngineSource as WorkstreamPatternEngineSource,
+    )
+    from pieces_os_client.models.workstream_pattern_engine_source_supported_accessibility import (
+        WorkstreamPatternEngineSourceSupportedAccessibility as WorkstreamPatternEngineSourceSupportedAccessibility,
+    )
     from pieces_os_client.models.workstream_suggestion import WorkstreamSuggestion as WorkstreamSuggestion
     from pieces_os_client.models.workstream_suggestion_type import WorkstreamSuggestionType as WorkstreamSuggestionType
     from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions as WorkstreamSuggestions
     from pieces_os_client.models.workstream_summaries import WorkstreamSummaries as WorkstreamSummaries
     from pieces_os_client.models.workstream_summary import WorkstreamSummary as WorkstreamSummary
-    from pieces_os_client.models.workstream_summary_sentiment_enum import WorkstreamSummarySentimentEnum as WorkstreamSummarySentimentEnum
+    from pieces_os_client.models.workstream_summary_sentiment_enum import (
+        WorkstreamSummarySentimentEnum as WorkstreamSummarySentimentEnum,
+    )
+    from pieces_os_client.streams import (
+        ReconnectEvent as ReconnectEvent,
+        ReconnectPolicy as ReconnectPolicy,
+        Stream as Stream,
+        StreamClosedError as StreamClosedError,
+        StreamMessageError as StreamMessageError,
+    )
 
 __getattr__, __dir__ = lazy_attributes(
-    __name__, _NAMES, submodules=('api', 'api_client', 'api_response', 'cli', 'configuration', 'display', 'exceptions', 'models', 'rest', 'streams', 'testing',)
+    __name__,
+    _NAMES,
+    submodules=(
+        "api",
+        "api_client",
+        "api_response",
+        "cli",
+        "configuration",
+        "display",
+        "exceptions",
+        "models",
+        "rest",
+        "streams",
+        "testing",
+    ),
 )

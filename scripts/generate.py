@@ -13,7 +13,9 @@ import argparse
 import ast
 import json
 import re
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -58,6 +60,12 @@ EXTRA_BASES = {
     "Assets": "AssetCollectionMixin",
     "Formats": "FormatsDisplayMixin",
     "SearchedAssets": "SearchedAssetsDisplayMixin",
+}
+# Where a base overrides pydantic's BaseModel on purpose, and why: the generated class says so and
+# tells the type checker it is meant.
+DELIBERATE_OVERRIDES = {
+    "Assets": "Iterating an Assets gives its assets, as other Pieces SDKs do, not pydantic's (field, value)"
+    " pairs: AssetCollectionMixin overrides BaseModel.__iter__ on purpose.",
 }
 # What those bases add, for the model's page in docs/.
 EXTRA_BASE_DOCS = {
@@ -340,7 +348,12 @@ class Generator:
         for ref in sorted(refs | {name} if refers_to_itself else refs):
             lines.append(f"    {ref} = model_ref({ref!r}, {PACKAGE + '.models.' + self.modules[ref]!r})")
         bases = f"{mixin}, PiecesModel" if mixin else "PiecesModel"
-        lines += ["", "", f"class {name}({bases}):", f'    """The {name} model of the Pieces OS API."""', ""]
+        lines += ["", ""]
+        if name in DELIBERATE_OVERRIDES:
+            lines += [f"# {DELIBERATE_OVERRIDES[name]}", f"class {name}({bases}):  # type: ignore[misc]"]
+        else:
+            lines.append(f"class {name}({bases}):")
+        lines += [f'    """The {name} model of the Pieces OS API."""', ""]
         lines.append(source if source else "    pass")
         return "\n".join(lines) + "\n"
 
@@ -876,7 +889,23 @@ class Generator:
             files[ROOT / "docs" / f"{self.api_class(tag)}.md"] = self.api_doc(tag)
         files[ROOT / PACKAGE / "api" / "__init__.py"] = self.api_init()
         files[ROOT / PACKAGE / "__init__.py"] = self.package_init()
-        return files
+        return formatted(files)
+
+
+def formatted(files: Dict[Path, str]) -> Dict[Path, str]:
+    """``files`` with the Python ones as ruff leaves the rest of the code: imports sorted, then
+    ``ruff format`` with the project's settings (ruff.toml). ruff is pinned in the test extra, so
+    the output is the same bytes wherever it runs."""
+    with tempfile.TemporaryDirectory() as directory:
+        copies = {path: Path(directory) / path.relative_to(ROOT) for path in files if path.suffix == ".py"}
+        for path, copy in copies.items():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(files[path], encoding="utf-8")
+        ruff = [sys.executable, "-m", "ruff"]
+        settings = ["--config", str(ROOT / "ruff.toml"), "--quiet"]
+        subprocess.run([*ruff, "check", "--fix-only", "--select", "I", *settings, directory], check=True)
+        subprocess.run([*ruff, "format", *settings, directory], check=True)
+        return {path: copies[path].read_text(encoding="utf-8") if path in copies else text for path, text in files.items()}
 
 
 def declared_all(path: Path) -> List[str]:

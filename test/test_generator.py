@@ -11,13 +11,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # The generator reads the public names from the package itself, so the copy holds all of it.
-GENERATED = ["spec", "scripts", "pieces_os_client", "docs"]
+GENERATED = ["spec", "scripts", "pieces_os_client", "docs", "ruff.toml"]
 
 
 def copy_generated(destination: Path) -> None:
     """Copy the generator, the spec and everything generated from them under ``destination``."""
     for part in GENERATED:
-        shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+        if (ROOT / part).is_file():
+            shutil.copy(ROOT / part, destination / part)
+        else:
+            shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def run_check(root: Path) -> subprocess.CompletedProcess[str]:

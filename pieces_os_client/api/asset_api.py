@@ -6,6 +6,7 @@ Each operation is declared once as an Operation. A REST operation's three method
 in what they return: the parsed model, an ApiResponse around it, or the unread urllib3
 response.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
@@ -29,197 +30,219 @@ if TYPE_CHECKING:
 
 
 _ASSET_ASSOCIATE_ANCHOR = Operation(
-    name='asset_associate_anchor',
-    method='POST',
-    path='/asset/{asset}/anchors/associate/{anchor}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('anchor', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_associate_anchor",
+    method="POST",
+    path="/asset/{asset}/anchors/associate/{anchor}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("anchor", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_ASSOCIATE_CONVERSATION = Operation(
-    name='asset_associate_conversation',
-    method='POST',
-    path='/asset/{asset}/conversations/associate/{conversation}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('conversation', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_associate_conversation",
+    method="POST",
+    path="/asset/{asset}/conversations/associate/{conversation}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("conversation", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_ASSOCIATE_PERSON = Operation(
-    name='asset_associate_person',
-    method='POST',
-    path='/asset/{asset}/persons/associate/{person}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('person', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_associate_person",
+    method="POST",
+    path="/asset/{asset}/persons/associate/{person}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("person", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_ASSOCIATE_TAG = Operation(
-    name='asset_associate_tag',
-    method='POST',
-    path='/asset/{asset}/tags/associate/{tag}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('tag', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_associate_tag",
+    method="POST",
+    path="/asset/{asset}/tags/associate/{tag}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("tag", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_ASSOCIATE_WEBSITE = Operation(
-    name='asset_associate_website',
-    method='POST',
-    path='/asset/{asset}/websites/associate/{website}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('website', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_associate_website",
+    method="POST",
+    path="/asset/{asset}/websites/associate/{website}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("website", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY = Operation(
-    name='asset_associate_workstream_summary',
-    method='POST',
-    path='/asset/{asset}/workstream_summaries/associate/{workstream_summary}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('workstream_summary', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_associate_workstream_summary",
+    method="POST",
+    path="/asset/{asset}/workstream_summaries/associate/{workstream_summary}",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("workstream_summary", "path", str, required=True),
+    ),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_DISASSOCIATE_ANCHOR = Operation(
-    name='asset_disassociate_anchor',
-    method='POST',
-    path='/asset/{asset}/anchors/disassociate/{anchor}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('anchor', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_disassociate_anchor",
+    method="POST",
+    path="/asset/{asset}/anchors/disassociate/{anchor}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("anchor", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_DISASSOCIATE_CONVERSATION = Operation(
-    name='asset_disassociate_conversation',
-    method='POST',
-    path='/asset/{asset}/conversations/disassociate/{conversation}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('conversation', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_disassociate_conversation",
+    method="POST",
+    path="/asset/{asset}/conversations/disassociate/{conversation}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("conversation", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_DISASSOCIATE_PERSON = Operation(
-    name='asset_disassociate_person',
-    method='POST',
-    path='/asset/{asset}/persons/disassociate/{person}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('person', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_disassociate_person",
+    method="POST",
+    path="/asset/{asset}/persons/disassociate/{person}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("person", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_DISASSOCIATE_TAG = Operation(
-    name='asset_disassociate_tag',
-    method='POST',
-    path='/asset/{asset}/tags/disassociate/{tag}',
-    parameters=(Parameter('tag', 'path', str, required=True), Parameter('asset', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_disassociate_tag",
+    method="POST",
+    path="/asset/{asset}/tags/disassociate/{tag}",
+    parameters=(Parameter("tag", "path", str, required=True), Parameter("asset", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_DISASSOCIATE_WEBSITE = Operation(
-    name='asset_disassociate_website',
-    method='POST',
-    path='/asset/{asset}/websites/disassociate/{website}',
-    parameters=(Parameter('website', 'path', str, required=True), Parameter('asset', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_disassociate_website",
+    method="POST",
+    path="/asset/{asset}/websites/disassociate/{website}",
+    parameters=(Parameter("website", "path", str, required=True), Parameter("asset", "path", str, required=True)),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY = Operation(
-    name='asset_disassociate_workstream_summary',
-    method='POST',
-    path='/asset/{asset}/workstream_summaries/disassociate/{workstream_summary}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('workstream_summary', 'path', str, required=True)),
-    returns='None',
-    accept='text/plain',
+    name="asset_disassociate_workstream_summary",
+    method="POST",
+    path="/asset/{asset}/workstream_summaries/disassociate/{workstream_summary}",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("workstream_summary", "path", str, required=True),
+    ),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_FORMATS = Operation(
-    name='asset_formats',
-    method='GET',
-    path='/asset/{asset}/formats',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    returns='Formats',
-    accept='application/json',
+    name="asset_formats",
+    method="GET",
+    path="/asset/{asset}/formats",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    returns="Formats",
+    accept="application/json",
 )
 
 _ASSET_RECLASSIFY = Operation(
-    name='asset_reclassify',
-    method='POST',
-    path='/asset/reclassify',
-    parameters=(Parameter('transferables', 'query', bool, required=False),),
-    body=BodyParameter('asset_reclassification', 'AssetReclassification', 'application/json', required=False),
-    returns='Asset',
-    accept='application/json',
+    name="asset_reclassify",
+    method="POST",
+    path="/asset/reclassify",
+    parameters=(Parameter("transferables", "query", bool, required=False),),
+    body=BodyParameter("asset_reclassification", "AssetReclassification", "application/json", required=False),
+    returns="Asset",
+    accept="application/json",
 )
 
 _ASSET_SCORES_INCREMENT = Operation(
-    name='asset_scores_increment',
-    method='POST',
-    path='/asset/{asset}/scores/increment',
-    parameters=(Parameter('asset', 'path', str, required=True),),
-    body=BodyParameter('seeded_score_increment', 'SeededScoreIncrement', 'application/json', required=False),
-    returns='None',
-    accept='text/plain',
+    name="asset_scores_increment",
+    method="POST",
+    path="/asset/{asset}/scores/increment",
+    parameters=(Parameter("asset", "path", str, required=True),),
+    body=BodyParameter("seeded_score_increment", "SeededScoreIncrement", "application/json", required=False),
+    returns="None",
+    accept="text/plain",
 )
 
 _ASSET_SNAPSHOT = Operation(
-    name='asset_snapshot',
-    method='GET',
-    path='/asset/{asset}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    returns='Asset',
-    accept='application/json',
+    name="asset_snapshot",
+    method="GET",
+    path="/asset/{asset}",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    returns="Asset",
+    accept="application/json",
 )
 
 _ASSET_SNAPSHOT_POST = Operation(
-    name='asset_snapshot_post',
-    method='POST',
-    path='/asset/{asset}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    body=BodyParameter('seeded_accessor', 'SeededAccessor', 'application/json', required=False),
-    returns='Asset',
-    accept='application/json',
+    name="asset_snapshot_post",
+    method="POST",
+    path="/asset/{asset}",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    body=BodyParameter("seeded_accessor", "SeededAccessor", "application/json", required=False),
+    returns="Asset",
+    accept="application/json",
 )
 
 _ASSET_SPECIFIC_ASSET_ACTIVITIES = Operation(
-    name='asset_specific_asset_activities',
-    method='GET',
-    path='/asset/{asset}/activities',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    returns='Activities',
-    accept='application/json',
+    name="asset_specific_asset_activities",
+    method="GET",
+    path="/asset/{asset}/activities",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    returns="Activities",
+    accept="application/json",
 )
 
 _ASSET_SPECIFIC_ASSET_CONVERSATIONS = Operation(
-    name='asset_specific_asset_conversations',
-    method='GET',
-    path='/asset/{asset}/conversations',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    returns='Conversations',
-    accept='application/json',
+    name="asset_specific_asset_conversations",
+    method="GET",
+    path="/asset/{asset}/conversations",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    returns="Conversations",
+    accept="application/json",
 )
 
 _ASSET_SPECIFIC_ASSET_EXPORT = Operation(
-    name='asset_specific_asset_export',
-    method='GET',
-    path='/asset/{asset}/export',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('export_type', 'query', str, required=True)),
-    returns='ExportedAsset',
-    accept='application/json',
+    name="asset_specific_asset_export",
+    method="GET",
+    path="/asset/{asset}/export",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("export_type", "query", str, required=True)),
+    returns="ExportedAsset",
+    accept="application/json",
 )
 
 _ASSET_UPDATE = Operation(
-    name='asset_update',
-    method='POST',
-    path='/asset/update',
-    parameters=(Parameter('transferables', 'query', bool, required=False),),
-    body=BodyParameter('asset', 'Asset', 'application/json', required=False),
-    returns='Asset',
-    accept='application/json',
+    name="asset_update",
+    method="POST",
+    path="/asset/update",
+    parameters=(Parameter("transferables", "query", bool, required=False),),
+    body=BodyParameter("asset", "Asset", "application/json", required=False),
+    returns="Asset",
+    accept="application/json",
 )
+
 
 class AssetApi:
     """The operations of Pieces OS on one asset: read, update, reclassify, associate.
@@ -252,7 +275,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_ASSOCIATE_ANCHOR, {'asset': asset, 'anchor': anchor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_ASSOCIATE_ANCHOR,
+            {"asset": asset, "anchor": anchor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_anchor_with_http_info(
         self,
@@ -275,7 +310,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_ASSOCIATE_ANCHOR, {'asset': asset, 'anchor': anchor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_ASSOCIATE_ANCHOR,
+            {"asset": asset, "anchor": anchor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_anchor_without_preload_content(
         self,
@@ -298,7 +345,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_ASSOCIATE_ANCHOR, {'asset': asset, 'anchor': anchor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_ASSOCIATE_ANCHOR,
+            {"asset": asset, "anchor": anchor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_conversation(
         self,
@@ -321,7 +380,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_ASSOCIATE_CONVERSATION, {'asset': asset, 'conversation': conversation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_ASSOCIATE_CONVERSATION,
+            {"asset": asset, "conversation": conversation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_conversation_with_http_info(
         self,
@@ -344,7 +415,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_ASSOCIATE_CONVERSATION, {'asset': asset, 'conversation': conversation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_ASSOCIATE_CONVERSATION,
+            {"asset": asset, "conversation": conversation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_conversation_without_preload_content(
         self,
@@ -367,7 +450,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_ASSOCIATE_CONVERSATION, {'asset': asset, 'conversation': conversation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_ASSOCIATE_CONVERSATION,
+            {"asset": asset, "conversation": conversation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_person(
         self,
@@ -390,7 +485,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_ASSOCIATE_PERSON, {'asset': asset, 'person': person}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_ASSOCIATE_PERSON,
+            {"asset": asset, "person": person},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_person_with_http_info(
         self,
@@ -413,7 +520,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_ASSOCIATE_PERSON, {'asset': asset, 'person': person}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_ASSOCIATE_PERSON,
+            {"asset": asset, "person": person},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_person_without_preload_content(
         self,
@@ -436,7 +555,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_ASSOCIATE_PERSON, {'asset': asset, 'person': person}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_ASSOCIATE_PERSON,
+            {"asset": asset, "person": person},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_tag(
         self,
@@ -459,7 +590,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_ASSOCIATE_TAG, {'asset': asset, 'tag': tag}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_ASSOCIATE_TAG,
+            {"asset": asset, "tag": tag},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_tag_with_http_info(
         self,
@@ -482,7 +625,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_ASSOCIATE_TAG, {'asset': asset, 'tag': tag}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_ASSOCIATE_TAG,
+            {"asset": asset, "tag": tag},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_tag_without_preload_content(
         self,
@@ -505,7 +660,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_ASSOCIATE_TAG, {'asset': asset, 'tag': tag}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_ASSOCIATE_TAG,
+            {"asset": asset, "tag": tag},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_website(
         self,
@@ -528,7 +695,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_ASSOCIATE_WEBSITE, {'asset': asset, 'website': website}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_ASSOCIATE_WEBSITE,
+            {"asset": asset, "website": website},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_website_with_http_info(
         self,
@@ -551,7 +730,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_ASSOCIATE_WEBSITE, {'asset': asset, 'website': website}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_ASSOCIATE_WEBSITE,
+            {"asset": asset, "website": website},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_website_without_preload_content(
         self,
@@ -574,7 +765,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_ASSOCIATE_WEBSITE, {'asset': asset, 'website': website}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_ASSOCIATE_WEBSITE,
+            {"asset": asset, "website": website},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_workstream_summary(
         self,
@@ -597,7 +800,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY, {'asset': asset, 'workstream_summary': workstream_summary}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY,
+            {"asset": asset, "workstream_summary": workstream_summary},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_workstream_summary_with_http_info(
         self,
@@ -620,7 +835,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY, {'asset': asset, 'workstream_summary': workstream_summary}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY,
+            {"asset": asset, "workstream_summary": workstream_summary},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_associate_workstream_summary_without_preload_content(
         self,
@@ -643,7 +870,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY, {'asset': asset, 'workstream_summary': workstream_summary}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY,
+            {"asset": asset, "workstream_summary": workstream_summary},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_anchor(
         self,
@@ -666,7 +905,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_DISASSOCIATE_ANCHOR, {'asset': asset, 'anchor': anchor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_DISASSOCIATE_ANCHOR,
+            {"asset": asset, "anchor": anchor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_anchor_with_http_info(
         self,
@@ -689,7 +940,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_DISASSOCIATE_ANCHOR, {'asset': asset, 'anchor': anchor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_DISASSOCIATE_ANCHOR,
+            {"asset": asset, "anchor": anchor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_anchor_without_preload_content(
         self,
@@ -712,7 +975,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_DISASSOCIATE_ANCHOR, {'asset': asset, 'anchor': anchor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_DISASSOCIATE_ANCHOR,
+            {"asset": asset, "anchor": anchor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_conversation(
         self,
@@ -735,7 +1010,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_DISASSOCIATE_CONVERSATION, {'asset': asset, 'conversation': conversation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_DISASSOCIATE_CONVERSATION,
+            {"asset": asset, "conversation": conversation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_conversation_with_http_info(
         self,
@@ -758,7 +1045,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_DISASSOCIATE_CONVERSATION, {'asset': asset, 'conversation': conversation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_DISASSOCIATE_CONVERSATION,
+            {"asset": asset, "conversation": conversation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_conversation_without_preload_content(
         self,
@@ -781,7 +1080,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_DISASSOCIATE_CONVERSATION, {'asset': asset, 'conversation': conversation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_DISASSOCIATE_CONVERSATION,
+            {"asset": asset, "conversation": conversation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_person(
         self,
@@ -804,7 +1115,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_DISASSOCIATE_PERSON, {'asset': asset, 'person': person}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_DISASSOCIATE_PERSON,
+            {"asset": asset, "person": person},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_person_with_http_info(
         self,
@@ -827,7 +1150,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_DISASSOCIATE_PERSON, {'asset': asset, 'person': person}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_DISASSOCIATE_PERSON,
+            {"asset": asset, "person": person},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_person_without_preload_content(
         self,
@@ -850,7 +1185,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_DISASSOCIATE_PERSON, {'asset': asset, 'person': person}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_DISASSOCIATE_PERSON,
+            {"asset": asset, "person": person},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_tag(
         self,
@@ -873,7 +1220,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_DISASSOCIATE_TAG, {'tag': tag, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_DISASSOCIATE_TAG,
+            {"tag": tag, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_tag_with_http_info(
         self,
@@ -896,7 +1255,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_DISASSOCIATE_TAG, {'tag': tag, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_DISASSOCIATE_TAG,
+            {"tag": tag, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_tag_without_preload_content(
         self,
@@ -919,7 +1290,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_DISASSOCIATE_TAG, {'tag': tag, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_DISASSOCIATE_TAG,
+            {"tag": tag, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_website(
         self,
@@ -942,7 +1325,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_DISASSOCIATE_WEBSITE, {'website': website, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_DISASSOCIATE_WEBSITE,
+            {"website": website, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_website_with_http_info(
         self,
@@ -965,7 +1360,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_DISASSOCIATE_WEBSITE, {'website': website, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_DISASSOCIATE_WEBSITE,
+            {"website": website, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_website_without_preload_content(
         self,
@@ -988,7 +1395,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_DISASSOCIATE_WEBSITE, {'website': website, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_DISASSOCIATE_WEBSITE,
+            {"website": website, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_workstream_summary(
         self,
@@ -1011,7 +1430,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY, {'asset': asset, 'workstream_summary': workstream_summary}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY,
+            {"asset": asset, "workstream_summary": workstream_summary},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_workstream_summary_with_http_info(
         self,
@@ -1034,7 +1465,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY, {'asset': asset, 'workstream_summary': workstream_summary}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY,
+            {"asset": asset, "workstream_summary": workstream_summary},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_disassociate_workstream_summary_without_preload_content(
         self,
@@ -1057,7 +1500,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY, {'asset': asset, 'workstream_summary': workstream_summary}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY,
+            {"asset": asset, "workstream_summary": workstream_summary},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_formats(
         self,
@@ -1080,7 +1535,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSET_FORMATS, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_FORMATS,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_formats_with_http_info(
         self,
@@ -1103,7 +1570,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSET_FORMATS, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_FORMATS,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_formats_without_preload_content(
         self,
@@ -1126,7 +1605,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSET_FORMATS, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_FORMATS,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_reclassify(
         self,
@@ -1149,7 +1640,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSET_RECLASSIFY, {'transferables': transferables, 'asset_reclassification': asset_reclassification}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_RECLASSIFY,
+            {"transferables": transferables, "asset_reclassification": asset_reclassification},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_reclassify_with_http_info(
         self,
@@ -1172,7 +1675,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSET_RECLASSIFY, {'transferables': transferables, 'asset_reclassification': asset_reclassification}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_RECLASSIFY,
+            {"transferables": transferables, "asset_reclassification": asset_reclassification},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_reclassify_without_preload_content(
         self,
@@ -1195,7 +1710,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSET_RECLASSIFY, {'transferables': transferables, 'asset_reclassification': asset_reclassification}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_RECLASSIFY,
+            {"transferables": transferables, "asset_reclassification": asset_reclassification},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_scores_increment(
         self,
@@ -1218,7 +1745,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_SCORES_INCREMENT, {'asset': asset, 'seeded_score_increment': seeded_score_increment}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_SCORES_INCREMENT,
+            {"asset": asset, "seeded_score_increment": seeded_score_increment},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_scores_increment_with_http_info(
         self,
@@ -1241,7 +1780,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_SCORES_INCREMENT, {'asset': asset, 'seeded_score_increment': seeded_score_increment}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_SCORES_INCREMENT,
+            {"asset": asset, "seeded_score_increment": seeded_score_increment},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_scores_increment_without_preload_content(
         self,
@@ -1264,7 +1815,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_SCORES_INCREMENT, {'asset': asset, 'seeded_score_increment': seeded_score_increment}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_SCORES_INCREMENT,
+            {"asset": asset, "seeded_score_increment": seeded_score_increment},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_snapshot(
         self,
@@ -1287,7 +1850,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.invoke('data', _ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_snapshot_with_http_info(
         self,
@@ -1310,7 +1885,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.invoke('info', _ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_snapshot_without_preload_content(
         self,
@@ -1333,7 +1920,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.invoke('raw', _ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_snapshot_post(
         self,
@@ -1357,7 +1956,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSET_SNAPSHOT_POST, {'asset': asset, 'transferables': transferables, 'seeded_accessor': seeded_accessor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_SNAPSHOT_POST,
+            {"asset": asset, "transferables": transferables, "seeded_accessor": seeded_accessor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_snapshot_post_with_http_info(
         self,
@@ -1381,7 +1992,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSET_SNAPSHOT_POST, {'asset': asset, 'transferables': transferables, 'seeded_accessor': seeded_accessor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_SNAPSHOT_POST,
+            {"asset": asset, "transferables": transferables, "seeded_accessor": seeded_accessor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_snapshot_post_without_preload_content(
         self,
@@ -1405,7 +2028,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSET_SNAPSHOT_POST, {'asset': asset, 'transferables': transferables, 'seeded_accessor': seeded_accessor}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_SNAPSHOT_POST,
+            {"asset": asset, "transferables": transferables, "seeded_accessor": seeded_accessor},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_activities(
         self,
@@ -1428,7 +2063,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_SPECIFIC_ASSET_ACTIVITIES, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_SPECIFIC_ASSET_ACTIVITIES,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_activities_with_http_info(
         self,
@@ -1451,7 +2098,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_SPECIFIC_ASSET_ACTIVITIES, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_SPECIFIC_ASSET_ACTIVITIES,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_activities_without_preload_content(
         self,
@@ -1474,7 +2133,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_SPECIFIC_ASSET_ACTIVITIES, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_SPECIFIC_ASSET_ACTIVITIES,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_conversations(
         self,
@@ -1497,7 +2168,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_SPECIFIC_ASSET_CONVERSATIONS, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_SPECIFIC_ASSET_CONVERSATIONS,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_conversations_with_http_info(
         self,
@@ -1520,7 +2203,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_SPECIFIC_ASSET_CONVERSATIONS, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_SPECIFIC_ASSET_CONVERSATIONS,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_conversations_without_preload_content(
         self,
@@ -1543,7 +2238,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_SPECIFIC_ASSET_CONVERSATIONS, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_SPECIFIC_ASSET_CONVERSATIONS,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_export(
         self,
@@ -1566,7 +2273,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSET_SPECIFIC_ASSET_EXPORT, {'asset': asset, 'export_type': export_type}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_SPECIFIC_ASSET_EXPORT,
+            {"asset": asset, "export_type": export_type},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_export_with_http_info(
         self,
@@ -1589,7 +2308,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSET_SPECIFIC_ASSET_EXPORT, {'asset': asset, 'export_type': export_type}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_SPECIFIC_ASSET_EXPORT,
+            {"asset": asset, "export_type": export_type},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_specific_asset_export_without_preload_content(
         self,
@@ -1612,7 +2343,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSET_SPECIFIC_ASSET_EXPORT, {'asset': asset, 'export_type': export_type}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_SPECIFIC_ASSET_EXPORT,
+            {"asset": asset, "export_type": export_type},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_update(
         self,
@@ -1635,7 +2378,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSET_UPDATE, {'transferables': transferables, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSET_UPDATE,
+            {"transferables": transferables, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_update_with_http_info(
         self,
@@ -1658,7 +2413,19 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSET_UPDATE, {'transferables': transferables, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSET_UPDATE,
+            {"transferables": transferables, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def asset_update_without_preload_content(
         self,
@@ -1681,4 +2448,16 @@ class AssetApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSET_UPDATE, {'transferables': transferables, 'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSET_UPDATE,
+            {"transferables": transferables, "asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]

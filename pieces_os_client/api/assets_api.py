@@ -6,6 +6,7 @@ Each operation is declared once as an Operation. A REST operation's three method
 in what they return: the parsed model, an ApiResponse around it, or the unread urllib3
 response. A WebSocket operation has one method, which returns an open Stream of its messages.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
@@ -34,153 +35,176 @@ if TYPE_CHECKING:
 
 
 _ASSETS_CREATE_NEW_ASSET = Operation(
-    name='assets_create_new_asset',
-    method='POST',
-    path='/assets/create',
-    parameters=(Parameter('transferables', 'query', bool, required=False),),
-    body=BodyParameter('seed', 'Seed', 'application/json', required=False),
-    returns='Asset',
-    accept='application/json',
+    name="assets_create_new_asset",
+    method="POST",
+    path="/assets/create",
+    parameters=(Parameter("transferables", "query", bool, required=False),),
+    body=BodyParameter("seed", "Seed", "application/json", required=False),
+    returns="Asset",
+    accept="application/json",
 )
 
 _ASSETS_DELETE_ASSET = Operation(
-    name='assets_delete_asset',
-    method='POST',
-    path='/assets/{asset}/delete',
-    parameters=(Parameter('asset', 'path', str, required=True),),
-    returns='str',
-    accept='text/plain',
+    name="assets_delete_asset",
+    method="POST",
+    path="/assets/{asset}/delete",
+    parameters=(Parameter("asset", "path", str, required=True),),
+    returns="str",
+    accept="text/plain",
 )
 
 _ASSETS_DRAFT = Operation(
-    name='assets_draft',
-    method='POST',
-    path='/assets/draft',
-    parameters=(Parameter('transferables', 'query', bool, required=False),),
-    body=BodyParameter('seed', 'Seed', 'application/json', required=False),
-    returns='Seed',
-    accept='application/json',
+    name="assets_draft",
+    method="POST",
+    path="/assets/draft",
+    parameters=(Parameter("transferables", "query", bool, required=False),),
+    body=BodyParameter("seed", "Seed", "application/json", required=False),
+    returns="Seed",
+    accept="application/json",
 )
 
 _ASSETS_GET_RECOMMENDED_ASSETS = Operation(
-    name='assets_get_recommended_assets',
-    method='GET',
-    path='/assets/recommended',
+    name="assets_get_recommended_assets",
+    method="GET",
+    path="/assets/recommended",
     parameters=(),
-    body=BodyParameter('seeded_assets_recommendation', 'SeededAssetsRecommendation', 'application/json', required=False),
-    returns='Assets',
-    accept='application/json',
+    body=BodyParameter(
+        "seeded_assets_recommendation", "SeededAssetsRecommendation", "application/json", required=False
+    ),
+    returns="Assets",
+    accept="application/json",
 )
 
 _ASSETS_GET_RELATED_ASSETS = Operation(
-    name='assets_get_related_assets',
-    method='GET',
-    path='/assets/related',
+    name="assets_get_related_assets",
+    method="GET",
+    path="/assets/related",
     parameters=(),
-    body=BodyParameter('assets', 'Assets', 'application/json', required=False),
-    returns='Assets',
-    accept='application/json',
+    body=BodyParameter("assets", "Assets", "application/json", required=False),
+    returns="Assets",
+    accept="application/json",
 )
 
 _ASSETS_IDENTIFIERS_SNAPSHOT = Operation(
-    name='assets_identifiers_snapshot',
-    method='GET',
-    path='/assets/identifiers',
-    parameters=(Parameter('pseudo', 'query', bool, required=False),),
-    returns='FlattenedAssets',
-    accept='application/json',
+    name="assets_identifiers_snapshot",
+    method="GET",
+    path="/assets/identifiers",
+    parameters=(Parameter("pseudo", "query", bool, required=False),),
+    returns="FlattenedAssets",
+    accept="application/json",
 )
 
 _ASSETS_PSEUDO_SNAPSHOT = Operation(
-    name='assets_pseudo_snapshot',
-    method='GET',
-    path='/assets/pseudo',
+    name="assets_pseudo_snapshot",
+    method="GET",
+    path="/assets/pseudo",
     parameters=(),
-    returns='PseudoAssets',
-    accept='application/json',
+    returns="PseudoAssets",
+    accept="application/json",
 )
 
 _ASSETS_SEARCH_ASSETS = Operation(
-    name='assets_search_assets',
-    method='GET',
-    path='/assets/search',
-    parameters=(Parameter('query', 'query', str, required=False), Parameter('transferables', 'query', bool, required=False), Parameter('searchable_tags', 'query', str, required=False), Parameter('pseudo', 'query', bool, required=False)),
-    returns='SearchedAssets',
-    accept='application/json',
+    name="assets_search_assets",
+    method="GET",
+    path="/assets/search",
+    parameters=(
+        Parameter("query", "query", str, required=False),
+        Parameter("transferables", "query", bool, required=False),
+        Parameter("searchable_tags", "query", str, required=False),
+        Parameter("pseudo", "query", bool, required=False),
+    ),
+    returns="SearchedAssets",
+    accept="application/json",
 )
 
 _ASSETS_SEARCH_WITH_FILTERS = Operation(
-    name='assets_search_with_filters',
-    method='POST',
-    path='/assets/search',
-    parameters=(Parameter('transferables', 'query', bool, required=False), Parameter('pseudo', 'query', bool, required=False)),
-    body=BodyParameter('assets_search_with_filters_input', 'AssetsSearchWithFiltersInput', 'application/json', required=False),
-    returns='AssetsSearchWithFiltersOutput',
-    accept='application/json',
+    name="assets_search_with_filters",
+    method="POST",
+    path="/assets/search",
+    parameters=(
+        Parameter("transferables", "query", bool, required=False),
+        Parameter("pseudo", "query", bool, required=False),
+    ),
+    body=BodyParameter(
+        "assets_search_with_filters_input", "AssetsSearchWithFiltersInput", "application/json", required=False
+    ),
+    returns="AssetsSearchWithFiltersOutput",
+    accept="application/json",
 )
 
 _ASSETS_SNAPSHOT = Operation(
-    name='assets_snapshot',
-    method='GET',
-    path='/assets',
-    parameters=(Parameter('transferables', 'query', bool, required=False), Parameter('suggested', 'query', bool, required=False), Parameter('pseudo', 'query', bool, required=False)),
-    returns='Assets',
-    accept='application/json',
+    name="assets_snapshot",
+    method="GET",
+    path="/assets",
+    parameters=(
+        Parameter("transferables", "query", bool, required=False),
+        Parameter("suggested", "query", bool, required=False),
+        Parameter("pseudo", "query", bool, required=False),
+    ),
+    returns="Assets",
+    accept="application/json",
 )
 
 _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT = Operation(
-    name='assets_specific_asset_formats_snapshot',
-    method='GET',
-    path='/assets/{asset}/formats',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    returns='Formats',
-    accept='application/json',
+    name="assets_specific_asset_formats_snapshot",
+    method="GET",
+    path="/assets/{asset}/formats",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    returns="Formats",
+    accept="application/json",
 )
 
 _ASSETS_SPECIFIC_ASSET_SNAPSHOT = Operation(
-    name='assets_specific_asset_snapshot',
-    method='GET',
-    path='/assets/{asset}',
-    parameters=(Parameter('asset', 'path', str, required=True), Parameter('transferables', 'query', bool, required=False)),
-    returns='Asset',
-    accept='application/json',
+    name="assets_specific_asset_snapshot",
+    method="GET",
+    path="/assets/{asset}",
+    parameters=(
+        Parameter("asset", "path", str, required=True),
+        Parameter("transferables", "query", bool, required=False),
+    ),
+    returns="Asset",
+    accept="application/json",
 )
 
 _ASSETS_STREAM_IDENTIFIERS = Operation(
-    name='assets_stream_identifiers',
-    method='GET',
-    path='/assets/stream/identifiers',
+    name="assets_stream_identifiers",
+    method="GET",
+    path="/assets/stream/identifiers",
     parameters=(),
-    returns='StreamedIdentifiers',
-    accept='application/json',
+    returns="StreamedIdentifiers",
+    accept="application/json",
 )
 
 _GET_ASSETS_STREAM_TRANSFERABLES = Operation(
-    name='get_assets_stream_transferables',
-    method='GET',
-    path='/assets/stream/transferables',
+    name="get_assets_stream_transferables",
+    method="GET",
+    path="/assets/stream/transferables",
     parameters=(),
-    returns='Assets',
-    accept='application/json',
+    returns="Assets",
+    accept="application/json",
 )
 
 _STREAM_ASSETS = Operation(
-    name='stream_assets',
-    method='GET',
-    path='/assets/stream',
+    name="stream_assets",
+    method="GET",
+    path="/assets/stream",
     parameters=(),
-    returns='Assets',
-    accept='application/json',
+    returns="Assets",
+    accept="application/json",
 )
 
 _WORKSTREAM_SUGGESTIONS_STREAM = Operation(
-    name='workstream_suggestions_stream',
-    method='GET',
-    path='/workstream/suggestions/stream',
+    name="workstream_suggestions_stream",
+    method="GET",
+    path="/workstream/suggestions/stream",
     parameters=(),
-    returns='WorkstreamSuggestions',
-    accept='application/json',
+    returns="WorkstreamSuggestions",
+    accept="application/json",
 )
+
 
 class AssetsApi:
     """The REST and WebSocket operations of Pieces OS on assets.
@@ -213,7 +237,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_CREATE_NEW_ASSET,
+            {"transferables": transferables, "seed": seed},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_create_new_asset_with_http_info(
         self,
@@ -236,7 +272,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_CREATE_NEW_ASSET,
+            {"transferables": transferables, "seed": seed},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_create_new_asset_without_preload_content(
         self,
@@ -259,7 +307,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSETS_CREATE_NEW_ASSET, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_CREATE_NEW_ASSET,
+            {"transferables": transferables, "seed": seed},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_delete_asset(
         self,
@@ -281,7 +341,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_DELETE_ASSET,
+            {"asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_delete_asset_with_http_info(
         self,
@@ -303,7 +375,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_DELETE_ASSET,
+            {"asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_delete_asset_without_preload_content(
         self,
@@ -325,7 +409,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSETS_DELETE_ASSET, {'asset': asset}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_DELETE_ASSET,
+            {"asset": asset},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_draft(
         self,
@@ -348,7 +444,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_DRAFT,
+            {"transferables": transferables, "seed": seed},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_draft_with_http_info(
         self,
@@ -371,7 +479,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_DRAFT,
+            {"transferables": transferables, "seed": seed},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_draft_without_preload_content(
         self,
@@ -394,7 +514,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSETS_DRAFT, {'transferables': transferables, 'seed': seed}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_DRAFT,
+            {"transferables": transferables, "seed": seed},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets(
         self,
@@ -416,7 +548,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_GET_RECOMMENDED_ASSETS,
+            {"seeded_assets_recommendation": seeded_assets_recommendation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets_with_http_info(
         self,
@@ -438,7 +582,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_GET_RECOMMENDED_ASSETS,
+            {"seeded_assets_recommendation": seeded_assets_recommendation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_get_recommended_assets_without_preload_content(
         self,
@@ -460,7 +616,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSETS_GET_RECOMMENDED_ASSETS, {'seeded_assets_recommendation': seeded_assets_recommendation}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_GET_RECOMMENDED_ASSETS,
+            {"seeded_assets_recommendation": seeded_assets_recommendation},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_get_related_assets(
         self,
@@ -482,7 +650,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_GET_RELATED_ASSETS,
+            {"assets": assets},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_get_related_assets_with_http_info(
         self,
@@ -504,7 +684,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_GET_RELATED_ASSETS,
+            {"assets": assets},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_get_related_assets_without_preload_content(
         self,
@@ -526,7 +718,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSETS_GET_RELATED_ASSETS, {'assets': assets}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_GET_RELATED_ASSETS,
+            {"assets": assets},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot(
         self,
@@ -548,7 +752,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_IDENTIFIERS_SNAPSHOT,
+            {"pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot_with_http_info(
         self,
@@ -570,7 +786,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_IDENTIFIERS_SNAPSHOT,
+            {"pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_identifiers_snapshot_without_preload_content(
         self,
@@ -592,7 +820,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSETS_IDENTIFIERS_SNAPSHOT, {'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_IDENTIFIERS_SNAPSHOT,
+            {"pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot(
         self,
@@ -613,7 +853,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_PSEUDO_SNAPSHOT,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot_with_http_info(
         self,
@@ -634,7 +886,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_PSEUDO_SNAPSHOT,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_pseudo_snapshot_without_preload_content(
         self,
@@ -655,7 +919,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSETS_PSEUDO_SNAPSHOT, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_PSEUDO_SNAPSHOT,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_search_assets(
         self,
@@ -680,7 +956,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_SEARCH_ASSETS,
+            {"query": query, "transferables": transferables, "searchable_tags": searchable_tags, "pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_search_assets_with_http_info(
         self,
@@ -705,7 +993,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_SEARCH_ASSETS,
+            {"query": query, "transferables": transferables, "searchable_tags": searchable_tags, "pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_search_assets_without_preload_content(
         self,
@@ -730,7 +1030,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSETS_SEARCH_ASSETS, {'query': query, 'transferables': transferables, 'searchable_tags': searchable_tags, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_SEARCH_ASSETS,
+            {"query": query, "transferables": transferables, "searchable_tags": searchable_tags, "pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_search_with_filters(
         self,
@@ -754,7 +1066,23 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('data', _ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_SEARCH_WITH_FILTERS,
+            {
+                "transferables": transferables,
+                "pseudo": pseudo,
+                "assets_search_with_filters_input": assets_search_with_filters_input,
+            },
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_search_with_filters_with_http_info(
         self,
@@ -778,7 +1106,23 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('info', _ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_SEARCH_WITH_FILTERS,
+            {
+                "transferables": transferables,
+                "pseudo": pseudo,
+                "assets_search_with_filters_input": assets_search_with_filters_input,
+            },
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_search_with_filters_without_preload_content(
         self,
@@ -802,7 +1146,23 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: ServiceException (500).
         """
-        return self.api_client.invoke('raw', _ASSETS_SEARCH_WITH_FILTERS, {'transferables': transferables, 'pseudo': pseudo, 'assets_search_with_filters_input': assets_search_with_filters_input}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_SEARCH_WITH_FILTERS,
+            {
+                "transferables": transferables,
+                "pseudo": pseudo,
+                "assets_search_with_filters_input": assets_search_with_filters_input,
+            },
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_snapshot(
         self,
@@ -826,7 +1186,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_SNAPSHOT,
+            {"transferables": transferables, "suggested": suggested, "pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_snapshot_with_http_info(
         self,
@@ -850,7 +1222,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_SNAPSHOT,
+            {"transferables": transferables, "suggested": suggested, "pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_snapshot_without_preload_content(
         self,
@@ -874,7 +1258,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSETS_SNAPSHOT, {'transferables': transferables, 'suggested': suggested, 'pseudo': pseudo}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_SNAPSHOT,
+            {"transferables": transferables, "suggested": suggested, "pseudo": pseudo},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot(
         self,
@@ -897,7 +1293,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot_with_http_info(
         self,
@@ -920,7 +1328,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_specific_asset_formats_snapshot_without_preload_content(
         self,
@@ -943,7 +1363,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot(
         self,
@@ -966,7 +1398,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.invoke('data', _ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _ASSETS_SPECIFIC_ASSET_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot_with_http_info(
         self,
@@ -989,7 +1433,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.invoke('info', _ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _ASSETS_SPECIFIC_ASSET_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_specific_asset_snapshot_without_preload_content(
         self,
@@ -1012,7 +1468,19 @@ class AssetsApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status: GoneException (410).
         """
-        return self.api_client.invoke('raw', _ASSETS_SPECIFIC_ASSET_SNAPSHOT, {'asset': asset, 'transferables': transferables}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _ASSETS_SPECIFIC_ASSET_SNAPSHOT,
+            {"asset": asset, "transferables": transferables},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def assets_stream_identifiers(
         self,
@@ -1032,7 +1500,17 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _ASSETS_STREAM_IDENTIFIERS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
+        return Stream(
+            self.api_client,
+            _ASSETS_STREAM_IDENTIFIERS,
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            on_error=on_error,
+            ping_interval=ping_interval,
+            connect_timeout=connect_timeout,
+            headers=_headers,
+            max_queued=max_queued,
+        )
 
     def get_assets_stream_transferables(
         self,
@@ -1052,7 +1530,17 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _GET_ASSETS_STREAM_TRANSFERABLES, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
+        return Stream(
+            self.api_client,
+            _GET_ASSETS_STREAM_TRANSFERABLES,
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            on_error=on_error,
+            ping_interval=ping_interval,
+            connect_timeout=connect_timeout,
+            headers=_headers,
+            max_queued=max_queued,
+        )
 
     def stream_assets(
         self,
@@ -1072,7 +1560,17 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _STREAM_ASSETS, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
+        return Stream(
+            self.api_client,
+            _STREAM_ASSETS,
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            on_error=on_error,
+            ping_interval=ping_interval,
+            connect_timeout=connect_timeout,
+            headers=_headers,
+            max_queued=max_queued,
+        )
 
     def workstream_suggestions_stream(
         self,
@@ -1092,7 +1590,17 @@ class AssetsApi:
         Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
         the ApiException subclass for an error status of the WebSocket handshake.
         """
-        return Stream(self.api_client, _WORKSTREAM_SUGGESTIONS_STREAM, reconnect=reconnect, on_reconnect=on_reconnect, on_error=on_error, ping_interval=ping_interval, connect_timeout=connect_timeout, headers=_headers, max_queued=max_queued)
+        return Stream(
+            self.api_client,
+            _WORKSTREAM_SUGGESTIONS_STREAM,
+            reconnect=reconnect,
+            on_reconnect=on_reconnect,
+            on_error=on_error,
+            ping_interval=ping_interval,
+            connect_timeout=connect_timeout,
+            headers=_headers,
+            max_queued=max_queued,
+        )
 
     # Names later versions of the generated SDK gave the same operations.
     search_assets = assets_search_assets

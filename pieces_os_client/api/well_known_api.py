@@ -6,6 +6,7 @@ Each operation is declared once as an Operation. A REST operation's three method
 in what they return: the parsed model, an ApiResponse around it, or the unread urllib3
 response.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional
@@ -18,22 +19,23 @@ from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
 
 _GET_WELL_KNOWN_HEALTH = Operation(
-    name='get_well_known_health',
-    method='GET',
-    path='/.well-known/health',
+    name="get_well_known_health",
+    method="GET",
+    path="/.well-known/health",
     parameters=(),
-    returns='str',
-    accept='text/plain',
+    returns="str",
+    accept="text/plain",
 )
 
 _GET_WELL_KNOWN_VERSION = Operation(
-    name='get_well_known_version',
-    method='GET',
-    path='/.well-known/version',
+    name="get_well_known_version",
+    method="GET",
+    path="/.well-known/version",
     parameters=(),
-    returns='str',
-    accept='text/plain',
+    returns="str",
+    accept="text/plain",
 )
+
 
 class WellKnownApi:
     """The health and version of Pieces OS.
@@ -64,7 +66,19 @@ class WellKnownApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _GET_WELL_KNOWN_HEALTH, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _GET_WELL_KNOWN_HEALTH,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def get_well_known_health_with_http_info(
         self,
@@ -85,7 +99,19 @@ class WellKnownApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _GET_WELL_KNOWN_HEALTH, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _GET_WELL_KNOWN_HEALTH,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def get_well_known_health_without_preload_content(
         self,
@@ -106,7 +132,19 @@ class WellKnownApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _GET_WELL_KNOWN_HEALTH, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _GET_WELL_KNOWN_HEALTH,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def get_well_known_version(
         self,
@@ -127,7 +165,19 @@ class WellKnownApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('data', _GET_WELL_KNOWN_VERSION, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "data",
+            _GET_WELL_KNOWN_VERSION,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def get_well_known_version_with_http_info(
         self,
@@ -148,7 +198,19 @@ class WellKnownApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('info', _GET_WELL_KNOWN_VERSION, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "info",
+            _GET_WELL_KNOWN_VERSION,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]
 
     def get_well_known_version_without_preload_content(
         self,
@@ -169,4 +231,16 @@ class WellKnownApi:
         ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
         ApiException subclass for an error status.
         """
-        return self.api_client.invoke('raw', _GET_WELL_KNOWN_VERSION, {}, _request_timeout, _headers, async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index)  # type: ignore[no-any-return]
+        return self.api_client.invoke(
+            "raw",
+            _GET_WELL_KNOWN_VERSION,
+            {},
+            _request_timeout,
+            _headers,
+            async_req,
+            _preload_content,
+            _return_http_data_only,
+            _request_auth,
+            _content_type,
+            _host_index,
+        )  # type: ignore[no-any-return]

@@ -4,710 +4,711 @@
 
 Names resolve on first access (PEP 562), so importing one model loads only its module.
 """
+
 from typing import TYPE_CHECKING
 
 from pieces_os_client._lazy import lazy_attributes
 
 MODULES = {
-    'AccessEnum': 'access_enum',
-    'Accessor': 'accessor',
-    'Accessors': 'accessors',
-    'Activities': 'activities',
-    'Activity': 'activity',
-    'Aesthetics': 'aesthetics',
-    'AllocationCloud': 'allocation_cloud',
-    'AllocationCloudStatus': 'allocation_cloud_status',
-    'AllocationCloudUrl': 'allocation_cloud_url',
-    'AllocationCloudUrls': 'allocation_cloud_urls',
-    'AllocationStatusEnum': 'allocation_status_enum',
-    'Analysis': 'analysis',
-    'AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs': 'analytics_tracked_adoption_event_identifier_description_pairs',
-    'Anchor': 'anchor',
-    'AnchorTypeEnum': 'anchor_type_enum',
-    'Anchors': 'anchors',
-    'Annotation': 'annotation',
-    'AnnotationTypeEnum': 'annotation_type_enum',
-    'Annotations': 'annotations',
-    'AnonymousTemporalRange': 'anonymous_temporal_range',
-    'Application': 'application',
-    'ApplicationNameEnum': 'application_name_enum',
-    'Applications': 'applications',
-    'Asset': 'asset',
-    'AssetFilter': 'asset_filter',
-    'AssetFilterPhrase': 'asset_filter_phrase',
-    'AssetFilterPhraseOptions': 'asset_filter_phrase_options',
-    'AssetFilterTimestamp': 'asset_filter_timestamp',
-    'AssetFilters': 'asset_filters',
-    'AssetReclassification': 'asset_reclassification',
-    'AssetSearchSpace': 'asset_search_space',
-    'Assets': 'assets',
-    'AssetsSearchWithFiltersInput': 'assets_search_with_filters_input',
-    'AssetsSearchWithFiltersOutput': 'assets_search_with_filters_output',
-    'Auth0OpenAIUserMetadata': 'auth0_open_ai_user_metadata',
-    'Auth0UserAllocationMetadata': 'auth0_user_allocation_metadata',
-    'Auth0UserMetadata': 'auth0_user_metadata',
-    'AvailableFormats': 'available_formats',
-    'BrowserSelection': 'browser_selection',
-    'BrowserTab': 'browser_tab',
-    'BrowserTabValue': 'browser_tab_value',
-    'BrowserTabValues': 'browser_tab_values',
-    'BrowserTabs': 'browser_tabs',
-    'ByteDescriptor': 'byte_descriptor',
-    'CapabilitiesEnum': 'capabilities_enum',
-    'Classification': 'classification',
-    'ClassificationGenericEnum': 'classification_generic_enum',
-    'ClassificationRenderingEnum': 'classification_rendering_enum',
-    'ClassificationSpecificEnum': 'classification_specific_enum',
-    'Classifications': 'classifications',
-    'CodeAnalysis': 'code_analysis',
-    'Conversation': 'conversation',
-    'ConversationGrounding': 'conversation_grounding',
-    'ConversationMessage': 'conversation_message',
-    'ConversationMessageSentimentEnum': 'conversation_message_sentiment_enum',
-    'ConversationMessages': 'conversation_messages',
-    'ConversationTypeEnum': 'conversation_type_enum',
-    'Conversations': 'conversations',
-    'DescopeUserMetadata': 'descope_user_metadata',
-    'Distribution': 'distribution',
-    'Distributions': 'distributions',
-    'DocumentContributor': 'document_contributor',
-    'DocumentContributors': 'document_contributors',
-    'Edges': 'edges',
-    'EmbeddedModelSchema': 'embedded_model_schema',
-    'EmbeddedModelSchemaSemanticVersionEnum': 'embedded_model_schema_semantic_version_enum',
-    'Embedding': 'embedding',
-    'Embeddings': 'embeddings',
-    'ExportedAsset': 'exported_asset',
-    'ExternalMLProviderEnum': 'external_ml_provider_enum',
-    'ExternalProvider': 'external_provider',
-    'ExternalProviderProfileData': 'external_provider_profile_data',
-    'ExternalProviderTypeEnum': 'external_provider_type_enum',
-    'ExternalProviders': 'external_providers',
-    'ExternallySourcedEnum': 'externally_sourced_enum',
-    'FileFormat': 'file_format',
-    'FileMetadata': 'file_metadata',
-    'FilterOperationTypeEnum': 'filter_operation_type_enum',
-    'FlattenedActivities': 'flattened_activities',
-    'FlattenedActivity': 'flattened_activity',
-    'FlattenedAnalysis': 'flattened_analysis',
-    'FlattenedAnchor': 'flattened_anchor',
-    'FlattenedAnchorPoint': 'flattened_anchor_point',
-    'FlattenedAnchorPoints': 'flattened_anchor_points',
-    'FlattenedAnchors': 'flattened_anchors',
-    'FlattenedAnnotation': 'flattened_annotation',
-    'FlattenedAnnotations': 'flattened_annotations',
-    'FlattenedApplication': 'flattened_application',
-    'FlattenedAsset': 'flattened_asset',
-    'FlattenedAssets': 'flattened_assets',
-    'FlattenedConversation': 'flattened_conversation',
-    'FlattenedConversationMessage': 'flattened_conversation_message',
-    'FlattenedConversationMessages': 'flattened_conversation_messages',
-    'FlattenedConversations': 'flattened_conversations',
-    'FlattenedDistribution': 'flattened_distribution',
-    'FlattenedDistributions': 'flattened_distributions',
-    'FlattenedFormat': 'flattened_format',
-    'FlattenedFormats': 'flattened_formats',
-    'FlattenedHint': 'flattened_hint',
-    'FlattenedHints': 'flattened_hints',
-    'FlattenedIdentifiedWorkstreamPatternEngineSource': 'flattened_identified_workstream_pattern_engine_source',
-    'FlattenedIdentifiedWorkstreamPatternEngineSources': 'flattened_identified_workstream_pattern_engine_sources',
-    'FlattenedImageAnalysis': 'flattened_image_analysis',
-    'FlattenedOCRAnalysis': 'flattened_ocr_analysis',
-    'FlattenedPerson': 'flattened_person',
-    'FlattenedPersons': 'flattened_persons',
-    'FlattenedPreview': 'flattened_preview',
-    'FlattenedRange': 'flattened_range',
-    'FlattenedRanges': 'flattened_ranges',
-    'FlattenedSensitive': 'flattened_sensitive',
-    'FlattenedSensitives': 'flattened_sensitives',
-    'FlattenedShare': 'flattened_share',
-    'FlattenedShares': 'flattened_shares',
-    'FlattenedSubscription': 'flattened_subscription',
-    'FlattenedSubscriptions': 'flattened_subscriptions',
-    'FlattenedTag': 'flattened_tag',
-    'FlattenedTags': 'flattened_tags',
-    'FlattenedUserProfile': 'flattened_user_profile',
-    'FlattenedWebsite': 'flattened_website',
-    'FlattenedWebsites': 'flattened_websites',
-    'FlattenedWorkstreamEvent': 'flattened_workstream_event',
-    'FlattenedWorkstreamEvents': 'flattened_workstream_events',
-    'FlattenedWorkstreamPatternEngineSourceWindow': 'flattened_workstream_pattern_engine_source_window',
-    'FlattenedWorkstreamPatternEngineSourceWindows': 'flattened_workstream_pattern_engine_source_windows',
-    'FlattenedWorkstreamSummaries': 'flattened_workstream_summaries',
-    'FlattenedWorkstreamSummary': 'flattened_workstream_summary',
-    'Font': 'font',
-    'Format': 'format',
-    'Formats': 'formats',
-    'FragmentFormat': 'fragment_format',
-    'FragmentMetadata': 'fragment_metadata',
-    'GitHubDistribution': 'git_hub_distribution',
-    'GitHubGistDistribution': 'git_hub_gist_distribution',
-    'GraphicalImageDescriptiveStatistics': 'graphical_image_descriptive_statistics',
-    'GraphicalImageProcessing': 'graphical_image_processing',
-    'GraphicalImageStatistics': 'graphical_image_statistics',
-    'GraphicalMachineLearningProcessingEvent': 'graphical_machine_learning_processing_event',
-    'GraphicalOCRDescriptiveStatistics': 'graphical_ocr_descriptive_statistics',
-    'GraphicalOCRDescriptiveStatisticsConfidence': 'graphical_ocr_descriptive_statistics_confidence',
-    'GraphicalOCRProcessing': 'graphical_ocr_processing',
-    'GraphicalOCRStatistics': 'graphical_ocr_statistics',
-    'GraphicalSVGStatistics': 'graphical_svg_statistics',
-    'GroupedTimestamp': 'grouped_timestamp',
-    'Hint': 'hint',
-    'HintTypeEnum': 'hint_type_enum',
-    'Hints': 'hints',
-    'IDESelection': 'ide_selection',
-    'IDESelections': 'ide_selections',
-    'IDETab': 'ide_tab',
-    'IDETabs': 'ide_tabs',
-    'ImageAnalysis': 'image_analysis',
-    'InteractedAsset': 'interacted_asset',
-    'InteractedAssetInteractions': 'interacted_asset_interactions',
-    'InteractedAssets': 'interacted_assets',
-    'LanguageServerProtocol': 'language_server_protocol',
-    'LanguageServerProtocolCode': 'language_server_protocol_code',
-    'LanguageServerProtocolCodeDescription': 'language_server_protocol_code_description',
-    'LanguageServerProtocolDiagnostic': 'language_server_protocol_diagnostic',
-    'LanguageServerProtocolDiagnostics': 'language_server_protocol_diagnostics',
-    'LanguageServerProtocolLocation': 'language_server_protocol_location',
-    'LanguageServerProtocolLocationRange': 'language_server_protocol_location_range',
-    'LanguageServerProtocolLocationRangePosition': 'language_server_protocol_location_range_position',
-    'LanguageServerProtocolSeverityEnum': 'language_server_protocol_severity_enum',
-    'MailgunDistribution': 'mailgun_distribution',
-    'MailgunMetadata': 'mailgun_metadata',
-    'MechanismEnum': 'mechanism_enum',
-    'Model': 'model',
-    'ModelCapabilities': 'model_capabilities',
-    'ModelFoundationEnum': 'model_foundation_enum',
-    'ModelMaxTokens': 'model_max_tokens',
-    'ModelTypeEnum': 'model_type_enum',
-    'ModelUsageEnum': 'model_usage_enum',
-    'NativeAccessibility': 'native_accessibility',
-    'NativeOCR': 'native_ocr',
-    'Node': 'node',
-    'NodeTypeEnum': 'node_type_enum',
-    'OCRAnalysis': 'ocr_analysis',
-    'Person': 'person',
-    'PersonAccess': 'person_access',
-    'PersonAccessScopedEnum': 'person_access_scoped_enum',
-    'PersonBasicType': 'person_basic_type',
-    'PersonModel': 'person_model',
-    'PersonType': 'person_type',
-    'Persons': 'persons',
-    'PlatformEnum': 'platform_enum',
-    'Preview': 'preview',
-    'PrivacyEnum': 'privacy_enum',
-    'ProjectModule': 'project_module',
-    'ProjectModules': 'project_modules',
-    'PseudoAssets': 'pseudo_assets',
-    'QGPTConversationMessageRoleEnum': 'qgpt_conversation_message_role_enum',
-    'QGPTConversationPipeline': 'qgpt_conversation_pipeline',
-    'QGPTConversationPipelineForContextualizedCodeDialog': 'qgpt_conversation_pipeline_for_contextualized_code_dialog',
-    'QGPTConversationPipelineForContextualizedCodeGeneration': 'qgpt_conversation_pipeline_for_contextualized_code_generation',
-    'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog': 'qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog',
-    'QGPTConversationPipelineForGeneralizedCodeDialog': 'qgpt_conversation_pipeline_for_generalized_code_dialog',
-    'QGPTPromptPipeline': 'qgpt_prompt_pipeline',
-    'QGPTTaskPipeline': 'qgpt_task_pipeline',
-    'QGPTTaskPipelineForCodeCommentation': 'qgpt_task_pipeline_for_code_commentation',
-    'QGPTTaskPipelineForCodeCompletion': 'qgpt_task_pipeline_for_code_completion',
-    'QGPTTaskPipelineForCodeExplanation': 'qgpt_task_pipeline_for_code_explanation',
-    'QGPTTaskPipelineForCodeFix': 'qgpt_task_pipeline_for_code_fix',
-    'QGPTTaskPipelineForCodeModification': 'qgpt_task_pipeline_for_code_modification',
-    'Recipients': 'recipients',
-    'ReferencedActivity': 'referenced_activity',
-    'ReferencedAnchor': 'referenced_anchor',
-    'ReferencedAnchorPoint': 'referenced_anchor_point',
-    'ReferencedAnnotation': 'referenced_annotation',
-    'ReferencedApplication': 'referenced_application',
-    'ReferencedAsset': 'referenced_asset',
-    'ReferencedConversation': 'referenced_conversation',
-    'ReferencedConversationMessage': 'referenced_conversation_message',
-    'ReferencedDistribution': 'referenced_distribution',
-    'ReferencedFormat': 'referenced_format',
-    'ReferencedHint': 'referenced_hint',
-    'ReferencedIdentifiedWorkstreamPatternEngineSource': 'referenced_identified_workstream_pattern_engine_source',
-    'ReferencedModel': 'referenced_model',
-    'ReferencedPerson': 'referenced_person',
-    'ReferencedRange': 'referenced_range',
-    'ReferencedSensitive': 'referenced_sensitive',
-    'ReferencedShare': 'referenced_share',
-    'ReferencedSubscription': 'referenced_subscription',
-    'ReferencedTag': 'referenced_tag',
-    'ReferencedUser': 'referenced_user',
-    'ReferencedWebsite': 'referenced_website',
-    'ReferencedWorkstreamEvent': 'referenced_workstream_event',
-    'ReferencedWorkstreamPatternEngineSourceWindow': 'referenced_workstream_pattern_engine_source_window',
-    'ReferencedWorkstreamSummary': 'referenced_workstream_summary',
-    'Relationship': 'relationship',
-    'Role': 'role',
-    'Score': 'score',
-    'SearchedAsset': 'searched_asset',
-    'SearchedAssets': 'searched_assets',
-    'SearchedMatchEnum': 'searched_match_enum',
-    'Seed': 'seed',
-    'SeedTypeEnum': 'seed_type_enum',
-    'SeededAccessor': 'seeded_accessor',
-    'SeededAnchor': 'seeded_anchor',
-    'SeededAnnotation': 'seeded_annotation',
-    'SeededAsset': 'seeded_asset',
-    'SeededAssetEnrichment': 'seeded_asset_enrichment',
-    'SeededAssetMetadata': 'seeded_asset_metadata',
-    'SeededAssetSensitive': 'seeded_asset_sensitive',
-    'SeededAssetTag': 'seeded_asset_tag',
-    'SeededAssetWebsite': 'seeded_asset_website',
-    'SeededAssetsRecommendation': 'seeded_assets_recommendation',
-    'SeededClassification': 'seeded_classification',
-    'SeededConnectorTracking': 'seeded_connector_tracking',
-    'SeededFile': 'seeded_file',
-    'SeededFormat': 'seeded_format',
-    'SeededFragment': 'seeded_fragment',
-    'SeededHint': 'seeded_hint',
-    'SeededPerson': 'seeded_person',
-    'SeededScore': 'seeded_score',
-    'SeededScoreIncrement': 'seeded_score_increment',
-    'SeededTrackedAdoptionEvent': 'seeded_tracked_adoption_event',
-    'SeededTrackedAssetEvent': 'seeded_tracked_asset_event',
-    'SeededTrackedAssetsEvent': 'seeded_tracked_assets_event',
-    'SeededTrackedAssetsEventMetadata': 'seeded_tracked_assets_event_metadata',
-    'SeededTrackedConversationEvent': 'seeded_tracked_conversation_event',
-    'SeededTrackedConversationMessageEvent': 'seeded_tracked_conversation_message_event',
-    'SeededTrackedFormatEvent': 'seeded_tracked_format_event',
-    'SeededTrackedInteractionEvent': 'seeded_tracked_interaction_event',
-    'SeededTrackedInteractionEventIdentifierDescriptionPairs': 'seeded_tracked_interaction_event_identifier_description_pairs',
-    'SeededTrackedKeyboardEvent': 'seeded_tracked_keyboard_event',
-    'SeededTrackedKeyboardEventIdentifierDescriptionPairs': 'seeded_tracked_keyboard_event_identifier_description_pairs',
-    'SeededTrackedMachineLearningEvent': 'seeded_tracked_machine_learning_event',
-    'SeededTrackedSessionEvent': 'seeded_tracked_session_event',
-    'SeededTrackedWorkstreamSummaryEvent': 'seeded_tracked_workstream_summary_event',
-    'SeededWebsite': 'seeded_website',
-    'Seeds': 'seeds',
-    'Sensitive': 'sensitive',
-    'SensitiveCategoryEnum': 'sensitive_category_enum',
-    'SensitiveMetadata': 'sensitive_metadata',
-    'SensitiveSeverityEnum': 'sensitive_severity_enum',
-    'Sensitives': 'sensitives',
-    'Share': 'share',
-    'Shares': 'shares',
-    'Space': 'space',
-    'StreamedIdentifier': 'streamed_identifier',
-    'StreamedIdentifiers': 'streamed_identifiers',
-    'SubscriptionTermEnum': 'subscription_term_enum',
-    'SystemExecutionCpuInformation': 'system_execution_cpu_information',
-    'SystemExecutionInformation': 'system_execution_information',
-    'TLPCodeDirectoryAnalytics': 'tlp_code_directory_analytics',
-    'TLPCodeFileAnalytics': 'tlp_code_file_analytics',
-    'TLPCodeFragmentClassification': 'tlp_code_fragment_classification',
-    'TLPCodeFragmentClassificationMetadata': 'tlp_code_fragment_classification_metadata',
-    'TLPCodeFragmentDescription': 'tlp_code_fragment_description',
-    'TLPCodeFragmentDescriptiveStatistics': 'tlp_code_fragment_descriptive_statistics',
-    'TLPCodeFragmentReclassification': 'tlp_code_fragment_reclassification',
-    'TLPCodeFragmentReclassificationUpdates': 'tlp_code_fragment_reclassification_updates',
-    'TLPCodeFragmentStatistics': 'tlp_code_fragment_statistics',
-    'TLPCodeFragmentSuggestedReuse': 'tlp_code_fragment_suggested_reuse',
-    'TLPCodeFragmentSuggestedSave': 'tlp_code_fragment_suggested_save',
-    'TLPCodeFragmentTagify': 'tlp_code_fragment_tagify',
-    'TLPCodeProcessing': 'tlp_code_processing',
-    'TLPCodeRepositoryAnalytics': 'tlp_code_repository_analytics',
-    'TLPCodeSnippetAnalytics': 'tlp_code_snippet_analytics',
-    'TLPCodeSnippetSuggestedInteractions': 'tlp_code_snippet_suggested_interactions',
-    'TLPCodeSnippetTagifyCode': 'tlp_code_snippet_tagify_code',
-    'TLPMachineLearningProcessingEvent': 'tlp_machine_learning_processing_event',
-    'Tag': 'tag',
-    'TagCategoryEnum': 'tag_category_enum',
-    'Tags': 'tags',
-    'TemporalRangeGrounding': 'temporal_range_grounding',
-    'TextLocation': 'text_location',
-    'TextMatch': 'text_match',
-    'Theme': 'theme',
-    'TrackedAssetEventCreationMetadata': 'tracked_asset_event_creation_metadata',
-    'TrackedAssetEventCreationMetadataClipboard': 'tracked_asset_event_creation_metadata_clipboard',
-    'TrackedAssetEventCreationMetadataFile': 'tracked_asset_event_creation_metadata_file',
-    'TrackedAssetEventFormatReclassificationMetadata': 'tracked_asset_event_format_reclassification_metadata',
-    'TrackedAssetEventIdentifierDescriptionPairs': 'tracked_asset_event_identifier_description_pairs',
-    'TrackedAssetEventMetadata': 'tracked_asset_event_metadata',
-    'TrackedAssetEventRenameMetadata': 'tracked_asset_event_rename_metadata',
-    'TrackedAssetsEventIdentifierDescriptionPairs': 'tracked_assets_event_identifier_description_pairs',
-    'TrackedAssetsEventSearchMetadata': 'tracked_assets_event_search_metadata',
-    'TrackedAssetsEventSearchMetadataResults': 'tracked_assets_event_search_metadata_results',
-    'TrackedConversationEventIdentifierDescriptionPairs': 'tracked_conversation_event_identifier_description_pairs',
-    'TrackedConversationEventMetadata': 'tracked_conversation_event_metadata',
-    'TrackedConversationEventRenameMetadata': 'tracked_conversation_event_rename_metadata',
-    'TrackedConversationMessageEventIdentifierDescriptionPairs': 'tracked_conversation_message_event_identifier_description_pairs',
-    'TrackedConversationMessageEventMetadata': 'tracked_conversation_message_event_metadata',
-    'TrackedConversationMessageSentimentMetadata': 'tracked_conversation_message_sentiment_metadata',
-    'TrackedFormatEventIdentifierDescriptionPairs': 'tracked_format_event_identifier_description_pairs',
-    'TrackedFormatEventMetadata': 'tracked_format_event_metadata',
-    'TrackedSessionEventIdentifierDescriptionPairs': 'tracked_session_event_identifier_description_pairs',
-    'TrackedWorkstreamSummaryEventIdentifierDescriptionPairs': 'tracked_workstream_summary_event_identifier_description_pairs',
-    'TrackedWorkstreamSummaryEventMetadata': 'tracked_workstream_summary_event_metadata',
-    'TrackedWorkstreamSummarySentimentMetadata': 'tracked_workstream_summary_sentiment_metadata',
-    'TransferableBytes': 'transferable_bytes',
-    'TransferableString': 'transferable_string',
-    'UserProfile': 'user_profile',
-    'Website': 'website',
-    'Websites': 'websites',
-    'WorkstreamEventContext': 'workstream_event_context',
-    'WorkstreamEventTrigger': 'workstream_event_trigger',
-    'WorkstreamEventTriggerContextBrowser': 'workstream_event_trigger_context_browser',
-    'WorkstreamEventTriggerContextIDE': 'workstream_event_trigger_context_ide',
-    'WorkstreamPatternEngineSource': 'workstream_pattern_engine_source',
-    'WorkstreamPatternEngineSourceSupportedAccessibility': 'workstream_pattern_engine_source_supported_accessibility',
-    'WorkstreamSuggestion': 'workstream_suggestion',
-    'WorkstreamSuggestionType': 'workstream_suggestion_type',
-    'WorkstreamSuggestions': 'workstream_suggestions',
-    'WorkstreamSummaries': 'workstream_summaries',
-    'WorkstreamSummary': 'workstream_summary',
-    'WorkstreamSummarySentimentEnum': 'workstream_summary_sentiment_enum',
+    "AccessEnum": "access_enum",
+    "Accessor": "accessor",
+    "Accessors": "accessors",
+    "Activities": "activities",
+    "Activity": "activity",
+    "Aesthetics": "aesthetics",
+    "AllocationCloud": "allocation_cloud",
+    "AllocationCloudStatus": "allocation_cloud_status",
+    "AllocationCloudUrl": "allocation_cloud_url",
+    "AllocationCloudUrls": "allocation_cloud_urls",
+    "AllocationStatusEnum": "allocation_status_enum",
+    "Analysis": "analysis",
+    "AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs": "analytics_tracked_adoption_event_identifier_description_pairs",
+    "Anchor": "anchor",
+    "AnchorTypeEnum": "anchor_type_enum",
+    "Anchors": "anchors",
+    "Annotation": "annotation",
+    "AnnotationTypeEnum": "annotation_type_enum",
+    "Annotations": "annotations",
+    "AnonymousTemporalRange": "anonymous_temporal_range",
+    "Application": "application",
+    "ApplicationNameEnum": "application_name_enum",
+    "Applications": "applications",
+    "Asset": "asset",
+    "AssetFilter": "asset_filter",
+    "AssetFilterPhrase": "asset_filter_phrase",
+    "AssetFilterPhraseOptions": "asset_filter_phrase_options",
+    "AssetFilterTimestamp": "asset_filter_timestamp",
+    "AssetFilters": "asset_filters",
+    "AssetReclassification": "asset_reclassification",
+    "AssetSearchSpace": "asset_search_space",
+    "Assets": "assets",
+    "AssetsSearchWithFiltersInput": "assets_search_with_filters_input",
+    "AssetsSearchWithFiltersOutput": "assets_search_with_filters_output",
+    "Auth0OpenAIUserMetadata": "auth0_open_ai_user_metadata",
+    "Auth0UserAllocationMetadata": "auth0_user_allocation_metadata",
+    "Auth0UserMetadata": "auth0_user_metadata",
+    "AvailableFormats": "available_formats",
+    "BrowserSelection": "browser_selection",
+    "BrowserTab": "browser_tab",
+    "BrowserTabValue": "browser_tab_value",
+    "BrowserTabValues": "browser_tab_values",
+    "BrowserTabs": "browser_tabs",
+    "ByteDescriptor": "byte_descriptor",
+    "CapabilitiesEnum": "capabilities_enum",
+    "Classification": "classification",
+    "ClassificationGenericEnum": "classification_generic_enum",
+    "ClassificationRenderingEnum": "classification_rendering_enum",
+    "ClassificationSpecificEnum": "classification_specific_enum",
+    "Classifications": "classifications",
+    "CodeAnalysis": "code_analysis",
+    "Conversation": "conversation",
+    "ConversationGrounding": "conversation_grounding",
+    "ConversationMessage": "conversation_message",
+    "ConversationMessageSentimentEnum": "conversation_message_sentiment_enum",
+    "ConversationMessages": "conversation_messages",
+    "ConversationTypeEnum": "conversation_type_enum",
+    "Conversations": "conversations",
+    "DescopeUserMetadata": "descope_user_metadata",
+    "Distribution": "distribution",
+    "Distributions": "distributions",
+    "DocumentContributor": "document_contributor",
+    "DocumentContributors": "document_contributors",
+    "Edges": "edges",
+    "EmbeddedModelSchema": "embedded_model_schema",
+    "EmbeddedModelSchemaSemanticVersionEnum": "embedded_model_schema_semantic_version_enum",
+    "Embedding": "embedding",
+    "Embeddings": "embeddings",
+    "ExportedAsset": "exported_asset",
+    "ExternalMLProviderEnum": "external_ml_provider_enum",
+    "ExternalProvider": "external_provider",
+    "ExternalProviderProfileData": "external_provider_profile_data",
+    "ExternalProviderTypeEnum": "external_provider_type_enum",
+    "ExternalProviders": "external_providers",
+    "ExternallySourcedEnum": "externally_sourced_enum",
+    "FileFormat": "file_format",
+    "FileMetadata": "file_metadata",
+    "FilterOperationTypeEnum": "filter_operation_type_enum",
+    "FlattenedActivities": "flattened_activities",
+    "FlattenedActivity": "flattened_activity",
+    "FlattenedAnalysis": "flattened_analysis",
+    "FlattenedAnchor": "flattened_anchor",
+    "FlattenedAnchorPoint": "flattened_anchor_point",
+    "FlattenedAnchorPoints": "flattened_anchor_points",
+    "FlattenedAnchors": "flattened_anchors",
+    "FlattenedAnnotation": "flattened_annotation",
+    "FlattenedAnnotations": "flattened_annotations",
+    "FlattenedApplication": "flattened_application",
+    "FlattenedAsset": "flattened_asset",
+    "FlattenedAssets": "flattened_assets",
+    "FlattenedConversation": "flattened_conversation",
+    "FlattenedConversationMessage": "flattened_conversation_message",
+    "FlattenedConversationMessages": "flattened_conversation_messages",
+    "FlattenedConversations": "flattened_conversations",
+    "FlattenedDistribution": "flattened_distribution",
+    "FlattenedDistributions": "flattened_distributions",
+    "FlattenedFormat": "flattened_format",
+    "FlattenedFormats": "flattened_formats",
+    "FlattenedHint": "flattened_hint",
+    "FlattenedHints": "flattened_hints",
+    "FlattenedIdentifiedWorkstreamPatternEngineSource": "flattened_identified_workstream_pattern_engine_source",
+    "FlattenedIdentifiedWorkstreamPatternEngineSources": "flattened_identified_workstream_pattern_engine_sources",
+    "FlattenedImageAnalysis": "flattened_image_analysis",
+    "FlattenedOCRAnalysis": "flattened_ocr_analysis",
+    "FlattenedPerson": "flattened_person",
+    "FlattenedPersons": "flattened_persons",
+    "FlattenedPreview": "flattened_preview",
+    "FlattenedRange": "flattened_range",
+    "FlattenedRanges": "flattened_ranges",
+    "FlattenedSensitive": "flattened_sensitive",
+    "FlattenedSensitives": "flattened_sensitives",
+    "FlattenedShare": "flattened_share",
+    "FlattenedShares": "flattened_shares",
+    "FlattenedSubscription": "flattened_subscription",
+    "FlattenedSubscriptions": "flattened_subscriptions",
+    "FlattenedTag": "flattened_tag",
+    "FlattenedTags": "flattened_tags",
+    "FlattenedUserProfile": "flattened_user_profile",
+    "FlattenedWebsite": "flattened_website",
+    "FlattenedWebsites": "flattened_websites",
+    "FlattenedWorkstreamEvent": "flattened_workstream_event",
+    "FlattenedWorkstreamEvents": "flattened_workstream_events",
+    "FlattenedWorkstreamPatternEngineSourceWindow": "flattened_workstream_pattern_engine_source_window",
+    "FlattenedWorkstreamPatternEngineSourceWindows": "flattened_workstream_pattern_engine_source_windows",
+    "FlattenedWorkstreamSummaries": "flattened_workstream_summaries",
+    "FlattenedWorkstreamSummary": "flattened_workstream_summary",
+    "Font": "font",
+    "Format": "format",
+    "Formats": "formats",
+    "FragmentFormat": "fragment_format",
+    "FragmentMetadata": "fragment_metadata",
+    "GitHubDistribution": "git_hub_distribution",
+    "GitHubGistDistribution": "git_hub_gist_distribution",
+    "GraphicalImageDescriptiveStatistics": "graphical_image_descriptive_statistics",
+    "GraphicalImageProcessing": "graphical_image_processing",
+    "GraphicalImageStatistics": "graphical_image_statistics",
+    "GraphicalMachineLearningProcessingEvent": "graphical_machine_learning_processing_event",
+    "GraphicalOCRDescriptiveStatistics": "graphical_ocr_descriptive_statistics",
+    "GraphicalOCRDescriptiveStatisticsConfidence": "graphical_ocr_descriptive_statistics_confidence",
+    "GraphicalOCRProcessing": "graphical_ocr_processing",
+    "GraphicalOCRStatistics": "graphical_ocr_statistics",
+    "GraphicalSVGStatistics": "graphical_svg_statistics",
+    "GroupedTimestamp": "grouped_timestamp",
+    "Hint": "hint",
+    "HintTypeEnum": "hint_type_enum",
+    "Hints": "hints",
+    "IDESelection": "ide_selection",
+    "IDESelections": "ide_selections",
+    "IDETab": "ide_tab",
+    "IDETabs": "ide_tabs",
+    "ImageAnalysis": "image_analysis",
+    "InteractedAsset": "interacted_asset",
+    "InteractedAssetInteractions": "interacted_asset_interactions",
+    "InteractedAssets": "interacted_assets",
+    "LanguageServerProtocol": "language_server_protocol",
+    "LanguageServerProtocolCode": "language_server_protocol_code",
+    "LanguageServerProtocolCodeDescription": "language_server_protocol_code_description",
+    "LanguageServerProtocolDiagnostic": "language_server_protocol_diagnostic",
+    "LanguageServerProtocolDiagnostics": "language_server_protocol_diagnostics",
+    "LanguageServerProtocolLocation": "language_server_protocol_location",
+    "LanguageServerProtocolLocationRange": "language_server_protocol_location_range",
+    "LanguageServerProtocolLocationRangePosition": "language_server_protocol_location_range_position",
+    "LanguageServerProtocolSeverityEnum": "language_server_protocol_severity_enum",
+    "MailgunDistribution": "mailgun_distribution",
+    "MailgunMetadata": "mailgun_metadata",
+    "MechanismEnum": "mechanism_enum",
+    "Model": "model",
+    "ModelCapabilities": "model_capabilities",
+    "ModelFoundationEnum": "model_foundation_enum",
+    "ModelMaxTokens": "model_max_tokens",
+    "ModelTypeEnum": "model_type_enum",
+    "ModelUsageEnum": "model_usage_enum",
+    "NativeAccessibility": "native_accessibility",
+    "NativeOCR": "native_ocr",
+    "Node": "node",
+    "NodeTypeEnum": "node_type_enum",
+    "OCRAnalysis": "ocr_analysis",
+    "Person": "person",
+    "PersonAccess": "person_access",
+    "PersonAccessScopedEnum": "person_access_scoped_enum",
+    "PersonBasicType": "person_basic_type",
+    "PersonModel": "person_model",
+    "PersonType": "person_type",
+    "Persons": "persons",
+    "PlatformEnum": "platform_enum",
+    "Preview": "preview",
+    "PrivacyEnum": "privacy_enum",
+    "ProjectModule": "project_module",
+    "ProjectModules": "project_modules",
+    "PseudoAssets": "pseudo_assets",
+    "QGPTConversationMessageRoleEnum": "qgpt_conversation_message_role_enum",
+    "QGPTConversationPipeline": "qgpt_conversation_pipeline",
+    "QGPTConversationPipelineForContextualizedCodeDialog": "qgpt_conversation_pipeline_for_contextualized_code_dialog",
+    "QGPTConversationPipelineForContextualizedCodeGeneration": "qgpt_conversation_pipeline_for_contextualized_code_generation",
+    "QGPTConversationPipelineForContextualizedCodeWorkstreamDialog": "qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog",
+    "QGPTConversationPipelineForGeneralizedCodeDialog": "qgpt_conversation_pipeline_for_generalized_code_dialog",
+    "QGPTPromptPipeline": "qgpt_prompt_pipeline",
+    "QGPTTaskPipeline": "qgpt_task_pipeline",
+    "QGPTTaskPipelineForCodeCommentation": "qgpt_task_pipeline_for_code_commentation",
+    "QGPTTaskPipelineForCodeCompletion": "qgpt_task_pipeline_for_code_completion",
+    "QGPTTaskPipelineForCodeExplanation": "qgpt_task_pipeline_for_code_explanation",
+    "QGPTTaskPipelineForCodeFix": "qgpt_task_pipeline_for_code_fix",
+    "QGPTTaskPipelineForCodeModification": "qgpt_task_pipeline_for_code_modification",
+    "Recipients": "recipients",
+    "ReferencedActivity": "referenced_activity",
+    "ReferencedAnchor": "referenced_anchor",
+    "ReferencedAnchorPoint": "referenced_anchor_point",
+    "ReferencedAnnotation": "referenced_annotation",
+    "ReferencedApplication": "referenced_application",
+    "ReferencedAsset": "referenced_asset",
+    "ReferencedConversation": "referenced_conversation",
+    "ReferencedConversationMessage": "referenced_conversation_message",
+    "ReferencedDistribution": "referenced_distribution",
+    "ReferencedFormat": "referenced_format",
+    "ReferencedHint": "referenced_hint",
+    "ReferencedIdentifiedWorkstreamPatternEngineSource": "referenced_identified_workstream_pattern_engine_source",
+    "ReferencedModel": "referenced_model",
+    "ReferencedPerson": "referenced_person",
+    "ReferencedRange": "referenced_range",
+    "ReferencedSensitive": "referenced_sensitive",
+    "ReferencedShare": "referenced_share",
+    "ReferencedSubscription": "referenced_subscription",
+    "ReferencedTag": "referenced_tag",
+    "ReferencedUser": "referenced_user",
+    "ReferencedWebsite": "referenced_website",
+    "ReferencedWorkstreamEvent": "referenced_workstream_event",
+    "ReferencedWorkstreamPatternEngineSourceWindow": "referenced_workstream_pattern_engine_source_window",
+    "ReferencedWorkstreamSummary": "referenced_workstream_summary",
+    "Relationship": "relationship",
+    "Role": "role",
+    "Score": "score",
+    "SearchedAsset": "searched_asset",
+    "SearchedAssets": "searched_assets",
+    "SearchedMatchEnum": "searched_match_enum",
+    "Seed": "seed",
+    "SeedTypeEnum": "seed_type_enum",
+    "SeededAccessor": "seeded_accessor",
+    "SeededAnchor": "seeded_anchor",
+    "SeededAnnotation": "seeded_annotation",
+    "SeededAsset": "seeded_asset",
+    "SeededAssetEnrichment": "seeded_asset_enrichment",
+    "SeededAssetMetadata": "seeded_asset_metadata",
+    "SeededAssetSensitive": "seeded_asset_sensitive",
+    "SeededAssetTag": "seeded_asset_tag",
+    "SeededAssetWebsite": "seeded_asset_website",
+    "SeededAssetsRecommendation": "seeded_assets_recommendation",
+    "SeededClassification": "seeded_classification",
+    "SeededConnectorTracking": "seeded_connector_tracking",
+    "SeededFile": "seeded_file",
+    "SeededFormat": "seeded_format",
+    "SeededFragment": "seeded_fragment",
+    "SeededHint": "seeded_hint",
+    "SeededPerson": "seeded_person",
+    "SeededScore": "seeded_score",
+    "SeededScoreIncrement": "seeded_score_increment",
+    "SeededTrackedAdoptionEvent": "seeded_tracked_adoption_event",
+    "SeededTrackedAssetEvent": "seeded_tracked_asset_event",
+    "SeededTrackedAssetsEvent": "seeded_tracked_assets_event",
+    "SeededTrackedAssetsEventMetadata": "seeded_tracked_assets_event_metadata",
+    "SeededTrackedConversationEvent": "seeded_tracked_conversation_event",
+    "SeededTrackedConversationMessageEvent": "seeded_tracked_conversation_message_event",
+    "SeededTrackedFormatEvent": "seeded_tracked_format_event",
+    "SeededTrackedInteractionEvent": "seeded_tracked_interaction_event",
+    "SeededTrackedInteractionEventIdentifierDescriptionPairs": "seeded_tracked_interaction_event_identifier_description_pairs",
+    "SeededTrackedKeyboardEvent": "seeded_tracked_keyboard_event",
+    "SeededTrackedKeyboardEventIdentifierDescriptionPairs": "seeded_tracked_keyboard_event_identifier_description_pairs",
+    "SeededTrackedMachineLearningEvent": "seeded_tracked_machine_learning_event",
+    "SeededTrackedSessionEvent": "seeded_tracked_session_event",
+    "SeededTrackedWorkstreamSummaryEvent": "seeded_tracked_workstream_summary_event",
+    "SeededWebsite": "seeded_website",
+    "Seeds": "seeds",
+    "Sensitive": "sensitive",
+    "SensitiveCategoryEnum": "sensitive_category_enum",
+    "SensitiveMetadata": "sensitive_metadata",
+    "SensitiveSeverityEnum": "sensitive_severity_enum",
+    "Sensitives": "sensitives",
+    "Share": "share",
+    "Shares": "shares",
+    "Space": "space",
+    "StreamedIdentifier": "streamed_identifier",
+    "StreamedIdentifiers": "streamed_identifiers",
+    "SubscriptionTermEnum": "subscription_term_enum",
+    "SystemExecutionCpuInformation": "system_execution_cpu_information",
+    "SystemExecutionInformation": "system_execution_information",
+    "TLPCodeDirectoryAnalytics": "tlp_code_directory_analytics",
+    "TLPCodeFileAnalytics": "tlp_code_file_analytics",
+    "TLPCodeFragmentClassification": "tlp_code_fragment_classification",
+    "TLPCodeFragmentClassificationMetadata": "tlp_code_fragment_classification_metadata",
+    "TLPCodeFragmentDescription": "tlp_code_fragment_description",
+    "TLPCodeFragmentDescriptiveStatistics": "tlp_code_fragment_descriptive_statistics",
+    "TLPCodeFragmentReclassification": "tlp_code_fragment_reclassification",
+    "TLPCodeFragmentReclassificationUpdates": "tlp_code_fragment_reclassification_updates",
+    "TLPCodeFragmentStatistics": "tlp_code_fragment_statistics",
+    "TLPCodeFragmentSuggestedReuse": "tlp_code_fragment_suggested_reuse",
+    "TLPCodeFragmentSuggestedSave": "tlp_code_fragment_suggested_save",
+    "TLPCodeFragmentTagify": "tlp_code_fragment_tagify",
+    "TLPCodeProcessing": "tlp_code_processing",
+    "TLPCodeRepositoryAnalytics": "tlp_code_repository_analytics",
+    "TLPCodeSnippetAnalytics": "tlp_code_snippet_analytics",
+    "TLPCodeSnippetSuggestedInteractions": "tlp_code_snippet_suggested_interactions",
+    "TLPCodeSnippetTagifyCode": "tlp_code_snippet_tagify_code",
+    "TLPMachineLearningProcessingEvent": "tlp_machine_learning_processing_event",
+    "Tag": "tag",
+    "TagCategoryEnum": "tag_category_enum",
+    "Tags": "tags",
+    "TemporalRangeGrounding": "temporal_range_grounding",
+    "TextLocation": "text_location",
+    "TextMatch": "text_match",
+    "Theme": "theme",
+    "TrackedAssetEventCreationMetadata": "tracked_asset_event_creation_metadata",
+    "TrackedAssetEventCreationMetadataClipboard": "tracked_asset_event_creation_metadata_clipboard",
+    "TrackedAssetEventCreationMetadataFile": "tracked_asset_event_creation_metadata_file",
+    "TrackedAssetEventFormatReclassificationMetadata": "tracked_asset_event_format_reclassification_metadata",
+    "TrackedAssetEventIdentifierDescriptionPairs": "tracked_asset_event_identifier_description_pairs",
+    "TrackedAssetEventMetadata": "tracked_asset_event_metadata",
+    "TrackedAssetEventRenameMetadata": "tracked_asset_event_rename_metadata",
+    "TrackedAssetsEventIdentifierDescriptionPairs": "tracked_assets_event_identifier_description_pairs",
+    "TrackedAssetsEventSearchMetadata": "tracked_assets_event_search_metadata",
+    "TrackedAssetsEventSearchMetadataResults": "tracked_assets_event_search_metadata_results",
+    "TrackedConversationEventIdentifierDescriptionPairs": "tracked_conversation_event_identifier_description_pairs",
+    "TrackedConversationEventMetadata": "tracked_conversation_event_metadata",
+    "TrackedConversationEventRenameMetadata": "tracked_conversation_event_rename_metadata",
+    "TrackedConversationMessageEventIdentifierDescriptionPairs": "tracked_conversation_message_event_identifier_description_pairs",
+    "TrackedConversationMessageEventMetadata": "tracked_conversation_message_event_metadata",
+    "TrackedConversationMessageSentimentMetadata": "tracked_conversation_message_sentiment_metadata",
+    "TrackedFormatEventIdentifierDescriptionPairs": "tracked_format_event_identifier_description_pairs",
+    "TrackedFormatEventMetadata": "tracked_format_event_metadata",
+    "TrackedSessionEventIdentifierDescriptionPairs": "tracked_session_event_identifier_description_pairs",
+    "TrackedWorkstreamSummaryEventIdentifierDescriptionPairs": "tracked_workstream_summary_event_identifier_description_pairs",
+    "TrackedWorkstreamSummaryEventMetadata": "tracked_workstream_summary_event_metadata",
+    "TrackedWorkstreamSummarySentimentMetadata": "tracked_workstream_summary_sentiment_metadata",
+    "TransferableBytes": "transferable_bytes",
+    "TransferableString": "transferable_string",
+    "UserProfile": "user_profile",
+    "Website": "website",
+    "Websites": "websites",
+    "WorkstreamEventContext": "workstream_event_context",
+    "WorkstreamEventTrigger": "workstream_event_trigger",
+    "WorkstreamEventTriggerContextBrowser": "workstream_event_trigger_context_browser",
+    "WorkstreamEventTriggerContextIDE": "workstream_event_trigger_context_ide",
+    "WorkstreamPatternEngineSource": "workstream_pattern_engine_source",
+    "WorkstreamPatternEngineSourceSupportedAccessibility": "workstream_pattern_engine_source_supported_accessibility",
+    "WorkstreamSuggestion": "workstream_suggestion",
+    "WorkstreamSuggestionType": "workstream_suggestion_type",
+    "WorkstreamSuggestions": "workstream_suggestions",
+    "WorkstreamSummaries": "workstream_summaries",
+    "WorkstreamSummary": "workstream_summary",
+    "WorkstreamSummarySentimentEnum": "workstream_summary_sentiment_enum",
 }
 
 __all__ = [
-    'AccessEnum',
-    'Accessor',
-    'Accessors',
-    'Activities',
-    'Activity',
-    'Aesthetics',
-    'AllocationCloud',
-    'AllocationCloudStatus',
-    'AllocationCloudUrl',
-    'AllocationCloudUrls',
-    'AllocationStatusEnum',
-    'Analysis',
-    'AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs',
-    'Anchor',
-    'AnchorTypeEnum',
-    'Anchors',
-    'Annotation',
-    'AnnotationTypeEnum',
-    'Annotations',
-    'AnonymousTemporalRange',
-    'Application',
-    'ApplicationNameEnum',
-    'Applications',
-    'Asset',
-    'AssetFilter',
-    'AssetFilterPhrase',
-    'AssetFilterPhraseOptions',
-    'AssetFilterTimestamp',
-    'AssetFilters',
-    'AssetReclassification',
-    'AssetSearchSpace',
-    'Assets',
-    'AssetsSearchWithFiltersInput',
-    'AssetsSearchWithFiltersOutput',
-    'Auth0OpenAIUserMetadata',
-    'Auth0UserAllocationMetadata',
-    'Auth0UserMetadata',
-    'AvailableFormats',
-    'BrowserSelection',
-    'BrowserTab',
-    'BrowserTabValue',
-    'BrowserTabValues',
-    'BrowserTabs',
-    'ByteDescriptor',
-    'CapabilitiesEnum',
-    'Classification',
-    'ClassificationGenericEnum',
-    'ClassificationRenderingEnum',
-    'ClassificationSpecificEnum',
-    'Classifications',
-    'CodeAnalysis',
-    'Conversation',
-    'ConversationGrounding',
-    'ConversationMessage',
-    'ConversationMessageSentimentEnum',
-    'ConversationMessages',
-    'ConversationTypeEnum',
-    'Conversations',
-    'DescopeUserMetadata',
-    'Distribution',
-    'Distributions',
-    'DocumentContributor',
-    'DocumentContributors',
-    'Edges',
-    'EmbeddedModelSchema',
-    'EmbeddedModelSchemaSemanticVersionEnum',
-    'Embedding',
-    'Embeddings',
-    'ExportedAsset',
-    'ExternalMLProviderEnum',
-    'ExternalProvider',
-    'ExternalProviderProfileData',
-    'ExternalProviderTypeEnum',
-    'ExternalProviders',
-    'ExternallySourcedEnum',
-    'FileFormat',
-    'FileMetadata',
-    'FilterOperationTypeEnum',
-    'FlattenedActivities',
-    'FlattenedActivity',
-    'FlattenedAnalysis',
-    'FlattenedAnchor',
-    'FlattenedAnchorPoint',
-    'FlattenedAnchorPoints',
-    'FlattenedAnchors',
-    'FlattenedAnnotation',
-    'FlattenedAnnotations',
-    'FlattenedApplication',
-    'FlattenedAsset',
-    'FlattenedAssets',
-    'FlattenedConversation',
-    'FlattenedConversationMessage',
-    'FlattenedConversationMessages',
-    'FlattenedConversations',
-    'FlattenedDistribution',
-    'FlattenedDistributions',
-    'FlattenedFormat',
-    'FlattenedFormats',
-    'FlattenedHint',
-    'FlattenedHints',
-    'FlattenedIdentifiedWorkstreamPatternEngineSource',
-    'FlattenedIdentifiedWorkstreamPatternEngineSources',
-    'FlattenedImageAnalysis',
-    'FlattenedOCRAnalysis',
-    'FlattenedPerson',
-    'FlattenedPersons',
-    'FlattenedPreview',
-    'FlattenedRange',
-    'FlattenedRanges',
-    'FlattenedSensitive',
-    'FlattenedSensitives',
-    'FlattenedShare',
-    'FlattenedShares',
-    'FlattenedSubscription',
-    'FlattenedSubscriptions',
-    'FlattenedTag',
-    'FlattenedTags',
-    'FlattenedUserProfile',
-    'FlattenedWebsite',
-    'FlattenedWebsites',
-    'FlattenedWorkstreamEvent',
-    'FlattenedWorkstreamEvents',
-    'FlattenedWorkstreamPatternEngineSourceWindow',
-    'FlattenedWorkstreamPatternEngineSourceWindows',
-    'FlattenedWorkstreamSummaries',
-    'FlattenedWorkstreamSummary',
-    'Font',
-    'Format',
-    'Formats',
-    'FragmentFormat',
-    'FragmentMetadata',
-    'GitHubDistribution',
-    'GitHubGistDistribution',
-    'GraphicalImageDescriptiveStatistics',
-    'GraphicalImageProcessing',
-    'GraphicalImageStatistics',
-    'GraphicalMachineLearningProcessingEvent',
-    'GraphicalOCRDescriptiveStatistics',
-    'GraphicalOCRDescriptiveStatisticsConfidence',
-    'GraphicalOCRProcessing',
-    'GraphicalOCRStatistics',
-    'GraphicalSVGStatistics',
-    'GroupedTimestamp',
-    'Hint',
-    'HintTypeEnum',
-    'Hints',
-    'IDESelection',
-    'IDESelections',
-    'IDETab',
-    'IDETabs',
-    'ImageAnalysis',
-    'InteractedAsset',
-    'InteractedAssetInteractions',
-    'InteractedAssets',
-    'LanguageServerProtocol',
-    'LanguageServerProtocolCode',
-    'LanguageServerProtocolCodeDescription',
-    'LanguageServerProtocolDiagnostic',
-    'LanguageServerProtocolDiagnostics',
-    'LanguageServerProtocolLocation',
-    'LanguageServerProtocolLocationRange',
-    'LanguageServerProtocolLocationRangePosition',
-    'LanguageServerProtocolSeverityEnum',
-    'MailgunDistribution',
-    'MailgunMetadata',
-    'MechanismEnum',
-    'Model',
-    'ModelCapabilities',
-    'ModelFoundationEnum',
-    'ModelMaxTokens',
-    'ModelTypeEnum',
-    'ModelUsageEnum',
-    'NativeAccessibility',
-    'NativeOCR',
-    'Node',
-    'NodeTypeEnum',
-    'OCRAnalysis',
-    'Person',
-    'PersonAccess',
-    'PersonAccessScopedEnum',
-    'PersonBasicType',
-    'PersonModel',
-    'PersonType',
-    'Persons',
-    'PlatformEnum',
-    'Preview',
-    'PrivacyEnum',
-    'ProjectModule',
-    'ProjectModules',
-    'PseudoAssets',
-    'QGPTConversationMessageRoleEnum',
-    'QGPTConversationPipeline',
-    'QGPTConversationPipelineForContextualizedCodeDialog',
-    'QGPTConversationPipelineForContextualizedCodeGeneration',
-    'QGPTConversationPipelineForContextualizedCodeWorkstreamDialog',
-    'QGPTConversationPipelineForGeneralizedCodeDialog',
-    'QGPTPromptPipeline',
-    'QGPTTaskPipeline',
-    'QGPTTaskPipelineForCodeCommentation',
-    'QGPTTaskPipelineForCodeCompletion',
-    'QGPTTaskPipelineForCodeExplanation',
-    'QGPTTaskPipelineForCodeFix',
-    'QGPTTaskPipelineForCodeModification',
-    'Recipients',
-    'ReferencedActivity',
-    'ReferencedAnchor',
-    'ReferencedAnchorPoint',
-    'ReferencedAnnotation',
-    'ReferencedApplication',
-    'ReferencedAsset',
-    'ReferencedConversation',
-    'ReferencedConversationMessage',
-    'ReferencedDistribution',
-    'ReferencedFormat',
-    'ReferencedHint',
-    'ReferencedIdentifiedWorkstreamPatternEngineSource',
-    'ReferencedModel',
-    'ReferencedPerson',
-    'ReferencedRange',
-    'ReferencedSensitive',
-    'ReferencedShare',
-    'ReferencedSubscription',
-    'ReferencedTag',
-    'ReferencedUser',
-    'ReferencedWebsite',
-    'ReferencedWorkstreamEvent',
-    'ReferencedWorkstreamPatternEngineSourceWindow',
-    'ReferencedWorkstreamSummary',
-    'Relationship',
-    'Role',
-    'Score',
-    'SearchedAsset',
-    'SearchedAssets',
-    'SearchedMatchEnum',
-    'Seed',
-    'SeedTypeEnum',
-    'SeededAccessor',
-    'SeededAnchor',
-    'SeededAnnotation',
-    'SeededAsset',
-    'SeededAssetEnrichment',
-    'SeededAssetMetadata',
-    'SeededAssetSensitive',
-    'SeededAssetTag',
-    'SeededAssetWebsite',
-    'SeededAssetsRecommendation',
-    'SeededClassification',
-    'SeededConnectorTracking',
-    'SeededFile',
-    'SeededFormat',
-    'SeededFragment',
-    'SeededHint',
-    'SeededPerson',
-    'SeededScore',
-    'SeededScoreIncrement',
-    'SeededTrackedAdoptionEvent',
-    'SeededTrackedAssetEvent',
-    'SeededTrackedAssetsEvent',
-    'SeededTrackedAssetsEventMetadata',
-    'SeededTrackedConversationEvent',
-    'SeededTrackedConversationMessageEvent',
-    'SeededTrackedFormatEvent',
-    'SeededTrackedInteractionEvent',
-    'SeededTrackedInteractionEventIdentifierDescriptionPairs',
-    'SeededTrackedKeyboardEvent',
-    'SeededTrackedKeyboardEventIdentifierDescriptionPairs',
-    'SeededTrackedMachineLearningEvent',
-    'SeededTrackedSessionEvent',
-    'SeededTrackedWorkstreamSummaryEvent',
-    'SeededWebsite',
-    'Seeds',
-    'Sensitive',
-    'SensitiveCategoryEnum',
-    'SensitiveMetadata',
-    'SensitiveSeverityEnum',
-    'Sensitives',
-    'Share',
-    'Shares',
-    'Space',
-    'StreamedIdentifier',
-    'StreamedIdentifiers',
-    'SubscriptionTermEnum',
-    'SystemExecutionCpuInformation',
-    'SystemExecutionInformation',
-    'TLPCodeDirectoryAnalytics',
-    'TLPCodeFileAnalytics',
-    'TLPCodeFragmentClassification',
-    'TLPCodeFragmentClassificationMetadata',
-    'TLPCodeFragmentDescription',
-    'TLPCodeFragmentDescriptiveStatistics',
-    'TLPCodeFragmentReclassification',
-    'TLPCodeFragmentReclassificationUpdates',
-    'TLPCodeFragmentStatistics',
-    'TLPCodeFragmentSuggestedReuse',
-    'TLPCodeFragmentSuggestedSave',
-    'TLPCodeFragmentTagify',
-    'TLPCodeProcessing',
-    'TLPCodeRepositoryAnalytics',
-    'TLPCodeSnippetAnalytics',
-    'TLPCodeSnippetSuggestedInteractions',
-    'TLPCodeSnippetTagifyCode',
-    'TLPMachineLearningProcessingEvent',
-    'Tag',
-    'TagCategoryEnum',
-    'Tags',
-    'TemporalRangeGrounding',
-    'TextLocation',
-    'TextMatch',
-    'Theme',
-    'TrackedAssetEventCreationMetadata',
-    'TrackedAssetEventCreationMetadataClipboard',
-    'TrackedAssetEventCreationMetadataFile',
-    'TrackedAssetEventFormatReclassificationMetadata',
-    'TrackedAssetEventIdentifierDescriptionPairs',
-    'TrackedAssetEventMetadata',
-    'TrackedAssetEventRenameMetadata',
-    'TrackedAssetsEventIdentifierDescriptionPairs',
-    'TrackedAssetsEventSearchMetadata',
-    'TrackedAssetsEventSearchMetadataResults',
-    'TrackedConversationEventIdentifierDescriptionPairs',
-    'TrackedConversationEventMetadata',
-    'TrackedConversationEventRenameMetadata',
-    'TrackedConversationMessageEventIdentifierDescriptionPairs',
-    'TrackedConversationMessageEventMetadata',
-    'TrackedConversationMessageSentimentMetadata',
-    'TrackedFormatEventIdentifierDescriptionPairs',
-    'TrackedFormatEventMetadata',
-    'TrackedSessionEventIdentifierDescriptionPairs',
-    'TrackedWorkstreamSummaryEventIdentifierDescriptionPairs',
-    'TrackedWorkstreamSummaryEventMetadata',
-    'TrackedWorkstreamSummarySentimentMetadata',
-    'TransferableBytes',
-    'TransferableString',
-    'UserProfile',
-    'Website',
-    'Websites',
-    'WorkstreamEventContext',
-    'WorkstreamEventTrigger',
-    'WorkstreamEventTriggerContextBrowser',
-    'WorkstreamEventTriggerContextIDE',
-    'WorkstreamPatternEngineSource',
-    'WorkstreamPatternEngineSourceSupportedAccessibility',
-    'WorkstreamSuggestion',
-    'WorkstreamSuggestionType',
-    'WorkstreamSuggestions',
-    'WorkstreamSummaries',
-    'WorkstreamSummary',
-    'WorkstreamSummarySentimentEnum',
+    "AccessEnum",
+    "Accessor",
+    "Accessors",
+    "Activities",
+    "Activity",
+    "Aesthetics",
+    "AllocationCloud",
+    "AllocationCloudStatus",
+    "AllocationCloudUrl",
+    "AllocationCloudUrls",
+    "AllocationStatusEnum",
+    "Analysis",
+    "AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs",
+    "Anchor",
+    "AnchorTypeEnum",
+    "Anchors",
+    "Annotation",
+    "AnnotationTypeEnum",
+    "Annotations",
+    "AnonymousTemporalRange",
+    "Application",
+    "ApplicationNameEnum",
+    "Applications",
+    "Asset",
+    "AssetFilter",
+    "AssetFilterPhrase",
+    "AssetFilterPhraseOptions",
+    "AssetFilterTimestamp",
+    "AssetFilters",
+    "AssetReclassification",
+    "AssetSearchSpace",
+    "Assets",
+    "AssetsSearchWithFiltersInput",
+    "AssetsSearchWithFiltersOutput",
+    "Auth0OpenAIUserMetadata",
+    "Auth0UserAllocationMetadata",
+    "Auth0UserMetadata",
+    "AvailableFormats",
+    "BrowserSelection",
+    "BrowserTab",
+    "BrowserTabValue",
+    "BrowserTabValues",
+    "BrowserTabs",
+    "ByteDescriptor",
+    "CapabilitiesEnum",
+    "Classification",
+    "ClassificationGenericEnum",
+    "ClassificationRenderingEnum",
+    "ClassificationSpecificEnum",
+    "Classifications",
+    "CodeAnalysis",
+    "Conversation",
+    "ConversationGrounding",
+    "ConversationMessage",
+    "ConversationMessageSentimentEnum",
+    "ConversationMessages",
+    "ConversationTypeEnum",
+    "Conversations",
+    "DescopeUserMetadata",
+    "Distribution",
+    "Distributions",
+    "DocumentContributor",
+    "DocumentContributors",
+    "Edges",
+    "EmbeddedModelSchema",
+    "EmbeddedModelSchemaSemanticVersionEnum",
+    "Embedding",
+    "Embeddings",
+    "ExportedAsset",
+    "ExternalMLProviderEnum",
+    "ExternalProvider",
+    "ExternalProviderProfileData",
+    "ExternalProviderTypeEnum",
+    "ExternalProviders",
+    "ExternallySourcedEnum",
+    "FileFormat",
+    "FileMetadata",
+    "FilterOperationTypeEnum",
+    "FlattenedActivities",
+    "FlattenedActivity",
+    "FlattenedAnalysis",
+    "FlattenedAnchor",
+    "FlattenedAnchorPoint",
+    "FlattenedAnchorPoints",
+    "FlattenedAnchors",
+    "FlattenedAnnotation",
+    "FlattenedAnnotations",
+    "FlattenedApplication",
+    "FlattenedAsset",
+    "FlattenedAssets",
+    "FlattenedConversation",
+    "FlattenedConversationMessage",
+    "FlattenedConversationMessages",
+    "FlattenedConversations",
+    "FlattenedDistribution",
+    "FlattenedDistributions",
+    "FlattenedFormat",
+    "FlattenedFormats",
+    "FlattenedHint",
+    "FlattenedHints",
+    "FlattenedIdentifiedWorkstreamPatternEngineSource",
+    "FlattenedIdentifiedWorkstreamPatternEngineSources",
+    "FlattenedImageAnalysis",
+    "FlattenedOCRAnalysis",
+    "FlattenedPerson",
+    "FlattenedPersons",
+    "FlattenedPreview",
+    "FlattenedRange",
+    "FlattenedRanges",
+    "FlattenedSensitive",
+    "FlattenedSensitives",
+    "FlattenedShare",
+    "FlattenedShares",
+    "FlattenedSubscription",
+    "FlattenedSubscriptions",
+    "FlattenedTag",
+    "FlattenedTags",
+    "FlattenedUserProfile",
+    "FlattenedWebsite",
+    "FlattenedWebsites",
+    "FlattenedWorkstreamEvent",
+    "FlattenedWorkstreamEvents",
+    "FlattenedWorkstreamPatternEngineSourceWindow",
+    "FlattenedWorkstreamPatternEngineSourceWindows",
+    "FlattenedWorkstreamSummaries",
+    "FlattenedWorkstreamSummary",
+    "Font",
+    "Format",
+    "Formats",
+    "FragmentFormat",
+    "FragmentMetadata",
+    "GitHubDistribution",
+    "GitHubGistDistribution",
+    "GraphicalImageDescriptiveStatistics",
+    "GraphicalImageProcessing",
+    "GraphicalImageStatistics",
+    "GraphicalMachineLearningProcessingEvent",
+    "GraphicalOCRDescriptiveStatistics",
+    "GraphicalOCRDescriptiveStatisticsConfidence",
+    "GraphicalOCRProcessing",
+    "GraphicalOCRStatistics",
+    "GraphicalSVGStatistics",
+    "GroupedTimestamp",
+    "Hint",
+    "HintTypeEnum",
+    "Hints",
+    "IDESelection",
+    "IDESelections",
+    "IDETab",
+    "IDETabs",
+    "ImageAnalysis",
+    "InteractedAsset",
+    "InteractedAssetInteractions",
+    "InteractedAssets",
+    "LanguageServerProtocol",
+    "LanguageServerProtocolCode",
+    "LanguageServerProtocolCodeDescription",
+    "LanguageServerProtocolDiagnostic",
+    "LanguageServerProtocolDiagnostics",
+    "LanguageServerProtocolLocation",
+    "LanguageServerProtocolLocationRange",
+    "LanguageServerProtocolLocationRangePosition",
+    "LanguageServerProtocolSeverityEnum",
+    "MailgunDistribution",
+    "MailgunMetadata",
+    "MechanismEnum",
+    "Model",
+    "ModelCapabilities",
+    "ModelFoundationEnum",
+    "ModelMaxTokens",
+    "ModelTypeEnum",
+    "ModelUsageEnum",
+    "NativeAccessibility",
+    "NativeOCR",
+    "Node",
+    "NodeTypeEnum",
+    "OCRAnalysis",
+    "Person",
+    "PersonAccess",
+    "PersonAccessScopedEnum",
+    "PersonBasicType",
+    "PersonModel",
+    "PersonType",
+    "Persons",
+    "PlatformEnum",
+    "Preview",
+    "PrivacyEnum",
+    "ProjectModule",
+    "ProjectModules",
+    "PseudoAssets",
+    "QGPTConversationMessageRoleEnum",
+    "QGPTConversationPipeline",
+    "QGPTConversationPipelineForContextualizedCodeDialog",
+    "QGPTConversationPipelineForContextualizedCodeGeneration",
+    "QGPTConversationPipelineForContextualizedCodeWorkstreamDialog",
+    "QGPTConversationPipelineForGeneralizedCodeDialog",
+    "QGPTPromptPipeline",
+    "QGPTTaskPipeline",
+    "QGPTTaskPipelineForCodeCommentation",
+    "QGPTTaskPipelineForCodeCompletion",
+    "QGPTTaskPipelineForCodeExplanation",
+    "QGPTTaskPipelineForCodeFix",
+    "QGPTTaskPipelineForCodeModification",
+    "Recipients",
+    "ReferencedActivity",
+    "ReferencedAnchor",
+    "ReferencedAnchorPoint",
+    "ReferencedAnnotation",
+    "ReferencedApplication",
+    "ReferencedAsset",
+    "ReferencedConversation",
+    "ReferencedConversationMessage",
+    "ReferencedDistribution",
+    "ReferencedFormat",
+    "ReferencedHint",
+    "ReferencedIdentifiedWorkstreamPatternEngineSource",
+    "ReferencedModel",
+    "ReferencedPerson",
+    "ReferencedRange",
+    "ReferencedSensitive",
+    "ReferencedShare",
+    "ReferencedSubscription",
+    "ReferencedTag",
+    "ReferencedUser",
+    "ReferencedWebsite",
+    "ReferencedWorkstreamEvent",
+    "ReferencedWorkstreamPatternEngineSourceWindow",
+    "ReferencedWorkstreamSummary",
+    "Relationship",
+    "Role",
+    "Score",
+    "SearchedAsset",
+    "SearchedAssets",
+    "SearchedMatchEnum",
+    "Seed",
+    "SeedTypeEnum",
+    "SeededAccessor",
+    "SeededAnchor",
+    "SeededAnnotation",
+    "SeededAsset",
+    "SeededAssetEnrichment",
+    "SeededAssetMetadata",
+    "SeededAssetSensitive",
+    "SeededAssetTag",
+    "SeededAssetWebsite",
+    "SeededAssetsRecommendation",
+    "SeededClassification",
+    "SeededConnectorTracking",
+    "SeededFile",
+    "SeededFormat",
+    "SeededFragment",
+    "SeededHint",
+    "SeededPerson",
+    "SeededScore",
+    "SeededScoreIncrement",
+    "SeededTrackedAdoptionEvent",
+    "SeededTrackedAssetEvent",
+    "SeededTrackedAssetsEvent",
+    "SeededTrackedAssetsEventMetadata",
+    "SeededTrackedConversationEvent",
+    "SeededTrackedConversationMessageEvent",
+    "SeededTrackedFormatEvent",
+    "SeededTrackedInteractionEvent",
+    "SeededTrackedInteractionEventIdentifierDescriptionPairs",
+    "SeededTrackedKeyboardEvent",
+    "SeededTrackedKeyboardEventIdentifierDescriptionPairs",
+    "SeededTrackedMachineLearningEvent",
+    "SeededTrackedSessionEvent",
+    "SeededTrackedWorkstreamSummaryEvent",
+    "SeededWebsite",
+    "Seeds",
+    "Sensitive",
+    "SensitiveCategoryEnum",
+    "SensitiveMetadata",
+    "SensitiveSeverityEnum",
+    "Sensitives",
+    "Share",
+    "Shares",
+    "Space",
+    "StreamedIdentifier",
+    "StreamedIdentifiers",
+    "SubscriptionTermEnum",
+    "SystemExecutionCpuInformation",
+    "SystemExecutionInformation",
+    "TLPCodeDirectoryAnalytics",
+    "TLPCodeFileAnalytics",
+    "TLPCodeFragmentClassification",
+    "TLPCodeFragmentClassificationMetadata",
+    "TLPCodeFragmentDescription",
+    "TLPCodeFragmentDescriptiveStatistics",
+    "TLPCodeFragmentReclassification",
+    "TLPCodeFragmentReclassificationUpdates",
+    "TLPCodeFragmentStatistics",
+    "TLPCodeFragmentSuggestedReuse",
+    "TLPCodeFragmentSuggestedSave",
+    "TLPCodeFragmentTagify",
+    "TLPCodeProcessing",
+    "TLPCodeRepositoryAnalytics",
+    "TLPCodeSnippetAnalytics",
+    "TLPCodeSnippetSuggestedInteractions",
+    "TLPCodeSnippetTagifyCode",
+    "TLPMachineLearningProcessingEvent",
+    "Tag",
+    "TagCategoryEnum",
+    "Tags",
+    "TemporalRangeGrounding",
+    "TextLocation",
+    "TextMatch",
+    "Theme",
+    "TrackedAssetEventCreationMetadata",
+    "TrackedAssetEventCreationMetadataClipboard",
+    "TrackedAssetEventCreationMetadataFile",
+    "TrackedAssetEventFormatReclassificationMetadata",
+    "TrackedAssetEventIdentifierDescriptionPairs",
+    "TrackedAssetEventMetadata",
+    "TrackedAssetEventRenameMetadata",
+    "TrackedAssetsEventIdentifierDescriptionPairs",
+    "TrackedAssetsEventSearchMetadata",
+    "TrackedAssetsEventSearchMetadataResults",
+    "TrackedConversationEventIdentifierDescriptionPairs",
+    "TrackedConversationEventMetadata",
+    "TrackedConversationEventRenameMetadata",
+    "TrackedConversationMessageEventIdentifierDescriptionPairs",
+    "TrackedConversationMessageEventMetadata",
+    "TrackedConversationMessageSentimentMetadata",
+    "TrackedFormatEventIdentifierDescriptionPairs",
+    "TrackedFormatEventMetadata",
+    "TrackedSessionEventIdentifierDescriptionPairs",
+    "TrackedWorkstreamSummaryEventIdentifierDescriptionPairs",
+    "TrackedWorkstreamSummaryEventMetadata",
+    "TrackedWorkstreamSummarySentimentMetadata",
+    "TransferableBytes",
+    "TransferableString",
+    "UserProfile",
+    "Website",
+    "Websites",
+    "WorkstreamEventContext",
+    "WorkstreamEventTrigger",
+    "WorkstreamEventTriggerContextBrowser",
+    "WorkstreamEventTriggerContextIDE",
+    "WorkstreamPatternEngineSource",
+    "WorkstreamPatternEngineSourceSupportedAccessibility",
+    "WorkstreamSuggestion",
+    "WorkstreamSuggestionType",
+    "WorkstreamSuggestions",
+    "WorkstreamSummaries",
+    "WorkstreamSummary",
+    "WorkstreamSummarySentimentEnum",
 ]
 
 if TYPE_CHECKING:
@@ -723,7 +724,9 @@ if TYPE_CHECKING:
     from pieces_os_client.models.allocation_cloud_urls import AllocationCloudUrls as AllocationCloudUrls
     from pieces_os_client.models.allocation_status_enum import AllocationStatusEnum as AllocationStatusEnum
     from pieces_os_client.models.analysis import Analysis as Analysis
-    from pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs import AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs as AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs
+    from pieces_os_client.models.analytics_tracked_adoption_event_identifier_description_pairs import (
+        AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs as AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs,
+    )
     from pieces_os_client.models.anchor import Anchor as Anchor
     from pieces_os_client.models.anchor_type_enum import AnchorTypeEnum as AnchorTypeEnum
     from pieces_os_client.models.anchors import Anchors as Anchors
@@ -743,10 +746,16 @@ if TYPE_CHECKING:
     from pieces_os_client.models.asset_reclassification import AssetReclassification as AssetReclassification
     from pieces_os_client.models.asset_search_space import AssetSearchSpace as AssetSearchSpace
     from pieces_os_client.models.assets import Assets as Assets
-    from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput as AssetsSearchWithFiltersInput
-    from pieces_os_client.models.assets_search_with_filters_output import AssetsSearchWithFiltersOutput as AssetsSearchWithFiltersOutput
+    from pieces_os_client.models.assets_search_with_filters_input import (
+        AssetsSearchWithFiltersInput as AssetsSearchWithFiltersInput,
+    )
+    from pieces_os_client.models.assets_search_with_filters_output import (
+        AssetsSearchWithFiltersOutput as AssetsSearchWithFiltersOutput,
+    )
     from pieces_os_client.models.auth0_open_ai_user_metadata import Auth0OpenAIUserMetadata as Auth0OpenAIUserMetadata
-    from pieces_os_client.models.auth0_user_allocation_metadata import Auth0UserAllocationMetadata as Auth0UserAllocationMetadata
+    from pieces_os_client.models.auth0_user_allocation_metadata import (
+        Auth0UserAllocationMetadata as Auth0UserAllocationMetadata,
+    )
     from pieces_os_client.models.auth0_user_metadata import Auth0UserMetadata as Auth0UserMetadata
     from pieces_os_client.models.available_formats import AvailableFormats as AvailableFormats
     from pieces_os_client.models.browser_selection import BrowserSelection as BrowserSelection
@@ -757,15 +766,23 @@ if TYPE_CHECKING:
     from pieces_os_client.models.byte_descriptor import ByteDescriptor as ByteDescriptor
     from pieces_os_client.models.capabilities_enum import CapabilitiesEnum as CapabilitiesEnum
     from pieces_os_client.models.classification import Classification as Classification
-    from pieces_os_client.models.classification_generic_enum import ClassificationGenericEnum as ClassificationGenericEnum
-    from pieces_os_client.models.classification_rendering_enum import ClassificationRenderingEnum as ClassificationRenderingEnum
-    from pieces_os_client.models.classification_specific_enum import ClassificationSpecificEnum as ClassificationSpecificEnum
+    from pieces_os_client.models.classification_generic_enum import (
+        ClassificationGenericEnum as ClassificationGenericEnum,
+    )
+    from pieces_os_client.models.classification_rendering_enum import (
+        ClassificationRenderingEnum as ClassificationRenderingEnum,
+    )
+    from pieces_os_client.models.classification_specific_enum import (
+        ClassificationSpecificEnum as ClassificationSpecificEnum,
+    )
     from pieces_os_client.models.classifications import Classifications as Classifications
     from pieces_os_client.models.code_analysis import CodeAnalysis as CodeAnalysis
     from pieces_os_client.models.conversation import Conversation as Conversation
     from pieces_os_client.models.conversation_grounding import ConversationGrounding as ConversationGrounding
     from pieces_os_client.models.conversation_message import ConversationMessage as ConversationMessage
-    from pieces_os_client.models.conversation_message_sentiment_enum import ConversationMessageSentimentEnum as ConversationMessageSentimentEnum
+    from pieces_os_client.models.conversation_message_sentiment_enum import (
+        ConversationMessageSentimentEnum as ConversationMessageSentimentEnum,
+    )
     from pieces_os_client.models.conversation_messages import ConversationMessages as ConversationMessages
     from pieces_os_client.models.conversation_type_enum import ConversationTypeEnum as ConversationTypeEnum
     from pieces_os_client.models.conversations import Conversations as Conversations
@@ -776,13 +793,17 @@ if TYPE_CHECKING:
     from pieces_os_client.models.document_contributors import DocumentContributors as DocumentContributors
     from pieces_os_client.models.edges import Edges as Edges
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema as EmbeddedModelSchema
-    from pieces_os_client.models.embedded_model_schema_semantic_version_enum import EmbeddedModelSchemaSemanticVersionEnum as EmbeddedModelSchemaSemanticVersionEnum
+    from pieces_os_client.models.embedded_model_schema_semantic_version_enum import (
+        EmbeddedModelSchemaSemanticVersionEnum as EmbeddedModelSchemaSemanticVersionEnum,
+    )
     from pieces_os_client.models.embedding import Embedding as Embedding
     from pieces_os_client.models.embeddings import Embeddings as Embeddings
     from pieces_os_client.models.exported_asset import ExportedAsset as ExportedAsset
     from pieces_os_client.models.external_ml_provider_enum import ExternalMLProviderEnum as ExternalMLProviderEnum
     from pieces_os_client.models.external_provider import ExternalProvider as ExternalProvider
-    from pieces_os_client.models.external_provider_profile_data import ExternalProviderProfileData as ExternalProviderProfileData
+    from pieces_os_client.models.external_provider_profile_data import (
+        ExternalProviderProfileData as ExternalProviderProfileData,
+    )
     from pieces_os_client.models.external_provider_type_enum import ExternalProviderTypeEnum as ExternalProviderTypeEnum
     from pieces_os_client.models.external_providers import ExternalProviders as ExternalProviders
     from pieces_os_client.models.externally_sourced_enum import ExternallySourcedEnum as ExternallySourcedEnum
@@ -802,8 +823,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_asset import FlattenedAsset as FlattenedAsset
     from pieces_os_client.models.flattened_assets import FlattenedAssets as FlattenedAssets
     from pieces_os_client.models.flattened_conversation import FlattenedConversation as FlattenedConversation
-    from pieces_os_client.models.flattened_conversation_message import FlattenedConversationMessage as FlattenedConversationMessage
-    from pieces_os_client.models.flattened_conversation_messages import FlattenedConversationMessages as FlattenedConversationMessages
+    from pieces_os_client.models.flattened_conversation_message import (
+        FlattenedConversationMessage as FlattenedConversationMessage,
+    )
+    from pieces_os_client.models.flattened_conversation_messages import (
+        FlattenedConversationMessages as FlattenedConversationMessages,
+    )
     from pieces_os_client.models.flattened_conversations import FlattenedConversations as FlattenedConversations
     from pieces_os_client.models.flattened_distribution import FlattenedDistribution as FlattenedDistribution
     from pieces_os_client.models.flattened_distributions import FlattenedDistributions as FlattenedDistributions
@@ -811,8 +836,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_formats import FlattenedFormats as FlattenedFormats
     from pieces_os_client.models.flattened_hint import FlattenedHint as FlattenedHint
     from pieces_os_client.models.flattened_hints import FlattenedHints as FlattenedHints
-    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_source import FlattenedIdentifiedWorkstreamPatternEngineSource as FlattenedIdentifiedWorkstreamPatternEngineSource
-    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_sources import FlattenedIdentifiedWorkstreamPatternEngineSources as FlattenedIdentifiedWorkstreamPatternEngineSources
+    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_source import (
+        FlattenedIdentifiedWorkstreamPatternEngineSource as FlattenedIdentifiedWorkstreamPatternEngineSource,
+    )
+    from pieces_os_client.models.flattened_identified_workstream_pattern_engine_sources import (
+        FlattenedIdentifiedWorkstreamPatternEngineSources as FlattenedIdentifiedWorkstreamPatternEngineSources,
+    )
     from pieces_os_client.models.flattened_image_analysis import FlattenedImageAnalysis as FlattenedImageAnalysis
     from pieces_os_client.models.flattened_ocr_analysis import FlattenedOCRAnalysis as FlattenedOCRAnalysis
     from pieces_os_client.models.flattened_person import FlattenedPerson as FlattenedPerson
@@ -832,11 +861,21 @@ if TYPE_CHECKING:
     from pieces_os_client.models.flattened_website import FlattenedWebsite as FlattenedWebsite
     from pieces_os_client.models.flattened_websites import FlattenedWebsites as FlattenedWebsites
     from pieces_os_client.models.flattened_workstream_event import FlattenedWorkstreamEvent as FlattenedWorkstreamEvent
-    from pieces_os_client.models.flattened_workstream_events import FlattenedWorkstreamEvents as FlattenedWorkstreamEvents
-    from pieces_os_client.models.flattened_workstream_pattern_engine_source_window import FlattenedWorkstreamPatternEngineSourceWindow as FlattenedWorkstreamPatternEngineSourceWindow
-    from pieces_os_client.models.flattened_workstream_pattern_engine_source_windows import FlattenedWorkstreamPatternEngineSourceWindows as FlattenedWorkstreamPatternEngineSourceWindows
-    from pieces_os_client.models.flattened_workstream_summaries import FlattenedWorkstreamSummaries as FlattenedWorkstreamSummaries
-    from pieces_os_client.models.flattened_workstream_summary import FlattenedWorkstreamSummary as FlattenedWorkstreamSummary
+    from pieces_os_client.models.flattened_workstream_events import (
+        FlattenedWorkstreamEvents as FlattenedWorkstreamEvents,
+    )
+    from pieces_os_client.models.flattened_workstream_pattern_engine_source_window import (
+        FlattenedWorkstreamPatternEngineSourceWindow as FlattenedWorkstreamPatternEngineSourceWindow,
+    )
+    from pieces_os_client.models.flattened_workstream_pattern_engine_source_windows import (
+        FlattenedWorkstreamPatternEngineSourceWindows as FlattenedWorkstreamPatternEngineSourceWindows,
+    )
+    from pieces_os_client.models.flattened_workstream_summaries import (
+        FlattenedWorkstreamSummaries as FlattenedWorkstreamSummaries,
+    )
+    from pieces_os_client.models.flattened_workstream_summary import (
+        FlattenedWorkstreamSummary as FlattenedWorkstreamSummary,
+    )
     from pieces_os_client.models.font import Font as Font
     from pieces_os_client.models.format import Format as Format
     from pieces_os_client.models.formats import Formats as Formats
@@ -844,12 +883,20 @@ if TYPE_CHECKING:
     from pieces_os_client.models.fragment_metadata import FragmentMetadata as FragmentMetadata
     from pieces_os_client.models.git_hub_distribution import GitHubDistribution as GitHubDistribution
     from pieces_os_client.models.git_hub_gist_distribution import GitHubGistDistribution as GitHubGistDistribution
-    from pieces_os_client.models.graphical_image_descriptive_statistics import GraphicalImageDescriptiveStatistics as GraphicalImageDescriptiveStatistics
+    from pieces_os_client.models.graphical_image_descriptive_statistics import (
+        GraphicalImageDescriptiveStatistics as GraphicalImageDescriptiveStatistics,
+    )
     from pieces_os_client.models.graphical_image_processing import GraphicalImageProcessing as GraphicalImageProcessing
     from pieces_os_client.models.graphical_image_statistics import GraphicalImageStatistics as GraphicalImageStatistics
-    from pieces_os_client.models.graphical_machine_learning_processing_event import GraphicalMachineLearningProcessingEvent as GraphicalMachineLearningProcessingEvent
-    from pieces_os_client.models.graphical_ocr_descriptive_statistics import GraphicalOCRDescriptiveStatistics as GraphicalOCRDescriptiveStatistics
-    from pieces_os_client.models.graphical_ocr_descriptive_statistics_confidence import GraphicalOCRDescriptiveStatisticsConfidence as GraphicalOCRDescriptiveStatisticsConfidence
+    from pieces_os_client.models.graphical_machine_learning_processing_event import (
+        GraphicalMachineLearningProcessingEvent as GraphicalMachineLearningProcessingEvent,
+    )
+    from pieces_os_client.models.graphical_ocr_descriptive_statistics import (
+        GraphicalOCRDescriptiveStatistics as GraphicalOCRDescriptiveStatistics,
+    )
+    from pieces_os_client.models.graphical_ocr_descriptive_statistics_confidence import (
+        GraphicalOCRDescriptiveStatisticsConfidence as GraphicalOCRDescriptiveStatisticsConfidence,
+    )
     from pieces_os_client.models.graphical_ocr_processing import GraphicalOCRProcessing as GraphicalOCRProcessing
     from pieces_os_client.models.graphical_ocr_statistics import GraphicalOCRStatistics as GraphicalOCRStatistics
     from pieces_os_client.models.graphical_svg_statistics import GraphicalSVGStatistics as GraphicalSVGStatistics
@@ -863,17 +910,35 @@ if TYPE_CHECKING:
     from pieces_os_client.models.ide_tabs import IDETabs as IDETabs
     from pieces_os_client.models.image_analysis import ImageAnalysis as ImageAnalysis
     from pieces_os_client.models.interacted_asset import InteractedAsset as InteractedAsset
-    from pieces_os_client.models.interacted_asset_interactions import InteractedAssetInteractions as InteractedAssetInteractions
+    from pieces_os_client.models.interacted_asset_interactions import (
+        InteractedAssetInteractions as InteractedAssetInteractions,
+    )
     from pieces_os_client.models.interacted_assets import InteractedAssets as InteractedAssets
     from pieces_os_client.models.language_server_protocol import LanguageServerProtocol as LanguageServerProtocol
-    from pieces_os_client.models.language_server_protocol_code import LanguageServerProtocolCode as LanguageServerProtocolCode
-    from pieces_os_client.models.language_server_protocol_code_description import LanguageServerProtocolCodeDescription as LanguageServerProtocolCodeDescription
-    from pieces_os_client.models.language_server_protocol_diagnostic import LanguageServerProtocolDiagnostic as LanguageServerProtocolDiagnostic
-    from pieces_os_client.models.language_server_protocol_diagnostics import LanguageServerProtocolDiagnostics as LanguageServerProtocolDiagnostics
-    from pieces_os_client.models.language_server_protocol_location import LanguageServerProtocolLocation as LanguageServerProtocolLocation
-    from pieces_os_client.models.language_server_protocol_location_range import LanguageServerProtocolLocationRange as LanguageServerProtocolLocationRange
-    from pieces_os_client.models.language_server_protocol_location_range_position import LanguageServerProtocolLocationRangePosition as LanguageServerProtocolLocationRangePosition
-    from pieces_os_client.models.language_server_protocol_severity_enum import LanguageServerProtocolSeverityEnum as LanguageServerProtocolSeverityEnum
+    from pieces_os_client.models.language_server_protocol_code import (
+        LanguageServerProtocolCode as LanguageServerProtocolCode,
+    )
+    from pieces_os_client.models.language_server_protocol_code_description import (
+        LanguageServerProtocolCodeDescription as LanguageServerProtocolCodeDescription,
+    )
+    from pieces_os_client.models.language_server_protocol_diagnostic import (
+        LanguageServerProtocolDiagnostic as LanguageServerProtocolDiagnostic,
+    )
+    from pieces_os_client.models.language_server_protocol_diagnostics import (
+        LanguageServerProtocolDiagnostics as LanguageServerProtocolDiagnostics,
+    )
+    from pieces_os_client.models.language_server_protocol_location import (
+        LanguageServerProtocolLocation as LanguageServerProtocolLocation,
+    )
+    from pieces_os_client.models.language_server_protocol_location_range import (
+        LanguageServerProtocolLocationRange as LanguageServerProtocolLocationRange,
+    )
+    from pieces_os_client.models.language_server_protocol_location_range_position import (
+        LanguageServerProtocolLocationRangePosition as LanguageServerProtocolLocationRangePosition,
+    )
+    from pieces_os_client.models.language_server_protocol_severity_enum import (
+        LanguageServerProtocolSeverityEnum as LanguageServerProtocolSeverityEnum,
+    )
     from pieces_os_client.models.mailgun_distribution import MailgunDistribution as MailgunDistribution
     from pieces_os_client.models.mailgun_metadata import MailgunMetadata as MailgunMetadata
     from pieces_os_client.models.mechanism_enum import MechanismEnum as MechanismEnum
@@ -901,19 +966,39 @@ if TYPE_CHECKING:
     from pieces_os_client.models.project_module import ProjectModule as ProjectModule
     from pieces_os_client.models.project_modules import ProjectModules as ProjectModules
     from pieces_os_client.models.pseudo_assets import PseudoAssets as PseudoAssets
-    from pieces_os_client.models.qgpt_conversation_message_role_enum import QGPTConversationMessageRoleEnum as QGPTConversationMessageRoleEnum
+    from pieces_os_client.models.qgpt_conversation_message_role_enum import (
+        QGPTConversationMessageRoleEnum as QGPTConversationMessageRoleEnum,
+    )
     from pieces_os_client.models.qgpt_conversation_pipeline import QGPTConversationPipeline as QGPTConversationPipeline
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog import QGPTConversationPipelineForContextualizedCodeDialog as QGPTConversationPipelineForContextualizedCodeDialog
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation import QGPTConversationPipelineForContextualizedCodeGeneration as QGPTConversationPipelineForContextualizedCodeGeneration
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog import QGPTConversationPipelineForContextualizedCodeWorkstreamDialog as QGPTConversationPipelineForContextualizedCodeWorkstreamDialog
-    from pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog import QGPTConversationPipelineForGeneralizedCodeDialog as QGPTConversationPipelineForGeneralizedCodeDialog
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_dialog import (
+        QGPTConversationPipelineForContextualizedCodeDialog as QGPTConversationPipelineForContextualizedCodeDialog,
+    )
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_generation import (
+        QGPTConversationPipelineForContextualizedCodeGeneration as QGPTConversationPipelineForContextualizedCodeGeneration,
+    )
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_contextualized_code_workstream_dialog import (
+        QGPTConversationPipelineForContextualizedCodeWorkstreamDialog as QGPTConversationPipelineForContextualizedCodeWorkstreamDialog,
+    )
+    from pieces_os_client.models.qgpt_conversation_pipeline_for_generalized_code_dialog import (
+        QGPTConversationPipelineForGeneralizedCodeDialog as QGPTConversationPipelineForGeneralizedCodeDialog,
+    )
     from pieces_os_client.models.qgpt_prompt_pipeline import QGPTPromptPipeline as QGPTPromptPipeline
     from pieces_os_client.models.qgpt_task_pipeline import QGPTTaskPipeline as QGPTTaskPipeline
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_commentation import QGPTTaskPipelineForCodeCommentation as QGPTTaskPipelineForCodeCommentation
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_completion import QGPTTaskPipelineForCodeCompletion as QGPTTaskPipelineForCodeCompletion
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_explanation import QGPTTaskPipelineForCodeExplanation as QGPTTaskPipelineForCodeExplanation
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_fix import QGPTTaskPipelineForCodeFix as QGPTTaskPipelineForCodeFix
-    from pieces_os_client.models.qgpt_task_pipeline_for_code_modification import QGPTTaskPipelineForCodeModification as QGPTTaskPipelineForCodeModification
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_commentation import (
+        QGPTTaskPipelineForCodeCommentation as QGPTTaskPipelineForCodeCommentation,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_completion import (
+        QGPTTaskPipelineForCodeCompletion as QGPTTaskPipelineForCodeCompletion,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_explanation import (
+        QGPTTaskPipelineForCodeExplanation as QGPTTaskPipelineForCodeExplanation,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_fix import (
+        QGPTTaskPipelineForCodeFix as QGPTTaskPipelineForCodeFix,
+    )
+    from pieces_os_client.models.qgpt_task_pipeline_for_code_modification import (
+        QGPTTaskPipelineForCodeModification as QGPTTaskPipelineForCodeModification,
+    )
     from pieces_os_client.models.recipients import Recipients as Recipients
     from pieces_os_client.models.referenced_activity import ReferencedActivity as ReferencedActivity
     from pieces_os_client.models.referenced_anchor import ReferencedAnchor as ReferencedAnchor
@@ -922,11 +1007,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_application import ReferencedApplication as ReferencedApplication
     from pieces_os_client.models.referenced_asset import ReferencedAsset as ReferencedAsset
     from pieces_os_client.models.referenced_conversation import ReferencedConversation as ReferencedConversation
-    from pieces_os_client.models.referenced_conversation_message import ReferencedConversationMessage as ReferencedConversationMessage
+    from pieces_os_client.models.referenced_conversation_message import (
+        ReferencedConversationMessage as ReferencedConversationMessage,
+    )
     from pieces_os_client.models.referenced_distribution import ReferencedDistribution as ReferencedDistribution
     from pieces_os_client.models.referenced_format import ReferencedFormat as ReferencedFormat
     from pieces_os_client.models.referenced_hint import ReferencedHint as ReferencedHint
-    from pieces_os_client.models.referenced_identified_workstream_pattern_engine_source import ReferencedIdentifiedWorkstreamPatternEngineSource as ReferencedIdentifiedWorkstreamPatternEngineSource
+    from pieces_os_client.models.referenced_identified_workstream_pattern_engine_source import (
+        ReferencedIdentifiedWorkstreamPatternEngineSource as ReferencedIdentifiedWorkstreamPatternEngineSource,
+    )
     from pieces_os_client.models.referenced_model import ReferencedModel as ReferencedModel
     from pieces_os_client.models.referenced_person import ReferencedPerson as ReferencedPerson
     from pieces_os_client.models.referenced_range import ReferencedRange as ReferencedRange
@@ -936,9 +1025,15 @@ if TYPE_CHECKING:
     from pieces_os_client.models.referenced_tag import ReferencedTag as ReferencedTag
     from pieces_os_client.models.referenced_user import ReferencedUser as ReferencedUser
     from pieces_os_client.models.referenced_website import ReferencedWebsite as ReferencedWebsite
-    from pieces_os_client.models.referenced_workstream_event import ReferencedWorkstreamEvent as ReferencedWorkstreamEvent
-    from pieces_os_client.models.referenced_workstream_pattern_engine_source_window import ReferencedWorkstreamPatternEngineSourceWindow as ReferencedWorkstreamPatternEngineSourceWindow
-    from pieces_os_client.models.referenced_workstream_summary import ReferencedWorkstreamSummary as ReferencedWorkstreamSummary
+    from pieces_os_client.models.referenced_workstream_event import (
+        ReferencedWorkstreamEvent as ReferencedWorkstreamEvent,
+    )
+    from pieces_os_client.models.referenced_workstream_pattern_engine_source_window import (
+        ReferencedWorkstreamPatternEngineSourceWindow as ReferencedWorkstreamPatternEngineSourceWindow,
+    )
+    from pieces_os_client.models.referenced_workstream_summary import (
+        ReferencedWorkstreamSummary as ReferencedWorkstreamSummary,
+    )
     from pieces_os_client.models.relationship import Relationship as Relationship
     from pieces_os_client.models.role import Role as Role
     from pieces_os_client.models.score import Score as Score
@@ -956,7 +1051,9 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_asset_sensitive import SeededAssetSensitive as SeededAssetSensitive
     from pieces_os_client.models.seeded_asset_tag import SeededAssetTag as SeededAssetTag
     from pieces_os_client.models.seeded_asset_website import SeededAssetWebsite as SeededAssetWebsite
-    from pieces_os_client.models.seeded_assets_recommendation import SeededAssetsRecommendation as SeededAssetsRecommendation
+    from pieces_os_client.models.seeded_assets_recommendation import (
+        SeededAssetsRecommendation as SeededAssetsRecommendation,
+    )
     from pieces_os_client.models.seeded_classification import SeededClassification as SeededClassification
     from pieces_os_client.models.seeded_connector_tracking import SeededConnectorTracking as SeededConnectorTracking
     from pieces_os_client.models.seeded_file import SeededFile as SeededFile
@@ -966,20 +1063,42 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_person import SeededPerson as SeededPerson
     from pieces_os_client.models.seeded_score import SeededScore as SeededScore
     from pieces_os_client.models.seeded_score_increment import SeededScoreIncrement as SeededScoreIncrement
-    from pieces_os_client.models.seeded_tracked_adoption_event import SeededTrackedAdoptionEvent as SeededTrackedAdoptionEvent
+    from pieces_os_client.models.seeded_tracked_adoption_event import (
+        SeededTrackedAdoptionEvent as SeededTrackedAdoptionEvent,
+    )
     from pieces_os_client.models.seeded_tracked_asset_event import SeededTrackedAssetEvent as SeededTrackedAssetEvent
     from pieces_os_client.models.seeded_tracked_assets_event import SeededTrackedAssetsEvent as SeededTrackedAssetsEvent
-    from pieces_os_client.models.seeded_tracked_assets_event_metadata import SeededTrackedAssetsEventMetadata as SeededTrackedAssetsEventMetadata
-    from pieces_os_client.models.seeded_tracked_conversation_event import SeededTrackedConversationEvent as SeededTrackedConversationEvent
-    from pieces_os_client.models.seeded_tracked_conversation_message_event import SeededTrackedConversationMessageEvent as SeededTrackedConversationMessageEvent
+    from pieces_os_client.models.seeded_tracked_assets_event_metadata import (
+        SeededTrackedAssetsEventMetadata as SeededTrackedAssetsEventMetadata,
+    )
+    from pieces_os_client.models.seeded_tracked_conversation_event import (
+        SeededTrackedConversationEvent as SeededTrackedConversationEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_conversation_message_event import (
+        SeededTrackedConversationMessageEvent as SeededTrackedConversationMessageEvent,
+    )
     from pieces_os_client.models.seeded_tracked_format_event import SeededTrackedFormatEvent as SeededTrackedFormatEvent
-    from pieces_os_client.models.seeded_tracked_interaction_event import SeededTrackedInteractionEvent as SeededTrackedInteractionEvent
-    from pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs import SeededTrackedInteractionEventIdentifierDescriptionPairs as SeededTrackedInteractionEventIdentifierDescriptionPairs
-    from pieces_os_client.models.seeded_tracked_keyboard_event import SeededTrackedKeyboardEvent as SeededTrackedKeyboardEvent
-    from pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs import SeededTrackedKeyboardEventIdentifierDescriptionPairs as SeededTrackedKeyboardEventIdentifierDescriptionPairs
-    from pieces_os_client.models.seeded_tracked_machine_learning_event import SeededTrackedMachineLearningEvent as SeededTrackedMachineLearningEvent
-    from pieces_os_client.models.seeded_tracked_session_event import SeededTrackedSessionEvent as SeededTrackedSessionEvent
-    from pieces_os_client.models.seeded_tracked_workstream_summary_event import SeededTrackedWorkstreamSummaryEvent as SeededTrackedWorkstreamSummaryEvent
+    from pieces_os_client.models.seeded_tracked_interaction_event import (
+        SeededTrackedInteractionEvent as SeededTrackedInteractionEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_interaction_event_identifier_description_pairs import (
+        SeededTrackedInteractionEventIdentifierDescriptionPairs as SeededTrackedInteractionEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.seeded_tracked_keyboard_event import (
+        SeededTrackedKeyboardEvent as SeededTrackedKeyboardEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_keyboard_event_identifier_description_pairs import (
+        SeededTrackedKeyboardEventIdentifierDescriptionPairs as SeededTrackedKeyboardEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.seeded_tracked_machine_learning_event import (
+        SeededTrackedMachineLearningEvent as SeededTrackedMachineLearningEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_session_event import (
+        SeededTrackedSessionEvent as SeededTrackedSessionEvent,
+    )
+    from pieces_os_client.models.seeded_tracked_workstream_summary_event import (
+        SeededTrackedWorkstreamSummaryEvent as SeededTrackedWorkstreamSummaryEvent,
+    )
     from pieces_os_client.models.seeded_website import SeededWebsite as SeededWebsite
     from pieces_os_client.models.seeds import Seeds as Seeds
     from pieces_os_client.models.sensitive import Sensitive as Sensitive
@@ -993,26 +1112,12 @@ if TYPE_CHECKING:
     from pieces_os_client.models.streamed_identifier import StreamedIdentifier as StreamedIdentifier
     from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers as StreamedIdentifiers
     from pieces_os_client.models.subscription_term_enum import SubscriptionTermEnum as SubscriptionTermEnum
-    from pieces_os_client.models.system_execution_cpu_information import SystemExecutionCpuInformation as SystemExecutionCpuInformation
-    from pieces_os_client.models.system_execution_information import SystemExecutionInformation as SystemExecutionInformation
-    from pieces_os_client.models.tlp_code_directory_analytics import TLPCodeDirectoryAnalytics as TLPCodeDirectoryAnalytics
-    from pieces_os_client.models.tlp_code_file_analytics import TLPCodeFileAnalytics as TLPCodeFileAnalytics
-    from pieces_os_client.models.tlp_code_fragment_classification import TLPCodeFragmentClassification as TLPCodeFragmentClassification
-    from pieces_os_client.models.tlp_code_fragment_classification_metadata import TLPCodeFragmentClassificationMetadata as TLPCodeFragmentClassificationMetadata
-    from pieces_os_client.models.tlp_code_fragment_description import TLPCodeFragmentDescription as TLPCodeFragmentDescription
-    from pieces_os_client.models.tlp_code_fragment_descriptive_statistics import TLPCodeFragmentDescriptiveStatistics as TLPCodeFragmentDescriptiveStatistics
-    from pieces_os_client.models.tlp_code_fragment_reclassification import TLPCodeFragmentReclassification as TLPCodeFragmentReclassification
-    from pieces_os_client.models.tlp_code_fragment_reclassification_updates import TLPCodeFragmentReclassificationUpdates as TLPCodeFragmentReclassificationUpdates
-    from pieces_os_client.models.tlp_code_fragment_statistics import TLPCodeFragmentStatistics as TLPCodeFragmentStatistics
-    from pieces_os_client.models.tlp_code_fragment_suggested_reuse import TLPCodeFragmentSuggestedReuse as TLPCodeFragmentSuggestedReuse
-    from pieces_os_client.models.tlp_code_fragment_suggested_save import TLPCodeFragmentSuggestedSave as TLPCodeFragmentSuggestedSave
-    from pieces_os_client.models.tlp_code_fragment_tagify import TLPCodeFragmentTagify as TLPCodeFragmentTagify
-    from pieces_os_client.models.tlp_code_processing import TLPCodeProcessing as TLPCodeProcessing
-    from pieces_os_client.models.tlp_code_repository_analytics import TLPCodeRepositoryAnalytics as TLPCodeRepositoryAnalytics
-    from pieces_os_client.models.tlp_code_snippet_analytics import TLPCodeSnippetAnalytics as TLPCodeSnippetAnalytics
-    from pieces_os_client.models.tlp_code_snippet_suggested_interactions import TLPCodeSnippetSuggestedInteractions as TLPCodeSnippetSuggestedInteractions
-    from pieces_os_client.models.tlp_code_snippet_tagify_code import TLPCodeSnippetTagifyCode as TLPCodeSnippetTagifyCode
-    from pieces_os_client.models.tlp_machine_learning_processing_event import TLPMachineLearningProcessingEvent as TLPMachineLearningProcessingEvent
+    from pieces_os_client.models.system_execution_cpu_information import (
+        SystemExecutionCpuInformation as SystemExecutionCpuInformation,
+    )
+    from pieces_os_client.models.system_execution_information import (
+        SystemExecutionInformation as SystemExecutionInformation,
+    )
     from pieces_os_client.models.tag import Tag as Tag
     from pieces_os_client.models.tag_category_enum import TagCategoryEnum as TagCategoryEnum
     from pieces_os_client.models.tags import Tags as Tags
@@ -1020,28 +1125,118 @@ if TYPE_CHECKING:
     from pieces_os_client.models.text_location import TextLocation as TextLocation
     from pieces_os_client.models.text_match import TextMatch as TextMatch
     from pieces_os_client.models.theme import Theme as Theme
-    from pieces_os_client.models.tracked_asset_event_creation_metadata import TrackedAssetEventCreationMetadata as TrackedAssetEventCreationMetadata
-    from pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard import TrackedAssetEventCreationMetadataClipboard as TrackedAssetEventCreationMetadataClipboard
-    from pieces_os_client.models.tracked_asset_event_creation_metadata_file import TrackedAssetEventCreationMetadataFile as TrackedAssetEventCreationMetadataFile
-    from pieces_os_client.models.tracked_asset_event_format_reclassification_metadata import TrackedAssetEventFormatReclassificationMetadata as TrackedAssetEventFormatReclassificationMetadata
-    from pieces_os_client.models.tracked_asset_event_identifier_description_pairs import TrackedAssetEventIdentifierDescriptionPairs as TrackedAssetEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_asset_event_metadata import TrackedAssetEventMetadata as TrackedAssetEventMetadata
-    from pieces_os_client.models.tracked_asset_event_rename_metadata import TrackedAssetEventRenameMetadata as TrackedAssetEventRenameMetadata
-    from pieces_os_client.models.tracked_assets_event_identifier_description_pairs import TrackedAssetsEventIdentifierDescriptionPairs as TrackedAssetsEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_assets_event_search_metadata import TrackedAssetsEventSearchMetadata as TrackedAssetsEventSearchMetadata
-    from pieces_os_client.models.tracked_assets_event_search_metadata_results import TrackedAssetsEventSearchMetadataResults as TrackedAssetsEventSearchMetadataResults
-    from pieces_os_client.models.tracked_conversation_event_identifier_description_pairs import TrackedConversationEventIdentifierDescriptionPairs as TrackedConversationEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_conversation_event_metadata import TrackedConversationEventMetadata as TrackedConversationEventMetadata
-    from pieces_os_client.models.tracked_conversation_event_rename_metadata import TrackedConversationEventRenameMetadata as TrackedConversationEventRenameMetadata
-    from pieces_os_client.models.tracked_conversation_message_event_identifier_description_pairs import TrackedConversationMessageEventIdentifierDescriptionPairs as TrackedConversationMessageEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_conversation_message_event_metadata import TrackedConversationMessageEventMetadata as TrackedConversationMessageEventMetadata
-    from pieces_os_client.models.tracked_conversation_message_sentiment_metadata import TrackedConversationMessageSentimentMetadata as TrackedConversationMessageSentimentMetadata
-    from pieces_os_client.models.tracked_format_event_identifier_description_pairs import TrackedFormatEventIdentifierDescriptionPairs as TrackedFormatEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_format_event_metadata import TrackedFormatEventMetadata as TrackedFormatEventMetadata
-    from pieces_os_client.models.tracked_session_event_identifier_description_pairs import TrackedSessionEventIdentifierDescriptionPairs as TrackedSessionEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_workstream_summary_event_identifier_description_pairs import TrackedWorkstreamSummaryEventIdentifierDescriptionPairs as TrackedWorkstreamSummaryEventIdentifierDescriptionPairs
-    from pieces_os_client.models.tracked_workstream_summary_event_metadata import TrackedWorkstreamSummaryEventMetadata as TrackedWorkstreamSummaryEventMetadata
-    from pieces_os_client.models.tracked_workstream_summary_sentiment_metadata import TrackedWorkstreamSummarySentimentMetadata as TrackedWorkstreamSummarySentimentMetadata
+    from pieces_os_client.models.tlp_code_directory_analytics import (
+        TLPCodeDirectoryAnalytics as TLPCodeDirectoryAnalytics,
+    )
+    from pieces_os_client.models.tlp_code_file_analytics import TLPCodeFileAnalytics as TLPCodeFileAnalytics
+    from pieces_os_client.models.tlp_code_fragment_classification import (
+        TLPCodeFragmentClassification as TLPCodeFragmentClassification,
+    )
+    from pieces_os_client.models.tlp_code_fragment_classification_metadata import (
+        TLPCodeFragmentClassificationMetadata as TLPCodeFragmentClassificationMetadata,
+    )
+    from pieces_os_client.models.tlp_code_fragment_description import (
+        TLPCodeFragmentDescription as TLPCodeFragmentDescription,
+    )
+    from pieces_os_client.models.tlp_code_fragment_descriptive_statistics import (
+        TLPCodeFragmentDescriptiveStatistics as TLPCodeFragmentDescriptiveStatistics,
+    )
+    from pieces_os_client.models.tlp_code_fragment_reclassification import (
+        TLPCodeFragmentReclassification as TLPCodeFragmentReclassification,
+    )
+    from pieces_os_client.models.tlp_code_fragment_reclassification_updates import (
+        TLPCodeFragmentReclassificationUpdates as TLPCodeFragmentReclassificationUpdates,
+    )
+    from pieces_os_client.models.tlp_code_fragment_statistics import (
+        TLPCodeFragmentStatistics as TLPCodeFragmentStatistics,
+    )
+    from pieces_os_client.models.tlp_code_fragment_suggested_reuse import (
+        TLPCodeFragmentSuggestedReuse as TLPCodeFragmentSuggestedReuse,
+    )
+    from pieces_os_client.models.tlp_code_fragment_suggested_save import (
+        TLPCodeFragmentSuggestedSave as TLPCodeFragmentSuggestedSave,
+    )
+    from pieces_os_client.models.tlp_code_fragment_tagify import TLPCodeFragmentTagify as TLPCodeFragmentTagify
+    from pieces_os_client.models.tlp_code_processing import TLPCodeProcessing as TLPCodeProcessing
+    from pieces_os_client.models.tlp_code_repository_analytics import (
+        TLPCodeRepositoryAnalytics as TLPCodeRepositoryAnalytics,
+    )
+    from pieces_os_client.models.tlp_code_snippet_analytics import TLPCodeSnippetAnalytics as TLPCodeSnippetAnalytics
+    from pieces_os_client.models.tlp_code_snippet_suggested_interactions import (
+        TLPCodeSnippetSuggestedInteractions as TLPCodeSnippetSuggestedInteractions,
+    )
+    from pieces_os_client.models.tlp_code_snippet_tagify_code import (
+        TLPCodeSnippetTagifyCode as TLPCodeSnippetTagifyCode,
+    )
+    from pieces_os_client.models.tlp_machine_learning_processing_event import (
+        TLPMachineLearningProcessingEvent as TLPMachineLearningProcessingEvent,
+    )
+    from pieces_os_client.models.tracked_asset_event_creation_metadata import (
+        TrackedAssetEventCreationMetadata as TrackedAssetEventCreationMetadata,
+    )
+    from pieces_os_client.models.tracked_asset_event_creation_metadata_clipboard import (
+        TrackedAssetEventCreationMetadataClipboard as TrackedAssetEventCreationMetadataClipboard,
+    )
+    from pieces_os_client.models.tracked_asset_event_creation_metadata_file import (
+        TrackedAssetEventCreationMetadataFile as TrackedAssetEventCreationMetadataFile,
+    )
+    from pieces_os_client.models.tracked_asset_event_format_reclassification_metadata import (
+        TrackedAssetEventFormatReclassificationMetadata as TrackedAssetEventFormatReclassificationMetadata,
+    )
+    from pieces_os_client.models.tracked_asset_event_identifier_description_pairs import (
+        TrackedAssetEventIdentifierDescriptionPairs as TrackedAssetEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_asset_event_metadata import (
+        TrackedAssetEventMetadata as TrackedAssetEventMetadata,
+    )
+    from pieces_os_client.models.tracked_asset_event_rename_metadata import (
+        TrackedAssetEventRenameMetadata as TrackedAssetEventRenameMetadata,
+    )
+    from pieces_os_client.models.tracked_assets_event_identifier_description_pairs import (
+        TrackedAssetsEventIdentifierDescriptionPairs as TrackedAssetsEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_assets_event_search_metadata import (
+        TrackedAssetsEventSearchMetadata as TrackedAssetsEventSearchMetadata,
+    )
+    from pieces_os_client.models.tracked_assets_event_search_metadata_results import (
+        TrackedAssetsEventSearchMetadataResults as TrackedAssetsEventSearchMetadataResults,
+    )
+    from pieces_os_client.models.tracked_conversation_event_identifier_description_pairs import (
+        TrackedConversationEventIdentifierDescriptionPairs as TrackedConversationEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_conversation_event_metadata import (
+        TrackedConversationEventMetadata as TrackedConversationEventMetadata,
+    )
+    from pieces_os_client.models.tracked_conversation_event_rename_metadata import (
+        TrackedConversationEventRenameMetadata as TrackedConversationEventRenameMetadata,
+    )
+    from pieces_os_client.models.tracked_conversation_message_event_identifier_description_pairs import (
+        TrackedConversationMessageEventIdentifierDescriptionPairs as TrackedConversationMessageEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_conversation_message_event_metadata import (
+        TrackedConversationMessageEventMetadata as TrackedConversationMessageEventMetadata,
+    )
+    from pieces_os_client.models.tracked_conversation_message_sentiment_metadata import (
+        TrackedConversationMessageSentimentMetadata as TrackedConversationMessageSentimentMetadata,
+    )
+    from pieces_os_client.models.tracked_format_event_identifier_description_pairs import (
+        TrackedFormatEventIdentifierDescriptionPairs as TrackedFormatEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_format_event_metadata import (
+        TrackedFormatEventMetadata as TrackedFormatEventMetadata,
+    )
+    from pieces_os_client.models.tracked_session_event_identifier_description_pairs import (
+        TrackedSessionEventIdentifierDescriptionPairs as TrackedSessionEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_workstream_summary_event_identifier_description_pairs import (
+        TrackedWorkstreamSummaryEventIdentifierDescriptionPairs as TrackedWorkstreamSummaryEventIdentifierDescriptionPairs,
+    )
+    from pieces_os_client.models.tracked_workstream_summary_event_metadata import (
+        TrackedWorkstreamSummaryEventMetadata as TrackedWorkstreamSummaryEventMetadata,
+    )
+    from pieces_os_client.models.tracked_workstream_summary_sentiment_metadata import (
+        TrackedWorkstreamSummarySentimentMetadata as TrackedWorkstreamSummarySentimentMetadata,
+    )
     from pieces_os_client.models.transferable_bytes import TransferableBytes as TransferableBytes
     from pieces_os_client.models.transferable_string import TransferableString as TransferableString
     from pieces_os_client.models.user_profile import UserProfile as UserProfile
@@ -1049,17 +1244,25 @@ if TYPE_CHECKING:
     from pieces_os_client.models.websites import Websites as Websites
     from pieces_os_client.models.workstream_event_context import WorkstreamEventContext as WorkstreamEventContext
     from pieces_os_client.models.workstream_event_trigger import WorkstreamEventTrigger as WorkstreamEventTrigger
-    from pieces_os_client.models.workstream_event_trigger_context_browser import WorkstreamEventTriggerContextBrowser as WorkstreamEventTriggerContextBrowser
-    from pieces_os_client.models.workstream_event_trigger_context_ide import WorkstreamEventTriggerContextIDE as WorkstreamEventTriggerContextIDE
-    from pieces_os_client.models.workstream_pattern_engine_source import WorkstreamPatternEngineSource as WorkstreamPatternEngineSource
-    from pieces_os_client.models.workstream_pattern_engine_source_supported_accessibility import WorkstreamPatternEngineSourceSupportedAccessibility as WorkstreamPatternEngineSourceSupportedAccessibility
+    from pieces_os_client.models.workstream_event_trigger_context_browser import (
+        WorkstreamEventTriggerContextBrowser as WorkstreamEventTriggerContextBrowser,
+    )
+    from pieces_os_client.models.workstream_event_trigger_context_ide import (
+        WorkstreamEventTriggerContextIDE as WorkstreamEventTriggerContextIDE,
+    )
+    from pieces_os_client.models.workstream_pattern_engine_source import (
+        WorkstreamPatternEngineSource as WorkstreamPatternEngineSource,
+    )
+    from pieces_os_client.models.workstream_pattern_engine_source_supported_accessibility import (
+        WorkstreamPatternEngineSourceSupportedAccessibility as WorkstreamPatternEngineSourceSupportedAccessibility,
+    )
     from pieces_os_client.models.workstream_suggestion import WorkstreamSuggestion as WorkstreamSuggestion
     from pieces_os_client.models.workstream_suggestion_type import WorkstreamSuggestionType as WorkstreamSuggestionType
     from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions as WorkstreamSuggestions
     from pieces_os_client.models.workstream_summaries import WorkstreamSummaries as WorkstreamSummaries
     from pieces_os_client.models.workstream_summary import WorkstreamSummary as WorkstreamSummary
-    from pieces_os_client.models.workstream_summary_sentiment_enum import WorkstreamSummarySentimentEnum as WorkstreamSummarySentimentEnum
+    from pieces_os_client.models.workstream_summary_sentiment_enum import (
+        WorkstreamSummarySentimentEnum as WorkstreamSummarySentimentEnum,
+    )
 
-__getattr__, __dir__ = lazy_attributes(
-    __name__, {name: f"{__name__}.{module}" for name, module in MODULES.items()}
-)
+__getattr__, __dir__ = lazy_attributes(__name__, {name: f"{__name__}.{module}" for name, module in MODULES.items()})

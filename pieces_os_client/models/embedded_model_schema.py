@@ -2,13 +2,16 @@
 
 from typing import TYPE_CHECKING
 
-
-from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import OpenEnum, PiecesModel, model_ref
 
 if TYPE_CHECKING:
-    from pieces_os_client.models.embedded_model_schema_semantic_version_enum import EmbeddedModelSchemaSemanticVersionEnum
+    from pieces_os_client.models.embedded_model_schema_semantic_version_enum import (
+        EmbeddedModelSchemaSemanticVersionEnum,
+    )
 else:
-    EmbeddedModelSchemaSemanticVersionEnum = model_ref('EmbeddedModelSchemaSemanticVersionEnum', 'pieces_os_client.models.embedded_model_schema_semantic_version_enum')
+    EmbeddedModelSchemaSemanticVersionEnum = model_ref(
+        "EmbeddedModelSchemaSemanticVersionEnum", "pieces_os_client.models.embedded_model_schema_semantic_version_enum"
+    )
 
 
 class EmbeddedModelSchema(PiecesModel):

@@ -2,15 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-
 from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.file_format import FileFormat
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
 else:
-    FileFormat = model_ref('FileFormat', 'pieces_os_client.models.file_format')
-    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
+    FileFormat = model_ref("FileFormat", "pieces_os_client.models.file_format")
+    GroupedTimestamp = model_ref("GroupedTimestamp", "pieces_os_client.models.grouped_timestamp")
 
 
 class ExportedAsset(PiecesModel):

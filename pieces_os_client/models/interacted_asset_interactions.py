@@ -13,4 +13,4 @@ class InteractedAssetInteractions(PiecesModel):
 
     scrolled: Optional[bool] = False
     touched: Optional[bool] = False
-    viewed: Annotated[str, Field(pattern='P[YYYY]-[MM]-[DD]T[hh]:[mm]:[ss]')]
+    viewed: Annotated[str, Field(pattern="P[YYYY]-[MM]-[DD]T[hh]:[mm]:[ss]")]

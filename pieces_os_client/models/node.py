@@ -2,15 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-
-from pieces_os_client._models import PiecesModel, OpenEnum, model_ref
+from pieces_os_client._models import OpenEnum, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.grouped_timestamp import GroupedTimestamp
     from pieces_os_client.models.node_type_enum import NodeTypeEnum
 else:
-    GroupedTimestamp = model_ref('GroupedTimestamp', 'pieces_os_client.models.grouped_timestamp')
-    NodeTypeEnum = model_ref('NodeTypeEnum', 'pieces_os_client.models.node_type_enum')
+    GroupedTimestamp = model_ref("GroupedTimestamp", "pieces_os_client.models.grouped_timestamp")
+    NodeTypeEnum = model_ref("NodeTypeEnum", "pieces_os_client.models.node_type_enum")
 
 
 class Node(PiecesModel):

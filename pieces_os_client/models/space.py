@@ -2,7 +2,6 @@
 
 from typing import Optional
 
-
 from pieces_os_client._models import PiecesModel
 
 

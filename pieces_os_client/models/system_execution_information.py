@@ -2,13 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-
 from pieces_os_client._models import PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.system_execution_cpu_information import SystemExecutionCpuInformation
 else:
-    SystemExecutionCpuInformation = model_ref('SystemExecutionCpuInformation', 'pieces_os_client.models.system_execution_cpu_information')
+    SystemExecutionCpuInformation = model_ref(
+        "SystemExecutionCpuInformation", "pieces_os_client.models.system_execution_cpu_information"
+    )
 
 
 class SystemExecutionInformation(PiecesModel):

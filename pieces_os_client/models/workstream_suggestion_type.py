@@ -18,7 +18,7 @@ class WorkstreamSuggestionType(PiecesModel):
     conversations: Optional[bool] = None
     person: Optional[bool] = None
     persons: Optional[bool] = None
-    var_schema: Optional[bool] = Field(default=None, alias='schema')
+    var_schema: Optional[bool] = Field(default=None, alias="schema")
     summaries: Optional[bool] = None
     summary: Optional[bool] = None
     tag: Optional[bool] = None
@@ -27,8 +27,8 @@ class WorkstreamSuggestionType(PiecesModel):
     websites: Optional[bool] = None
     annotation: Optional[bool] = None
     annotations: Optional[bool] = None
-    conversation_message: Optional[bool] = Field(default=None, alias='conversationMessage')
-    conversation_messages: Optional[bool] = Field(default=None, alias='conversationMessages')
+    conversation_message: Optional[bool] = Field(default=None, alias="conversationMessage")
+    conversation_messages: Optional[bool] = Field(default=None, alias="conversationMessages")
     hint: Optional[bool] = None
     hints: Optional[bool] = None
     seed: Optional[bool] = None
