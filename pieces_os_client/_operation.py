@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from pieces_os_client.exceptions import ApiTypeError, ApiValueError
+from pieces_os_client.exceptions import ApiTypeError, ApiValueError, describe_problems
 from pieces_os_client.models import MODULES
 
 
@@ -151,7 +151,7 @@ class Operation:
                 value = model.model_validate(value)
             except ValidationError as error:
                 raise ApiValueError(
-                    f"`{self.body.name}` of `{self.name}` is not a valid {model.__name__}: {error}"
+                    f"`{self.body.name}` of `{self.name}` is not a valid {model.__name__}: {describe_problems(error)}"
                 ) from error
         elif not isinstance(value, model):
             raise ApiTypeError(
@@ -159,5 +159,33 @@ class Operation:
                 f" got {type(value).__name__}",
                 valid_classes=(model, dict),
             )
-        return value.to_json().encode()  # type: ignore[no-any-return]
+        try:
+            return value.to_json().encode()  # type: ignore[no-any-return]
+        except ValueError as error:  # pydantic's PydanticSerializationError
+            where = _unencodable_text(value.model_dump(by_alias=True), (self.body.name,))
+            raise ApiValueError(
+                f"`{self.body.name}` of `{self.name}` cannot be sent as JSON: {_last_clause(error)}"
+                + (f" (text with a lone surrogate, as from a file name decoded with surrogateescape, at {where})" if where else "")
+            ) from error
+
+
+def _unencodable_text(value: Any, path: Tuple[Any, ...]) -> Optional[str]:
+    """Where in ``value`` (rendered like ``seed['asset']['name']``) a str cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return str(path[0]) + "".join(f"[{step!r}]" for step in path[1:])
+        return None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        found = _unencodable_text(item, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _last_clause(error: BaseException) -> str:
+    """The innermost part of a message like "Error serializing to JSON: UnicodeEncodeError: ..."."""
+    return str(error).rsplit(": ", 1)[-1] if str(error) else type(error).__name__
 

@@ -16,14 +16,14 @@ from urllib.parse import quote
 import urllib3
 from pydantic import BaseModel
 
-from pieces_os_client._headers import redact_headers
+from pieces_os_client._headers import redact_headers, redact_url
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
 from pieces_os_client._version import __version__
 from pieces_os_client.api_response import ApiResponse, RawText
 from pieces_os_client.configuration import Configuration
-from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiTypeError, ApiValueError
-from pieces_os_client.rest import RequestTimeout, RESTClientObject, as_timeout, check_header
+from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiTypeError, ApiValueError, describe_problems
+from pieces_os_client.rest import RequestTimeout, RESTClientObject, RESTResponse, check_header
 
 if TYPE_CHECKING:
     from multiprocessing.pool import ThreadPool
@@ -93,6 +93,8 @@ class ApiClient:
         self.default_headers: Dict[str, str] = {}
         if header_name is not None:
             self.set_default_header(header_name, header_value or "")
+        if cookie is not None:
+            check_header("Cookie", cookie)
         self.cookie = cookie
         self.user_agent = f"pieces-os-client-python/{__version__}"
 
@@ -199,7 +201,8 @@ class ApiClient:
         preload_content: bool,
         request_auth: Optional[Mapping[str, Any]] = None,
         content_type: Optional[str] = None,
-    ) -> Tuple[urllib3.BaseHTTPResponse, str]:
+    ) -> Tuple[Union[RESTResponse, urllib3.BaseHTTPResponse], str]:
+        """Send the operation; returns the response and its URL as shown in messages (no password)."""
         prepared = operation.prepare(arguments)
         request_headers = self._request_headers(
             operation, content_type if prepared.body is not None and content_type else prepared.content_type, headers
@@ -210,22 +213,22 @@ class ApiClient:
         if query:
             path += ("&" if "?" in path else "?") + "&".join(query)
         url = self.configuration.host + path
-        timeout = as_timeout(request_timeout, self.rest_client.timeout)
+        shown_url = redact_url(url)
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug(
                 "request %s %s headers=%s body=%d bytes",
-                prepared.method, url, redact_headers(request_headers), len(prepared.body or b""),
+                prepared.method, shown_url, redact_headers(request_headers), len(prepared.body or b""),
             )
         response = self.rest_client.request(
-            prepared.method, url, request_headers, prepared.body, timeout, preload_content
+            prepared.method, url, request_headers, prepared.body, request_timeout, preload_content
         )
         if debug:
             logger.debug(
                 "response %s %s: %s, headers=%s",
-                prepared.method, url, response.status, redact_headers(response.headers),
+                prepared.method, shown_url, response.status, redact_headers(response.headers),
             )
-        return response, url
+        return response, shown_url
 
     def invoke(
         self,
@@ -277,7 +280,9 @@ class ApiClient:
         result.raw_data = RawText.decoded(result.raw_data, result.headers)
         return result
 
-    def _raise_for_status(self, operation: Operation, response: urllib3.BaseHTTPResponse, url: str) -> None:
+    def _raise_for_status(
+        self, operation: Operation, response: Union[RESTResponse, urllib3.BaseHTTPResponse], url: str
+    ) -> None:
         if not 200 <= response.status <= 299:
             raise ApiException.from_response(
                 status=response.status,
@@ -307,7 +312,7 @@ class ApiClient:
         except ValueError as error:
             raise ApiDecodeError(
                 status=status,
-                reason=f"the response is not a valid {operation.returns}: {_first_line(error)}",
+                reason=f"the response is not a valid {operation.returns}: {describe_problems(error)}",
                 body=body,
                 headers=response.headers,
                 method=operation.method,
@@ -323,7 +328,9 @@ class ApiClient:
         headers: Optional[Mapping[str, str]] = None,
     ) -> urllib3.BaseHTTPResponse:
         """Send an operation and return the urllib3 response unread, whatever its status."""
-        return self._send(operation, arguments, request_timeout, headers, False)[0]
+        response = self._send(operation, arguments, request_timeout, headers, False)[0]
+        assert isinstance(response, urllib3.BaseHTTPResponse)
+        return response
 
     # ----- (de)serialization -------------------------------------------------------------
     def _deserialize_body(self, body: bytes, returns: str) -> Any:
@@ -375,8 +382,3 @@ class ApiClient:
             return obj.decode("utf-8")
         raise ApiValueError(f"cannot serialize a {type(obj).__name__} to JSON")
 
-
-def _first_line(error: BaseException) -> str:
-    text = str(error)
-    lines = [line for line in text.splitlines() if line.strip()]
-    return " ".join(lines[:3]) if lines else type(error).__name__

@@ -6,12 +6,13 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence
-from urllib.parse import urlsplit
+from typing import Any, Callable, ClassVar, Dict, List, NamedTuple, Optional, Sequence
+from urllib.parse import unquote, urlsplit
 
 from urllib3.util import make_headers
 
 from pieces_os_client._discovery import candidate_ports, discover
+from pieces_os_client._headers import redact_url
 from pieces_os_client._version import __version__
 from pieces_os_client.exceptions import ApiValueError
 
@@ -23,6 +24,9 @@ DEFAULT_HOST = "http://localhost:1000"
 HOST_ENVIRONMENT_VARIABLE = "PIECES_OS_URL"
 # The API key that 4.1 and later generated SDKs send as X-Application-ID when it is set.
 APPLICATION_AUTH = "application"
+# The longest timeout accepted: beyond it, a number is a mistake (and urllib3 and the socket
+# module fail on values near the platform's limits with bare OverflowErrors).
+MAX_TIMEOUT_SECONDS = 365 * 24 * 3600.0
 
 logger = logging.getLogger("pieces_os_client")
 
@@ -46,6 +50,9 @@ class Configuration:
         (default ``$PIECES_OS_PORTS`` such as ``39300-39333,1000``, else 39300-39333, 1000, 5323).
     :param connect_timeout: seconds to wait for a connection (default 5).
     :param read_timeout: seconds to wait between bytes of a response (default 60); None waits forever.
+    :param deadline: seconds a whole call may take, from connecting to the last byte of the
+        body, retries and their waits included; None (the default) sets no such bound, so only
+        ``connect_timeout`` and ``read_timeout`` apply. A call's ``_request_timeout`` overrides it.
     :param retries: how many times an idempotent request (GET) is retried after a connection
         error or a 502, 503 or 504; 0 turns retries off. A POST is retried only when the
         connection could not be made at all, so it never reaches the server twice. A read
@@ -54,7 +61,9 @@ class Configuration:
         seconds, the third 4 x, and so on, each plus up to this much random jitter, capped at
         ``retry_backoff_max``. A ``Retry-After`` header from the server takes precedence, but is
         also capped at ``retry_backoff_max``.
-    :param proxy: an ``http://`` proxy URL for every request; ``proxy_headers`` are sent to it.
+    :param proxy: an ``http://`` proxy URL for every request and stream; credentials in it
+        (``http://user:password@proxy:3128``) are sent as ``Proxy-Authorization``, and never shown
+        in messages or logs. ``proxy_headers`` are sent to the proxy too, by REST calls and streams.
     :param verify_ssl: verify the server's TLS certificate for https hosts (default True).
     :param ssl_ca_cert: a CA bundle file to verify against; ``ca_cert_data`` the same as PEM text.
     :param cert_file, key_file: a client certificate for mutual TLS.
@@ -89,6 +98,7 @@ class Configuration:
         discovery_ports: Optional[Sequence[int]] = None,
         connect_timeout: Optional[float] = 5.0,
         read_timeout: Optional[float] = 60.0,
+        deadline: Optional[float] = None,
         retries: Optional[int] = 3,
         retry_backoff_factor: float = 0.2,
         retry_backoff_max: float = 5.0,
@@ -121,8 +131,9 @@ class Configuration:
         elif server_index is not None:
             self.get_host_from_settings(server_index, self.server_variables)  # refuse a bad index now
             self.server_index = server_index
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        self.connect_timeout = check_seconds(connect_timeout, "Configuration.connect_timeout")
+        self.read_timeout = check_seconds(read_timeout, "Configuration.read_timeout")
+        self.deadline = check_seconds(deadline, "Configuration.deadline")
         self.retries = retries
         self.retry_backoff_factor = retry_backoff_factor
         self.retry_backoff_max = retry_backoff_max
@@ -156,10 +167,17 @@ class Configuration:
         if not isinstance(value, str):
             raise ApiValueError(f"host must be a str URL such as {DEFAULT_HOST!r}, got {type(value).__name__}")
         value = value.strip().rstrip("/")
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 (reading it checks the port)
+        except ValueError as error:
             raise ApiValueError(
-                f"host {value!r} is not an http(s) URL; expected something like {DEFAULT_HOST!r}"
+                f"host {redact_url(value)!r} is not a valid URL ({error}); expected something like {DEFAULT_HOST!r}"
+            ) from error
+        if not valid:
+            raise ApiValueError(
+                f"host {redact_url(value)!r} is not an http(s) URL; expected something like {DEFAULT_HOST!r}"
             )
         self._host = value
         self.server_index = None
@@ -261,7 +279,7 @@ class Configuration:
         return clone
 
     def __repr__(self) -> str:
-        host = self.host if self.host_is_given else "found on first use"
+        host = redact_url(self.host) if self.host_is_given else "found on first use"
         return f"Configuration(host={host!r})"
 
     def to_debug_report(self) -> str:
@@ -275,5 +293,52 @@ class Configuration:
             f"OS: {platform.platform()}\n"
             f"Python Version: {sys.version.split()[0]}\n"
             f"SDK Package Version: {__version__}\n"
-            f"Pieces OS host: {self.host if self.host_is_given else 'found on first use'}"
+            f"Pieces OS host: {redact_url(self.host) if self.host_is_given else 'found on first use'}"
         )
+
+
+def check_seconds(value: Any, name: str) -> Optional[float]:
+    """``value`` as a timeout in seconds (None stays None); ApiValueError naming ``name`` if unusable."""
+    if value is None:
+        return None
+    # NaN fails every comparison, so it is refused here too.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIMEOUT_SECONDS:
+        raise ApiValueError(
+            f"{name} must be a positive number of seconds, at most {MAX_TIMEOUT_SECONDS:.0f}, or None; got {value!r}"
+        )
+    return float(value)
+
+
+class ProxySettings(NamedTuple):
+    """The proxy of a Configuration as the transports use it."""
+
+    url: str  # the proxy URL without its user information
+    headers: Dict[str, str]  # sent to the proxy: proxy_headers, and credentials from the URL
+    shown: str  # the proxy URL for messages and logs (password replaced)
+
+
+def proxy_settings(configuration: Configuration) -> Optional[ProxySettings]:
+    """How to use ``configuration.proxy``: credentials in its URL become ``Proxy-Authorization``.
+
+    urllib3 and websocket-client each treat credentials in a proxy URL their own way (urllib3
+    ignores them); turning them into a header here gives REST calls and streams one behaviour.
+    An explicit ``Proxy-Authorization`` in ``proxy_headers`` wins over the URL's credentials.
+    """
+    proxy = configuration.proxy
+    if not proxy:
+        return None
+    shown = redact_url(proxy)
+    try:
+        parts = urlsplit(proxy)
+        port = parts.port
+    except ValueError as error:
+        raise ApiValueError(f"Configuration.proxy {shown!r} is not a valid URL ({error})") from error
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiValueError(f"Configuration.proxy {shown!r} is not an http(s) URL like 'http://proxy:3128'")
+    headers = dict(configuration.proxy_headers or {})
+    if parts.username is not None and not any(name.lower() == "proxy-authorization" for name in headers):
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers.update(make_headers(proxy_basic_auth=credentials))
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    url = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+    return ProxySettings(url, headers, shown)

@@ -21,6 +21,8 @@
 
 ``ApiException`` carries ``status``, ``reason``, ``body`` (the raw bytes, decoded to text when
 possible), ``data`` and ``headers``. Transport errors name the host and say what to check.
+Every message stays under ``MESSAGE_LIMIT`` characters: it names the first problems and says
+how many more there were; the full body and headers stay on the exception's attributes.
 """
 from __future__ import annotations
 
@@ -31,6 +33,39 @@ from urllib3 import HTTPHeaderDict
 from pieces_os_client._headers import redact_headers
 
 PathLike = Optional[Sequence[Union[str, int]]]
+
+#: The most characters of an exception message; what is longer is cut, saying how much was cut.
+MESSAGE_LIMIT = 4000
+# How many problems of a validation error a message names.
+_PROBLEMS_SHOWN = 5
+
+
+def bounded(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text``, cut to ``limit`` characters with a note of how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} ... ({len(text) - limit} more characters)"
+
+
+def describe_problems(error: BaseException, shown: int = _PROBLEMS_SHOWN) -> str:
+    """A pydantic ValidationError in one short line: how many problems, the first few, and where.
+
+    Anything else: the first lines of its message. Never longer than a few hundred characters
+    per problem, however many problems there are.
+    """
+    errors = getattr(error, "errors", None)
+    count = getattr(error, "error_count", None)
+    if not callable(errors) or not callable(count):
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        return bounded("; ".join(lines[:3]) if lines else type(error).__name__, 1000)
+    total = count()
+    described = []
+    for problem in errors(include_url=False, include_input=False)[:shown]:
+        location = ".".join(str(step) for step in problem.get("loc", ())) or "(top level)"
+        described.append(bounded(f"{location}: {problem.get('msg', '')}", 300))
+    more = f"; and {total - len(described)} more" if total > len(described) else ""
+    noun = "problem" if total == 1 else "problems"
+    return f"{total} {noun}: " + "; ".join(described) + more
 
 
 def _render_path(path: PathLike) -> str:
@@ -50,7 +85,7 @@ class _ArgumentError(OpenApiException):
         self.path_to_item = path_to_item
         if path_to_item:
             msg = f"{msg} at {_render_path(path_to_item)}"
-        super().__init__(msg)
+        super().__init__(bounded(msg))
 
 
 class ApiTypeError(_ArgumentError, TypeError):
@@ -93,6 +128,7 @@ class ApiTransportError(OpenApiException):
     """No HTTP response came back from Pieces OS."""
 
     def __init__(self, message: str, *, host: str = "", method: str = "", url: str = "") -> None:
+        message = bounded(message)
         super().__init__(message)
         self.message = message
         self.host = host
@@ -154,7 +190,7 @@ class ApiException(OpenApiException):
         if self.body:
             body = self.body if isinstance(self.body, str) else repr(self.body[:1000])
             text += f"HTTP response body: {body[:2000]}\n"
-        return text
+        return bounded(text)
 
     @classmethod
     def from_response(

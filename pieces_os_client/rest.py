@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 import ssl
+import time
 from types import TracebackType
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import urllib3
 from typing_extensions import Self
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    DecodeError,
     EmptyPoolError,
     HTTPError,
     InvalidHeader,
@@ -23,13 +25,15 @@ from urllib3.exceptions import (
     ProtocolError,
     ProxyError,
     ReadTimeoutError,
+    ResponseError,
     SSLError,
 )
 
-from pieces_os_client._headers import header_problem
-from pieces_os_client.configuration import Configuration
+from pieces_os_client._headers import header_problem, redact_url
+from pieces_os_client.configuration import Configuration, check_seconds, proxy_settings
 from pieces_os_client.exceptions import (
     ApiConnectionError,
+    ApiDecodeError,
     ApiException,
     ApiTimeoutError,
     ApiTransportError,
@@ -39,6 +43,7 @@ from pieces_os_client.exceptions import (
     ForbiddenException,
     GoneException,
     NotFoundException,
+    OpenApiException,
     ServiceException,
     UnauthorizedException,
     UnprocessableEntityException,
@@ -47,6 +52,8 @@ from pieces_os_client.exceptions import (
 logger = logging.getLogger("pieces_os_client")
 
 RequestTimeout = Union[None, float, Tuple[Optional[float], Optional[float]], urllib3.Timeout]
+# How much of a body one read takes while a deadline runs.
+_READ_CHUNK = 256 * 1024
 
 # Retried on GET (never on POST): a proxy or a restarting Pieces OS answers these briefly.
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -69,6 +76,21 @@ class RetryPolicy(urllib3.Retry):
     urllib3 would wait up to six hours; an unreadable one falls back to the usual backoff.
     """
 
+    #: When the call must be over (``time.monotonic()``), or None: no retry starts, and no wait
+    #: runs, past it.
+    deadline: Optional[float] = None
+
+    def until(self, deadline: Optional[float]) -> RetryPolicy:
+        """A copy for one call that ends by ``deadline``."""
+        retry = self.new()
+        retry.deadline = deadline
+        return retry
+
+    def new(self, **kwargs: Any) -> Self:
+        retry = super().new(**kwargs)
+        retry.deadline = self.deadline
+        return retry
+
     def increment(
         self,
         method: Optional[str] = None,
@@ -80,7 +102,26 @@ class RetryPolicy(urllib3.Retry):
     ) -> Self:
         if isinstance(error, ReadTimeoutError):
             raise error.with_traceback(_stacktrace)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.deadline is not None and time.monotonic() + retry.planned_wait(response) >= self.deadline:
+            # No time left to wait and try again: the last answer (or error) is the call's result.
+            reason = error if error is not None else ResponseError(f"status {response.status if response else '?'}")
+            raise MaxRetryError(_pool, url or "", reason) from reason  # type: ignore[arg-type]
+        return retry
+
+    def planned_wait(self, response: Optional[urllib3.BaseHTTPResponse]) -> float:
+        """Seconds ``sleep(response)`` is about to wait before the next attempt."""
+        if self.respect_retry_after_header and response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after:
+                return retry_after
+        return self.get_backoff_time()
+
+    def sleep(self, response: Optional[urllib3.BaseHTTPResponse] = None) -> None:
+        if self.deadline is None:
+            super().sleep(response)
+            return
+        time.sleep(max(0.0, min(self.planned_wait(response), self.deadline - time.monotonic())))
 
     def parse_retry_after(self, retry_after: str) -> float:
         try:
@@ -117,20 +158,70 @@ def build_retry(configuration: Configuration) -> urllib3.Retry:
 
 
 def build_timeout(configuration: Configuration) -> urllib3.Timeout:
-    return urllib3.Timeout(connect=configuration.connect_timeout, read=configuration.read_timeout)
+    connect = check_seconds(configuration.connect_timeout, "Configuration.connect_timeout")
+    read = check_seconds(configuration.read_timeout, "Configuration.read_timeout")
+    return urllib3.Timeout(connect=connect, read=read)
 
 
-def as_timeout(value: RequestTimeout, default: urllib3.Timeout) -> urllib3.Timeout:
-    """A per-call ``_request_timeout``: seconds for the whole request, or a (connect, read) pair."""
+class DeadlineTimeout(urllib3.Timeout):
+    """urllib3's per-phase timeouts, each cut to the time left before a deadline.
+
+    urllib3 applies a Timeout per attempt (``total`` too), and its read timeout per socket read;
+    cutting every phase to what is left makes the deadline hold across phases and retries.
+    """
+
+    def __init__(self, connect: Optional[float], read: Optional[float], deadline: float) -> None:
+        super().__init__(connect=connect, read=read)
+        self.deadline = deadline
+
+    def clone(self) -> DeadlineTimeout:
+        return DeadlineTimeout(self._connect, self._read, self.deadline)  # type: ignore[arg-type]
+
+    def _cut(self, seconds: Any) -> float:
+        # Never 0: urllib3 takes a 0 connect timeout for a non-blocking socket.
+        left = max(self.deadline - time.monotonic(), 0.001)
+        return left if seconds is None or not isinstance(seconds, (int, float)) else min(seconds, left)
+
+    @property
+    def connect_timeout(self) -> float:
+        return self._cut(self._connect)
+
+    @property
+    def read_timeout(self) -> float:
+        return self._cut(self._read)
+
+
+class CallTimeout(NamedTuple):
+    """The timeouts of one call: per phase, and the deadline of the whole call (seconds, or None)."""
+
+    phases: urllib3.Timeout
+    deadline: Optional[float]
+    source: str  # what set the deadline, for the message when it passes
+
+
+def call_timeout(value: RequestTimeout, configuration: Configuration, default: urllib3.Timeout) -> CallTimeout:
+    """A call's ``_request_timeout``, checked; raises ApiValueError before anything is sent.
+
+    None: the configured timeouts and ``Configuration.deadline``. A number: a deadline for the
+    whole call (connect, send, headers and body, retries and their waits included). A
+    ``(connect, read)`` pair: per-phase timeouts for this call, with no deadline. A urllib3
+    ``Timeout``: used as given.
+    """
     if value is None:
-        return default
+        return CallTimeout(default, configuration.deadline, "Configuration.deadline")
     if isinstance(value, urllib3.Timeout):
-        return value
-    if isinstance(value, tuple) and len(value) == 2:
-        return urllib3.Timeout(connect=value[0], read=value[1])
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return urllib3.Timeout(total=value)
-    raise ApiValueError(f"_request_timeout must be seconds or a (connect, read) pair, got {value!r}")
+        return CallTimeout(value, None, "")
+    what = "_request_timeout"
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise ApiValueError(f"{what} must be seconds or a (connect, read) pair, got a tuple of {len(value)}")
+        connect = check_seconds(value[0], f"the connect timeout of {what}")
+        read = check_seconds(value[1], f"the read timeout of {what}")
+        return CallTimeout(urllib3.Timeout(connect=connect, read=read), None, "")
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ApiValueError(f"{what} must be seconds or a (connect, read) pair, got {type(value).__name__} {value!r:.40}")
+    seconds = check_seconds(value, what)
+    return CallTimeout(urllib3.Timeout(connect=seconds, read=seconds), seconds, what)
 
 
 class RESTResponse:
@@ -142,11 +233,11 @@ class RESTResponse:
 
     __slots__ = ("response", "status", "reason", "data", "headers")
 
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, response: urllib3.BaseHTTPResponse, data: bytes) -> None:
         self.response = response
         self.status = response.status
         self.reason = response.reason
-        self.data: bytes = response.data
+        self.data = data
         self.headers = response.headers
 
     def read(self) -> bytes:
@@ -189,10 +280,9 @@ class RESTClientObject:
         if configuration.assert_hostname is not None:
             options["assert_hostname"] = configuration.assert_hostname
         self.pool_manager: urllib3.PoolManager
-        if configuration.proxy:
-            self.pool_manager = urllib3.ProxyManager(
-                proxy_url=configuration.proxy, proxy_headers=configuration.proxy_headers, **options
-            )
+        self.proxy = proxy_settings(configuration)
+        if self.proxy is not None:
+            self.pool_manager = urllib3.ProxyManager(proxy_url=self.proxy.url, proxy_headers=self.proxy.headers, **options)
         else:
             self.pool_manager = urllib3.PoolManager(**options)
 
@@ -200,77 +290,182 @@ class RESTClientObject:
     def host(self) -> str:
         return self.configuration.host
 
+    @property
+    def shown_host(self) -> str:
+        """The host for messages and logs: without a password in it."""
+        return redact_url(self.configuration.host)
+
     def request(
         self,
         method: str,
         url: str,
         headers: Mapping[str, str],
         body: Optional[bytes] = None,
-        timeout: Optional[urllib3.Timeout] = None,
+        timeout: RequestTimeout = None,
         preload_content: bool = True,
-    ) -> urllib3.BaseHTTPResponse:
-        """Send one request, retrying as the policy allows; raises ApiTransportError subclasses."""
-        try:
-            return self.pool_manager.request(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                timeout=timeout if timeout is not None else self.timeout,
-                preload_content=preload_content,
-                pool_timeout=self.configuration.read_timeout,
-            )
-        except HTTPError as error:
-            raise self.transport_error(error, method, url) from error
+    ) -> Union[RESTResponse, urllib3.BaseHTTPResponse]:
+        """Send one request, retrying as the policy allows, and read its body unless told not to.
 
-    def transport_error(self, error: Exception, method: str, url: str) -> ApiTransportError:
+        Every failure below this method (urllib3, http.client, the socket, a decoder) leaves it as
+        an SDK exception: ApiValueError for an unusable timeout, ApiDecodeError for a body that
+        cannot be decoded, ApiTimeoutError or ApiConnectionError for the rest.
+        With ``preload_content=False`` the response is returned unread: a deadline then covers
+        the call up to the response's headers only.
+        """
+        timing = call_timeout(timeout, self.configuration, self.timeout)
+        deadline = None if timing.deadline is None else time.monotonic() + timing.deadline
+        phases = timing.phases
+        retries = self.retry
+        pool_timeout = self.configuration.read_timeout
+        if deadline is not None:
+            phases = DeadlineTimeout(phases.connect_timeout, phases.read_timeout, deadline)  # type: ignore[arg-type]
+            retries = self.retry.until(deadline) if isinstance(self.retry, RetryPolicy) else self.retry
+            pool_timeout = min(pool_timeout or timing.deadline, timing.deadline)  # type: ignore[type-var]
+        while True:
+            response: Optional[urllib3.BaseHTTPResponse] = None
+            try:
+                response = self.pool_manager.request(
+                    method,
+                    url,
+                    body=body,
+                    headers=headers,
+                    timeout=phases,
+                    retries=retries,
+                    preload_content=False,
+                    pool_timeout=pool_timeout,
+                )
+                if not preload_content:
+                    return response
+                return RESTResponse(response, self._read_body(response, method, url, timing, deadline))
+            except OpenApiException:
+                raise
+            except ProtocolError as error:
+                if response is None:
+                    raise self.transport_error(error, method, url, timing, deadline) from error
+                # The body broke off after the headers: urllib3 retries only what fails before
+                # them, so the same policy decides here (idempotent methods only, within budget).
+                try:
+                    retries = (response.retries or retries).increment(method, url, error=error)
+                except Exception as final:
+                    raise self.transport_error(final, method, url, timing, deadline) from error
+                retries.sleep()
+            except Exception as error:
+                raise self.transport_error(error, method, url, timing, deadline) from error
+
+    def _read_body(
+        self, response: urllib3.BaseHTTPResponse, method: str, url: str, timing: CallTimeout, deadline: Optional[float]
+    ) -> bytes:
+        """The whole body; urllib3's errors pass through, but for DecodeError (ApiDecodeError)."""
+        chunks: List[bytes] = []
+        complete = False
+        try:
+            if deadline is None:
+                chunks.append(response.read())
+            else:
+                read_timeout = timing.phases.read_timeout
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise self._deadline_error(method, url, timing)
+                    # Each socket read waits at most for what is left of the call, so a body that
+                    # trickles in cannot hold it past the deadline.
+                    connection = getattr(response, "connection", None)
+                    sock = getattr(connection, "sock", None)
+                    if sock is not None:
+                        sock.settimeout(left if read_timeout is None else min(read_timeout, left))
+                    chunk = response.read1(_READ_CHUNK)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            complete = True
+        except DecodeError as error:
+            raise ApiDecodeError(
+                status=response.status,
+                reason=f"the body could not be decoded as its Content-Encoding"
+                f" ({response.headers.get('Content-Encoding', '?')}) says: {_cause(error)}",
+                headers=response.headers,
+                method=method,
+                url=redact_url(url),
+            ) from error
+        finally:
+            if not complete:
+                # A half-read response cannot be reused: close its connection (the pool opens a
+                # new one in its place).
+                response.close()
+                response.release_conn()
+        return b"".join(chunks)
+
+    def _deadline_error(self, method: str, url: str, timing: CallTimeout) -> ApiTimeoutError:
+        return ApiTimeoutError(
+            f"{method} {redact_url(url)} did not complete within {timing.source}={timing.deadline:g} s,"
+            " a deadline for the whole call (connecting, sending, the response and any retries)."
+            " Pieces OS may be busy, or the response very large; give the call more time if it needs it.",
+            host=self.shown_host, method=method, url=redact_url(url),
+        )
+
+    def transport_error(
+        self, error: Exception, method: str, url: str, timing: Optional[CallTimeout] = None, deadline: Optional[float] = None
+    ) -> ApiTransportError:
+        """The SDK exception for any failure of the transport: known ones explained, the rest by type."""
+        if deadline is not None and timing is not None and time.monotonic() >= deadline:
+            return self._deadline_error(method, url, timing)
         reason = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
-        where = f"{method} {url}"
-        hint = f"Is Pieces OS running and listening at {self.host}? (set PIECES_OS_URL or Configuration(host=...))"
+        shown_url = redact_url(url)
+        host = self.shown_host
+        where = f"{method} {shown_url}"
+        hint = f"Is Pieces OS running and listening at {host}? (set PIECES_OS_URL or Configuration(host=...))"
         if isinstance(reason, EmptyPoolError):
             return ApiTimeoutError(
-                f"All {self.configuration.connection_pool_maxsize} connections to {self.host} stayed busy"
+                f"All {self.configuration.connection_pool_maxsize} connections to {host} stayed busy"
                 f" for {self.configuration.read_timeout} s, so {where} was not sent. Read or release"
                 " the responses of *_without_preload_content calls, or raise"
                 " Configuration.connection_pool_maxsize.",
-                host=self.host, method=method, url=url,
+                host=host, method=method, url=shown_url,
             )
         if isinstance(reason, (ConnectTimeoutError,)) and not isinstance(reason, NewConnectionError):
             return ApiTimeoutError(
-                f"Timed out connecting to {self.host} for {where} after"
+                f"Timed out connecting to {host} for {where} after"
                 f" {self.timeout.connect_timeout} s. {hint}",
-                host=self.host, method=method, url=url,
+                host=host, method=method, url=shown_url,
             )
         if isinstance(reason, ReadTimeoutError):
             return ApiTimeoutError(
-                f"{self.host} accepted {where} but sent no response within the read timeout"
+                f"{host} accepted {where} but sent no response within the read timeout"
                 " (Configuration.read_timeout, or _request_timeout for one call). Pieces OS may be"
                 " busy, or not running properly.",
-                host=self.host, method=method, url=url,
+                host=host, method=method, url=shown_url,
+            )
+        if isinstance(reason, ProxyError) and self.proxy is not None:
+            return ApiConnectionError(
+                f"The proxy {self.proxy.shown} failed for {where}: {_cause(reason)}",
+                host=host, method=method, url=shown_url,
             )
         if isinstance(reason, NewConnectionError):
             return ApiConnectionError(
-                f"Could not connect to {self.host} for {where}: {_cause(reason)}. {hint}",
-                host=self.host, method=method, url=url,
+                f"Could not connect to {host} for {where}: {_cause(reason)}. {hint}",
+                host=host, method=method, url=shown_url,
             )
         if isinstance(reason, SSLError):
             return ApiConnectionError(
-                f"TLS failed with {self.host} for {where}: {_cause(reason)}. Check ssl_ca_cert or verify_ssl.",
-                host=self.host, method=method, url=url,
-            )
-        if isinstance(reason, ProxyError):
-            return ApiConnectionError(
-                f"The proxy {self.configuration.proxy} failed for {where}: {_cause(reason)}",
-                host=self.host, method=method, url=url,
+                f"TLS failed with {host} for {where}: {_cause(reason)}. Check ssl_ca_cert or verify_ssl.",
+                host=host, method=method, url=shown_url,
             )
         sent = "" if method in IDEMPOTENT_METHODS else " It was not retried: the request may have reached Pieces OS."
         if isinstance(reason, ProtocolError):
             return ApiConnectionError(
-                f"The connection to {self.host} broke during {where}: {_cause(reason)}.{sent}",
-                host=self.host, method=method, url=url,
+                f"The connection to {host} broke during {where}: {_cause(reason)}.{sent}",
+                host=host, method=method, url=shown_url,
             )
+        if isinstance(reason, HTTPError):
+            return ApiConnectionError(
+                f"{where} to {host} failed: {_cause(reason)}.{sent}", host=host, method=method, url=shown_url
+            )
+        # Anything else from below (http.client's OverflowError or ValueError on a malformed
+        # chunk size, a MemoryError for an absurd one, ...) means the response could not be read.
         return ApiConnectionError(
-            f"{where} to {self.host} failed: {_cause(reason)}.{sent}", host=self.host, method=method, url=url
+            f"The response of {host} to {where} could not be read: {type(reason).__name__}:"
+            f" {str(reason)[:200] or 'no detail'}. The response is malformed, or the connection broke.{sent}",
+            host=host, method=method, url=shown_url,
         )
 
     def clear(self) -> None:

@@ -23,6 +23,7 @@ reading until the consumer makes room, so the server feels the backpressure.
 """
 from __future__ import annotations
 
+import http.client
 import logging
 import random
 import socket
@@ -49,12 +50,14 @@ from typing import (
     TypeVar,
     Union,
 )
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import websocket
 
+from pieces_os_client._headers import redact_url
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
+from pieces_os_client.configuration import proxy_settings
 from pieces_os_client.exceptions import (
     ApiConnectionError,
     ApiDecodeError,
@@ -63,6 +66,7 @@ from pieces_os_client.exceptions import (
     ApiTransportError,
     ApiValueError,
     OpenApiException,
+    describe_problems,
 )
 from pieces_os_client.rest import check_header
 
@@ -341,8 +345,10 @@ class Stream(Generic[T]):
         if max_queued is not None and (type(max_queued) is not int or max_queued < 1):
             raise ApiValueError(f"max_queued must be a positive int or None, got {max_queued!r}")
         self.operation = operation
-        self.url = stream_url(configuration.host, operation.path)
-        self._host = configuration.host
+        self._connect_url = stream_url(configuration.host, operation.path)
+        # What messages and logs show: the URL and host without a password.
+        self.url = redact_url(self._connect_url)
+        self._host = redact_url(configuration.host)
         self._configuration = configuration
         self._adapter = type_adapter(resolve_model(operation.returns))
         self._tracks_identifiers = operation.returns == "StreamedIdentifiers"
@@ -517,7 +523,7 @@ class Stream(Generic[T]):
     # ----- connecting --------------------------------------------------------------------
     def _connect(self) -> websocket.WebSocket:
         """Open the connection; raises ApiConnectionError, ApiTimeoutError or an ApiException."""
-        parts = urlsplit(self.url)
+        parts = urlsplit(self._connect_url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "wss" else 80)
         options: Dict[str, Any] = {
@@ -526,19 +532,13 @@ class Stream(Generic[T]):
             "enable_multithread": True,
             "skip_utf8_validation": True,
         }
-        proxy = self._configuration.proxy
         try:
-            if proxy:
-                options.update(self._proxy_options(proxy))
-                if self._ssl_context is not None:
-                    options["sslopt"] = {"context": self._ssl_context}
-                    if self._configuration.assert_hostname:
-                        options["sslopt"]["server_hostname"] = self._configuration.assert_hostname
-            else:
-                # An open socket keeps websocket-client from taking a proxy from the environment,
-                # which the REST calls (urllib3) do not do either.
-                options["socket"] = self._open_socket(host, port)
-            ws = websocket.create_connection(self.url, timeout=self._connect_timeout, **options)
+            # An open socket also keeps websocket-client from taking a proxy from the environment,
+            # which the REST calls (urllib3) do not do either.
+            options["socket"] = self._open_socket(host, port)
+            ws = websocket.create_connection(self._connect_url, timeout=self._connect_timeout, **options)
+        except OpenApiException:
+            raise
         except websocket.WebSocketBadStatusException as error:
             raise ApiException.from_response(
                 status=error.status_code,
@@ -560,7 +560,9 @@ class Stream(Generic[T]):
                 f"TLS failed with {self._host} for the stream {self.url}: {error}. Check ssl_ca_cert or verify_ssl.",
                 host=self._host, method="GET", url=self.url,
             ) from error
-        except (OSError, websocket.WebSocketException) as error:
+        except Exception as error:
+            # Whatever else fails below (the socket, TLS, websocket-client, a malformed handshake
+            # answer), the stream could not be opened: one SDK exception for all of it.
             raise ApiConnectionError(
                 f"Could not open the stream {self.url} on {self._host}: {error or type(error).__name__}. {self._hint()}",
                 host=self._host, method="GET", url=self.url,
@@ -572,7 +574,11 @@ class Stream(Generic[T]):
         return f"Is Pieces OS running and listening at {self._host}? (set PIECES_OS_URL or Configuration(host=...))"
 
     def _open_socket(self, host: str, port: int) -> socket.socket:
-        sock = socket.create_connection((host, port), timeout=self._connect_timeout)
+        """A connected socket to ``host``: direct, or tunnelled through the proxy; TLS-wrapped for wss."""
+        if self._configuration.proxy:
+            sock = self._open_tunnel(host, port)
+        else:
+            sock = socket.create_connection((host, port), timeout=self._connect_timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._ssl_context is not None:
@@ -583,23 +589,34 @@ class Stream(Generic[T]):
             raise
         return sock
 
-    def _proxy_options(self, proxy: str) -> Dict[str, Any]:
-        if self._configuration.proxy_headers:
-            raise ApiValueError(
-                "Configuration.proxy_headers cannot be sent when a stream tunnels through the proxy;"
-                " put the proxy credentials in the proxy URL instead (http://user:password@proxy:port)"
-            )
-        parts = urlsplit(proxy)
+    def _open_tunnel(self, host: str, port: int) -> socket.socket:
+        """A socket tunnelled to ``host:port`` by the proxy's CONNECT, with the proxy headers.
+
+        The same headers the REST calls send to the proxy: ``Configuration.proxy_headers`` and
+        ``Proxy-Authorization`` from credentials in the proxy URL.
+        """
+        proxy = proxy_settings(self._configuration)
+        assert proxy is not None
+        parts = urlsplit(proxy.url)
         if parts.scheme != "http" or not parts.hostname:
-            raise ApiValueError(f"Configuration.proxy {proxy!r} is not an http:// proxy URL, which streams need")
-        options: Dict[str, Any] = {
-            "http_proxy_host": parts.hostname,
-            "http_proxy_port": parts.port or 80,
-            "proxy_type": "http",
-        }
-        if parts.username is not None:
-            options["http_proxy_auth"] = (unquote(parts.username), unquote(parts.password or ""))
-        return options
+            raise ApiValueError(f"Configuration.proxy {proxy.shown!r} is not an http:// proxy URL, which streams need")
+        tunnel = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=self._connect_timeout)
+        tunnel.set_tunnel(host, port, headers=proxy.headers)
+        try:
+            tunnel.connect()
+        except (OSError, http.client.HTTPException) as error:
+            tunnel.close()
+            if isinstance(error, (socket.timeout, TimeoutError)):
+                raise
+            raise ApiConnectionError(
+                f"The proxy {proxy.shown} did not open a tunnel to {host}:{port} for the stream"
+                f" {self.url}: {error}. Check Configuration.proxy and proxy_headers.",
+                host=self._host, method="GET", url=self.url,
+            ) from error
+        sock = tunnel.sock
+        # The socket now belongs to the stream, not to the HTTPConnection that opened it.
+        tunnel.sock = None
+        return sock
 
     # ----- the reader thread -------------------------------------------------------------
     def _read_loop(self) -> None:
@@ -664,7 +681,7 @@ class Stream(Generic[T]):
         try:
             message = self._adapter.validate_json(raw)
         except ValueError as error:
-            reason = f"a message is not a valid {self.operation.returns}: {_first_lines(error)}"
+            reason = f"a message is not a valid {self.operation.returns}: {describe_problems(error)}"
             self._mailbox.put((_ERROR, StreamMessageError(reason, raw, self.url)))
             return
         if self._tracks_identifiers:
@@ -790,9 +807,4 @@ def _report(on_error: Optional[Callable[[Exception], None]], error: Exception) -
         logger.warning("%s; raw message starts %r", error.reason, error.raw[:_LOGGED_RAW_CHARS])
     else:
         logger.error("%s", error)
-
-
-def _first_lines(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return "; ".join(lines[:3]) if lines else type(error).__name__
 

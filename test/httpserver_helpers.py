@@ -74,35 +74,43 @@ def _minimal_value(prop: Dict[str, Any]) -> Any:
     return {"string": "x", "integer": 1, "number": 1.5, "boolean": True}[kind]
 
 
-class _DroppingHandler(socketserver.BaseRequestHandler):
-    """Reads a request's head and closes the connection without answering."""
+class _ScriptedHandler(socketserver.BaseRequestHandler):
+    """Reads a request's head and body, then lets the server's ``respond`` write raw bytes."""
 
     def handle(self) -> None:
-        server: DroppingServer = self.server  # type: ignore[assignment]
+        server: RawServer = self.server  # type: ignore[assignment]
         data = b""
         self.request.settimeout(5)
         while b"\r\n\r\n" not in data:
             chunk = self.request.recv(65536)
             if not chunk:
-                break
+                return
             data += chunk
         with server.lock:
             server.heads.append(data.split(b"\r\n", 1)[0].decode("latin-1"))
+        try:
+            server.respond(self.request, server.stop)
+        except OSError:
+            pass  # the client went away, as the tests of deadlines expect it to
 
 
-class DroppingServer(socketserver.ThreadingTCPServer):
-    """A TCP server on loopback that accepts every request and drops it unanswered.
+class RawServer(socketserver.ThreadingTCPServer):
+    """A TCP server on loopback that answers each request by calling ``respond(socket, stop)``.
 
-    ``heads`` lists the request lines it received, so a test can count attempts.
+    For responses no well-behaved HTTP server would send: broken framing, a trickled body.
+    ``heads`` lists the request lines it received, so a test can count attempts; ``stop`` is set
+    when the server shuts down, so a ``respond`` that trickles can wait on it.
     """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _DroppingHandler)
+    def __init__(self, respond: Any) -> None:
+        super().__init__(("127.0.0.1", 0), _ScriptedHandler)
+        self.respond = respond
         self.lock = threading.Lock()
         self.heads: List[str] = []
+        self.stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -110,11 +118,19 @@ class DroppingServer(socketserver.ThreadingTCPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> DroppingServer:
+    def __enter__(self) -> RawServer:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        self.stop.set()
         self.shutdown()
         self.server_close()
+
+
+class DroppingServer(RawServer):
+    """A TCP server on loopback that accepts every request and drops it unanswered."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda sock, stop: None)

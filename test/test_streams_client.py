@@ -11,6 +11,7 @@ import threading
 from typing import Any, Callable, Dict, Iterator, List, Set
 
 import pytest
+from auth_proxy import AuthProxy, Seen
 from httpserver_helpers import minimal_instance, refused_url
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -323,12 +324,6 @@ def test_a_refused_handshake_raises_the_status_exception(scripted: Callable[...,
     assert raised.value.status == 404 and "/assets/stream/identifiers" in str(raised.value)
 
 
-def test_proxy_headers_are_refused_with_a_clear_error(scripted: Callable[..., ScriptedServer]) -> None:
-    api = api_for("http://127.0.0.1:9", proxy="http://127.0.0.1:9", proxy_headers={"Proxy-Authorization": "Basic x"})
-    with pytest.raises(ApiValueError, match="proxy_headers"):
-        api.stream_assets()
-
-
 def test_after_a_drop_the_identifiers_stream_reports_ids_deleted_while_disconnected(
     scripted: Callable[..., ScriptedServer],
 ) -> None:
@@ -539,77 +534,42 @@ def test_https_hosts_stream_over_wss_with_the_configured_ca(
 
 
 # ----- proxy ---------------------------------------------------------------------------------
-class ConnectProxy:
-    """An HTTP proxy that only tunnels (CONNECT), recording each target and Proxy-Authorization."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://user:secret@127.0.0.1:{self.listener.getsockname()[1]}"
-        self.tunnels: List[str] = []
-        self.authorizations: List[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
-
-    def _tunnel(self, client: socket.socket) -> None:
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += client.recv(4096)
-        lines = head.decode("latin-1").split("\r\n")
-        method, target, _ = lines[0].split(" ")
-        assert method == "CONNECT"
-        self.tunnels.append(target)
-        self.authorizations += [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("proxy-authorization:")]
-        host, port = target.rsplit(":", 1)
-        upstream = socket.create_connection((host, int(port)))
-        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
-        _pump(client, upstream)
-
-    def close(self) -> None:
-        self.listener.close()
-
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for sock in (source, target):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-def test_configuration_proxy_tunnels_the_stream(scripted: Callable[..., ScriptedServer]) -> None:
-    import base64
-
+def test_credentials_in_the_proxy_url_authenticate_the_stream_tunnel(scripted: Callable[..., ScriptedServer]) -> None:
     def handler(connection: ServerConnection, number: int) -> None:
         connection.send(identifiers("via-proxy"))
         server.release.wait(WAIT)
 
     server = scripted(handler)
-    proxy = ConnectProxy()
-    try:
-        with api_for(server.url, proxy=proxy.url).assets_stream_identifiers() as stream:
+    with AuthProxy("user", "s3cr:et") as proxy:
+        with api_for(server.url, proxy=proxy.url_with_credentials).assets_stream_identifiers() as stream:
             message = stream.next_message(timeout=WAIT)
-    finally:
-        proxy.close()
     assert message is not None and first_id(message) == "via-proxy"
-    assert proxy.tunnels == [f"127.0.0.1:{server.port}"]
-    assert proxy.authorizations == ["Basic " + base64.b64encode(b"user:secret").decode()]
+    assert proxy.seen == [Seen("CONNECT", f"127.0.0.1:{server.port}", proxy.expected_authorization)]
+
+
+def test_proxy_headers_authenticate_the_stream_tunnel(scripted: Callable[..., ScriptedServer]) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("via-proxy"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    with AuthProxy("user", "pw") as proxy:
+        api = api_for(server.url, proxy=proxy.url, proxy_headers={"Proxy-Authorization": proxy.expected_authorization})
+        with api.assets_stream_identifiers() as stream:
+            message = stream.next_message(timeout=WAIT)
+    assert message is not None and first_id(message) == "via-proxy"
+    assert [seen.proxy_authorization for seen in proxy.seen] == [proxy.expected_authorization]
+
+
+def test_a_refused_tunnel_names_the_proxy_but_not_its_password(scripted: Callable[..., ScriptedServer]) -> None:
+    server = scripted(lambda connection, number: None)
+    with AuthProxy("user", "right") as proxy:
+        wrong = proxy.url_with_credentials.replace("right", "wrong-s3cret")
+        with pytest.raises(ApiConnectionError) as raised:
+            api_for(server.url, proxy=wrong).assets_stream_identifiers()
+    message = str(raised.value)
+    assert "407" in message and f"127.0.0.1:{proxy.port}" in message
+    assert "wrong-s3cret" not in message and "wrong-s3cret" not in repr(raised.value)
 
 
 # ----- close and the receive queue -----------------------------------------------------------
