@@ -9,7 +9,7 @@ import threading
 from types import FrameType
 from typing import Callable, Dict, List, Optional, Union
 
-from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES
+from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION
 from pieces_os_client.testing.server import PiecesOSEmulator, PortUnavailableError
 
 _Handler = Union[Callable[[int, Optional[FrameType]], object], int, None]
@@ -30,13 +30,19 @@ def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
         help=f"largest request body accepted (default: {DEFAULT_MAX_BODY_BYTES})",
     )
+    parser.add_argument(
+        "--pieces-os-version", default=DEFAULT_VERSION,
+        help=f"what GET /.well-known/version answers (default: {DEFAULT_VERSION})",
+    )
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the emulator in the foreground; returns the process exit status."""
     arguments = build_parser().parse_args(argv)
-    emulator = PiecesOSEmulator(arguments.host, arguments.port, arguments.db, arguments.max_body_bytes)
+    emulator = PiecesOSEmulator(
+        arguments.host, arguments.port, arguments.db, arguments.max_body_bytes, arguments.pieces_os_version
+    )
     try:
         emulator.start()
     except PortUnavailableError as error:

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -28,6 +28,9 @@ from pieces_os_client.testing.web import ApiError, text
 logger = logging.getLogger("pieces_os_client.testing")
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+# The Pieces OS release the emulator says it is (GET /.well-known/version): the newest one seen
+# answering in published logs. Plugins that check a version range can be given another.
+DEFAULT_VERSION = "12.2.1"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -60,6 +63,19 @@ async def _internal_error(request: Request, error: Exception) -> Response:
     # connection, which "Connection: close" tells the client so that it does not reuse it.
     message = f"internal error in {request.method} {request.url.path}: {type(error).__name__}: {error}"
     return text(500, message, {"Connection": "close"})
+
+
+# ----- well-known ------------------------------------------------------------------------------
+
+
+async def health(request: Request) -> Response:
+    # Pieces OS 12 answers "ok:" and its instance id; clients check the "ok" prefix.
+    store: AssetStore = request.app.state.store
+    return PlainTextResponse(f"ok:{store.creator}")
+
+
+async def version(request: Request) -> Response:
+    return PlainTextResponse(request.app.state.version)
 
 
 # ----- streams ---------------------------------------------------------------------------------
@@ -95,6 +111,8 @@ _OPERATIONS: List[Tuple[str, Endpoint, str]] = [
     ("/assets/{asset}", assets.specific_asset, "GET"),
     ("/assets/{asset}/formats", assets.specific_asset_formats, "GET"),
     ("/assets/{asset}/delete", assets.delete_asset, "POST"),
+    ("/.well-known/health", health, "GET"),
+    ("/.well-known/version", version, "GET"),
 ]
 _STREAMS = {
     "/assets/stream": "assets",
@@ -124,8 +142,10 @@ class RoutePathAsSent:
         await self.app(scope, receive, send)
 
 
-def create_app(store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> Starlette:
-    """The emulator as an ASGI application over ``store``."""
+def create_app(
+    store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, version: str = DEFAULT_VERSION
+) -> Starlette:
+    """The emulator as an ASGI application over ``store``, saying it is Pieces OS ``version``."""
     routes: List[Any] = []
     # Streams first: "/assets/stream" would otherwise be taken for an asset id.
     for path, kind in _STREAMS.items():
@@ -147,4 +167,5 @@ def create_app(store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) 
     app.state.store = store
     app.state.hub = StreamHub(store)
     app.state.max_body_bytes = max_body_bytes
+    app.state.version = version
     return app

@@ -12,7 +12,7 @@ from typing import Optional, Type
 
 import uvicorn
 
-from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES, create_app
+from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION, create_app
 from pieces_os_client.testing.hub import StreamHub
 from pieces_os_client.testing.store import AssetStore
 
@@ -70,7 +70,8 @@ class PiecesOSEmulator:
     ...     configuration = Configuration(host=emulator.url)
 
     ``port=0`` picks a free port (read it back from ``.port`` or ``.url``); ``db=None`` keeps the
-    assets in memory, a path keeps them in that SQLite file across restarts.
+    assets in memory, a path keeps them in that SQLite file across restarts. ``version`` is what
+    ``GET /.well-known/version`` answers.
     """
 
     def __init__(
@@ -79,11 +80,13 @@ class PiecesOSEmulator:
         port: int = 0,
         db: Optional[str] = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        version: str = DEFAULT_VERSION,
     ) -> None:
         self.host = host
         self.port = port
         self.db = db
         self.max_body_bytes = max_body_bytes
+        self.version = version
         self._lock = threading.Lock()
         self._store: Optional[AssetStore] = None
         self._hub: Optional[StreamHub] = None
@@ -124,7 +127,7 @@ class PiecesOSEmulator:
                 sock.close()
                 raise
             self.port = int(sock.getsockname()[1])
-            app = create_app(store, self.max_body_bytes)
+            app = create_app(store, self.max_body_bytes, self.version)
             config = uvicorn.Config(
                 app,
                 ws="websockets-sansio",
