@@ -9,7 +9,7 @@ import pytest
 # What the server extra brings; None in sys.modules makes importing it fail as if not installed.
 HIDE_SERVER_EXTRA = (
     "import sys\n"
-    "for name in ('starlette', 'uvicorn', 'websockets', 'pygments'):\n"
+    "for name in ('starlette', 'uvicorn', 'websockets', 'pygments', 'rapidfuzz'):\n"
     "    sys.modules[name] = None\n"
 )
 

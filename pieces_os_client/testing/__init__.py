@@ -16,7 +16,7 @@ try:
     from pieces_os_client.testing.server import SUGGESTED_PORT, PiecesOSEmulator, PortUnavailableError
 except ModuleNotFoundError as missing:
     package = (missing.name or "").split(".")[0]
-    if package not in ("starlette", "uvicorn", "websockets", "pygments"):
+    if package not in ("starlette", "uvicorn", "websockets", "pygments", "rapidfuzz"):
         raise
     raise ModuleNotFoundError(
         f"pieces_os_client.testing needs the server extra ({package} is not installed):"

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import Callable, Dict, List, Optional, Union
 
 from pieces_os_client.testing.app import DEFAULT_MAX_BODY_BYTES, DEFAULT_VERSION
+from pieces_os_client.testing.guard import is_loopback
 from pieces_os_client.testing.server import PiecesOSEmulator, PortUnavailableError
 
 _Handler = Union[Callable[[int, Optional[FrameType]], object], int, None]
@@ -43,6 +44,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     emulator = PiecesOSEmulator(
         arguments.host, arguments.port, arguments.db, arguments.max_body_bytes, arguments.pieces_os_version
     )
+    if not is_loopback(arguments.host):
+        print(
+            f"warning: listening on {arguments.host}, not loopback: anyone who can reach this machine"
+            " on the network can read and change the emulator's assets",
+            file=sys.stderr, flush=True,
+        )
     try:
         emulator.start()
     except PortUnavailableError as error:

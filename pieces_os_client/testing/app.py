@@ -19,7 +19,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from pieces_os_client.testing import assets_endpoints as assets
+from pieces_os_client.testing import asset_endpoints, assets_endpoints as assets
+from pieces_os_client.testing.guard import LocalOnly
 from pieces_os_client.testing.hub import StreamHub
 from pieces_os_client.testing.store import AssetStore
 from pieces_os_client.testing.validation import InvalidRequestError
@@ -143,15 +144,23 @@ class RoutePathAsSent:
 
 
 def create_app(
-    store: AssetStore, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, version: str = DEFAULT_VERSION
+    store: AssetStore,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    version: str = DEFAULT_VERSION,
+    host: str = "127.0.0.1",
 ) -> Starlette:
-    """The emulator as an ASGI application over ``store``, saying it is Pieces OS ``version``."""
+    """The emulator as an ASGI application over ``store``, saying it is Pieces OS ``version``.
+
+    ``host`` is the address it listens on: requests naming it in their Host header are answered
+    as well as those naming loopback.
+    """
     routes: List[Any] = []
     # Streams first: "/assets/stream" would otherwise be taken for an asset id.
     for path, kind in _STREAMS.items():
         routes.append(WebSocketRoute(path, _stream(kind)))
         routes.append(Route(path, websocket_only, methods=["GET"]))
-    routes += [Route(path, handler, methods=[method]) for path, handler, method in _OPERATIONS]
+    operations = _OPERATIONS + asset_endpoints.routes()
+    routes += [Route(path, handler, methods=[method]) for path, handler, method in operations]
     app = Starlette(
         routes=routes,
         exception_handlers={
@@ -160,7 +169,7 @@ def create_app(
             HTTPException: _http_error,
             Exception: _internal_error,
         },
-        middleware=[Middleware(RoutePathAsSent)],
+        middleware=[Middleware(LocalOnly, served_on=[host]), Middleware(RoutePathAsSent)],
     )
     # "/assets/" is no endpoint: a 404 that names it, not a redirect the spec does not document.
     app.router.redirect_slashes = False

@@ -1,8 +1,9 @@
 """The 16 AssetsApi operations: the collection of assets (create, snapshot, search, related)."""
 from __future__ import annotations
 
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -17,7 +18,7 @@ from pieces_os_client.models.searched_assets import SearchedAssets
 from pieces_os_client.models.seed import Seed
 from pieces_os_client.models.seeded_assets_recommendation import SeededAssetsRecommendation
 from pieces_os_client.testing.filters import filters_match
-from pieces_os_client.testing.records import assets_json
+from pieces_os_client.testing.records import AssetRecord, assets_json
 from pieces_os_client.testing.related import Profile, interaction_weight, recommended, related, viewed_seconds
 from pieces_os_client.testing.search import Hit, search, search_tags
 from pieces_os_client.testing.seeds import build_asset, draft_seed, now_utc
@@ -34,10 +35,13 @@ from pieces_os_client.testing.web import (
     view,
 )
 
+# 4.x clients send seeds without `type`: such a seed is a seeded asset.
+SEED_DEFAULTS = {"type": "SEEDED_ASSET"}
+
 
 async def create_asset(request: Request) -> Response:
     transferables = flag(request, "transferables", True)
-    seed = await parse_required(request, Seed)
+    seed = await parse_required(request, Seed, SEED_DEFAULTS)
     store = store_of(request)
     asset = build_asset(seed, store.creator, now_utc())
     return json_response(view(store.add(asset), transferables))
@@ -45,7 +49,7 @@ async def create_asset(request: Request) -> Response:
 
 async def draft_asset(request: Request) -> Response:
     transferables = flag(request, "transferables", True)
-    seed = await parse_required(request, Seed)
+    seed = await parse_required(request, Seed, SEED_DEFAULTS)
     return json_response(draft_seed(seed, transferables))
 
 
@@ -110,11 +114,11 @@ async def search_assets(request: Request) -> Response:
     if query and tags:
         wanted = {tag.strip().lower() for tag in tags}
         records = [r for r in records if wanted & {t.lower() for t in r.tags}]
-        hits = search(records, query)
-    elif query:
-        hits = search(records, query)
+    # Searching is CPU work: off the event loop, so that other clients are answered meanwhile.
+    if query:
+        hits = await run_in_threadpool(search, records, query)
     else:
-        hits = search_tags(records, tags)
+        hits = await run_in_threadpool(search_tags, records, tags)
     return json_response(_searched(hits, transferables))
 
 
@@ -123,6 +127,11 @@ async def search_with_filters(request: Request) -> Response:
     records = store_of(request).records(pseudo=flag(request, "pseudo", False))
     given = await parse(request, AssetsSearchWithFiltersInput, required=False)
     wanted = given if given is not None else AssetsSearchWithFiltersInput()
+    hits = await run_in_threadpool(_filtered_search, records, wanted)
+    return json_response(AssetsSearchWithFiltersOutput(results=_searched(hits, transferables)))
+
+
+def _filtered_search(records: List[AssetRecord], wanted: AssetsSearchWithFiltersInput) -> List[Hit]:
     casing = bool(wanted.casing)
     if wanted.space is not None:
         space = wanted.space.identifers.iterable or []
@@ -132,17 +141,17 @@ async def search_with_filters(request: Request) -> Response:
         filters = wanted.filters
         records = [record for record in records if filters_match(filters, record, casing)]
     if wanted.query and wanted.query.strip():
-        hits = search(records, wanted.query.strip(), casing)
-    else:
-        hits = [Hit(record, 1.0, True, "MULTIPLE") for record in records]
-    return json_response(AssetsSearchWithFiltersOutput(results=_searched(hits, transferables)))
+        return search(records, wanted.query.strip(), casing)
+    return [Hit(record, 1.0, True, "MULTIPLE") for record in records]
 
 
 async def related_assets(request: Request) -> Response:
-    given = await parse_required(request, Assets)
+    # 2.2.0's generated SDK never sends the body of a GET: no body is an empty input.
+    given = await parse(request, Assets, required=False)
     store = store_of(request)
-    profiles = [Profile.of(asset, store.get(asset.id)) for asset in given.iterable]
-    found = related(store.records(), profiles)
+    inputs = given.iterable if given is not None else []
+    profiles = [Profile.of(asset, store.get(asset.id)) for asset in inputs]
+    found = await run_in_threadpool(related, store.records(), profiles)
     return json_response(Assets(iterable=[record.asset for record in found]))
 
 
@@ -168,7 +177,7 @@ async def recommended_assets(request: Request) -> Response:
         if interacted_id not in profiles and record is not None:
             profiles[interacted_id] = Profile.of(record.asset, record)
     weighted = [(profile, weights.get(key, 1.0)) for key, profile in profiles.items()]
-    found = recommended(store.records(), weighted)
+    found = await run_in_threadpool(recommended, store.records(), weighted)
     return json_response(Assets(iterable=[record.asset for record in found]))
 
 

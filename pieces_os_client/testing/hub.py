@@ -66,7 +66,7 @@ def _change_message(kind: str, change: Change) -> Optional[str]:
     if not affected:
         return None
     if kind == "identifiers":
-        return _identifiers(affected, deleted=change.kind != "create")
+        return _identifiers(affected, deleted=change.kind in ("delete", "reset"))
     return _snapshot_message(kind, _visible(change.records))
 
 

@@ -1,13 +1,15 @@
 """A stored asset as the emulator reads it: the fields search, filters and ranking look at."""
 from __future__ import annotations
 
+import copy
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, Sequence, Tuple
 
 from pieces_os_client.models.asset import Asset
-from pieces_os_client.testing.seeds import without_content
+from pieces_os_client.testing.seeds import strip_content
 from pieces_os_client.testing.validation import enum_value
 
 WORD = re.compile(r"\w+")
@@ -30,6 +32,61 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
+_IDENTIFIER_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def words_of(text: str) -> FrozenSet[str]:
+    """The words of ``text`` and the parts of each identifier in it, as they appear there.
+
+    ``parse_config_file`` and ``parseConfigFile`` both also give parse, config and file (the
+    caller lowercases the result, or the text, for a search that ignores case).
+    """
+    words = set()
+    for word in WORD.findall(text):
+        words.add(word)
+        for part in _IDENTIFIER_PART.findall(word):
+            if part != word:
+                words.add(part)
+    return frozenset(words)
+
+
+# Collections a real Pieces OS always sends, empty when empty (a recorded create answer).
+_COLLECTIONS = ("websites", "tags", "persons", "annotations", "hints", "anchors")
+
+
+def served_views(asset: Asset) -> Tuple[Asset, Asset]:
+    """The asset as Pieces OS serves it, with content and without (``transferables=false``).
+
+    Every relation collection is present (``{"iterable": [], "indices": {}}`` when empty, the
+    indices mapping each item's id to its position), and ``original.reference`` and
+    ``preview.base.reference`` hold the format they name, whose ``asset`` is the bare id.
+    """
+    data = json.loads(asset.to_json())
+    for key in _COLLECTIONS:
+        holder = data.get(key) or {}
+        items = holder.get("iterable") or []
+        holder["iterable"] = items
+        holder["indices"] = {item["id"]: index for index, item in enumerate(items) if "id" in item}
+        data[key] = holder
+    data.setdefault("sensitives", {"iterable": []})
+    data.setdefault("discovered", False)
+    data.setdefault("pseudo", False)
+    data.setdefault("score", {"manual": 0, "automatic": 0})
+    formats = {item["id"]: item for item in data["formats"]["iterable"]}
+    for holder in (data.get("original"), (data.get("preview") or {}).get("base")):
+        if isinstance(holder, dict) and holder.get("id") in formats:
+            reference = copy.deepcopy(formats[holder["id"]])
+            reference["asset"] = data["id"]
+            holder["reference"] = reference
+    lite = copy.deepcopy(data)
+    for item in lite["formats"]["iterable"]:
+        strip_content(item)
+    for holder in (lite.get("original"), (lite.get("preview") or {}).get("base")):
+        if isinstance(holder, dict) and isinstance(holder.get("reference"), dict):
+            strip_content(holder["reference"])
+    return Asset.model_validate(data), Asset.model_validate(lite)
+
+
 @dataclass(frozen=True)
 class AssetRecord:
     """A stored asset with the fields search, filters and ranking read, extracted once."""
@@ -44,7 +101,8 @@ class AssetRecord:
     specific: str
     created: datetime
     updated: datetime
-    words: Dict[str, FrozenSet[str]] = field(compare=False, repr=False)
+    words: Dict[str, FrozenSet[str]] = field(compare=False, repr=False)  # lowercased, identifiers split
+    lowered: Dict[str, str] = field(compare=False, repr=False)  # fields() lowercased
     # Each view written once, as the SDK model writes it: snapshots and streams join these
     # rather than serializing every asset again for every message.
     json: str = field(compare=False, repr=False)
@@ -78,7 +136,7 @@ class AssetRecord:
         name = asset.name or ""
         specific = enum_value(formats[0].classification.specific) if formats else None
         fields = {"TITLE": name, "TAGS": " ".join(tags), "CONTENT": text, "WEBSITES": " ".join(websites)}
-        lite = without_content(asset)
+        asset, lite = served_views(asset)
         return cls(
             asset=asset,
             lite=lite,
@@ -90,7 +148,8 @@ class AssetRecord:
             specific=specific or "UNKNOWN",
             created=as_utc(asset.created.value),
             updated=as_utc(asset.updated.value),
-            words={key: frozenset(WORD.findall(value.lower())) for key, value in fields.items()},
+            words={key: frozenset(word.lower() for word in words_of(value)) for key, value in fields.items()},
+            lowered={key: value.lower() for key, value in fields.items()},
             json=asset.to_json(),
             lite_json=lite.to_json(),
         )

@@ -1,11 +1,18 @@
-"""Search: an exact phrase beats every word matching, which beats a near miss."""
+"""Search: an exact phrase beats every word matching, which beats a near miss.
+
+Words are compared with the parts of identifiers too (``parse_config_file`` and
+``parseConfigFile`` hold "config"), so a query with a letter missing ("confg") finds code.
+Near misses are scored by rapidfuzz against the vocabulary of the assets searched, once per
+query word, so that the cost per asset is a few set lookups.
+"""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from pieces_os_client.testing.records import WORD, AssetRecord
+from rapidfuzz import fuzz, process
+
+from pieces_os_client.testing.records import WORD, AssetRecord, words_of
 
 
 @dataclass(frozen=True)
@@ -17,28 +24,82 @@ class Hit:
 
 
 _FIELD_WEIGHT = {"TITLE": 1.0, "TAGS": 0.95, "CONTENT": 0.9, "WEBSITES": 0.85}
-_FUZZY_THRESHOLD = 0.75
+# rapidfuzz's normalized similarity (0-100) a word needs to count as a near miss: one letter
+# missing from a six-letter word is 91, one wrong in four letters is 75.
+_FUZZY_CUTOFF = 75.0
+_WHOLE_WORD = 1.0  # the query word appears inside the word
+
+# For each query word: the words that match it, with (similarity 0-1, matched without fuzz).
+Candidates = Dict[str, Tuple[float, bool]]
 
 
-def _token_score(token: str, words: Iterable[str]) -> Tuple[float, bool]:
-    """How well one query word matches a set of words: (score, matched without fuzz)."""
-    best = 0.0
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(token)
-    for word in words:
-        if token in word:
-            return 1.0, True
-        matcher.set_seq1(word)
-        if matcher.real_quick_ratio() < _FUZZY_THRESHOLD or matcher.quick_ratio() < _FUZZY_THRESHOLD:
-            continue
-        best = max(best, matcher.ratio())
-    return best, False
+def _candidates(token: str, vocabulary: AbstractSet[str]) -> Candidates:
+    found: Candidates = {word: (_WHOLE_WORD, True) for word in vocabulary if token in word}
+    for word, similarity, _ in process.extract(
+        token, list(vocabulary), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=None
+    ):
+        found.setdefault(word, (similarity / 100.0, False))
+    return found
 
 
-def _words(record: AssetRecord, key: str, casing: bool) -> FrozenSet[str]:
+def _words(record: AssetRecord, casing: bool) -> Dict[str, FrozenSet[str]]:
     if casing:
-        return frozenset(WORD.findall(record.fields()[key]))
-    return record.words[key]
+        return {key: words_of(value) for key, value in record.fields().items()}
+    return record.words
+
+
+def _fields(record: AssetRecord, casing: bool) -> Dict[str, str]:
+    return record.fields() if casing else record.lowered
+
+
+def _best(candidates: Candidates, words: FrozenSet[str]) -> Tuple[float, bool]:
+    best, plain = 0.0, False
+    if len(candidates) < len(words):
+        shared = [word for word in candidates if word in words]
+    else:
+        shared = [word for word in words if word in candidates]
+    for word in shared:
+        similarity, whole = candidates[word]
+        if similarity > best or (similarity == best and whole):
+            best, plain = similarity, whole
+    return best, plain
+
+
+def _rank(
+    record: AssetRecord, needle: str, candidates: Sequence[Candidates], casing: bool
+) -> Optional[Hit]:
+    fields = _fields(record, casing)
+    exact_in = [key for key, value in fields.items() if needle and needle in value]
+    if exact_in:
+        score = max(_FIELD_WEIGHT[key] for key in exact_in)
+        if len(exact_in) > 1:
+            score = min(1.0, score + 0.02 * (len(exact_in) - 1))
+        return Hit(record, round(score, 4), True, exact_in[0] if len(exact_in) == 1 else "MULTIPLE")
+    if not candidates:
+        return None
+    words = _words(record, casing)
+    matched_in = set()
+    fuzzy = False
+    total = 0.0
+    for token_candidates in candidates:
+        best_score, best_key, best_plain = 0.0, "", False
+        for key, field_words in words.items():
+            similarity, plain = _best(token_candidates, field_words)
+            weighted = similarity * _FIELD_WEIGHT[key]
+            if weighted > best_score:
+                best_score, best_key, best_plain = weighted, key, plain
+        if best_score == 0.0:
+            return None
+        matched_in.add(best_key)
+        fuzzy = fuzzy or not best_plain
+        total += best_score
+    score = 0.8 * total / len(candidates)
+    match = "FUZZY" if fuzzy else (matched_in.pop() if len(matched_in) == 1 else "MULTIPLE")
+    return Hit(record, round(score, 4), False, match)
+
+
+def _tokens(needle: str) -> List[str]:
+    return list(dict.fromkeys(WORD.findall(needle)))
 
 
 def rank(record: AssetRecord, query: str, casing: bool = False) -> Optional[Hit]:
@@ -47,41 +108,19 @@ def rank(record: AssetRecord, query: str, casing: bool = False) -> Optional[Hit]
     Name, tags, content and websites are searched; None when some query word matches nowhere.
     """
     needle = query if casing else query.lower()
-    fields = record.fields()
-    exact_in = [
-        key for key, value in fields.items() if needle and needle in (value if casing else value.lower())
-    ]
-    if exact_in:
-        score = max(_FIELD_WEIGHT[key] for key in exact_in)
-        if len(exact_in) > 1:
-            score = min(1.0, score + 0.02 * (len(exact_in) - 1))
-        return Hit(record, round(score, 4), True, exact_in[0] if len(exact_in) == 1 else "MULTIPLE")
-    tokens = WORD.findall(needle)
-    if not tokens:
-        return None
-    matched_in = set()
-    fuzzy = False
-    total = 0.0
-    for token in tokens:
-        best_score, best_key, best_plain = 0.0, "", False
-        for key in fields:
-            token_score, plain = _token_score(token, _words(record, key, casing))
-            token_score *= _FIELD_WEIGHT[key]
-            if token_score > best_score:
-                best_score, best_key, best_plain = token_score, key, plain
-        if best_score < _FUZZY_THRESHOLD * min(_FIELD_WEIGHT.values()):
-            return None
-        matched_in.add(best_key)
-        fuzzy = fuzzy or not best_plain
-        total += best_score
-    score = 0.8 * total / len(tokens)
-    match = "FUZZY" if fuzzy else (matched_in.pop() if len(matched_in) == 1 else "MULTIPLE")
-    return Hit(record, round(score, 4), False, match)
+    vocabulary = frozenset().union(*_words(record, casing).values())
+    return _rank(record, needle, [_candidates(token, vocabulary) for token in _tokens(needle)], casing)
 
 
 def search(records: Sequence[AssetRecord], query: str, casing: bool = False) -> List[Hit]:
     """The assets matching ``query``, best first (ties keep creation order)."""
-    hits = [hit for hit in (rank(record, query, casing) for record in records) if hit is not None]
+    needle = query if casing else query.lower()
+    vocabulary: Set[str] = set()
+    for record in records:
+        for words in _words(record, casing).values():
+            vocabulary.update(words)
+    candidates = [_candidates(token, vocabulary) for token in _tokens(needle)]
+    hits = [hit for hit in (_rank(record, needle, candidates, casing) for record in records) if hit is not None]
     hits.sort(key=lambda hit: (not hit.exact, -hit.score))
     return hits
 

@@ -88,19 +88,19 @@ def read_content(seeded_format: SeededFormat, where: str) -> Content:
     fragment = seeded_format.fragment
     if fragment is not None and (fragment.string is not None or fragment.bytes is not None):
         hint = enum_value(fragment.metadata.ext) if fragment.metadata is not None else None
-        return _content("fragment", fragment.string, fragment.bytes, None, hint, f"{where}.fragment")
+        return decode_content("fragment", fragment.string, fragment.bytes, None, hint, f"{where}.fragment")
     seeded_file = seeded_format.file
     if seeded_file is not None and (seeded_file.string is not None or seeded_file.bytes is not None):
         metadata = seeded_file.metadata
         hint = enum_value(metadata.ext) if metadata is not None else None
         name = metadata.name if metadata is not None else None
-        return _content("file", seeded_file.string, seeded_file.bytes, name, hint, f"{where}.file")
+        return decode_content("file", seeded_file.string, seeded_file.bytes, name, hint, f"{where}.file")
     raise InvalidRequestError(
         f"`{where}` has no content: give fragment.string (text) or file.bytes / file.string"
     )
 
 
-def _content(
+def decode_content(
     location: str,
     string: Optional[TransferableString],
     raw_bytes: Optional[TransferableBytes],
@@ -184,7 +184,7 @@ def inferred(seed: Seed) -> Tuple[SeededAsset, Content, str, str, str]:
     return seeded, content, generic, specific, name
 
 
-def _stored_content(content: Content) -> Dict[str, Any]:
+def stored_content(content: Content) -> Dict[str, Any]:
     if content.as_bytes:
         return {"bytes": {"raw": list(content.data)}}
     return {"string": {"raw": content.text}}
@@ -210,7 +210,7 @@ def build_asset(seed: Seed, creator: str, now: datetime) -> Asset:
         "asset": flattened_asset,
         "bytes": {"value": len(content.data), "readable": readable_size(len(content.data))},
         "created": stamp, "updated": stamp,
-        content.location: _stored_content(content),
+        content.location: stored_content(content),
     }
     if content.location == "fragment" and content.hint:
         stored_format["fragment"]["metadata"] = {"ext": content.hint}
@@ -228,6 +228,28 @@ def build_asset(seed: Seed, creator: str, now: datetime) -> Asset:
     return Asset.model_validate(asset)
 
 
+def tag_item(asset_id: str, text: str, stamp: Dict[str, Any], mechanism: str, category: str = "UNKNOWN") -> Dict[str, Any]:
+    """A new Tag on ``asset_id``, as JSON."""
+    return {
+        "id": str(uuid.uuid4()), "text": text, "created": stamp, "updated": stamp,
+        "category": category, "mechanisms": {asset_id: mechanism},
+    }
+
+
+def website_item(asset_id: str, url: str, name: str, stamp: Dict[str, Any], mechanism: str) -> Dict[str, Any]:
+    """A new Website on ``asset_id``, as JSON."""
+    return {
+        "id": str(uuid.uuid4()), "url": url, "name": name, "created": stamp, "updated": stamp,
+        "mechanisms": {asset_id: mechanism},
+    }
+
+
+def annotation_item(kind: Optional[str], text: str, stamp: Dict[str, Any], mechanism: str) -> Dict[str, Any]:
+    """A new Annotation, as JSON."""
+    return {"id": str(uuid.uuid4()), "type": kind, "text": text, "created": stamp, "updated": stamp,
+            "mechanism": mechanism}
+
+
 def _add_metadata(asset: Dict[str, Any], metadata: Any, stamp: Dict[str, Any], mechanism: str) -> None:
     tags: List[Dict[str, Any]] = []
     seen = set()
@@ -235,22 +257,16 @@ def _add_metadata(asset: Dict[str, Any], metadata: Any, stamp: Dict[str, Any], m
         if tag.text in seen:
             continue
         seen.add(tag.text)
-        tags.append({
-            "id": str(uuid.uuid4()), "text": tag.text, "created": stamp, "updated": stamp,
-            "category": enum_value(tag.category) or "UNKNOWN",
-            "mechanisms": {asset["id"]: enum_value(tag.mechanism) or mechanism},
-        })
+        tags.append(tag_item(
+            asset["id"], tag.text, stamp, enum_value(tag.mechanism) or mechanism, enum_value(tag.category) or "UNKNOWN"
+        ))
     if tags:
         asset["tags"] = {"iterable": tags}
-    websites = [
-        {"id": str(uuid.uuid4()), "url": site.url, "name": site.name, "created": stamp, "updated": stamp}
-        for site in metadata.websites or []
-    ]
+    websites = [website_item(asset["id"], site.url, site.name, stamp, mechanism) for site in metadata.websites or []]
     if websites:
         asset["websites"] = {"iterable": websites}
     annotations = [
-        {"id": str(uuid.uuid4()), "type": enum_value(note.type), "text": note.text,
-         "created": stamp, "updated": stamp, "mechanism": enum_value(note.mechanism) or mechanism}
+        annotation_item(enum_value(note.type), note.text, stamp, enum_value(note.mechanism) or mechanism)
         for note in metadata.annotations or []
     ]
     if annotations:
@@ -268,12 +284,13 @@ def draft_seed(seed: Seed, transferables: bool) -> Seed:
     }
     data.setdefault("metadata", {})["name"] = name
     if not transferables:
-        _strip(data["format"])
+        strip_content(data["format"])
     drafted.asset = SeededAsset.model_validate(data)
     return drafted
 
 
-def _strip(holder: Dict[str, Any]) -> None:
+def strip_content(holder: Dict[str, Any]) -> None:
+    """Leave the content (string, bytes) out of a format's fragment and file, in place."""
     for location in ("fragment", "file"):
         part = holder.get(location)
         if part is None:
@@ -282,14 +299,6 @@ def _strip(holder: Dict[str, Any]) -> None:
         part.pop("bytes", None)
         if not part:
             del holder[location]
-
-
-def without_content(asset: Asset) -> Asset:
-    """A copy of ``asset`` with fragment and file content left out (``transferables=false``)."""
-    data = asset.model_dump(by_alias=True, exclude_none=True)
-    for stored_format in data["formats"]["iterable"]:
-        _strip(stored_format)
-    return Asset.model_validate(data)
 
 
 def now_utc() -> datetime:

@@ -127,7 +127,7 @@ class PiecesOSEmulator:
                 sock.close()
                 raise
             self.port = int(sock.getsockname()[1])
-            app = create_app(store, self.max_body_bytes, self.version)
+            app = create_app(store, self.max_body_bytes, self.version, self.host)
             config = uvicorn.Config(
                 app,
                 ws="websockets-sansio",

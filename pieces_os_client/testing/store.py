@@ -18,10 +18,9 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from pieces_os_client.models.asset import Asset
-from pieces_os_client.models.format import Format
 from pieces_os_client.testing.records import AssetRecord
 
 logger = logging.getLogger("pieces_os_client.testing")
@@ -47,10 +46,10 @@ CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, deleted TEXT NOT NUL
 
 @dataclass(frozen=True)
 class Change:
-    """One committed write: ``kind`` is "create", "delete" or "reset".
+    """One committed write: ``kind`` is "create", "update", "delete" or "reset".
 
     ``records`` is every stored asset right after the commit, in creation order; ``affected`` are
-    the records the write created or removed.
+    the records the write created, changed or removed.
     """
 
     version: int
@@ -201,26 +200,51 @@ class AssetStore:
     def add(self, asset: Asset) -> AssetRecord:
         """Store a new asset and its formats in one transaction."""
         record = AssetRecord.from_asset(asset)
-        body = json.loads(asset.to_json())
-        body.pop("formats", None)
         with self._lock:
             with self._transaction() as db:
                 seq = self._seq + 1
                 db.execute(
                     "INSERT INTO assets (id, seq, pseudo, body) VALUES (?, ?, ?, ?)",
-                    (asset.id, seq, int(record.pseudo), json.dumps(body, ensure_ascii=False)),
+                    (asset.id, seq, int(record.pseudo), _body_json(asset)),
                 )
-                db.executemany(
-                    "INSERT INTO formats (id, asset, position, body) VALUES (?, ?, ?, ?)",
-                    [
-                        (item.id, asset.id, position, _format_json(item))
-                        for position, item in enumerate(asset.formats.iterable)
-                    ],
-                )
+                _insert_formats(db, asset)
             self._seq = seq
             self._records[asset.id] = record
             self._publish("create", (record,))
         return record
+
+    def replace(self, asset: Asset) -> AssetRecord:
+        """Store a changed version of an asset that is stored (same id), formats and all.
+
+        Raises KeyError when no asset with that id is stored.
+        """
+        record = AssetRecord.from_asset(asset)
+        with self._lock:
+            if asset.id not in self._records:
+                raise KeyError(asset.id)
+            with self._transaction() as db:
+                db.execute(
+                    "UPDATE assets SET pseudo = ?, body = ? WHERE id = ?",
+                    (int(record.pseudo), _body_json(asset), asset.id),
+                )
+                db.execute("DELETE FROM formats WHERE asset = ?", (asset.id,))
+                _insert_formats(db, asset)
+            self._records[asset.id] = record
+            self._publish("update", (record,))
+        return record
+
+    def modify(self, asset_id: str, change: Callable[[Dict[str, Any]], None]) -> Optional[AssetRecord]:
+        """Apply ``change`` to the stored asset's JSON (with content) and store the result, atomically.
+
+        None if no such asset is stored; nothing is stored when ``change`` raises.
+        """
+        with self._lock:
+            record = self._records.get(asset_id)
+            if record is None:
+                return None
+            data = json.loads(record.json)
+            change(data)
+            return self.replace(Asset.model_validate(data))
 
     def delete(self, asset_id: str, when: datetime) -> Optional[AssetRecord]:
         """Remove an asset and its formats, leaving a tombstone; None if it is not stored."""
@@ -263,5 +287,18 @@ class AssetStore:
         return self._connection is None
 
 
-def _format_json(item: Format) -> str:
-    return item.to_json()
+def _body_json(asset: Asset) -> str:
+    """The asset's row: formats live in their own table, and references are rebuilt on reading."""
+    body = json.loads(asset.to_json())
+    body.pop("formats", None)
+    for holder in (body.get("original"), (body.get("preview") or {}).get("base")):
+        if isinstance(holder, dict):
+            holder.pop("reference", None)
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _insert_formats(db: sqlite3.Connection, asset: Asset) -> None:
+    db.executemany(
+        "INSERT INTO formats (id, asset, position, body) VALUES (?, ?, ?, ?)",
+        [(item.id, asset.id, position, item.to_json()) for position, item in enumerate(asset.formats.iterable)],
+    )

@@ -6,8 +6,9 @@ exception handlers turn it into a text/plain answer that names the problem.
 """
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Dict, List, Optional, Type, TypeVar
+from typing import Any, Dict, List, Optional, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -67,15 +68,23 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def parse(request: Request, model: Type[M], required: bool) -> Optional[M]:
-    """The body as ``model``; None when it is empty and not ``required``."""
+async def parse(
+    request: Request, model: Type[M], required: bool, defaults: Optional[Dict[str, Any]] = None
+) -> Optional[M]:
+    """The body as ``model``; None when it is empty and not ``required``.
+
+    ``defaults`` fills top-level keys that a JSON object body leaves out.
+    """
     raw = await read_body(request)
     if not raw.strip():
         if required:
             raise ApiError(400, f"the request needs a JSON {model.__name__} body")
         return None
     try:
-        parsed = model.model_validate_json(raw)
+        if defaults is None:
+            parsed = model.model_validate_json(raw)
+        else:
+            parsed = model.model_validate(_with_defaults(raw, defaults))
     except ValidationError as error:
         raise ApiError(400, _describe(error, model)) from None
     unknown = unknown_enum_values(parsed)
@@ -84,8 +93,19 @@ async def parse(request: Request, model: Type[M], required: bool) -> Optional[M]
     return parsed
 
 
-async def parse_required(request: Request, model: Type[M]) -> M:
-    parsed = await parse(request, model, required=True)
+def _with_defaults(raw: bytes, defaults: Dict[str, Any]) -> Any:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, f"the body is not valid JSON: {error}") from None
+    if isinstance(data, dict):
+        for key, value in defaults.items():
+            data.setdefault(key, value)
+    return data
+
+
+async def parse_required(request: Request, model: Type[M], defaults: Optional[Dict[str, Any]] = None) -> M:
+    parsed = await parse(request, model, required=True, defaults=defaults)
     assert parsed is not None
     return parsed
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -336,3 +337,50 @@ def test_reset_empties_the_store(emulator: PiecesOSEmulator, assets_api: AssetsA
     assert assets_api.assets_snapshot().iterable == []
     with pytest.raises(NotFoundException):
         assets_api.assets_specific_asset_snapshot(asset.id)
+
+
+# ----- what 4.x clients and real typing need ---------------------------------------------------------
+
+
+def test_a_seed_without_type_is_a_seeded_asset(emulator: PiecesOSEmulator, make_seed: SeedFactory) -> None:
+    import urllib3
+
+    body = json.loads(make_seed("SELECT 1;").to_json())
+    del body["type"]  # 4.x clients send none
+    response = urllib3.request("POST", emulator.url + "/assets/create", body=json.dumps(body).encode(),
+                               headers={"Content-Type": "application/json"}, retries=False)
+    assert response.status == 200, response.data
+    assert response.json()["original"]["reference"]["fragment"]["string"]["raw"] == "SELECT 1;"
+    drafted = urllib3.request("POST", emulator.url + "/assets/draft", body=json.dumps(body).encode(),
+                              headers={"Content-Type": "application/json"}, retries=False)
+    assert drafted.status == 200 and drafted.json()["type"] == "SEEDED_ASSET"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("confg", "snake"),     # a letter missing from "config" inside load_config_file
+    ("setings", "camel"),   # one missing from "Settings" inside fetchUserSettings
+    ("USERSETTINGS", "camel"),  # a whole identifier, in another case
+])
+def test_fuzzy_search_finds_words_inside_identifiers(
+    assets_api: AssetsApi, make_seed: SeedFactory, query: str, expected: str
+) -> None:
+    made = {
+        "snake": assets_api.assets_create_new_asset(seed=make_seed("def load_config_file(path):\n    pass\n", name="loader")),
+        "camel": assets_api.assets_create_new_asset(seed=make_seed("function fetchUserSettings() {}\n", name="fetch")),
+        "other": assets_api.assets_create_new_asset(seed=make_seed("print('unrelated')\n", name="printer")),
+    }
+    found = assets_api.assets_search_assets(query=query).iterable
+    assert [item.identifier for item in found] == [made[expected].id]
+
+
+def test_fuzzy_search_ranks_a_title_above_content_and_leaves_far_words_out(
+    assets_api: AssetsApi, make_seed: SeedFactory
+) -> None:
+    in_content = assets_api.assets_create_new_asset(seed=make_seed("def parse_config(): pass\n", name="a"))
+    far = assets_api.assets_create_new_asset(seed=make_seed("def parse_confirm(): pass\n", name="b"))
+    in_title = assets_api.assets_create_new_asset(seed=make_seed("x = 1\n", name="Config loader"))
+    found = assets_api.assets_search_assets(query="confg").iterable
+    assert [item.identifier for item in found] == [in_title.id, in_content.id]
+    assert {_value(item.match) for item in found} == {"FUZZY"}
+    assert found[0].score > found[1].score
+    assert far.id not in [item.identifier for item in found]
