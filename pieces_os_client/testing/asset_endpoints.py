@@ -48,6 +48,8 @@ async def _json_object(request: Request, model: str, required: Tuple[str, ...] =
     """A body that must be a JSON object (for models the emulator reads field by field)."""
     raw = await read_body(request)
     if not raw.strip():
+        if required:
+            raise ApiError(400, f"the request needs a JSON {model} body")
         return {}
     try:
         data = json.loads(raw)

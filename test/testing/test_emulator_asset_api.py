@@ -187,6 +187,7 @@ def test_reclassify_sets_the_language(emulator: PiecesOSEmulator, stored: Asset)
     refused = call(emulator, "POST", "/asset/reclassify", {"asset": asset, "ext": "cobol2000"})
     assert refused.status == 400 and b"cobol2000" in refused.data
     assert call(emulator, "POST", "/asset/reclassify", {"ext": "rb"}).status == 400
+    assert call(emulator, "POST", "/asset/reclassify").status == 400
 
 
 def test_scores_increment_answers_204_and_counts(emulator: PiecesOSEmulator, stored: Asset) -> None:
