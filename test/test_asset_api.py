@@ -148,3 +148,4 @@ def test_well_known_api_without_a_client_uses_the_default(httpserver: HTTPServer
         assert WellKnownApi().get_well_known_version() == "6.3.0"
     finally:
         ApiClient.set_default(None)
+        pieces_os_client.Configuration.set_default(None)

@@ -39,6 +39,8 @@ def closed_ports(count: int) -> List[int]:
 def fresh_discovery(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("PIECES_OS_URL", raising=False)
     _discovery.forget()
+    Configuration.set_default(None)
+    ApiClient.set_default(None)
     yield
     _discovery.forget()
     Configuration.set_default(None)
