@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pprint
+import sys
 import threading
 from datetime import datetime
 from enum import Enum, EnumMeta
@@ -285,6 +286,7 @@ class _ExtraValue:
 # pydantic before 2.14 does not serialise model_rebuild(): two threads using a model for the first
 # time at once (a stream's reader and the main thread, say) could both build it, and one could see
 # the other's half-built class. Every first build of a generated model goes through this lock.
+_BUILD_RECURSION_LIMIT = 3000
 _build_lock = threading.RLock()
 
 
@@ -328,13 +330,21 @@ class PiecesModel(BaseModel):
         with _build_lock:
             if cls.__pydantic_complete__ and not force:
                 return None
-            return super().model_rebuild(
-                force=force,
-                raise_errors=raise_errors,
-                # This frame sits between the caller and pydantic.
-                _parent_namespace_depth=_parent_namespace_depth + 1 if _parent_namespace_depth > 0 else 0,
-                _types_namespace=_types_namespace,
-            )
+            # Building a model builds every model it reaches in one recursion, deeper than
+            # Python 3.9's default limit of 1000 frames allows for Seed; the limit is raised for
+            # the build only (other threads wait on the lock meanwhile).
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(limit, _BUILD_RECURSION_LIMIT))
+            try:
+                return super().model_rebuild(
+                    force=force,
+                    raise_errors=raise_errors,
+                    # This frame sits between the caller and pydantic.
+                    _parent_namespace_depth=_parent_namespace_depth + 1 if _parent_namespace_depth > 0 else 0,
+                    _types_namespace=_types_namespace,
+                )
+            finally:
+                sys.setrecursionlimit(limit)
 
     def to_str(self) -> str:
         """A readable multi-line representation."""

@@ -221,3 +221,20 @@ def test_enum_from_json_and_str() -> None:
 )
 def test_enum_membership_answers_true_or_false_on_every_python(candidate: object, expected: bool) -> None:
     assert (candidate in ClassificationSpecificEnum) is expected
+
+
+def test_a_first_build_deeper_than_the_default_recursion_limit_succeeds() -> None:
+    # Seed built first reaches hundreds of models in one recursion; Python 3.9 stops at 1000 frames.
+    code = (
+        "import sys; sys.setrecursionlimit(1000)\n"
+        "from pieces_os_client import Seed\n"
+        "app = {'id': 'a', 'name': 'VS_CODE', 'version': '1', 'platform': 'LINUX', 'onboarded': True, 'privacy': 'OPEN'}\n"
+        "seed = Seed.from_dict({'asset': {'application': app, 'format': {'fragment': {'string': {'raw': 'x'}}}}})\n"
+        "print(seed.asset.format.fragment.string.raw, sys.getrecursionlimit())\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.split() == ["x", "1000"]
