@@ -1,20 +1,25 @@
-"""The command line as a user runs it: ``python -m pieces_os_client`` in a subprocess, against the
-emulator on loopback, checking what it prints and the exit code it ends with."""
+"""The command line against the emulator on loopback: ``main(argv)`` in this process, with what it
+prints captured, and the exit code it returns, as the installed script would exit with it. A few
+tests at the end run the installed script itself, where only a process shows the behaviour
+(the entry point, Ctrl-C, a closed pipe)."""
 from __future__ import annotations
 
+import io
 import json
 import os
+import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence
 
 import pytest
 from httpserver_helpers import refused_url
-from terminal_helpers import run_on_terminal
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.cli import main, snippet_seed
@@ -22,7 +27,8 @@ from pieces_os_client.exceptions import GoneException
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing import PiecesOSEmulator
 
-WAIT = 30.0  # generous bound on a command that should finish at once
+WAIT = 30.0  # generous bound on something that should happen at once
+SCRIPT = shutil.which("pieces-os-client", path=os.path.dirname(sys.executable)) or "pieces-os-client"
 
 
 @pytest.fixture(scope="module")
@@ -43,24 +49,39 @@ def api(url: str) -> Iterator[AssetsApi]:
         yield AssetsApi(client)
 
 
-def cli(*args: str, stdin: Optional[bytes] = None, stderr: Optional[int] = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pieces_os_client", *args],
-        input=stdin.decode() if stdin is not None else None,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
-        timeout=WAIT,
-        check=False,
-    )
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def one_line_error(self) -> str:
+        """The error a failed command printed: one line, no traceback."""
+        assert "Traceback" not in self.err
+        lines = self.err.strip().splitlines()
+        assert len(lines) == 1, self.err
+        return lines[0]
 
 
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    """The error a failed command printed: one line, no traceback."""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+Cli = Callable[..., Result]
+
+
+@pytest.fixture()
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Run the command line in this process: ``cli("list", "--json", stdin=b"...")``."""
+
+    def run(*args: str, stdin: Optional[bytes] = None) -> Result:
+        capsys.readouterr()
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+        try:
+            code = main(list(args))
+        except SystemExit as exited:  # argparse: --help, --version, bad usage
+            code = exited.code if isinstance(exited.code, int) else 1
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
 
 
 def create(api: AssetsApi, name: str, text: str, language: Optional[str] = None, tags: Sequence[str] = ()) -> Asset:
@@ -71,56 +92,53 @@ def create(api: AssetsApi, name: str, text: str, language: Optional[str] = None,
 COMMANDS = ["list", "show", "create", "delete", "search", "watch", "import", "export", "demo"]
 
 
-def test_help_lists_every_command_and_the_exit_codes() -> None:
+def test_help_lists_every_command_and_the_exit_codes(cli: Cli) -> None:
     result = cli("--help")
-    assert result.returncode == 0
+    assert result.code == 0
     for command in COMMANDS + ["serve"]:
-        assert f"\n    {command} " in result.stdout
+        assert f"\n    {command} " in result.out
     for code in ("0", "1", "2", "3", "4", "5"):
-        assert f"\n  {code} " in result.stdout
+        assert f"\n  {code} " in result.out
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    # In process: what is checked is the parser, and each interpreter costs a second on a busy machine.
-    with pytest.raises(SystemExit) as exited:
-        main([command, "--help"], prog="pieces-os-client")
-    assert exited.value.code == 0
-    out = capsys.readouterr().out
-    assert out.startswith(f"usage: pieces-os-client {command}")
-    assert "--host" in out and "exit codes:" in out
+def test_every_command_has_help(command: str, cli: Cli) -> None:
+    result = cli(command, "--help")
+    assert result.code == 0
+    assert result.out.startswith(f"usage: pieces-os-client {command}")
+    assert "--host" in result.out
 
 
-def test_serve_help_is_the_emulators() -> None:
+def test_serve_help_is_the_emulators(cli: Cli) -> None:
     result = cli("serve", "--help")
-    assert result.returncode == 0
-    assert "--port" in result.stdout and "--db" in result.stdout
+    assert result.code == 0
+    assert "--port" in result.out and "--db" in result.out
 
 
-def test_unreachable_host_exits_3_with_one_line() -> None:
+def test_unreachable_host_exits_3_with_one_line(cli: Cli) -> None:
     host = refused_url()
     result = cli("--host", host, "list")
-    assert result.returncode == 3
-    assert host in one_line_error(result)
+    assert result.code == 3
+    assert host in result.one_line_error()
 
 
-def test_bad_usage_exits_2() -> None:
-    assert cli("list", "--no-such-option").returncode == 2
-    assert cli("watch", "--events", "0").returncode == 2
+def test_bad_usage_exits_2(cli: Cli) -> None:
+    assert cli("list", "--no-such-option").code == 2
+    assert cli("watch", "--events", "0").code == 2
     result = cli("--host", "localhost:1000", "list")
-    assert result.returncode == 2
-    assert "not an http(s) URL" in one_line_error(result)
+    assert result.code == 2
+    assert "not an http(s) URL" in result.one_line_error()
 
 
 # ----- list, show, create, delete --------------------------------------------------------------
-def test_list_shows_name_language_tags_updated_and_id(url: str, api: AssetsApi) -> None:
+def test_list_shows_name_language_tags_updated_and_id(cli: Cli, url: str, api: AssetsApi) -> None:
     empty = cli("--host", url, "list")
-    assert empty.returncode == 0 and empty.stdout == "" and "no assets" in empty.stderr
+    assert empty.code == 0 and empty.out == "" and "no assets" in empty.err
     first = create(api, "fetch users", "def fetch_users():\n    return []\n", "py", ["http", "users"])
     second = create(api, "top rows", "SELECT * FROM t LIMIT 5;", "sql")
     result = cli("--host", url, "list")
-    assert result.returncode == 0
-    header, *rows = result.stdout.splitlines()
+    assert result.code == 0
+    header, *rows = result.out.splitlines()
     assert header.split() == ["NAME", "LANGUAGE", "TAGS", "UPDATED", "ID"]
     by_id = {row.split()[-1]: row for row in rows}
     assert set(by_id) == {first.id, second.id}
@@ -128,171 +146,180 @@ def test_list_shows_name_language_tags_updated_and_id(url: str, api: AssetsApi) 
     assert "top rows" in by_id[second.id] and " sql " in by_id[second.id]
 
 
-def test_list_json_is_one_record_per_asset(url: str, api: AssetsApi) -> None:
+def test_list_json_is_one_record_per_asset(cli: Cli, url: str, api: AssetsApi) -> None:
     asset = create(api, "one", "print('one')", "py", ["t"])
     result = cli("list", "--json", "--host", url, "--pseudo")
-    assert result.returncode == 0
-    records = json.loads(result.stdout)
+    assert result.code == 0
+    records = json.loads(result.out)
     assert records == [
         {"id": asset.id, "name": "one", "language": "py", "tags": ["t"], "updated": records[0]["updated"]}
     ]
     assert records[0]["updated"].startswith(str(asset.updated.value.year))
 
 
-def test_show_prints_the_fields_and_the_content(url: str, api: AssetsApi) -> None:
+def test_show_prints_the_fields_and_the_content(cli: Cli, url: str, api: AssetsApi) -> None:
     asset = create(api, "greeting", "print('hello')\nprint('world')\n", "py", ["demo"])
     result = cli("--host", url, "show", asset.id)
-    assert result.returncode == 0
-    assert "name:     greeting" in result.stdout and f"id:       {asset.id}" in result.stdout
-    assert "language: py" in result.stdout and "tags:     demo" in result.stdout
-    assert result.stdout.endswith("print('hello')\nprint('world')\n")
+    assert result.code == 0
+    assert "name:     greeting" in result.out and f"id:       {asset.id}" in result.out
+    assert "language: py" in result.out and "tags:     demo" in result.out
+    assert result.out.endswith("print('hello')\nprint('world')\n")
     as_json = cli("--host", url, "--json", "show", asset.id)
-    assert Asset.from_json(as_json.stdout).id == asset.id
+    assert Asset.from_json(as_json.out).id == asset.id
 
 
-def test_show_and_delete_say_not_found_and_gone(url: str, api: AssetsApi) -> None:
+def test_show_and_delete_say_not_found_and_gone(cli: Cli, url: str, api: AssetsApi) -> None:
     missing = "00000000-0000-4000-8000-000000000000"
     result = cli("--host", url, "show", missing)
-    assert result.returncode == 4
-    assert missing in one_line_error(result)
-    assert cli("--host", url, "delete", missing).returncode == 4
+    assert result.code == 4
+    assert missing in result.one_line_error()
+    assert cli("--host", url, "delete", missing).code == 4
     asset = create(api, "short-lived", "x = 1", "py")
     deleted = cli("--host", url, "delete", asset.id)
-    assert deleted.returncode == 0 and deleted.stdout == f"deleted {asset.id}\n"
+    assert deleted.code == 0 and deleted.out == f"deleted {asset.id}\n"
     with pytest.raises(GoneException):
         api.assets_specific_asset_snapshot(asset.id)
     gone = cli("--host", url, "show", asset.id)
-    assert gone.returncode == 5
-    assert "deleted" in one_line_error(gone)
+    assert gone.code == 5
+    assert "deleted" in gone.one_line_error()
 
 
-def test_create_from_a_file_takes_language_from_the_extension(url: str, api: AssetsApi, tmp_path: Path) -> None:
+def test_create_from_a_file_takes_language_from_the_extension(
+    cli: Cli, url: str, api: AssetsApi, tmp_path: Path
+) -> None:
     path = tmp_path / "query.sql"
     path.write_text("SELECT name FROM users WHERE id = 1;\n")
     result = cli("--host", url, "--json", "create", str(path), "--tag", "db,users", "--tag", "sql")
-    assert result.returncode == 0
-    record = json.loads(result.stdout)
+    assert result.code == 0
+    record = json.loads(result.out)
     assert record["name"] == "query.sql" and record["language"] == "sql"
     assert sorted(record["tags"]) == ["db", "sql", "users"]
     assert api.assets_specific_asset_snapshot(record["id"]).name == "query.sql"
 
 
-def test_create_from_stdin_lets_pieces_os_tell_the_language(url: str, api: AssetsApi) -> None:
+def test_create_from_stdin_lets_pieces_os_tell_the_language(cli: Cli, url: str, api: AssetsApi) -> None:
     code = b"def add(a, b):\n    return a + b\n\nprint(add(1, 2))\n"
     result = cli("--host", url, "create", "-", "--name", "adder", stdin=code)
-    assert result.returncode == 0
-    assert result.stdout.startswith("created ") and result.stdout.rstrip().endswith("adder (py)")
+    assert result.code == 0
+    assert result.out.startswith("created ") and result.out.rstrip().endswith("adder (py)")
     (asset,) = api.assets_snapshot().iterable
     assert asset.name == "adder"
 
 
-def test_create_refuses_binary_empty_and_missing_files(url: str, api: AssetsApi, tmp_path: Path) -> None:
+def test_create_refuses_binary_empty_and_missing_files(cli: Cli, url: str, api: AssetsApi, tmp_path: Path) -> None:
     binary = tmp_path / "image.png"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     empty = tmp_path / "empty.py"
     empty.write_text("  \n")
     for path, words in ((binary, "not UTF-8 text"), (empty, "empty"), (tmp_path / "nope.py", "cannot read")):
         result = cli("--host", url, "create", str(path))
-        assert result.returncode == 2
-        assert words in one_line_error(result)
+        assert result.code == 2
+        assert words in result.one_line_error()
     assert api.assets_snapshot().iterable == []
 
 
 # ----- search ----------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_search_fuzzy_by_tags_and_filtered_by_language(url: str, api: AssetsApi) -> None:
+def test_search_fuzzy_by_tags_and_filtered_by_language(cli: Cli, url: str, api: AssetsApi) -> None:
     users = create(api, "fetch users", "def fetch_users():\n    return get('/users')\n", "py", ["http"])
     query = create(api, "active users", "SELECT * FROM users WHERE active;", "sql", ["db"])
     create(api, "debounce", "function debounce(fn) { return fn; }", "js", ["ui"])
 
     fuzzy = cli("--host", url, "search", "fetch usr")
-    assert fuzzy.returncode == 0
-    header, first, *_ = fuzzy.stdout.splitlines()
+    assert fuzzy.code == 0
+    header, first, *_ = fuzzy.out.splitlines()
     assert header.split() == ["SCORE", "NAME", "LANGUAGE", "TAGS", "UPDATED", "ID"]
     assert first.split()[-1] == users.id
 
-    by_tag = json.loads(cli("--host", url, "--json", "search", "--tags", "db").stdout)
+    by_tag = json.loads(cli("--host", url, "--json", "search", "--tags", "db").out)
     assert [record["id"] for record in by_tag] == [query.id]
 
-    filtered = json.loads(cli("--host", url, "--json", "search", "users", "--language", "sql").stdout)
+    filtered = json.loads(cli("--host", url, "--json", "search", "users", "--language", "sql").out)
     assert [record["id"] for record in filtered] == [query.id]
     assert filtered[0]["language"] == "sql"
 
     nothing = cli("--host", url, "search", "--tags", "no-such-tag")
-    assert nothing.returncode == 0 and nothing.stdout == "" and "no matches" in nothing.stderr
-    assert cli("--host", url, "search").returncode == 2
+    assert nothing.code == 0 and nothing.out == "" and "no matches" in nothing.err
+    assert cli("--host", url, "search").code == 2
 
 
 # ----- watch -----------------------------------------------------------------------------------
+class Lines(io.TextIOBase):
+    """A text stream whose complete lines can be awaited one by one."""
+
+    def __init__(self) -> None:
+        self._partial = ""
+        self._lines: queue.Queue[str] = queue.Queue()
+        self.seen: List[str] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *complete, self._partial = self._partial.split("\n")
+        for line in complete:
+            self.seen.append(line)
+            self._lines.put(line)
+        return len(text)
+
+    def next(self) -> str:
+        return self._lines.get(timeout=WAIT)
+
+    def until(self, prefix: str) -> str:
+        while True:
+            line = self.next()
+            if line.startswith(prefix):
+                return line
+
+
 class Watcher:
-    """``watch`` running in the background, its stdout and stderr read line by line."""
+    """``watch`` running on a thread of this process, its stdout and stderr read line by line."""
 
-    def __init__(self, url: str, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pieces_os_client", "--host", url, "watch", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stderr: List[str] = []
-        self.watching = threading.Event()
-        assert self.process.stderr is not None
-        self._reader = threading.Thread(target=self._read_stderr, args=(self.process.stderr,), daemon=True)
-        self._reader.start()
-        assert self.watching.wait(WAIT), self.stderr
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> None:
+        self.out, self.err = Lines(), Lines()
+        monkeypatch.setattr(sys, "stdout", self.out)
+        monkeypatch.setattr(sys, "stderr", self.err)
+        self.code: Optional[int] = None
+        self._thread = threading.Thread(target=self._run, args=(["--host", url, "watch", *args],), daemon=True)
+        self._thread.start()
+        self.err.until("watching ")
 
-    def _read_stderr(self, stream: IO[str]) -> None:
-        for line in stream:
-            self.stderr.append(line)
-            if line.startswith("watching "):
-                self.watching.set()
+    def _run(self, argv: List[str]) -> None:
+        self.code = main(argv)
 
-    def line(self) -> str:
-        assert self.process.stdout is not None
-        return self.process.stdout.readline()
-
-    def finish(self) -> int:
-        code = self.process.wait(WAIT)
-        self._reader.join(WAIT)
-        return code
+    def finish(self) -> Optional[int]:
+        self._thread.join(WAIT)
+        assert not self._thread.is_alive()
+        return self.code
 
 
-def test_watch_prints_creates_and_deletes_as_they_happen(url: str, api: AssetsApi) -> None:
+def test_watch_prints_creates_and_deletes_as_they_happen(
+    monkeypatch: pytest.MonkeyPatch, url: str, api: AssetsApi
+) -> None:
     create(api, "already there", "x = 1", "py")
-    watcher = Watcher(url, "--json", "--events", "2")
+    watcher = Watcher(monkeypatch, url, "--json", "--events", "2")
     asset = create(api, "new one", "let y = 2;", "js")
-    assert json.loads(watcher.line()) == {"event": "created", "id": asset.id, "name": "new one"}
+    assert json.loads(watcher.out.next()) == {"event": "created", "id": asset.id, "name": "new one"}
     api.assets_delete_asset(asset.id)
-    assert json.loads(watcher.line()) == {"event": "deleted", "id": asset.id, "name": ""}
+    assert json.loads(watcher.out.next()) == {"event": "deleted", "id": asset.id, "name": ""}
     assert watcher.finish() == 0
-    assert "1 asset;" in watcher.stderr[0]
+    assert "1 asset;" in watcher.err.seen[0]
 
 
-def test_watch_stops_cleanly_on_ctrl_c(url: str, api: AssetsApi) -> None:
-    watcher = Watcher(url)
-    asset = create(api, "seen", "y = 2", "py")
-    assert watcher.line() == f"created  {asset.id}  seen\n"
-    watcher.process.send_signal(signal.SIGINT)
-    assert watcher.finish() == 0
-    assert watcher.stderr[-1] == "stopped\n"
-    assert not any("Traceback" in line for line in watcher.stderr)
-
-
-@pytest.mark.slow
-def test_watch_reconnects_when_pieces_os_restarts(tmp_path: Path) -> None:
+def test_watch_reconnects_when_pieces_os_restarts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     database = str(tmp_path / "store.db")
     with PiecesOSEmulator(host="127.0.0.1", port=0, db=database) as first:
         url, port = first.url, int(first.url.rsplit(":", 1)[1])
-        watcher = Watcher(url, "--events", "2")
+        watcher = Watcher(monkeypatch, url, "--events", "2")
         with ApiClient(Configuration(host=url)) as client:
             before = create(AssetsApi(client), "before", "a = 1", "py")
-        assert watcher.line() == f"created  {before.id}  before\n"
+        assert watcher.out.next() == f"created  {before.id}  before"
     with PiecesOSEmulator(host="127.0.0.1", port=port, db=database):
         with ApiClient(Configuration(host=url)) as client:
             after = create(AssetsApi(client), "after", "b = 2", "py")
-        assert watcher.line() == f"created  {after.id}  after\n"
+        assert watcher.out.next() == f"created  {after.id}  after"
         assert watcher.finish() == 0
-    assert any(line.startswith("reconnected to ") for line in watcher.stderr), watcher.stderr
+    assert any(line.startswith("reconnected to ") for line in watcher.err.seen), watcher.err.seen
 
 
 # ----- import and export -----------------------------------------------------------------------
@@ -332,27 +359,26 @@ def make_tree(root: Path) -> List[str]:
     return unreadable
 
 
-@pytest.mark.slow
-def test_import_and_export_round_trip(url: str, api: AssetsApi, tmp_path: Path) -> None:
+def test_import_and_export_round_trip(cli: Cli, url: str, api: AssetsApi, tmp_path: Path) -> None:
     source, target = tmp_path / "source", tmp_path / "target"
     source.mkdir()
     unreadable = make_tree(source)
 
     first = cli("--host", url, "import", str(source), "--tag", "imported")
-    assert first.returncode == (1 if unreadable else 0)  # some files could not be read
-    assert first.stdout == (
+    assert first.code == (1 if unreadable else 0)  # some files could not be read
+    assert first.out == (
         "imported 4 files; skipped 5 (1 already imported, 1 binary, 1 empty, 1 not a regular file, 1 symbolic link)"
         + (f"; {len(unreadable)} failed" if unreadable else "")
         + "\n"
     )
-    assert "skipped dangling.py: a symbolic link" in first.stderr
+    assert "skipped dangling.py: a symbolic link" in first.err
     for name in unreadable:
-        assert f"error: {name}: cannot read" in first.stderr
+        assert f"error: {name}: cannot read" in first.err
     assets = api.assets_snapshot().iterable
     assert sorted(asset.name or "" for asset in assets) == sorted(SOURCES)
 
     again = cli("--host", url, "--json", "import", str(source))
-    report = json.loads(again.stdout)
+    report = json.loads(again.out)
     assert report["imported"] == []
     assert {record["path"] for record in report["skipped"] if record["reason"] == "already imported"} == set(
         SOURCES
@@ -360,16 +386,16 @@ def test_import_and_export_round_trip(url: str, api: AssetsApi, tmp_path: Path) 
     assert {record["path"] for record in report["failed"]} == set(unreadable)
 
     exported = cli("--host", url, "export", str(target))
-    assert exported.returncode == 0
-    assert exported.stdout == f"exported 4 assets to {target}\n"
+    assert exported.code == 0
+    assert exported.out == f"exported 4 assets to {target}\n"
     written = {path.relative_to(target).as_posix(): path.read_text() for path in target.rglob("*") if path.is_file()}
     assert written == SOURCES
 
     unchanged = cli("--host", url, "export", str(target))
-    assert unchanged.stdout == f"exported 0 assets to {target}; skipped 4 (4 unchanged)\n"
+    assert unchanged.out == f"exported 0 assets to {target}; skipped 4 (4 unchanged)\n"
 
 
-def test_export_keeps_every_file_inside_the_directory(url: str, api: AssetsApi, tmp_path: Path) -> None:
+def test_export_keeps_every_file_inside_the_directory(cli: Cli, url: str, api: AssetsApi, tmp_path: Path) -> None:
     create(api, "../../escape", "print('escape')", "py")
     create(api, "/etc/passwd", "root:x:0:0", "txt")
     create(api, "same.py", "print(1)", "py")
@@ -380,54 +406,57 @@ def test_export_keeps_every_file_inside_the_directory(url: str, api: AssetsApi, 
     (target / "same.py").write_text("an older file\n")
 
     result = cli("--host", url, "--json", "export", str(target))
-    assert result.returncode == 0
-    paths = sorted(record["path"] for record in json.loads(result.stdout)["exported"])
+    assert result.code == 0
+    paths = sorted(record["path"] for record in json.loads(result.out)["exported"])
     assert paths == ["a_b_c__d_.sql", "escape.py", "etc/passwd.txt", "same-2.py", "same-3.py"]
     assert (target / "same.py").read_text() == "an older file\n"
     assert {(target / "same-2.py").read_text(), (target / "same-3.py").read_text()} == {"print(1)", "print(2)"}
     assert not (tmp_path / "escape.py").exists()
 
 
-def test_import_shows_a_progress_bar_only_on_a_terminal(url: str, tmp_path: Path) -> None:
+def test_import_shows_a_progress_bar_only_on_a_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, url: str, tmp_path: Path
+) -> None:
+    import pty
+
     for index in range(3):
         (tmp_path / f"snippet{index}.py").write_text(f"value = {index}\n")
     plain = cli("--host", url, "import", str(tmp_path))
-    assert plain.returncode == 0 and plain.stderr == ""
+    assert plain.code == 0 and plain.err == ""
 
     (tmp_path / "more.py").write_text("more = True\n")
-    result, drawn = run_on_terminal([sys.executable, "-m", "pieces_os_client", "--host", url, "import", str(tmp_path)])
-    assert result.returncode == 0
-    assert result.stdout == "imported 1 file; skipped 3 (3 already imported)\n"
+    controller, terminal = pty.openpty()
+    try:
+        with open(terminal, "w", closefd=False) as stderr:
+            monkeypatch.setattr(sys, "stderr", stderr)
+            result = cli("--host", url, "import", str(tmp_path))
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal side is closed and everything was read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        os.close(controller)
+    assert result.code == 0
+    assert result.out == "imported 1 file; skipped 3 (3 already imported)\n"
     assert b"\r\x1b[Kimporting [....................] 0/4 more.py" in drawn
     assert b"\r\x1b[Kimporting [###############.....] 3/4 snippet2.py" in drawn
     assert drawn.endswith(b"\r\x1b[K")  # the bar is gone before the summary
 
 
-# ----- serve and demo --------------------------------------------------------------------------
-def test_serve_runs_the_emulator_until_interrupted(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pieces_os_client", "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("Pieces OS emulator listening on http://127.0.0.1:")
-        served = line.split(" on ", 1)[1].strip()
-        listed = cli("--host", served, "list")
-        assert listed.returncode == 0 and "no assets" in listed.stderr
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(WAIT) == 0
-    assert "Traceback" not in process.stderr.read() if process.stderr else True
-
-
-def test_demo_starts_the_emulator_when_nothing_answers() -> None:
+# ----- demo ------------------------------------------------------------------------------------
+def test_demo_starts_the_emulator_when_nothing_answers(cli: Cli) -> None:
     result = cli("--host", refused_url(), "demo")
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    assert result.code == 0, result.err
+    out = result.out
     assert "so the demo started the Pieces OS emulator at http://127.0.0.1:" in out
     assert len(re.findall(r"^   created [0-9a-f-]{36}  ", out, re.M)) == 3
     assert len(re.findall(r"^   stream: created [0-9a-f-]{36}$", out, re.M)) == 3
@@ -444,10 +473,67 @@ def test_demo_starts_the_emulator_when_nothing_answers() -> None:
     assert "serve --port 39300" in out
 
 
-def test_demo_on_a_running_pieces_os_cleans_up_after_itself(url: str, api: AssetsApi) -> None:
+def test_demo_on_a_running_pieces_os_cleans_up_after_itself(cli: Cli, url: str, api: AssetsApi) -> None:
     mine = create(api, "mine", "keep = True", "py")
     result = cli("--host", url, "demo")
-    assert result.returncode == 0, result.stderr
-    assert f"Pieces OS answers at {url}" in result.stdout
-    assert "Deleted the demo's remaining 2 snippets" in result.stdout
+    assert result.code == 0, result.err
+    assert f"Pieces OS answers at {url}" in result.out
+    assert "Deleted the demo's remaining 2 snippets" in result.out
     assert [asset.id for asset in api.assets_snapshot().iterable] == [mine.id]
+
+
+# ----- the installed script, in a process of its own -------------------------------------------
+def script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=WAIT, check=False)
+
+
+def test_the_installed_script_and_python_m_run_the_command_line(url: str, api: AssetsApi) -> None:
+    from pieces_os_client import __version__
+
+    assert script("--version").stdout == f"pieces-os-client {__version__}\n"
+    module = subprocess.run(
+        [sys.executable, "-m", "pieces_os_client", "--version"], capture_output=True, text=True, timeout=WAIT
+    )
+    assert module.stdout == f"python -m pieces_os_client {__version__}\n"
+    asset = create(api, "listed", "x = 1", "py")
+    listed = script("--host", url, "list")
+    assert listed.returncode == 0
+    assert listed.stdout.splitlines()[1].split()[-1] == asset.id
+
+
+def test_watch_stops_on_ctrl_c(url: str, api: AssetsApi) -> None:
+    process = subprocess.Popen([SCRIPT, "--host", url, "watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None and process.stdout is not None
+        assert process.stderr.readline().startswith("watching ")
+        asset = create(api, "seen", "y = 2", "py")
+        assert process.stdout.readline() == f"created  {asset.id}  seen\n"
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert errors == "stopped\n"
+
+
+def test_serve_runs_the_emulator_until_interrupted(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [SCRIPT, "serve", "--port", "0", "--db", str(tmp_path / "s.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("Pieces OS emulator listening on http://127.0.0.1:")
+        served = line.split(" on ", 1)[1].strip()
+        with ApiClient(Configuration(host=served)) as client:
+            assert AssetsApi(client).assets_snapshot().iterable == []
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=WAIT)
+    assert process.returncode == 0
+    assert "Traceback" not in errors
