@@ -11,12 +11,13 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence, Set
 
 import pytest
 from httpserver_helpers import refused_url
@@ -101,18 +102,34 @@ def test_help_lists_every_command_and_the_exit_codes(cli: Cli) -> None:
         assert f"\n  {code} " in result.out
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command: str, cli: Cli) -> None:
+@pytest.mark.parametrize("command", COMMANDS + ["languages"])
+def test_every_command_has_help_without_the_exit_code_table(command: str, cli: Cli) -> None:
     result = cli(command, "--help")
     assert result.code == 0
     assert result.out.startswith(f"usage: pieces-os-client {command}")
-    assert "--host" in result.out
+    assert "--host" in result.out and "--timeout SECONDS" in result.out
+    assert "exit codes" not in result.out  # the table is in the main --help only
 
 
-def test_serve_help_is_the_emulators(cli: Cli) -> None:
+def test_serve_help_is_the_emulators_under_its_own_name(cli: Cli) -> None:
     result = cli("serve", "--help")
     assert result.code == 0
+    assert result.out.startswith("usage: pieces-os-client serve ")
     assert "--port" in result.out and "--db" in result.out
+
+
+def test_a_mistyped_command_names_the_closest_one(cli: Cli) -> None:
+    result = cli("lst")
+    assert result.code == 2
+    assert "unknown command 'lst'; did you mean 'list'?" in result.err
+    assert "did you mean 'search'?" in cli("serch", "fetch").err
+
+
+def test_an_option_error_prints_that_commands_usage(cli: Cli) -> None:
+    for args in (["search", "--no-such-option"], ["watch", "--events", "0"], ["show", ""]):
+        result = cli(*args)
+        assert result.code == 2
+        assert result.err.startswith(f"usage: pieces-os-client {args[0]} "), result.err
 
 
 def test_unreachable_host_exits_3_with_one_line(cli: Cli) -> None:
@@ -122,12 +139,50 @@ def test_unreachable_host_exits_3_with_one_line(cli: Cli) -> None:
     assert host in result.one_line_error()
 
 
-def test_bad_usage_exits_2(cli: Cli) -> None:
-    assert cli("list", "--no-such-option").code == 2
-    assert cli("watch", "--events", "0").code == 2
-    result = cli("--host", "localhost:1000", "list")
-    assert result.code == 2
-    assert "not an http(s) URL" in result.one_line_error()
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("localhost:1000", "it does not start with http:// or https://"),
+        ("garbage", "it does not start with http:// or https://"),
+        ("http://[::1", "invalid ipv6 url"),
+        ("http://localhost:99999", "port out of range"),
+        ("http://", "it has no host name"),
+    ],
+)
+def test_a_bad_host_is_bad_usage_naming_where_it_came_from(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    given = cli("--host", value, "list")
+    assert given.code == 2
+    assert given.one_line_error().startswith(f"error: --host {value!r} is not a Pieces OS URL: {problem}")
+    monkeypatch.setenv("PIECES_OS_URL", value)
+    from_environment = cli("list")
+    assert from_environment.code == 2
+    assert from_environment.one_line_error().startswith(f"error: PIECES_OS_URL {value!r} is not a Pieces OS URL")
+    assert cli("demo").code == 2
+
+
+def test_messages_speak_of_the_command_lines_options(cli: Cli) -> None:
+    result = cli("--host", refused_url(), "list")
+    message = result.one_line_error()
+    assert "--host URL or PIECES_OS_URL" in message and "Connection refused" in message
+    for sdk_word in ("Configuration", "_request_timeout", "assets_snapshot"):
+        assert sdk_word not in message
+
+
+def test_timeout_bounds_the_wait_for_a_pieces_os_that_never_answers(cli: Cli) -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        host = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        result = cli("--host", host, "--timeout", "0.3", "list")
+    assert result.code == 3
+    message = result.one_line_error()
+    assert message.startswith(f"error: Pieces OS at {host} did not answer within 0.3 s (GET ")
+    assert message.endswith("--timeout SECONDS waits longer")
+    assert "_request_timeout" not in message and "Configuration" not in message
+    for bad in ("0", "-1", "soon"):
+        assert cli("--timeout", bad, "list").code == 2
 
 
 # ----- list, show, create, delete --------------------------------------------------------------
@@ -165,6 +220,7 @@ def test_show_prints_the_fields_and_the_content(cli: Cli, url: str, api: AssetsA
     assert "language: py" in result.out and "tags:     demo" in result.out
     assert result.out.endswith("print('hello')\nprint('world')\n")
     as_json = cli("--host", url, "--json", "show", asset.id)
+    assert as_json.out.startswith('{\n  "') and as_json.out.endswith("}\n")  # as every --json output
     assert Asset.from_json(as_json.out).id == asset.id
 
 
@@ -218,6 +274,52 @@ def test_create_refuses_binary_empty_and_missing_files(cli: Cli, url: str, api: 
     assert api.assets_snapshot().iterable == []
 
 
+@pytest.mark.parametrize(
+    "typed, language",
+    [("rust", "rs"), ("Python", "py"), ("python", "py"), ("py", "py"), (".py", "py"), ("PY", "py"),
+     ("JavaScript", "js"), ("c++", "cpp"), ("C#", "cs"), ("Dockerfile", "dockerfile"), ("SQL", "sql")],
+)
+def test_language_is_taken_as_people_type_it(cli: Cli, url: str, typed: str, language: str) -> None:
+    result = cli("--host", url, "--json", "create", "-", "--name", "snippet", "--language", typed, stdin=b"x = 1\n")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["language"] == language
+
+
+def test_an_unknown_language_names_the_closest_ones_and_creates_nothing(
+    cli: Cli, url: str, api: AssetsApi
+) -> None:
+    result = cli("--host", url, "create", "-", "--language", "pyhton", stdin=b"x = 1\n")
+    assert result.code == 2
+    assert result.one_line_error() == (
+        "error: unknown language 'pyhton'; did you mean 'python', 'python3' or 'phpt'?"
+        " ('languages' lists every one accepted)"
+    )
+    searched = cli("--host", url, "search", "x", "--language", "javascrpit")
+    assert searched.code == 2 and "did you mean 'javascript'" in searched.one_line_error()
+    assert "did you mean" not in cli("--host", url, "search", "--language", "zzzzzz").err
+    assert api.assets_snapshot().iterable == []
+
+
+def test_languages_lists_the_names_and_extensions_accepted(cli: Cli) -> None:
+    result = cli("languages")
+    assert result.code == 0
+    rows = {line.split()[0]: line for line in result.out.splitlines() if line.strip()}
+    assert rows["LANGUAGE"].split() == ["LANGUAGE", "ALSO", "ACCEPTED", "AS"]
+    assert "python" in rows["py"] and "c++" in rows["cpp"] and "c#" in rows["cs"] and "rust" in rows["rs"]
+    assert "Dockerfile" in result.out or "dockerfile" in result.out
+    listed = json.loads(cli("--json", "languages").out)
+    by_language = {record["language"]: record["names"] for record in listed}
+    assert "csharp" in by_language["cs"] and by_language["hs"] == ["haskell"]
+    assert "Gemfile" in by_language and "UNKNOWN" not in by_language
+
+
+def test_create_from_stdin_takes_the_language_from_the_names_extension(cli: Cli, url: str) -> None:
+    result = cli("--host", url, "--json", "create", "-", "--name", "foo.py", stdin=b"SELECT 1;\n")
+    assert result.code == 0, result.err
+    record = json.loads(result.out)
+    assert record["name"] == "foo.py" and record["language"] == "py"
+
+
 # ----- search ----------------------------------------------------------------------------------
 def test_search_fuzzy_by_tags_and_filtered_by_language(cli: Cli, url: str, api: AssetsApi) -> None:
     users = create(api, "fetch users", "def fetch_users():\n    return get('/users')\n", "py", ["http"])
@@ -240,6 +342,36 @@ def test_search_fuzzy_by_tags_and_filtered_by_language(cli: Cli, url: str, api: 
     nothing = cli("--host", url, "search", "--tags", "no-such-tag")
     assert nothing.code == 0 and nothing.out == "" and "no matches" in nothing.err
     assert cli("--host", url, "search").code == 2
+
+
+def test_search_by_language_alone_is_a_filtered_search(cli: Cli, url: str, api: AssetsApi) -> None:
+    query = create(api, "active users", "SELECT * FROM users WHERE active;", "sql")
+    create(api, "fetch users", "def fetch_users():\n    return []\n", "py")
+    for typed in ("sql", "SQL", ".sql"):
+        result = cli("--host", url, "--json", "search", "--language", typed)
+        assert result.code == 0, result.err
+        assert [record["id"] for record in json.loads(result.out)] == [query.id]
+
+
+def test_tags_match_any_by_default_and_every_one_with_all_tags(cli: Cli, url: str, api: AssetsApi) -> None:
+    only_a = create(api, "one", "a = 1", "py", ["a"])
+    only_b = create(api, "two", "b = 2", "py", ["b"])
+    both = create(api, "three", "SELECT 3;", "sql", ["a", "b"])
+    create(api, "four", "c = 4", "py", ["c"])
+
+    def ids(*args: str) -> Set[str]:
+        result = cli("--host", url, "--json", "search", *args)
+        assert result.code == 0, result.err
+        return {record["id"] for record in json.loads(result.out)}
+
+    assert ids("--tags", "a,b") == {only_a.id, only_b.id, both.id}
+    assert ids("--tags", "a", "--tags", "b") == {only_a.id, only_b.id, both.id}
+    assert ids("--tags", "a,b", "--all-tags") == {both.id}
+    assert ids("--tags", "a,b", "--language", "py") == {only_a.id, only_b.id}
+    assert ids("--tags", "a,b", "--all-tags", "--language", "py") == set()
+    assert cli("--host", url, "search", "x", "--all-tags").code == 2
+    help_text = " ".join(cli("search", "--help").out.split())
+    assert "any of these tags" in help_text and "every one of the --tags" in help_text
 
 
 # ----- watch -----------------------------------------------------------------------------------
@@ -320,6 +452,10 @@ def test_watch_reconnects_when_pieces_os_restarts(monkeypatch: pytest.MonkeyPatc
         assert watcher.out.next() == f"created  {after.id}  after"
         assert watcher.finish() == 0
     assert any(line.startswith("reconnected to ") for line in watcher.err.seen), watcher.err.seen
+    # Every line on stderr is one whole message: watching, lost (with why, in a few words), reconnected.
+    lost = [line for line in watcher.err.seen if line.startswith("lost ")]
+    assert lost and all(re.fullmatch(r"lost \S+ \(.{1,80}\); reconnecting in [\d.]+ s \(attempt \d+\)", line) for line in lost), lost
+    assert all(line.startswith(("watching ", "lost ", "reconnected to ")) for line in watcher.err.seen), watcher.err.seen
 
 
 # ----- import and export -----------------------------------------------------------------------
@@ -414,6 +550,29 @@ def test_export_keeps_every_file_inside_the_directory(cli: Cli, url: str, api: A
     assert not (tmp_path / "escape.py").exists()
 
 
+def test_import_and_export_say_what_is_wrong_with_the_path(cli: Cli, url: str, tmp_path: Path) -> None:
+    source = tmp_path / "file.py"
+    source.write_text("x = 1\n")
+    exported = cli("--host", url, "export", str(source))
+    assert exported.code == 2
+    assert exported.one_line_error() == (
+        f"error: {source} is a file; export writes one file per asset into a directory"
+    )
+    missing = cli("--host", url, "import", str(tmp_path / "nonexistent"))
+    assert missing.code == 2
+    assert missing.one_line_error() == f"error: {tmp_path / 'nonexistent'} does not exist; import takes a directory of files"
+    a_file = cli("--host", url, "import", str(source))
+    assert a_file.code == 2
+    assert a_file.one_line_error() == f"error: {source} is a file, not a directory; 'create {source}' saves one file"
+
+
+def test_export_to_an_unreachable_host_creates_no_directory(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "snippets" / "today"
+    result = cli("--host", refused_url(), "export", str(target))
+    assert result.code == 3
+    assert not (tmp_path / "snippets").exists()
+
+
 def test_import_shows_a_progress_bar_only_on_a_terminal(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, url: str, tmp_path: Path
 ) -> None:
@@ -482,6 +641,44 @@ def test_demo_on_a_running_pieces_os_cleans_up_after_itself(cli: Cli, url: str, 
     assert [asset.id for asset in api.assets_snapshot().iterable] == [mine.id]
 
 
+class Interrupting(io.TextIOBase):
+    """A stdout that raises ``error`` (as Ctrl-C or a closed pipe would) once ``after`` was written."""
+
+    def __init__(self, after: str, error: BaseException, file: Path) -> None:
+        self.after, self.error, self.written = after, error, ""
+        self._file = open(file, "w")  # a real descriptor for the command to redirect at a closed pipe
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def write(self, text: str) -> int:
+        if self.after in self.written:
+            raise self.error
+        self.written += text
+        return len(text)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+@pytest.mark.parametrize("error, code", [(KeyboardInterrupt(), 130), (BrokenPipeError(32, "Broken pipe"), 0)])
+def test_demo_removes_what_it_created_when_interrupted(
+    monkeypatch: pytest.MonkeyPatch, url: str, api: AssetsApi, tmp_path: Path, error: BaseException, code: int
+) -> None:
+    mine = create(api, "mine", "keep = True", "py")
+    for after in ("2. List them", "5. Delete"):
+        stdout = Interrupting(after, error, tmp_path / "stdout")
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert main(["--host", url, "demo"]) == code
+        stdout.close()
+        assert "   created " in stdout.written  # it was interrupted after creating its snippets
+        assert [asset.id for asset in api.assets_snapshot().iterable] == [mine.id]
+
+
 # ----- the installed script, in a process of its own -------------------------------------------
 def script(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([SCRIPT, *args], capture_output=True, text=True, timeout=WAIT, check=False)
@@ -501,7 +698,7 @@ def test_the_installed_script_and_python_m_run_the_command_line(url: str, api: A
     assert listed.stdout.splitlines()[1].split()[-1] == asset.id
 
 
-def test_watch_stops_on_ctrl_c(url: str, api: AssetsApi) -> None:
+def test_watch_exits_130_on_ctrl_c(url: str, api: AssetsApi) -> None:
     process = subprocess.Popen([SCRIPT, "--host", url, "watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None and process.stdout is not None
@@ -514,8 +711,8 @@ def test_watch_stops_on_ctrl_c(url: str, api: AssetsApi) -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert process.returncode == 0
-    assert errors == "stopped\n"
+    assert process.returncode == 130  # as every command interrupted by Ctrl-C
+    assert errors == "interrupted\n"
 
 
 def test_serve_runs_the_emulator_until_interrupted(tmp_path: Path) -> None:
@@ -537,3 +734,18 @@ def test_serve_runs_the_emulator_until_interrupted(tmp_path: Path) -> None:
         _, errors = process.communicate(timeout=WAIT)
     assert process.returncode == 0
     assert "Traceback" not in errors
+
+
+def test_output_into_a_closed_pipe_ends_quietly_with_0(url: str, api: AssetsApi) -> None:
+    for index in range(3):
+        create(api, f"snippet {index}", f"x = {index}", "py")
+    reader, writer = os.pipe()
+    os.close(reader)  # as 'head -1' does once it has its line, here before anything is written
+    try:
+        done = subprocess.run(
+            [SCRIPT, "--host", url, "list"], stdout=writer, stderr=subprocess.PIPE, text=True, timeout=WAIT
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 0
+    assert done.stderr == ""

@@ -7,8 +7,8 @@ the exit code says what happened (``EXIT_CODES``).
 
 This module is the entry point; each group of commands lives in its own module and adds its
 parsers in ``register``: ``assets`` (list, show, create, delete), ``search``, ``watch``,
-``transfer`` (import, export) and ``server`` (serve, demo). ``output`` and ``errors`` are what
-they share.
+``transfer`` (import, export), ``server`` (serve, demo) and ``languages``. ``options``, ``output``
+and ``errors`` are what they share.
 """
 from __future__ import annotations
 
@@ -18,20 +18,20 @@ import sys
 from typing import List, Optional
 
 from pieces_os_client import __version__
-from pieces_os_client.cli import assets, search, server, transfer, watch
-from pieces_os_client.cli.errors import EXIT_CODES, EXIT_ERROR, EXIT_INTERRUPTED, CliError, error_for
-from pieces_os_client.cli.options import Commands, add_common_options
+from pieces_os_client.cli import assets, languages, search, server, transfer, watch
+from pieces_os_client.cli.errors import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, CliError, error_for
+from pieces_os_client.cli.options import Commands, Parser, add_common_options
 from pieces_os_client.cli.output import err
 from pieces_os_client.cli.snippets import language_for_path, snippet_seed
 from pieces_os_client.cli.transfer import export_name
 from pieces_os_client.exceptions import OpenApiException
 
-COMMAND_MODULES = (assets, search, watch, transfer, server)
+COMMAND_MODULES = (assets, search, watch, transfer, server, languages)
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     codes = "\n".join(f"  {code:<4}{meaning}" for code, meaning in EXIT_CODES.items())
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=prog,
         description="Save, find, watch, import and export Pieces OS snippets; run a local emulator.",
         epilog=f"exit codes:\n{codes}\n\nRun '{prog} COMMAND --help' for a command's options.",
@@ -40,9 +40,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_common_options(parser, on_command=False)
     parser.set_defaults(prog=prog)
-    commands = Commands(
-        parser.add_subparsers(dest="command", metavar="COMMAND", required=True), f"exit codes:\n{codes}"
-    )
+    commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
     for module in COMMAND_MODULES:
         module.register(commands)
     return parser
@@ -63,18 +61,18 @@ def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> in
         err(f"error: {error}")
         return error.code
     except OpenApiException as error:
-        failure = error_for(error)
+        failure = error_for(error, getattr(args, "timeout", None))
         err(f"error: {failure}")
         return failure.code
     except KeyboardInterrupt:
         err("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (e.g. '| head'): stop quietly, and keep Python from complaining
-        # when it flushes stdout at exit.
+        # The reader went away (e.g. '| head -1'): it has what it wanted, so stop quietly and
+        # keep Python from complaining when it flushes stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_ERROR
+        return EXIT_OK
 
 
 __all__ = ["EXIT_CODES", "CliError", "build_parser", "export_name", "language_for_path", "main", "snippet_seed"]

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Optional
 
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError, about_asset
-from pieces_os_client.cli.options import Commands, with_assets_api
-from pieces_os_client.cli.output import asset_record, asset_table, err, out, out_json, print_json
+from pieces_os_client.cli.languages import resolve_language
+from pieces_os_client.cli.options import Commands, asset_id, with_assets_api
+from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
 from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note
 
@@ -29,7 +32,7 @@ def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
     with about_asset(args.id, args.host):
         asset = api.assets_specific_asset_snapshot(args.id, transferables=True)
     if args.json:
-        out_json(asset.to_json())
+        print_json(json.loads(asset.to_json()))
         return EXIT_OK
     fields = [
         ("name", asset.name or ""),
@@ -64,8 +67,14 @@ def command_create(args: argparse.Namespace, api: AssetsApi) -> int:
         raise CliError(f"{source} is not UTF-8 text; only text snippets can be created", EXIT_USAGE)
     if not text.strip():
         raise CliError(f"{source} is empty; there is nothing to save", EXIT_USAGE)
-    language = args.language or (language_for_path(args.file) if args.file != "-" else None)
     name = args.name or (os.path.basename(args.file) if args.file != "-" else None)
+    if args.language is not None:
+        language: Optional[str] = resolve_language(args.language)
+    else:
+        # The name says it when it has an extension (create - --name foo.py), else the file does.
+        language = (language_for_path(name) if name else None) or (
+            language_for_path(args.file) if args.file != "-" else None
+        )
     seed = snippet_seed(text, name=name, language=language, tags=split_tags(args.tag))
     asset = api.assets_create_new_asset(transferables=False, seed=seed)
     if args.json:
@@ -89,16 +98,19 @@ def register(commands: Commands) -> None:
     sub = commands.add("list", "List every asset: name, language, tags, updated, id.", with_assets_api(command_list))
     sub.add_argument("--pseudo", action="store_true", help="include pseudo assets")
     sub = commands.add("show", "Show one asset with its content.", with_assets_api(command_show))
-    sub.add_argument("id", help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id")
     sub = commands.add(
         "create", "Save a file (or '-' for standard input) as a snippet.", with_assets_api(command_create)
     )
     sub.add_argument("file", help="a UTF-8 text file, or - to read standard input")
-    sub.add_argument("--name", help="the snippet's name (default: the file's name)")
+    sub.add_argument(
+        "--name", help="the snippet's name (default: the file's name); its extension gives the language"
+    )
     sub.add_argument("--tag", action="append", help="a tag; repeat it or separate tags with commas")
     sub.add_argument(
         "--language",
-        help="the language, e.g. py (default: from the file's extension, else Pieces OS tells it from the content)",
+        help="the language: a name or an extension, any case (python, py, .py, C#; see 'languages')."
+        " Default: from the extension of the name, else Pieces OS tells it from the content",
     )
     sub = commands.add("delete", "Delete an asset.", with_assets_api(command_delete))
-    sub.add_argument("id", help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id")

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Optional
 
+from pieces_os_client.configuration import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client.exceptions import (
     ApiException,
+    ApiTimeoutError,
     ApiTransportError,
     ApiTypeError,
     ApiValueError,
@@ -25,13 +27,13 @@ EXIT_GONE = 5
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
-    EXIT_OK: "success",
+    EXIT_OK: "success (a closed pipe, as in '| head -1', included)",
     EXIT_ERROR: "Pieces OS reported an error, or some files failed in import or export",
     EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request)",
-    EXIT_UNREACHABLE: "Pieces OS is not reachable at the host",
+    EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
     EXIT_NOT_FOUND: "no asset with that id",
     EXIT_GONE: "the asset has been deleted",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C), watch included",
 }
 
 
@@ -62,11 +64,42 @@ def about_asset(asset_id: str, host: str) -> Iterator[None]:
         raise CliError(f"the asset {asset_id} has been deleted (410 Gone from {host})", EXIT_GONE) from None
 
 
-def error_for(error: OpenApiException) -> CliError:
-    """The one-line message and exit code for an exception the SDK raised."""
+def reason(error: BaseException) -> str:
+    """Why a connection failed, in a few words: the operating system's reason when there is one
+    (``Connection refused``), else the first line of the innermost error."""
+    inner: Optional[BaseException] = error
+    seen = []
+    while inner is not None and inner not in seen:
+        if isinstance(inner, OSError) and inner.strerror:
+            return inner.strerror
+        seen.append(inner)
+        inner = inner.__cause__ or inner.__context__
+    innermost = seen[-1]
+    text = str(innermost).strip().splitlines()[0] if str(innermost).strip() else type(innermost).__name__
+    if "object at 0x" in text:  # urllib3 puts the connection's repr first
+        text = text.split(": ", 1)[-1]
+    # The host and URL are said where the message is used; here they would only repeat it.
+    for said in (getattr(innermost, "url", ""), getattr(innermost, "host", "")):
+        if isinstance(said, str) and said:
+            text = text.replace(said, "")
+    return " ".join(text.split())[:120]
+
+
+def error_for(error: OpenApiException, timeout: Optional[float] = None) -> CliError:
+    """The one-line message and exit code for an exception the SDK raised, in the command line's
+    terms (--host, PIECES_OS_URL, --timeout) rather than the SDK's."""
+    if isinstance(error, ApiTimeoutError):
+        waited = f"within {timeout:g} s" if timeout is not None else "in time"
+        return CliError(
+            f"Pieces OS at {error.host} did not answer {waited} ({error.method} {error.url});"
+            " --timeout SECONDS waits longer",
+            EXIT_UNREACHABLE,
+        )
     if isinstance(error, ApiTransportError):
         return CliError(
-            f"{error} Without Pieces OS, the 'demo' and 'serve' commands start an emulator.", EXIT_UNREACHABLE
+            f"cannot reach Pieces OS at {error.host}: {reason(error)}. Is it running there? --host URL or"
+            f" {HOST_ENVIRONMENT_VARIABLE} gives its address; without Pieces OS, 'demo' and 'serve' start an emulator.",
+            EXIT_UNREACHABLE,
         )
     if isinstance(error, (ApiValueError, ApiTypeError)):
         return CliError(f"bad input: {error}", EXIT_USAGE)

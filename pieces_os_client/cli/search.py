@@ -1,4 +1,4 @@
-"""``search``: fuzzy over names, content and tags, or filtered by language."""
+"""``search``: fuzzy over names, content and tags, narrowed by tags and language."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from pieces_os_client.cli.languages import resolve_language
 from pieces_os_client.cli.options import Commands, with_assets_api
 from pieces_os_client.cli.output import ASSET_HEADER, asset_record, err, out, print_json
 from pieces_os_client.cli.snippets import split_tags
@@ -15,15 +16,32 @@ from pieces_os_client.models.searched_asset import SearchedAsset
 from pieces_os_client.models.searched_assets import SearchedAssets
 
 
-def search(api: AssetsApi, query: Optional[str], tags: Sequence[str], language: Optional[str]) -> SearchedAssets:
-    """Fuzzy search on ``query``, exact on ``tags``; a language makes it a filtered search."""
-    if language is None:
+def search(
+    api: AssetsApi,
+    query: Optional[str],
+    tags: Sequence[str],
+    language: Optional[str],
+    *,
+    all_tags: bool = False,
+) -> SearchedAssets:
+    """Fuzzy search on ``query`` among the assets with any of ``tags`` (every one of them with
+    ``all_tags``) in ``language``.
+
+    Tags alone, any of them, are the fuzzy search's ``searchable_tags``; a language or every tag
+    makes it a filtered search (``assets_search_with_filters``), where a filter's tags must all
+    be there, and several filters joined by OR give any of them.
+    """
+    if language is None and not all_tags:
         return api.assets_search_assets(
             query=query, searchable_tags=",".join(tags) if tags else None, transferables=False
         )
-    filters: List[Dict[str, Any]] = [{"classification": language}]
-    if tags:
+    filters: List[Dict[str, Any]] = []
+    if language is not None:
+        filters.append({"classification": language})
+    if tags and all_tags:
         filters.append({"tags": list(tags)})
+    elif tags:
+        filters.append({"operations": {"iterable": [{"tags": [tag]} for tag in tags], "type": "OR"}})
     body = AssetsSearchWithFiltersInput.from_dict({"query": query, "filters": {"iterable": filters, "type": "AND"}})
     return api.assets_search_with_filters(transferables=False, assets_search_with_filters_input=body).results
 
@@ -45,9 +63,12 @@ def _result_record(result: SearchedAsset) -> Dict[str, Any]:
 
 def command_search(args: argparse.Namespace, api: AssetsApi) -> int:
     tags = split_tags(args.tags)
-    if not args.query and not tags:
-        raise CliError("search needs a QUERY, --tags, or both", EXIT_USAGE)
-    results = search(api, args.query or None, tags, args.language)
+    language = resolve_language(args.language) if args.language is not None else None
+    if not args.query and not tags and language is None:
+        raise CliError("search needs a QUERY, --tags or --language", EXIT_USAGE)
+    if args.all_tags and not tags:
+        raise CliError("--all-tags needs --tags", EXIT_USAGE)
+    results = search(api, args.query or None, tags, language, all_tags=args.all_tags)
     if args.json:
         print_json([_result_record(result) for result in results.iterable])
     elif results.iterable:
@@ -60,9 +81,18 @@ def command_search(args: argparse.Namespace, api: AssetsApi) -> int:
 def register(commands: Commands) -> None:
     sub = commands.add(
         "search",
-        "Fuzzy search over names, content and tags, or an exact match on tags.",
+        "Fuzzy search over names, content and tags; --tags and --language narrow it, and either alone"
+        " lists what has those tags or that language.",
         with_assets_api(command_search),
     )
     sub.add_argument("query", nargs="?", help="the text to search for")
-    sub.add_argument("--tags", action="append", help="comma-separated tags the assets must have")
-    sub.add_argument("--language", help="only assets in this language, e.g. sql (a filtered search)")
+    sub.add_argument(
+        "--tags",
+        action="append",
+        metavar="TAG[,TAG...]",
+        help="only assets with any of these tags (repeat it or separate with commas)",
+    )
+    sub.add_argument("--all-tags", action="store_true", help="only assets with every one of the --tags")
+    sub.add_argument(
+        "--language", help="only assets in this language: a name or an extension, any case (sql, Python, .py)"
+    )

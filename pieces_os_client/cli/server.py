@@ -11,13 +11,13 @@ from typing import List, Set, Tuple
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, CliError, status_line
-from pieces_os_client.cli.options import Commands
+from pieces_os_client.cli.options import Commands, configuration
 from pieces_os_client.cli.output import asset_table, out
 from pieces_os_client.cli.search import results_table, search
 from pieces_os_client.cli.snippets import language_for_path, snippet_seed
 from pieces_os_client.configuration import HOST_ENVIRONMENT_VARIABLE, Configuration
 from pieces_os_client.display import asset_language
-from pieces_os_client.exceptions import ApiConnectionError, ApiException, ApiTransportError, GoneException
+from pieces_os_client.exceptions import ApiException, ApiTransportError, GoneException, NotFoundException
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.models.searched_assets import SearchedAssets
 from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
@@ -52,7 +52,7 @@ def command_serve(args: argparse.Namespace) -> int:
         from pieces_os_client.testing.__main__ import main as serve_main
     except ModuleNotFoundError as error:
         raise CliError(str(error), EXIT_ERROR) from None
-    return serve_main(args.arguments)
+    return serve_main(args.arguments, prog=f"{args.prog} serve")
 
 
 # ----- demo ----------------------------------------------------------------------------------
@@ -87,10 +87,12 @@ def command_demo(args: argparse.Namespace) -> int:
     if args.json:
         raise CliError("demo prints a tour for people; it has no --json output", EXIT_USAGE)
     try:
-        host = Configuration(host=args.host).host
+        host = configuration(args).host
         where = f"at {host}"
-    except ApiConnectionError:  # no host given, and none found on this machine
-        host, where = "", "on localhost"
+    except CliError as error:
+        if error.code != EXIT_UNREACHABLE:
+            raise
+        host, where = "", "on localhost"  # no host given, and none found on this machine
     with ExitStack() as stack:
         started = False
         if not host or not _answers(host):
@@ -106,28 +108,44 @@ def command_demo(args: argparse.Namespace) -> int:
             out(f"Pieces OS answers at {host}; the demo's snippets are tagged {DEMO_TAG!r} and deleted at the end.")
         api = AssetsApi(stack.enter_context(ApiClient(Configuration(host=host))))
         stream = stack.enter_context(api.assets_stream_identifiers(reconnect=False))
-        ids = _demo_steps(api, stream)
+        created: List[str] = []
         if not started:
-            for asset_id in ids:
-                api.assets_delete_asset(asset_id)
-            out(f"\nDeleted the demo's remaining {len(ids)} snippets from {host}.")
+            # On the user's Pieces OS, whatever the demo created goes again, even when Ctrl-C or
+            # a closed pipe ends it halfway.
+            stack.callback(_delete_quietly, api, created)
+        _demo_steps(api, stream, created)
+        if not started:
+            count = len(created)
+            _delete_quietly(api, created)
+            out(f"\nDeleted the demo's remaining {count} snippets from {host}.")
     _demo_next_steps(args.prog, started)
     return EXIT_OK
 
 
-def _demo_steps(api: AssetsApi, stream: Stream[StreamedIdentifiers]) -> List[str]:
-    """Create, list, search, stream, delete: returns the ids of the snippets still there."""
+def _delete_quietly(api: AssetsApi, ids: List[str]) -> None:
+    """Delete every asset in ``ids``, taking each out of the list once it is gone."""
+    while ids:
+        try:
+            api.assets_delete_asset(ids[-1])
+        except (NotFoundException, GoneException):
+            pass
+        ids.pop()
+
+
+def _demo_steps(api: AssetsApi, stream: Stream[StreamedIdentifiers], ids: List[str]) -> None:
+    """Create, list, search, stream, delete; ``ids`` holds the ids of the demo's snippets still
+    there at every moment."""
     out("\n1. Create three snippets (AssetsApi.assets_create_new_asset), watching the identifiers stream")
     created: List[Asset] = []
     for name, text in DEMO_SNIPPETS:
         seed = snippet_seed(text, name=name, language=language_for_path(name), tags=[DEMO_TAG])
         asset = api.assets_create_new_asset(transferables=False, seed=seed)
+        ids.append(asset.id)
         created.append(asset)
         out(f"   created {asset.id}  {asset.name} ({asset_language(asset)})")
     _stream_events(stream, {(asset.id, False) for asset in created})
 
     out("\n2. List them (assets_snapshot)")
-    ids = [asset.id for asset in created]
     out(asset_table([asset for asset in api.assets_snapshot(transferables=False) if asset.id in ids], indent="   "))
 
     out('\n3. Fuzzy search for "fetch user" (assets_search_assets)')
@@ -138,7 +156,9 @@ def _demo_steps(api: AssetsApi, stream: Stream[StreamedIdentifiers]) -> List[str
 
     doomed = created[1]
     out(f"\n5. Delete {doomed.name} (assets_delete_asset)")
-    out(f"   deleted {api.assets_delete_asset(doomed.id)}")
+    deleted = api.assets_delete_asset(doomed.id)
+    ids.remove(doomed.id)
+    out(f"   deleted {deleted}")
     _stream_events(stream, {(doomed.id, True)})
 
     out("\n6. Ask for the deleted one (assets_specific_asset_snapshot)")
@@ -147,7 +167,6 @@ def _demo_steps(api: AssetsApi, stream: Stream[StreamedIdentifiers]) -> List[str
         out("   it is still there: this Pieces OS does not answer 410 for deleted assets")
     except GoneException as error:
         out(f"   GoneException: {status_line(error)}")
-    return [asset.id for asset in created if asset.id != doomed.id]
 
 
 def _print_results(results: SearchedAssets) -> None:

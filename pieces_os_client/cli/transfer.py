@@ -111,8 +111,12 @@ def _import_file(
 
 def command_import(args: argparse.Namespace, api: AssetsApi) -> int:
     root = Path(args.dir)
+    if not root.exists():
+        raise CliError(f"{args.dir} does not exist; import takes a directory of files", EXIT_USAGE)
     if not root.is_dir():
-        raise CliError(f"{args.dir} is not a directory", EXIT_USAGE)
+        raise CliError(
+            f"{args.dir} is a file, not a directory; 'create {args.dir}' saves one file", EXIT_USAGE
+        )
     report = Report(Progress("importing", 0, sys.stderr))
     files = _walk_files(root, report)
     report.progress = Progress("importing", len(files), sys.stderr)
@@ -204,11 +208,14 @@ def _export_asset(asset: Asset, root: Path, used: Set[Path], report: Report) -> 
 
 def command_export(args: argparse.Namespace, api: AssetsApi) -> int:
     root = Path(args.dir)
+    if root.exists() and not root.is_dir():
+        raise CliError(f"{args.dir} is a file; export writes one file per asset into a directory", EXIT_USAGE)
+    # The assets first: when Pieces OS cannot be reached, no directory is left behind.
+    assets = api.assets_snapshot(transferables=True, pseudo=False)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CliError(f"cannot create {args.dir}: {error.strerror or error}", EXIT_USAGE) from None
-    assets = api.assets_snapshot(transferables=True, pseudo=False)
     report = Report(Progress("exporting", len(assets), sys.stderr))
     used: Set[Path] = set()
     try:

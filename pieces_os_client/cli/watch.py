@@ -5,7 +5,7 @@ import argparse
 import json
 
 from pieces_os_client.api.assets_api import AssetsApi
-from pieces_os_client.cli.errors import EXIT_OK
+from pieces_os_client.cli.errors import EXIT_OK, reason
 from pieces_os_client.cli.options import Commands, positive_int, with_assets_api
 from pieces_os_client.cli.output import err, out, out_json
 from pieces_os_client.display import plural
@@ -34,10 +34,11 @@ def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
         if event.connected:
             err(f"reconnected to {host}")
         else:
-            err(f"lost {host} ({event.error}); reconnecting in {event.delay:.1f} s (attempt {event.attempt})")
+            why = reason(event.error) if event.error is not None else "connection closed"
+            err(f"lost {host} ({why}); reconnecting in {event.delay:.1f} s (attempt {event.attempt})")
 
     def on_error(error: Exception) -> None:
-        err(f"warning: ignored a stream message: {error}")
+        err(f"warning: ignored a stream message: {reason(error)}")
 
     # The stream starts with every id there is (again after each reconnect, with the ids deleted
     # meanwhile marked deleted), so only ids not seen before are news.
@@ -47,24 +48,22 @@ def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
         reconnect=ReconnectPolicy(max_attempts=None), on_reconnect=on_reconnect, on_error=on_error
     )
     err(f"watching {host}: {plural(len(known), 'asset')}; Ctrl-C to stop")
-    try:
-        with stream:
-            for message in stream:
-                changes = [(item.asset.id, bool(item.deleted)) for item in message.iterable if item.asset is not None]
-                for asset_id, deleted in changes:
-                    if deleted == (asset_id not in known):
-                        continue
-                    if deleted:
-                        known.discard(asset_id)
-                        _print_event(args, "deleted", asset_id, "")
-                    else:
-                        known.add(asset_id)
-                        _print_event(args, "created", asset_id, _asset_name(api, asset_id))
-                    events += 1
-                    if args.events and events >= args.events:
-                        return EXIT_OK
-    except KeyboardInterrupt:
-        err("stopped")
+    # Ctrl-C ends it as it ends every command: "interrupted", exit code 130.
+    with stream:
+        for message in stream:
+            changes = [(item.asset.id, bool(item.deleted)) for item in message.iterable if item.asset is not None]
+            for asset_id, deleted in changes:
+                if deleted == (asset_id not in known):
+                    continue
+                if deleted:
+                    known.discard(asset_id)
+                    _print_event(args, "deleted", asset_id, "")
+                else:
+                    known.add(asset_id)
+                    _print_event(args, "created", asset_id, _asset_name(api, asset_id))
+                events += 1
+                if args.events and events >= args.events:
+                    return EXIT_OK
     return EXIT_OK
 
 

@@ -38,9 +38,9 @@ def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[List[str]] = None, prog: Optional[str] = None) -> int:
     """Run the emulator in the foreground; returns the process exit status."""
-    arguments = build_parser().parse_args(argv)
+    arguments = build_parser(prog).parse_args(argv)
     emulator = PiecesOSEmulator(
         arguments.host, arguments.port, arguments.db, arguments.max_body_bytes, arguments.pieces_os_version
     )
