@@ -32,15 +32,9 @@ WAIT = 30.0  # generous bound on something that should happen at once
 SCRIPT = shutil.which("pieces-os-client", path=os.path.dirname(sys.executable)) or "pieces-os-client"
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[PiecesOSEmulator]:
-    with PiecesOSEmulator(host="127.0.0.1", port=0) as running:
-        yield running
-
-
 @pytest.fixture()
 def url(emulator: PiecesOSEmulator) -> str:
-    emulator.reset()
+    """The session's emulator (test/conftest.py), empty for this test."""
     return emulator.url
 
 
