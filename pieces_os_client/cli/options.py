@@ -10,6 +10,7 @@ import os
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
+from pieces_os_client._discovery import describe_ports
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.cli.errors import EXIT_UNREACHABLE, EXIT_USAGE, CliError
@@ -142,8 +143,9 @@ def configuration(args: argparse.Namespace, *, timeout: Optional[float] = None) 
         args.host = found.host
     except ApiConnectionError:
         raise CliError(
-            "no Pieces OS answered on localhost; start it, or give its address with --host URL or"
-            f" {HOST_ENVIRONMENT_VARIABLE} (without Pieces OS, 'demo' and 'serve' start an emulator)",
+            f"no Pieces OS answered on localhost ports {describe_ports(found.discovery_ports)}; start it, or give"
+            f" its address with --host URL or {HOST_ENVIRONMENT_VARIABLE} (without Pieces OS, 'demo' and 'serve'"
+            " start an emulator)",
             EXIT_UNREACHABLE,
         ) from None
     return found
