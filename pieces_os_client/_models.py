@@ -19,7 +19,7 @@ import sys
 import threading
 from datetime import datetime
 from enum import Enum, EnumMeta
-from typing import TYPE_CHECKING, Any, Dict, Optional, Type, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Type, TypeVar, Union, overload
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic_core import core_schema
@@ -290,6 +290,91 @@ _BUILD_RECURSION_LIMIT = 3000
 _build_lock = threading.RLock()
 
 
+# How long str() of a model gets: a summary to read, not the data (repr() has all of it).
+_SUMMARY_VALUE_WIDTH = 40
+_SUMMARY_ITEMS = 10
+
+
+def _summary_value(value: Any) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, BaseModel):
+        text = f"{type(value).__name__}(...)"
+    elif isinstance(value, (list, tuple)):
+        text = f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
+    elif isinstance(value, dict):
+        text = f"{{{len(value)} key{'' if len(value) == 1 else 's'}}}"
+    elif isinstance(value, datetime):
+        text = value.isoformat(sep=" ", timespec="seconds")
+    else:
+        text = repr(value)
+    return text if len(text) <= _SUMMARY_VALUE_WIDTH else text[: _SUMMARY_VALUE_WIDTH - 1] + "…"
+
+
+ItemT = TypeVar("ItemT")
+
+if TYPE_CHECKING:
+    from typing import Generic as _Generic
+else:
+
+    class _Generic:
+        """``PiecesCollection[Asset]`` at runtime without typing.Generic in the class's MRO: pydantic
+        wants BaseModel before Generic, and the collection's ``__iter__`` must come before
+        BaseModel's."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return cls
+
+
+class PiecesCollection(_Generic[ItemT]):
+    """A model whose payload is one list, ``iterable``: it is a sequence of those items.
+
+    ``len(assets)``, ``for asset in assets``, ``assets[0]``, ``assets[-1]``, ``assets[1:3]``. It
+    stays truthy when empty, as in other Pieces SDKs, so ``if snapshot:`` keeps meaning "a snapshot
+    came back". ``dict(model)`` no longer gives the fields (iteration gives the items): use
+    ``model.model_dump()`` or ``model.to_dict()``. The generator gives this base to every schema
+    with an ``iterable`` array.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        iterable: List[ItemT]
+
+    def __len__(self) -> int:
+        return len(self.iterable)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[ItemT]:
+        return iter(self.iterable)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemT: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[ItemT]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[ItemT, List[ItemT]]:
+        if isinstance(index, bool) or not isinstance(index, (int, slice)):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, not {type(index).__name__}")
+        return self.iterable[index]
+
+    def __str__(self) -> str:
+        items = self.iterable
+        lines = [f"{type(self).__name__}: {len(items)} item{'' if len(items) == 1 else 's'}"]
+        for item in items[:_SUMMARY_ITEMS]:
+            first, *rest = str(item).splitlines() or [""]
+            lines.append(f"  - {first}")
+            lines += [f"    {line}" for line in rest]
+        if len(items) > _SUMMARY_ITEMS:
+            lines.append(f"  … {len(items) - _SUMMARY_ITEMS} more")
+        return "\n".join(lines)
+
+
 class PiecesModel(BaseModel):
     """Base of every generated model.
 
@@ -346,6 +431,17 @@ class PiecesModel(BaseModel):
             finally:
                 sys.setrecursionlimit(limit)
 
+    def __str__(self) -> str:
+        """A one-line summary: the class and the fields that are set, values cut short.
+
+        ``repr()`` stays pydantic's exact form, every field; ``to_str()`` is the whole data.
+        """
+        fields = [(name, getattr(self, name, None)) for name in type(self).model_fields]
+        fields += list((self.__pydantic_extra__ or {}).items())
+        shown = ", ".join(f"{name}={_summary_value(value)}" for name, value in fields
+                          if value is not None and value is not JSON_NULL)
+        return f"{type(self).__name__}({shown})"
+
     def to_str(self) -> str:
         """A readable multi-line representation."""
         return pprint.pformat(self.model_dump(by_alias=True))
@@ -373,6 +469,7 @@ class PiecesModel(BaseModel):
 
 __all__ = [
     "JSON_NULL",
+    "PiecesCollection",
     "ModelRef",
     "OpenEnum",
     "PiecesEnum",

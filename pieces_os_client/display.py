@@ -5,9 +5,10 @@ below as an extra base (see ``EXTRA_BASES`` in ``scripts/generate.py``):
 
 - in Jupyter they render as a compact HTML table (``_repr_html_``), every value escaped;
 - in IPython they print as a few readable lines (``_repr_pretty_``);
-- ``Assets`` is a sequence of its assets: ``len(assets)``, ``for asset in assets``,
-  ``assets[0]``, ``assets[-1]``, ``assets[1:3]``. It stays truthy when empty, as in other
-  Pieces SDKs, so ``if snapshot:`` keeps meaning "a snapshot came back".
+- ``print(asset)`` is a short summary (name, language, tags, updated, id, first lines).
+
+``Assets`` and the other models with one ``iterable`` list are sequences of their items through
+``pieces_os_client._models.PiecesCollection``.
 
 The functions ``asset_language``, ``asset_tags``, ``asset_updated``, ``format_content`` and
 ``asset_content`` pick those columns out of an asset, ``asset_row`` is the row under
@@ -25,7 +26,7 @@ This module imports nothing heavy: the model modules import it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence, Tuple, Union, cast, overload
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union, cast
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset import Asset
@@ -259,34 +260,25 @@ class AssetDisplayMixin(_Displayed):
         asset = cast("Asset", self)
         return _preview(asset_content(asset))
 
+    def __str__(self) -> str:
+        """``print(asset)``: name, language, tags, updated and id, then its first lines."""
+        asset = cast("Asset", self)
+        name, language, tags, updated, identifier = asset_row(asset)
+        name = _cut(name, 60) or "(unnamed)"
+        lines = [f"Asset {name} ({language}) tags: {tags or '-'} updated: {updated} id: {identifier}"]
+        preview = _preview(asset_content(asset))
+        if preview is not None:
+            lines += ["  " + line for line in preview.splitlines()]
+        return terminal_text("\n".join(lines))
+
 
 class AssetCollectionMixin(_Displayed):
-    """``Assets``: a sequence of its assets, shown as a table with one row per asset."""
+    """``Assets``: shown as a table with one row per asset (a sequence of them: ``PiecesCollection``)."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
         iterable: List[Asset]
-
-    def __len__(self) -> int:
-        return len(self.iterable)
-
-    def __bool__(self) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[Asset]:
-        return iter(self.iterable)
-
-    @overload
-    def __getitem__(self, index: int) -> Asset: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> List[Asset]: ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Union[Asset, List[Asset]]:
-        if isinstance(index, bool) or not isinstance(index, (int, slice)):
-            raise TypeError(f"Assets indices must be integers or slices, not {type(index).__name__}")
-        return self.iterable[index]
 
     def _display_table(self) -> _Table:
         rows = [asset_row(asset) for asset in self.iterable[:MAX_ROWS]]

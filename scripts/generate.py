@@ -54,24 +54,27 @@ CALL_OPTIONS = [
 CALL_OPTION_ARGUMENTS = "async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index"
 
 # Hand-written behaviour some models take as an extra base, from pieces_os_client/display.py:
-# notebook display, and for Assets len(), iteration and indexing.
+# notebook display and print(). (Every model with an ``iterable`` array is a sequence of its
+# items through _models.PiecesCollection: see collection_item.)
 EXTRA_BASES = {
     "Asset": "AssetDisplayMixin",
     "Assets": "AssetCollectionMixin",
     "Formats": "FormatsDisplayMixin",
     "SearchedAssets": "SearchedAssetsDisplayMixin",
 }
-# Where a base overrides pydantic's BaseModel on purpose, and why: the generated class says so and
-# tells the type checker it is meant.
-DELIBERATE_OVERRIDES = {
-    "Assets": "Iterating an Assets gives its assets, as other Pieces SDKs do, not pydantic's (field, value)"
-    " pairs: AssetCollectionMixin overrides BaseModel.__iter__ on purpose.",
-}
 # What those bases add, for the model's page in docs/.
 EXTRA_BASE_DOCS = {
-    "Assets": "An `Assets` is also a sequence of its assets: `len(assets)`, `for asset in assets`,"
-    " `assets[0]`, `assets[1:3]`.",
+    "Asset": "`print(asset)` shows its name, language, tags, update time, id and first lines of content.",
 }
+COLLECTION_DOC = (
+    "A `{name}` is a sequence of its `{item}` items (its `iterable` field): `len(x)`, `for item in x`,"
+    " `x[0]`, `x[1:3]`; it stays truthy when empty. `dict(x)` therefore does not give the fields: use"
+    " `x.model_dump()` or `x.to_dict()`."
+)
+STR_DOC = (
+    "`print(instance)` (`str()`) is a short summary for reading; `repr(instance)` is pydantic's exact form"
+    " with every field; `to_dict()`/`model_dump()` give the data."
+)
 DISPLAY_DOC = "In Jupyter it renders as a compact HTML table, in IPython as a few aligned lines."
 
 SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": "_"}
@@ -338,6 +341,9 @@ class Generator:
         mixin = EXTRA_BASES.get(name)
         if mixin:
             lines.append(f"from pieces_os_client.display import {mixin}")
+        item = self.collection_item(name)
+        if item is not None:
+            lines[-1 - bool(mixin)] = lines[-1 - bool(mixin)].replace("PiecesModel", "PiecesCollection, PiecesModel")
         if refs:
             lines += ["", "if TYPE_CHECKING:"]
             for ref in sorted(refs):
@@ -347,15 +353,20 @@ class Generator:
             lines += ["", "if not TYPE_CHECKING:"]
         for ref in sorted(refs | {name} if refers_to_itself else refs):
             lines.append(f"    {ref} = model_ref({ref!r}, {PACKAGE + '.models.' + self.modules[ref]!r})")
-        bases = f"{mixin}, PiecesModel" if mixin else "PiecesModel"
-        lines += ["", ""]
-        if name in DELIBERATE_OVERRIDES:
-            lines += [f"# {DELIBERATE_OVERRIDES[name]}", f"class {name}({bases}):  # type: ignore[misc]"]
-        else:
-            lines.append(f"class {name}({bases}):")
-        lines += [f'    """The {name} model of the Pieces OS API."""', ""]
+        bases = [mixin] * bool(mixin) + [f"PiecesCollection[{item}]"] * (item is not None) + ["PiecesModel"]
+        # A collection's __iter__ gives its items, not BaseModel's field pairs: declared on purpose.
+        ignore = "  # type: ignore[misc]" if item is not None else ""
+        lines += ["", "", f"class {name}({', '.join(bases)}):{ignore}", f'    """The {name} model of the Pieces OS API."""', ""]
         lines.append(source if source else "    pass")
         return "\n".join(lines) + "\n"
+
+    def collection_item(self, name: str) -> Optional[str]:
+        """The item model of a schema whose payload is one ``iterable`` array of models, else None."""
+        prop = self.schemas[name].get("properties", {}).get("iterable", {})
+        items = prop.get("items", {})
+        if prop.get("type") != "array" or "$ref" not in items:
+            return None
+        return ref_name(items["$ref"])
 
     def models_init(self) -> str:
         names = sorted(self.schemas)
@@ -480,8 +491,11 @@ class Generator:
             "Fields a newer Pieces OS sends that this version does not know are kept and written back by"
             " `to_dict()` and `to_json()`.",
         ]
-        if name in EXTRA_BASES:
-            lines += ["", " ".join(filter(None, [EXTRA_BASE_DOCS.get(name), DISPLAY_DOC]))]
+        item = self.collection_item(name)
+        extra = [EXTRA_BASE_DOCS.get(name)]
+        extra.append(COLLECTION_DOC.format(name=name, item=item) if item is not None else None)
+        extra.append(DISPLAY_DOC if name in EXTRA_BASES else None)
+        lines += ["", " ".join(filter(None, extra + [STR_DOC]))]
         lines += [
             "",
             "## Example",

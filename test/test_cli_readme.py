@@ -14,8 +14,8 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 def test_the_two_commands_are_the_first_ones() -> None:
     commands = re.findall(r"```bash\n(.*?)\n```", README, re.S)
     assert commands[:2] == [
-        'pip install -e ".[server]" && python -m pieces_os_client demo',
-        'pip install -e ".[test]" && python -m pytest',
+        'pip install -e ".[server]" --config-settings editable_mode=compat && python -m pieces_os_client demo',
+        'pip install -e ".[test]" --config-settings editable_mode=compat && python -m pytest',
     ]
 
 

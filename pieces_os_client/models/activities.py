@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.activity import Activity
@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class Activities(PiecesModel):
+class Activities(PiecesCollection[Activity], PiecesModel):  # type: ignore[misc]
     """The Activities model of the Pieces OS API."""
 
     iterable: List[Activity]

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import OpenEnum, PiecesModel, model_ref
+from pieces_os_client._models import OpenEnum, PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset_filter import AssetFilter
@@ -16,7 +16,7 @@ else:
     FilterOperationTypeEnum = model_ref("FilterOperationTypeEnum", "pieces_os_client.models.filter_operation_type_enum")
 
 
-class AssetFilters(PiecesModel):
+class AssetFilters(PiecesCollection[AssetFilter], PiecesModel):  # type: ignore[misc]
     """The AssetFilters model of the Pieces OS API."""
 
     iterable: List[AssetFilter]

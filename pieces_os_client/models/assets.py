@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 from pieces_os_client.display import AssetCollectionMixin
 
 if TYPE_CHECKING:
@@ -17,8 +17,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-# Iterating an Assets gives its assets, as other Pieces SDKs do, not pydantic's (field, value) pairs: AssetCollectionMixin overrides BaseModel.__iter__ on purpose.
-class Assets(AssetCollectionMixin, PiecesModel):  # type: ignore[misc]
+class Assets(AssetCollectionMixin, PiecesCollection[Asset], PiecesModel):  # type: ignore[misc]
     """The Assets model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.browser_tab_value import BrowserTabValue
@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class BrowserTabValues(PiecesModel):
+class BrowserTabValues(PiecesCollection[BrowserTabValue], PiecesModel):  # type: ignore[misc]
     """The BrowserTabValues model of the Pieces OS API."""
 
     iterable: List[BrowserTabValue]

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.browser_tab import BrowserTab
@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class BrowserTabs(PiecesModel):
+class BrowserTabs(PiecesCollection[BrowserTab], PiecesModel):  # type: ignore[misc]
     """The BrowserTabs model of the Pieces OS API."""
 
     iterable: List[BrowserTab]

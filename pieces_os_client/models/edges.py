@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, List
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.node import Node
@@ -10,7 +10,7 @@ else:
     Node = model_ref("Node", "pieces_os_client.models.node")
 
 
-class Edges(PiecesModel):
+class Edges(PiecesCollection[Node], PiecesModel):  # type: ignore[misc]
     """The Edges model of the Pieces OS API."""
 
     iterable: List[Node]

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, List
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedding import Embedding
@@ -10,7 +10,7 @@ else:
     Embedding = model_ref("Embedding", "pieces_os_client.models.embedding")
 
 
-class Embeddings(PiecesModel):
+class Embeddings(PiecesCollection[Embedding], PiecesModel):  # type: ignore[misc]
     """The Embeddings model of the Pieces OS API."""
 
     iterable: List[Embedding]

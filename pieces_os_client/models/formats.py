@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 from pieces_os_client.display import FormatsDisplayMixin
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ else:
     Format = model_ref("Format", "pieces_os_client.models.format")
 
 
-class Formats(FormatsDisplayMixin, PiecesModel):
+class Formats(FormatsDisplayMixin, PiecesCollection[Format], PiecesModel):  # type: ignore[misc]
     """The Formats model of the Pieces OS API."""
 
     iterable: List[Format]

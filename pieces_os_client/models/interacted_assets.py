@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -14,7 +14,7 @@ else:
     InteractedAsset = model_ref("InteractedAsset", "pieces_os_client.models.interacted_asset")
 
 
-class InteractedAssets(PiecesModel):
+class InteractedAssets(PiecesCollection[InteractedAsset], PiecesModel):  # type: ignore[misc]
     """The InteractedAssets model of the Pieces OS API."""
 
     iterable: List[InteractedAsset]

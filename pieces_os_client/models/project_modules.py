@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -14,7 +14,7 @@ else:
     ProjectModule = model_ref("ProjectModule", "pieces_os_client.models.project_module")
 
 
-class ProjectModules(PiecesModel):
+class ProjectModules(PiecesCollection[ProjectModule], PiecesModel):  # type: ignore[misc]
     """The ProjectModules model of the Pieces OS API."""
 
     iterable: List[ProjectModule]

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional, Union
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 from pieces_os_client.display import SearchedAssetsDisplayMixin
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ else:
     SearchedAsset = model_ref("SearchedAsset", "pieces_os_client.models.searched_asset")
 
 
-class SearchedAssets(SearchedAssetsDisplayMixin, PiecesModel):
+class SearchedAssets(SearchedAssetsDisplayMixin, PiecesCollection[SearchedAsset], PiecesModel):  # type: ignore[misc]
     """The SearchedAssets model of the Pieces OS API."""
 
     exact: Union[float, int]

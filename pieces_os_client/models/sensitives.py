@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,7 +16,7 @@ else:
     Sensitive = model_ref("Sensitive", "pieces_os_client.models.sensitive")
 
 
-class Sensitives(PiecesModel):
+class Sensitives(PiecesCollection[Sensitive], PiecesModel):  # type: ignore[misc]
     """The Sensitives model of the Pieces OS API."""
 
     iterable: List[Sensitive]

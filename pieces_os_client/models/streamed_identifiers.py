@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -14,7 +14,7 @@ else:
     StreamedIdentifier = model_ref("StreamedIdentifier", "pieces_os_client.models.streamed_identifier")
 
 
-class StreamedIdentifiers(PiecesModel):
+class StreamedIdentifiers(PiecesCollection[StreamedIdentifier], PiecesModel):  # type: ignore[misc]
     """The StreamedIdentifiers model of the Pieces OS API."""
 
     iterable: List[StreamedIdentifier]

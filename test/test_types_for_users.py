@@ -1,0 +1,58 @@
+"""Types reach plugin authors: mypy in a project outside the clone resolves pieces_os_client.
+
+``pip install -e . --config-settings editable_mode=compat`` (the README's command) installs a
+``.pth`` file naming the clone; that is what a static tool follows. This builds that layout (a
+virtual environment whose site-packages holds such a ``.pth``) and runs mypy --strict there on a
+small plugin script.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+USER_SCRIPT = '''
+from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client.models.asset import Asset
+
+
+def names(host: str) -> list[str]:
+    with ApiClient(Configuration(host=host)) as client:
+        assets = AssetsApi(client).assets_snapshot(transferables=False)
+        first: Asset = assets[0]
+        return [first.id] + [asset.name or "" for asset in assets]
+
+
+def first(host: str) -> None:
+    with ApiClient(Configuration(host=host)) as client:
+        for asset in AssetsApi(client).assets_snapshot():
+            reveal_type(asset)
+'''
+
+
+def test_mypy_outside_the_clone_sees_the_sdk_types(tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    environment = tmp_path / "env"
+    venv.EnvBuilder(with_pip=False).create(environment)
+    python = environment / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    Path(site, "__editable__.pieces_os_client.pth").write_text(str(ROOT) + "\n")
+    project = tmp_path / "plugin"
+    project.mkdir()
+    (project / "plugin.py").write_text(USER_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable", str(python), "plugin.py"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )
+    output = done.stdout + done.stderr
+    # Resolved, not Any: iterating a snapshot gives typed assets.
+    assert 'Revealed type is "pieces_os_client.models.asset.Asset"' in output, output
+    assert "error:" not in output and done.returncode == 0, output
