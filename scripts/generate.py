@@ -355,16 +355,18 @@ class Generator:
             lines.append(f"    {ref} = model_ref({ref!r}, {PACKAGE + '.models.' + self.modules[ref]!r})")
         bases = [mixin] * bool(mixin) + [f"PiecesCollection[{item}]"] * (item is not None) + ["PiecesModel"]
         # A collection's __iter__ gives its items, not BaseModel's field pairs: declared on purpose.
-        ignore = "  # type: ignore[misc]" if item is not None else ""
+        # (fmt: skip keeps the class statement on one line, where mypy reports the clash.)
+        ignore = "  # type: ignore[misc]  # fmt: skip" if item is not None else ""
         lines += ["", "", f"class {name}({', '.join(bases)}):{ignore}", f'    """The {name} model of the Pieces OS API."""', ""]
         lines.append(source if source else "    pass")
         return "\n".join(lines) + "\n"
 
     def collection_item(self, name: str) -> Optional[str]:
-        """The item model of a schema whose payload is one ``iterable`` array of models, else None."""
-        prop = self.schemas[name].get("properties", {}).get("iterable", {})
+        """The item model of a schema whose payload is one required ``iterable`` array of models, else None."""
+        schema = self.schemas[name]
+        prop = schema.get("properties", {}).get("iterable", {})
         items = prop.get("items", {})
-        if prop.get("type") != "array" or "$ref" not in items:
+        if prop.get("type") != "array" or "$ref" not in items or "iterable" not in schema.get("required", []):
             return None
         return ref_name(items["$ref"])
 

@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class Accessors(PiecesCollection[Accessor], PiecesModel):  # type: ignore[misc]
+class Accessors(PiecesCollection[Accessor], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Accessors model of the Pieces OS API."""
 
     iterable: List[Accessor]

@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class Activities(PiecesCollection[Activity], PiecesModel):  # type: ignore[misc]
+class Activities(PiecesCollection[Activity], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Activities model of the Pieces OS API."""
 
     iterable: List[Activity]

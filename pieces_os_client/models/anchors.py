@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class Anchors(PiecesCollection[Anchor], PiecesModel):  # type: ignore[misc]
+class Anchors(PiecesCollection[Anchor], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Anchors model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

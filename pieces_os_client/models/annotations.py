@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class Annotations(PiecesCollection[Annotation], PiecesModel):  # type: ignore[misc]
+class Annotations(PiecesCollection[Annotation], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Annotations model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class Applications(PiecesCollection[Application], PiecesModel):  # type: ignore[misc]
+class Applications(PiecesCollection[Application], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Applications model of the Pieces OS API."""
 
     iterable: List[Application]

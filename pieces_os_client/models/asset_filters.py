@@ -16,7 +16,7 @@ else:
     FilterOperationTypeEnum = model_ref("FilterOperationTypeEnum", "pieces_os_client.models.filter_operation_type_enum")
 
 
-class AssetFilters(PiecesCollection[AssetFilter], PiecesModel):  # type: ignore[misc]
+class AssetFilters(PiecesCollection[AssetFilter], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The AssetFilters model of the Pieces OS API."""
 
     iterable: List[AssetFilter]

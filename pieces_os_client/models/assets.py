@@ -17,7 +17,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class Assets(AssetCollectionMixin, PiecesCollection[Asset], PiecesModel):  # type: ignore[misc]
+class Assets(AssetCollectionMixin, PiecesCollection[Asset], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Assets model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

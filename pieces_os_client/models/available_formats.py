@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class AvailableFormats(PiecesCollection[Classification], PiecesModel):  # type: ignore[misc]
+class AvailableFormats(PiecesCollection[Classification], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The AvailableFormats model of the Pieces OS API."""
 
     iterable: List[Classification]

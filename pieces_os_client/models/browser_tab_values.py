@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class BrowserTabValues(PiecesCollection[BrowserTabValue], PiecesModel):  # type: ignore[misc]
+class BrowserTabValues(PiecesCollection[BrowserTabValue], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The BrowserTabValues model of the Pieces OS API."""
 
     iterable: List[BrowserTabValue]

@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class BrowserTabs(PiecesCollection[BrowserTab], PiecesModel):  # type: ignore[misc]
+class BrowserTabs(PiecesCollection[BrowserTab], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The BrowserTabs model of the Pieces OS API."""
 
     iterable: List[BrowserTab]

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class ConversationMessages(PiecesCollection[ConversationMessage], PiecesModel):  # type: ignore[misc]
+class ConversationMessages(PiecesCollection[ConversationMessage], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The ConversationMessages model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class Conversations(PiecesCollection[Conversation], PiecesModel):  # type: ignore[misc]
+class Conversations(PiecesCollection[Conversation], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Conversations model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class Distributions(PiecesCollection[Distribution], PiecesModel):  # type: ignore[misc]
+class Distributions(PiecesCollection[Distribution], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Distributions model of the Pieces OS API."""
 
     iterable: List[Distribution]

@@ -14,7 +14,7 @@ else:
     EmbeddedModelSchema = model_ref("EmbeddedModelSchema", "pieces_os_client.models.embedded_model_schema")
 
 
-class DocumentContributors(PiecesCollection[DocumentContributor], PiecesModel):  # type: ignore[misc]
+class DocumentContributors(PiecesCollection[DocumentContributor], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The DocumentContributors model of the Pieces OS API."""
 
     iterable: List[DocumentContributor]

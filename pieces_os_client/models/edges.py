@@ -10,7 +10,7 @@ else:
     Node = model_ref("Node", "pieces_os_client.models.node")
 
 
-class Edges(PiecesCollection[Node], PiecesModel):  # type: ignore[misc]
+class Edges(PiecesCollection[Node], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Edges model of the Pieces OS API."""
 
     iterable: List[Node]

@@ -10,7 +10,7 @@ else:
     Embedding = model_ref("Embedding", "pieces_os_client.models.embedding")
 
 
-class Embeddings(PiecesCollection[Embedding], PiecesModel):  # type: ignore[misc]
+class Embeddings(PiecesCollection[Embedding], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Embeddings model of the Pieces OS API."""
 
     iterable: List[Embedding]

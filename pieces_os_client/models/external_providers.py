@@ -14,7 +14,7 @@ else:
     ExternalProvider = model_ref("ExternalProvider", "pieces_os_client.models.external_provider")
 
 
-class ExternalProviders(PiecesCollection[ExternalProvider], PiecesModel):  # type: ignore[misc]
+class ExternalProviders(PiecesCollection[ExternalProvider], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The ExternalProviders model of the Pieces OS API."""
 
     iterable: List[ExternalProvider]

@@ -14,7 +14,7 @@ else:
     ReferencedActivity = model_ref("ReferencedActivity", "pieces_os_client.models.referenced_activity")
 
 
-class FlattenedActivities(PiecesCollection[ReferencedActivity], PiecesModel):  # type: ignore[misc]
+class FlattenedActivities(PiecesCollection[ReferencedActivity], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedActivities model of the Pieces OS API."""
 
     iterable: List[ReferencedActivity]

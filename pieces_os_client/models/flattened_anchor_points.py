@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedAnchorPoints(PiecesCollection[ReferencedAnchorPoint], PiecesModel):  # type: ignore[misc]
+class FlattenedAnchorPoints(PiecesCollection[ReferencedAnchorPoint], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedAnchorPoints model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedAnchors(PiecesCollection[ReferencedAnchor], PiecesModel):  # type: ignore[misc]
+class FlattenedAnchors(PiecesCollection[ReferencedAnchor], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedAnchors model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedAnnotations(PiecesCollection[ReferencedAnnotation], PiecesModel):  # type: ignore[misc]
+class FlattenedAnnotations(PiecesCollection[ReferencedAnnotation], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedAnnotations model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

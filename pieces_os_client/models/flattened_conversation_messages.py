@@ -18,7 +18,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedConversationMessages(PiecesCollection[ReferencedConversationMessage], PiecesModel):  # type: ignore[misc]
+class FlattenedConversationMessages(PiecesCollection[ReferencedConversationMessage], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedConversationMessages model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

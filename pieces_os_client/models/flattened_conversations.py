@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedConversations(PiecesCollection[ReferencedConversation], PiecesModel):  # type: ignore[misc]
+class FlattenedConversations(PiecesCollection[ReferencedConversation], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedConversations model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

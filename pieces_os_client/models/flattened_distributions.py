@@ -14,7 +14,7 @@ else:
     ReferencedDistribution = model_ref("ReferencedDistribution", "pieces_os_client.models.referenced_distribution")
 
 
-class FlattenedDistributions(PiecesCollection[ReferencedDistribution], PiecesModel):  # type: ignore[misc]
+class FlattenedDistributions(PiecesCollection[ReferencedDistribution], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedDistributions model of the Pieces OS API."""
 
     iterable: List[ReferencedDistribution]

@@ -14,7 +14,7 @@ else:
     ReferencedFormat = model_ref("ReferencedFormat", "pieces_os_client.models.referenced_format")
 
 
-class FlattenedFormats(PiecesCollection[ReferencedFormat], PiecesModel):  # type: ignore[misc]
+class FlattenedFormats(PiecesCollection[ReferencedFormat], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedFormats model of the Pieces OS API."""
 
     iterable: List[ReferencedFormat]

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedHints(PiecesCollection[ReferencedHint], PiecesModel):  # type: ignore[misc]
+class FlattenedHints(PiecesCollection[ReferencedHint], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedHints model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -21,9 +21,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedIdentifiedWorkstreamPatternEngineSources(
-    PiecesCollection[ReferencedIdentifiedWorkstreamPatternEngineSource], PiecesModel
-):  # type: ignore[misc]
+class FlattenedIdentifiedWorkstreamPatternEngineSources(PiecesCollection[ReferencedIdentifiedWorkstreamPatternEngineSource], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedIdentifiedWorkstreamPatternEngineSources model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedPersons(PiecesCollection[ReferencedPerson], PiecesModel):  # type: ignore[misc]
+class FlattenedPersons(PiecesCollection[ReferencedPerson], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedPersons model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

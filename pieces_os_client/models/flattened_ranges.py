@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedRanges(PiecesCollection[ReferencedRange], PiecesModel):  # type: ignore[misc]
+class FlattenedRanges(PiecesCollection[ReferencedRange], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedRanges model of the Pieces OS API."""
 
     continuous: Optional[bool] = None

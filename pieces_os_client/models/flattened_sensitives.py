@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedSensitives(PiecesCollection[ReferencedSensitive], PiecesModel):  # type: ignore[misc]
+class FlattenedSensitives(PiecesCollection[ReferencedSensitive], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedSensitives model of the Pieces OS API."""
 
     iterable: List[ReferencedSensitive]

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedShares(PiecesCollection[FlattenedShare], PiecesModel):  # type: ignore[misc]
+class FlattenedShares(PiecesCollection[FlattenedShare], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedShares model of the Pieces OS API."""
 
     iterable: List[FlattenedShare]

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedSubscriptions(PiecesCollection[ReferencedSubscription], PiecesModel):  # type: ignore[misc]
+class FlattenedSubscriptions(PiecesCollection[ReferencedSubscription], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedSubscriptions model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedTags(PiecesCollection[ReferencedTag], PiecesModel):  # type: ignore[misc]
+class FlattenedTags(PiecesCollection[ReferencedTag], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedTags model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

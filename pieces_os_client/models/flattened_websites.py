@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedWebsites(PiecesCollection[ReferencedWebsite], PiecesModel):  # type: ignore[misc]
+class FlattenedWebsites(PiecesCollection[ReferencedWebsite], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedWebsites model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -18,7 +18,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedWorkstreamEvents(PiecesCollection[ReferencedWorkstreamEvent], PiecesModel):  # type: ignore[misc]
+class FlattenedWorkstreamEvents(PiecesCollection[ReferencedWorkstreamEvent], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedWorkstreamEvents model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

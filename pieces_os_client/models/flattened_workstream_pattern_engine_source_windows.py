@@ -21,9 +21,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedWorkstreamPatternEngineSourceWindows(
-    PiecesCollection[ReferencedWorkstreamPatternEngineSourceWindow], PiecesModel
-):  # type: ignore[misc]
+class FlattenedWorkstreamPatternEngineSourceWindows(PiecesCollection[ReferencedWorkstreamPatternEngineSourceWindow], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedWorkstreamPatternEngineSourceWindows model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

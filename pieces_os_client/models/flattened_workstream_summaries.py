@@ -18,7 +18,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedWorkstreamSummaries(PiecesCollection[ReferencedWorkstreamSummary], PiecesModel):  # type: ignore[misc]
+class FlattenedWorkstreamSummaries(PiecesCollection[ReferencedWorkstreamSummary], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedWorkstreamSummaries model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

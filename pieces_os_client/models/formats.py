@@ -15,7 +15,7 @@ else:
     Format = model_ref("Format", "pieces_os_client.models.format")
 
 
-class Formats(FormatsDisplayMixin, PiecesCollection[Format], PiecesModel):  # type: ignore[misc]
+class Formats(FormatsDisplayMixin, PiecesCollection[Format], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Formats model of the Pieces OS API."""
 
     iterable: List[Format]

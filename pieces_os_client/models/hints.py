@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class Hints(PiecesCollection[Hint], PiecesModel):  # type: ignore[misc]
+class Hints(PiecesCollection[Hint], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Hints model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

@@ -14,7 +14,7 @@ else:
     IDESelection = model_ref("IDESelection", "pieces_os_client.models.ide_selection")
 
 
-class IDESelections(PiecesCollection[IDESelection], PiecesModel):  # type: ignore[misc]
+class IDESelections(PiecesCollection[IDESelection], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The IDESelections model of the Pieces OS API."""
 
     iterable: List[IDESelection]

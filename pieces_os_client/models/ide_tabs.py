@@ -14,7 +14,7 @@ else:
     IDETab = model_ref("IDETab", "pieces_os_client.models.ide_tab")
 
 
-class IDETabs(PiecesCollection[IDETab], PiecesModel):  # type: ignore[misc]
+class IDETabs(PiecesCollection[IDETab], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The IDETabs model of the Pieces OS API."""
 
     iterable: List[IDETab]

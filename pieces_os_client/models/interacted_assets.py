@@ -14,7 +14,7 @@ else:
     InteractedAsset = model_ref("InteractedAsset", "pieces_os_client.models.interacted_asset")
 
 
-class InteractedAssets(PiecesCollection[InteractedAsset], PiecesModel):  # type: ignore[misc]
+class InteractedAssets(PiecesCollection[InteractedAsset], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The InteractedAssets model of the Pieces OS API."""
 
     iterable: List[InteractedAsset]

@@ -16,7 +16,7 @@ else:
     )
 
 
-class LanguageServerProtocolDiagnostics(PiecesCollection[LanguageServerProtocolDiagnostic], PiecesModel):  # type: ignore[misc]
+class LanguageServerProtocolDiagnostics(PiecesCollection[LanguageServerProtocolDiagnostic], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The LanguageServerProtocolDiagnostics model of the Pieces OS API."""
 
     iterable: List[LanguageServerProtocolDiagnostic]

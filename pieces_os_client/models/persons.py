@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class Persons(PiecesCollection[Person], PiecesModel):  # type: ignore[misc]
+class Persons(PiecesCollection[Person], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Persons model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

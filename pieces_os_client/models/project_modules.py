@@ -14,7 +14,7 @@ else:
     ProjectModule = model_ref("ProjectModule", "pieces_os_client.models.project_module")
 
 
-class ProjectModules(PiecesCollection[ProjectModule], PiecesModel):  # type: ignore[misc]
+class ProjectModules(PiecesCollection[ProjectModule], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The ProjectModules model of the Pieces OS API."""
 
     iterable: List[ProjectModule]

@@ -14,7 +14,7 @@ else:
     PersonBasicType = model_ref("PersonBasicType", "pieces_os_client.models.person_basic_type")
 
 
-class Recipients(PiecesCollection[PersonBasicType], PiecesModel):  # type: ignore[misc]
+class Recipients(PiecesCollection[PersonBasicType], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Recipients model of the Pieces OS API."""
 
     iterable: List[PersonBasicType]

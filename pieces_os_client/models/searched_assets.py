@@ -15,7 +15,7 @@ else:
     SearchedAsset = model_ref("SearchedAsset", "pieces_os_client.models.searched_asset")
 
 
-class SearchedAssets(SearchedAssetsDisplayMixin, PiecesCollection[SearchedAsset], PiecesModel):  # type: ignore[misc]
+class SearchedAssets(SearchedAssetsDisplayMixin, PiecesCollection[SearchedAsset], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The SearchedAssets model of the Pieces OS API."""
 
     exact: Union[float, int]

@@ -14,7 +14,7 @@ else:
     Seed = model_ref("Seed", "pieces_os_client.models.seed")
 
 
-class Seeds(PiecesCollection[Seed], PiecesModel):  # type: ignore[misc]
+class Seeds(PiecesCollection[Seed], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Seeds model of the Pieces OS API."""
 
     iterable: List[Seed]

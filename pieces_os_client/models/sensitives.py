@@ -16,7 +16,7 @@ else:
     Sensitive = model_ref("Sensitive", "pieces_os_client.models.sensitive")
 
 
-class Sensitives(PiecesCollection[Sensitive], PiecesModel):  # type: ignore[misc]
+class Sensitives(PiecesCollection[Sensitive], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Sensitives model of the Pieces OS API."""
 
     iterable: List[Sensitive]

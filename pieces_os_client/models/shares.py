@@ -16,7 +16,7 @@ else:
     Share = model_ref("Share", "pieces_os_client.models.share")
 
 
-class Shares(PiecesCollection[Share], PiecesModel):  # type: ignore[misc]
+class Shares(PiecesCollection[Share], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Shares model of the Pieces OS API."""
 
     iterable: List[Share]

@@ -14,7 +14,7 @@ else:
     StreamedIdentifier = model_ref("StreamedIdentifier", "pieces_os_client.models.streamed_identifier")
 
 
-class StreamedIdentifiers(PiecesCollection[StreamedIdentifier], PiecesModel):  # type: ignore[misc]
+class StreamedIdentifiers(PiecesCollection[StreamedIdentifier], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The StreamedIdentifiers model of the Pieces OS API."""
 
     iterable: List[StreamedIdentifier]

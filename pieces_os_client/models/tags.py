@@ -16,7 +16,7 @@ else:
     Tag = model_ref("Tag", "pieces_os_client.models.tag")
 
 
-class Tags(PiecesCollection[Tag], PiecesModel):  # type: ignore[misc]
+class Tags(PiecesCollection[Tag], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Tags model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

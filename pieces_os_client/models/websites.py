@@ -16,7 +16,7 @@ else:
     Website = model_ref("Website", "pieces_os_client.models.website")
 
 
-class Websites(PiecesCollection[Website], PiecesModel):  # type: ignore[misc]
+class Websites(PiecesCollection[Website], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Websites model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None

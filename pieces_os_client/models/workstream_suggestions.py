@@ -18,7 +18,7 @@ else:
     )
 
 
-class WorkstreamSuggestions(PiecesCollection[WorkstreamSuggestion], PiecesModel):  # type: ignore[misc]
+class WorkstreamSuggestions(PiecesCollection[WorkstreamSuggestion], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The WorkstreamSuggestions model of the Pieces OS API."""
 
     iterable: List[WorkstreamSuggestion]

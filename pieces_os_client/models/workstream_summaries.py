@@ -16,7 +16,7 @@ else:
     WorkstreamSummary = model_ref("WorkstreamSummary", "pieces_os_client.models.workstream_summary")
 
 
-class WorkstreamSummaries(PiecesCollection[WorkstreamSummary], PiecesModel):  # type: ignore[misc]
+class WorkstreamSummaries(PiecesCollection[WorkstreamSummary], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The WorkstreamSummaries model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None
