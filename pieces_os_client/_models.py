@@ -341,16 +341,21 @@ class PiecesCollection(_Generic[ItemT]):
     __slots__ = ()
 
     if TYPE_CHECKING:
-        iterable: List[ItemT]
+        # Optional here: a few later schemas (FlattenedAssets since 4.x) let it be absent.
+        iterable: Optional[List[ItemT]]
+
+    @property
+    def _items(self) -> List[ItemT]:
+        return self.iterable if self.iterable is not None else []
 
     def __len__(self) -> int:
-        return len(self.iterable)
+        return len(self._items)
 
     def __bool__(self) -> bool:
         return True
 
     def __iter__(self) -> Iterator[ItemT]:
-        return iter(self.iterable)
+        return iter(self._items)
 
     @overload
     def __getitem__(self, index: int) -> ItemT: ...
@@ -361,10 +366,10 @@ class PiecesCollection(_Generic[ItemT]):
     def __getitem__(self, index: Union[int, slice]) -> Union[ItemT, List[ItemT]]:
         if isinstance(index, bool) or not isinstance(index, (int, slice)):
             raise TypeError(f"{type(self).__name__} indices must be integers or slices, not {type(index).__name__}")
-        return self.iterable[index]
+        return self._items[index]
 
     def __str__(self) -> str:
-        items = self.iterable
+        items = self._items
         lines = [f"{type(self).__name__}: {len(items)} item{'' if len(items) == 1 else 's'}"]
         for item in items[:_SUMMARY_ITEMS]:
             first, *rest = str(item).splitlines() or [""]

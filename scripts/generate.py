@@ -362,11 +362,10 @@ class Generator:
         return "\n".join(lines) + "\n"
 
     def collection_item(self, name: str) -> Optional[str]:
-        """The item model of a schema whose payload is one required ``iterable`` array of models, else None."""
-        schema = self.schemas[name]
-        prop = schema.get("properties", {}).get("iterable", {})
+        """The item model of a schema whose payload is one ``iterable`` array of models, else None."""
+        prop = self.schemas[name].get("properties", {}).get("iterable", {})
         items = prop.get("items", {})
-        if prop.get("type") != "array" or "$ref" not in items or "iterable" not in schema.get("required", []):
+        if prop.get("type") != "array" or "$ref" not in items:
             return None
         return ref_name(items["$ref"])
 

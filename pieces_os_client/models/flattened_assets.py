@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from pydantic import Field
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PiecesCollection, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,7 +16,7 @@ else:
     Score = model_ref("Score", "pieces_os_client.models.score")
 
 
-class FlattenedAssets(PiecesModel):
+class FlattenedAssets(PiecesCollection[ReferencedAsset], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The FlattenedAssets model of the Pieces OS API."""
 
     indices: Optional[Dict[str, int]] = None
