@@ -23,9 +23,16 @@ def copy_generated(destination: Path) -> None:
             shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
 
 
-def run_check(root: Path) -> subprocess.CompletedProcess[str]:
+# Runs a script as an interpreter with no ruff installed would (a None entry in sys.modules hides it).
+WITHOUT_RUFF = [
+    "-c",
+    "import runpy, sys; sys.modules['ruff'] = None; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+]
+
+
+def run_check(root: Path, *, without_ruff: bool = False) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(root / "scripts" / "generate.py"), "--check"],
+        [sys.executable, *(WITHOUT_RUFF if without_ruff else []), str(root / "scripts" / "generate.py"), "--check"],
         capture_output=True, text=True, cwd=root, timeout=120,
     )
 
@@ -170,3 +177,34 @@ def test_documented_errors_are_the_runtime_ones() -> None:
     assert codes
     for code in codes:
         assert f"{code} | `{exception_class_for_status(int(code)).__name__}`" in page
+
+
+def test_without_ruff_the_check_compares_code_and_still_finds_drift(tree: Path) -> None:
+    clean = run_check(tree, without_ruff=True)
+    assert clean.returncode == 0, clean.stderr
+    assert "compared the code's syntax" in clean.stderr
+    path = tree / "pieces_os_client" / "models" / "asset.py"
+    original = path.read_text(encoding="utf-8")
+    try:
+        # Formatting alone (a blank line, imports in another order) is what ruff would redo: not drift.
+        lines = original.splitlines(keepends=True)
+        imports = [i for i, line in enumerate(lines) if line.startswith("from ")]
+        lines[imports[0]], lines[imports[-1]] = lines[imports[-1]], lines[imports[0]]
+        path.write_text("".join(lines).replace("\n\n\nclass ", "\n\n\n\nclass "), encoding="utf-8")
+        assert run_check(tree, without_ruff=True).returncode == 0
+        path.write_text(original.replace("    creator: str", "    creator: int"), encoding="utf-8")
+        drifted = run_check(tree, without_ruff=True)
+        assert drifted.returncode == 1
+        assert "pieces_os_client/models/asset.py" in drifted.stderr
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+def test_without_ruff_writing_is_refused_with_what_to_install(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    result = subprocess.run(
+        [sys.executable, *WITHOUT_RUFF, str(tmp_path / "scripts" / "generate.py")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "ruff" in result.stderr and "pip install" in result.stderr
