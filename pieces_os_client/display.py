@@ -45,6 +45,7 @@ __all__ = [
     "asset_tags",
     "asset_updated",
     "binary_note",
+    "content_format",
     "format_content",
     "plural",
     "terminal_text",
@@ -123,18 +124,22 @@ def format_content(format_: Format) -> Union[str, bytes, None]:
     return None
 
 
+def content_format(asset: Asset) -> Optional[Format]:
+    """The format whose content is the asset's: its original format, else the first format that
+    carries content; None when none does."""
+    original = _original_format(asset)
+    if original is not None and format_content(original) is not None:
+        return original
+    for candidate in asset.formats.iterable if asset.formats is not None else []:
+        if format_content(candidate) is not None:
+            return candidate
+    return None
+
+
 def asset_content(asset: Asset) -> Union[str, bytes, None]:
     """The content of the asset's original format (see ``format_content``)."""
-    original = _original_format(asset)
-    if original is not None:
-        content = format_content(original)
-        if content is not None:
-            return content
-    for candidate in asset.formats.iterable if asset.formats is not None else []:
-        content = format_content(candidate)
-        if content is not None:
-            return content
-    return None
+    found = content_format(asset)
+    return format_content(found) if found is not None else None
 
 
 def asset_row(asset: Asset) -> List[str]:

@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -22,8 +23,9 @@ from typing import Callable, Iterator, List, Optional, Sequence, Set
 import pytest
 from httpserver_helpers import refused_url
 
-from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client import ApiClient, AssetApi, AssetsApi, Configuration
 from pieces_os_client.cli import main, snippet_seed
+from pieces_os_client.display import asset_content
 from pieces_os_client.exceptions import GoneException
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing import PiecesOSEmulator
@@ -84,7 +86,9 @@ def create(api: AssetsApi, name: str, text: str, language: Optional[str] = None,
 
 
 # ----- help and errors -------------------------------------------------------------------------
-COMMANDS = ["list", "show", "create", "delete", "search", "watch", "import", "export", "demo"]
+COMMANDS = [
+    "list", "show", "create", "delete", "rename", "tag", "untag", "edit", "search", "watch", "import", "export", "demo"
+]
 
 
 def test_help_lists_every_command_and_the_exit_codes(cli: Cli) -> None:
@@ -366,6 +370,135 @@ def test_tags_match_any_by_default_and_every_one_with_all_tags(cli: Cli, url: st
     assert cli("--host", url, "search", "x", "--all-tags").code == 2
     help_text = " ".join(cli("search", "--help").out.split())
     assert "any of these tags" in help_text and "every one of the --tags" in help_text
+
+
+# ----- rename, tag, untag, edit ---------------------------------------------------------------
+def snapshot(url: str, asset_id: str) -> Asset:
+    with ApiClient(Configuration(host=url)) as client:
+        return AssetApi(client).asset_snapshot(asset_id, transferables=True)
+
+
+def test_rename_changes_the_name_and_a_rename_to_the_same_name_sends_nothing(
+    cli: Cli, url: str, api: AssetsApi
+) -> None:
+    asset = create(api, "old name", "print('x')\n", "py")
+    result = cli("--host", url, "rename", asset.id, "fetch users")
+    assert result.code == 0 and result.out == f"renamed {asset.id} to 'fetch users'\n"
+    renamed = snapshot(url, asset.id)
+    assert renamed.name == "fetch users"
+    assert asset_content(renamed) == "print('x')\n"
+    again = cli("--host", url, "--json", "rename", asset.id, "fetch users")
+    assert again.code == 0 and json.loads(again.out)["changed"] is False
+    assert snapshot(url, asset.id).updated.value == renamed.updated.value
+
+
+def test_tag_adds_and_untag_removes_and_the_other_tags_stay(cli: Cli, url: str, api: AssetsApi) -> None:
+    asset = create(api, "query", "SELECT 1;", "sql", ["db", "users"])
+    before = {tag.text: tag.id for tag in snapshot(url, asset.id).tags.iterable}
+    result = cli("--host", url, "tag", asset.id, "reports", "db,weekly")
+    assert result.code == 0
+    assert result.out == f"tagged {asset.id} reports, weekly; its tags: db, users, reports, weekly\n"
+    tagged = snapshot(url, asset.id)
+    assert [tag.text for tag in tagged.tags.iterable] == ["db", "users", "reports", "weekly"]
+    assert {tag.text: tag.id for tag in tagged.tags.iterable if tag.text in before} == before  # kept, not recreated
+    assert cli("--host", url, "search", "--tags", "weekly").out.count(asset.id) == 1
+    untagged = cli("--host", url, "--json", "untag", asset.id, "users", "reports")
+    assert untagged.code == 0
+    record = json.loads(untagged.out)
+    assert record["tags"] == ["db", "weekly"] and record["changed"] is True
+    assert [tag.text for tag in snapshot(url, asset.id).tags.iterable] == ["db", "weekly"]
+    same = cli("--host", url, "tag", asset.id, "db")
+    assert same.code == 0 and same.out.startswith("no change")
+
+
+def test_untag_of_a_tag_the_snippet_lacks_is_exit_1_and_removes_nothing(cli: Cli, url: str, api: AssetsApi) -> None:
+    asset = create(api, "query", "SELECT 1;", "sql", ["db", "users"])
+    result = cli("--host", url, "untag", asset.id, "users", "nope")
+    assert result.code == 1
+    assert result.one_line_error() == f"error: {asset.id} has no tag 'nope'; nothing removed (its tags: db, users)"
+    assert [tag.text for tag in snapshot(url, asset.id).tags.iterable] == ["db", "users"]
+
+
+def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
+    """EDITOR set to a Python script running ``body`` with ``path`` the file to edit; the script
+    writes the name of the file it was given to the returned path."""
+    seen = tmp_path / "edited-name.txt"
+    script = tmp_path / "editor.py"
+    script.write_text(
+        f"import sys\nfrom pathlib import Path\npath = Path(sys.argv[1])\nPath({str(seen)!r}).write_text(path.name)\n"
+        + body
+    )
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
+    return seen
+
+
+def test_edit_saves_what_the_editor_wrote(
+    cli: Cli, url: str, api: AssetsApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asset = create(api, "greet", "print('hello')\n", "py", ["demo"])
+    seen = editor(tmp_path, monkeypatch, "path.write_text(path.read_text().replace('hello', 'edited') + 'print(2)\\n')\n")
+    result = cli("--host", url, "edit", asset.id)
+    assert result.code == 0 and result.out == f"saved {asset.id} (2 lines)\n"
+    assert seen.read_text() == "greet.py"  # the snippet's name with its language's extension
+    edited = snapshot(url, asset.id)
+    assert asset_content(edited) == "print('edited')\nprint(2)\n"
+    assert edited.name == "greet" and [tag.text for tag in edited.tags.iterable] == ["demo"]
+    assert "edited" in cli("--host", url, "show", asset.id).out
+
+
+@pytest.mark.parametrize(
+    "body", ["pass\n", "path.write_text(path.read_text() + '\\n')\n"], ids=["untouched", "final-newline-added"]
+)
+def test_edit_without_a_change_sends_nothing(
+    cli: Cli, url: str, api: AssetsApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    asset = create(api, "greet", "print('hello')", "py")
+    before = snapshot(url, asset.id)
+    editor(tmp_path, monkeypatch, body)
+    result = cli("--host", url, "--json", "edit", asset.id)
+    assert result.code == 0 and json.loads(result.out)["changed"] is False
+    after = snapshot(url, asset.id)
+    assert after.updated.value == before.updated.value and asset_content(after) == "print('hello')"
+
+
+def test_an_editor_exiting_with_an_error_saves_nothing(
+    cli: Cli, url: str, api: AssetsApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asset = create(api, "greet", "print('hello')\n", "py")
+    editor(tmp_path, monkeypatch, "path.write_text('half done')\nsys.exit(3)\n")
+    result = cli("--host", url, "edit", asset.id)
+    assert result.code == 1
+    assert result.one_line_error() == "error: the editor exited with status 3; nothing saved"
+    assert asset_content(snapshot(url, asset.id)) == "print('hello')\n"
+
+
+def test_edit_without_an_editor_or_with_a_missing_one_is_bad_usage(
+    cli: Cli, url: str, api: AssetsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asset = create(api, "greet", "print('hello')\n", "py")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    result = cli("--host", url, "edit", asset.id)
+    assert result.code == 2 and "set VISUAL or EDITOR" in result.one_line_error()
+    monkeypatch.setenv("VISUAL", "no-such-editor-here --wait")
+    missing = cli("--host", url, "edit", asset.id)
+    assert missing.code == 2
+    assert "cannot run the editor 'no-such-editor-here' (from $VISUAL)" in missing.one_line_error()
+
+
+@pytest.mark.parametrize("command", [["rename", "new"], ["tag", "t"], ["untag", "t"], ["edit"]])
+def test_editing_an_unknown_or_deleted_asset_is_exit_4_or_5(
+    cli: Cli, url: str, api: AssetsApi, monkeypatch: pytest.MonkeyPatch, command: List[str]
+) -> None:
+    monkeypatch.setenv("EDITOR", "true")
+    missing = "00000000-0000-4000-8000-000000000000"
+    result = cli("--host", url, command[0], missing, *command[1:])
+    assert result.code == 4
+    assert result.one_line_error() == f"error: no asset with id {missing!r} at {url}"
+    asset = create(api, "short-lived", "x = 1", "py")
+    api.assets_delete_asset(asset.id)
+    assert cli("--host", url, command[0], asset.id, *command[1:]).code == 5
 
 
 # ----- watch -----------------------------------------------------------------------------------

@@ -1,14 +1,14 @@
 """The command line: ``pieces-os-client`` or ``python -m pieces_os_client``.
 
-Every command talks to Pieces OS through the SDK (``ApiClient`` and ``AssetsApi``), as any
+Every command talks to Pieces OS through the SDK (``ApiClient``, ``AssetsApi``, ``AssetApi``), as any
 program would; ``serve`` and ``demo`` start the emulator from ``pieces_os_client.testing``.
 Results go to stdout (``--json`` makes them machine-readable), errors to stderr as one line, and
 the exit code says what happened (``EXIT_CODES``).
 
 This module is the entry point; each group of commands lives in its own module and adds its
-parsers in ``register``: ``assets`` (list, show, create, delete), ``search``, ``watch``,
-``transfer`` (import, export), ``server`` (serve, demo) and ``languages``. ``options``, ``output``
-and ``errors`` are what they share.
+parsers in ``register``: ``assets`` (list, show, create, delete), ``editing`` (rename, tag,
+untag, edit), ``search``, ``watch``, ``transfer`` (import, export), ``server`` (serve, demo) and
+``languages``. ``options``, ``output`` and ``errors`` are what they share.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import sys
 from typing import List, Optional
 
 from pieces_os_client import __version__
-from pieces_os_client.cli import assets, languages, search, server, transfer, watch
+from pieces_os_client.cli import assets, editing, languages, search, server, transfer, watch
 from pieces_os_client.cli.errors import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, CliError, error_for
 from pieces_os_client.cli.options import Commands, Parser, add_common_options
 from pieces_os_client.cli.output import err
@@ -26,7 +26,7 @@ from pieces_os_client.cli.snippets import language_for_path, snippet_seed
 from pieces_os_client.cli.transfer import export_name
 from pieces_os_client.exceptions import OpenApiException
 
-COMMAND_MODULES = (assets, search, watch, transfer, server, languages)
+COMMAND_MODULES = (assets, editing, search, watch, transfer, server, languages)
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:

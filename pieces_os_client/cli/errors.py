@@ -28,7 +28,8 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
     EXIT_OK: "success (a closed pipe, as in '| head -1', included)",
-    EXIT_ERROR: "Pieces OS reported an error, or some files failed in import or export",
+    EXIT_ERROR: "Pieces OS reported an error, some files failed in import or export, untag named a tag"
+    " the asset does not have, or the editor exited with an error",
     EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request)",
     EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
     EXIT_NOT_FOUND: "no asset with that id",

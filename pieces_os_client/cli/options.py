@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 from pieces_os_client._discovery import describe_ports
+from pieces_os_client.api.asset_api import AssetApi
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.cli.errors import EXIT_UNREACHABLE, EXIT_USAGE, CliError
@@ -19,6 +20,7 @@ from pieces_os_client.exceptions import ApiConnectionError
 
 Run = Callable[[argparse.Namespace], int]
 AssetsCommand = Callable[[argparse.Namespace, AssetsApi], int]
+AssetCommand = Callable[[argparse.Namespace, AssetApi], int]
 
 EXAMPLE_HOST = "http://localhost:39300"
 # How long to wait for a connection when --timeout allows longer: a local service that takes
@@ -158,5 +160,15 @@ def with_assets_api(command: AssetsCommand) -> Run:
     def run(args: argparse.Namespace) -> int:
         with ApiClient(configuration(args)) as client:
             return command(args, AssetsApi(client))
+
+    return run
+
+
+def with_asset_api(command: AssetCommand) -> Run:
+    """A command on one asset through ``AssetApi``, on the client the common options describe."""
+
+    def run(args: argparse.Namespace) -> int:
+        with ApiClient(configuration(args)) as client:
+            return command(args, AssetApi(client))
 
     return run

@@ -1,0 +1,219 @@
+"""``rename``, ``tag``, ``untag`` and ``edit``: change one snippet through ``AssetApi``.
+
+Each reads the asset (``asset_snapshot``), changes it and saves it (``asset_update``), and sends
+nothing when there is nothing to change. Tags are named by their text: the asset is saved with
+the tags it should have, and Pieces OS creates a tag for a text it has not seen on the asset and
+keeps the tags it already links to it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from pieces_os_client.api.asset_api import AssetApi
+from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, about_asset
+from pieces_os_client.cli.options import Commands, asset_id, with_asset_api
+from pieces_os_client.cli.output import asset_record, out, print_json
+from pieces_os_client.cli.snippets import decode_text, split_tags
+from pieces_os_client.cli.transfer import export_name
+from pieces_os_client.display import asset_tags, content_format, format_content
+from pieces_os_client.models.asset import Asset
+from pieces_os_client.models.format import Format
+from pieces_os_client.models.tag import Tag
+from pieces_os_client.models.tags import Tags
+
+EDITOR_VARIABLES = ("VISUAL", "EDITOR")
+
+
+def _read(api: AssetApi, args: argparse.Namespace) -> Asset:
+    with about_asset(args.id, args.host):
+        return api.asset_snapshot(args.id, transferables=True)
+
+
+def _save(api: AssetApi, args: argparse.Namespace, asset: Asset) -> Asset:
+    with about_asset(args.id, args.host):
+        return api.asset_update(asset=asset, transferables=False)
+
+
+def _done(args: argparse.Namespace, asset: Asset, changed: bool, message: str) -> int:
+    """Print what happened: ``message``, or with --json the asset's record and whether it changed."""
+    if args.json:
+        print_json(dict(asset_record(asset), changed=changed))
+    else:
+        out(message)
+    return EXIT_OK
+
+
+# ----- rename ----------------------------------------------------------------------------------
+def command_rename(args: argparse.Namespace, api: AssetApi) -> int:
+    name = args.name.strip()
+    if not name:
+        raise CliError("a snippet's name is not empty", EXIT_USAGE)
+    asset = _read(api, args)
+    if asset.name == name:
+        return _done(args, asset, False, f"no change: {asset.id} is already named {name!r}")
+    asset.name = name
+    saved = _save(api, args, asset)
+    return _done(args, saved, True, f"renamed {saved.id} to {saved.name!r}")
+
+
+# ----- tag, untag ------------------------------------------------------------------------------
+def _new_tag(asset: Asset, text: str) -> Tag:
+    """A tag ``text`` for the asset; Pieces OS gives it its own id when it saves it."""
+    now = {"value": datetime.now(timezone.utc).isoformat()}
+    tag = Tag.from_dict({
+        "id": str(uuid.uuid4()), "text": text, "created": now, "updated": now,
+        "category": "UNKNOWN", "mechanisms": {asset.id: "MANUAL"},
+    })
+    assert tag is not None
+    return tag
+
+
+def _tags_line(asset: Asset) -> str:
+    tags = asset_tags(asset)
+    return f"its tags: {', '.join(tags)}" if tags else "it has no tags"
+
+
+def command_tag(args: argparse.Namespace, api: AssetApi) -> int:
+    wanted = list(dict.fromkeys(split_tags(args.tags)))
+    if not wanted:
+        raise CliError("tag needs at least one tag that is not empty", EXIT_USAGE)
+    asset = _read(api, args)
+    present = asset_tags(asset)
+    added = [text for text in wanted if text not in present]
+    if not added:
+        return _done(args, asset, False, f"no change: {asset.id} has every one of those tags; {_tags_line(asset)}")
+    existing = list(asset.tags.iterable) if asset.tags is not None else []
+    asset.tags = Tags(iterable=existing + [_new_tag(asset, text) for text in added])
+    saved = _save(api, args, asset)
+    return _done(args, saved, True, f"tagged {saved.id} {', '.join(added)}; {_tags_line(saved)}")
+
+
+def command_untag(args: argparse.Namespace, api: AssetApi) -> int:
+    unwanted = list(dict.fromkeys(split_tags(args.tags)))
+    if not unwanted:
+        raise CliError("untag needs at least one tag that is not empty", EXIT_USAGE)
+    asset = _read(api, args)
+    present = asset_tags(asset)
+    missing = [text for text in unwanted if text not in present]
+    if missing:
+        # Nothing is removed when one of the tags is not there: a typo should not half-apply.
+        raise CliError(
+            f"{asset.id} has no tag {', '.join(repr(text) for text in missing)}; nothing removed ({_tags_line(asset)})",
+            EXIT_ERROR,
+        )
+    kept = [tag for tag in asset.tags.iterable if tag.text not in unwanted] if asset.tags is not None else []
+    asset.tags = Tags(iterable=kept)
+    saved = _save(api, args, asset)
+    return _done(args, saved, True, f"untagged {saved.id} {', '.join(unwanted)}; {_tags_line(saved)}")
+
+
+# ----- edit ------------------------------------------------------------------------------------
+def editor_command() -> Tuple[List[str], str]:
+    """The editor to run, split as a shell would, and the variable that named it."""
+    for variable in EDITOR_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            try:
+                command = shlex.split(value, posix=os.name != "nt")
+            except ValueError as error:
+                raise CliError(f"${variable} {value!r} is not a command: {error}", EXIT_USAGE) from None
+            if command:
+                return command, variable
+    raise CliError("no editor: set VISUAL or EDITOR to the command that edits a file (e.g. EDITOR=nano)", EXIT_USAGE)
+
+
+def _run_editor(path: Path) -> None:
+    command, variable = editor_command()
+    try:
+        finished = subprocess.run([*command, str(path)], check=False)
+    except OSError as error:
+        raise CliError(
+            f"cannot run the editor {command[0]!r} (from ${variable}): {error.strerror or error}", EXIT_USAGE
+        ) from None
+    if finished.returncode != 0:
+        raise CliError(f"the editor exited with status {finished.returncode}; nothing saved", EXIT_ERROR)
+
+
+def _unchanged(before: str, after: str) -> bool:
+    """True when ``after`` is ``before``, or ``before`` with the final newline many editors add."""
+    return after == before or (not before.endswith("\n") and after == before + "\n")
+
+
+def _copies(asset: Asset, format_id: str) -> List[Format]:
+    """Every copy of the format ``format_id`` in the asset: in its formats, and as the reference
+    of its original and its preview."""
+    candidates = list(asset.formats.iterable) if asset.formats is not None else []
+    for holder in (asset.original, asset.preview.base if asset.preview is not None else None):
+        reference = getattr(holder, "reference", None)
+        if isinstance(reference, Format):
+            candidates.append(reference)
+    return [candidate for candidate in candidates if candidate.id == format_id]
+
+
+def _set_text(asset: Asset, edited: Format, text: str) -> None:
+    """The new text in every copy of the format that holds the asset's content."""
+    for copy in _copies(asset, edited.id):
+        for part in (copy.fragment, copy.file):
+            if part is not None and part.string is not None and part.string.raw is not None:
+                part.string.raw = text
+                break
+
+
+def command_edit(args: argparse.Namespace, api: AssetApi) -> int:
+    editor_command()  # no editor: say so before reading anything
+    asset = _read(api, args)
+    edited: Optional[Format] = content_format(asset)
+    content = format_content(edited) if edited is not None else None
+    if edited is None or content is None:
+        raise CliError(f"Pieces OS sent no content for {asset.id}; there is nothing to edit", EXIT_ERROR)
+    if isinstance(content, bytes):
+        raise CliError(f"{asset.id} holds binary content; edit works on text snippets", EXIT_USAGE)
+    with tempfile.TemporaryDirectory(prefix="pieces-os-client-") as directory:
+        # The snippet's own name, with its language's extension, so the editor highlights it.
+        path = Path(directory, export_name(asset)[-1])
+        path.write_bytes(content.encode("utf-8"))
+        _run_editor(path)
+        data = path.read_bytes()
+    text = decode_text(data)
+    if text is None:
+        raise CliError("the edited file is not UTF-8 text; nothing saved", EXIT_USAGE)
+    if _unchanged(content, text):
+        return _done(args, asset, False, f"no change: {asset.id} was not saved")
+    if not text.strip():
+        raise CliError(f"the edited content is empty; nothing saved ('delete {asset.id}' removes a snippet)", EXIT_USAGE)
+    _set_text(asset, edited, text)
+    saved = _save(api, args, asset)
+    return _done(args, saved, True, f"saved {saved.id} ({len(text.splitlines())} lines)")
+
+
+def register(commands: Commands) -> None:
+    sub = commands.add("rename", "Give a snippet a new name.", with_asset_api(command_rename))
+    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("name", help="the new name")
+    sub = commands.add(
+        "tag", "Add tags to a snippet; tags it already has stay, and are not added twice.", with_asset_api(command_tag)
+    )
+    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to add (a comma also separates tags)")
+    sub = commands.add(
+        "untag",
+        "Remove tags from a snippet. A tag it does not have is an error (exit 1), and then nothing is removed.",
+        with_asset_api(command_untag),
+    )
+    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to remove (a comma also separates tags)")
+    sub = commands.add(
+        "edit",
+        "Open a snippet's content in $VISUAL or $EDITOR and save it when it changed; an editor that"
+        " exits with an error saves nothing.",
+        with_asset_api(command_edit),
+    )
+    sub.add_argument("id", type=asset_id, help="the asset's id")
