@@ -1,11 +1,17 @@
-"""The README's promises: its two commands, and its quickstart code running against the emulator."""
+"""The README's promises: its two commands, and its Python snippets running against the emulator
+(mypy --strict on them is in test_types_for_users.py)."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
+from seeds import SeedFactory
+
+from pieces_os_client import AssetsApi
 from pieces_os_client.testing import PiecesOSEmulator
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -31,3 +37,34 @@ def test_the_quickstart_runs_against_the_emulator() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and re.fullmatch(r"[0-9a-f-]{36} \S.*", lines[0]), result.stdout
+
+
+def snippet(containing: str) -> str:
+    (code,) = [code for code in re.findall(r"```python\n(.*?)```", README, re.S) if containing in code]
+    return code
+
+
+def run_python(code: str, url: str) -> subprocess.Popen[str]:
+    environment = dict(os.environ, PIECES_OS_URL=url)
+    return subprocess.Popen(
+        [sys.executable, "-c", code.replace('"http://localhost:1000"', repr(url))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+    )
+
+
+def test_the_notebook_and_stream_snippets_run_against_the_emulator(
+    emulator: PiecesOSEmulator, assets_api: AssetsApi, make_seed: SeedFactory
+) -> None:
+    asset = assets_api.assets_create_new_asset(seed=make_seed("def greet():\n    print('hi')\n", name="greet.py"))
+    notebook = run_python(snippet("assets[0], assets[-1]"), emulator.url)
+    out, err = notebook.communicate(timeout=60)
+    assert notebook.returncode == 0, err
+    assert out.startswith("Asset greet.py") and asset.id in out
+    stream = run_python(snippet("assets_stream_identifiers"), emulator.url)
+    try:
+        assert stream.stdout is not None
+        first: List[str] = [stream.stdout.readline()]
+    finally:
+        stream.kill()
+        _, err = stream.communicate(timeout=60)
+    assert first == [f"present {asset.id}\n"], err

@@ -3,10 +3,12 @@
 ``pip install -e . --config-settings editable_mode=compat`` (the README's command) installs a
 ``.pth`` file naming the clone; that is what a static tool follows. This builds that layout (a
 virtual environment whose site-packages holds such a ``.pth``) and runs mypy --strict there on a
-small plugin script.
+small plugin script; and mypy --strict passes on the README's Python snippets, as a user would
+paste them into a project of their own.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import venv
@@ -56,3 +58,21 @@ def test_mypy_outside_the_clone_sees_the_sdk_types(tmp_path: Path) -> None:
     # Resolved, not Any: iterating a snapshot gives typed assets.
     assert 'Revealed type is "pieces_os_client.models.asset.Asset"' in output, output
     assert "error:" not in output and done.returncode == 0, output
+
+
+def test_mypy_strict_passes_on_the_readme_snippets(tmp_path: Path) -> None:
+    """Every Python block of the README, each a file of a project outside the clone, in one mypy
+    run against the installed package and its dependencies (pytest for the fixture snippet)."""
+    pytest.importorskip("mypy")
+    snippets = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert len(snippets) >= 4
+    project = tmp_path / "readme"
+    project.mkdir()
+    for number, code in enumerate(snippets, 1):
+        (project / f"readme_snippet_{number}.py").write_text(code, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable", sys.executable, "."],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and f"no issues found in {len(snippets)} source files" in output, output
