@@ -81,12 +81,17 @@ def _tags_line(asset: Asset) -> str:
     return f"its tags: {', '.join(tags)}" if tags else "it has no tags"
 
 
-def command_tag(args: argparse.Namespace, api: AssetApi) -> int:
-    wanted = list(dict.fromkeys(split_tags(args.tags)))
-    if not wanted:
-        raise CliError("tag needs at least one tag that is not empty", EXIT_USAGE)
+def _asset_and_tags(args: argparse.Namespace, api: AssetApi) -> Tuple[Asset, List[str], List[str]]:
+    """The asset, the tags named on the command line (each once) and the tags it has."""
+    named = list(dict.fromkeys(split_tags(args.tags)))
+    if not named:
+        raise CliError(f"{args.command} needs at least one tag that is not empty", EXIT_USAGE)
     asset = _read(api, args)
-    present = asset_tags(asset)
+    return asset, named, asset_tags(asset)
+
+
+def command_tag(args: argparse.Namespace, api: AssetApi) -> int:
+    asset, wanted, present = _asset_and_tags(args, api)
     added = [text for text in wanted if text not in present]
     if not added:
         return _done(args, asset, False, f"no change: {asset.id} has every one of those tags; {_tags_line(asset)}")
@@ -97,11 +102,7 @@ def command_tag(args: argparse.Namespace, api: AssetApi) -> int:
 
 
 def command_untag(args: argparse.Namespace, api: AssetApi) -> int:
-    unwanted = list(dict.fromkeys(split_tags(args.tags)))
-    if not unwanted:
-        raise CliError("untag needs at least one tag that is not empty", EXIT_USAGE)
-    asset = _read(api, args)
-    present = asset_tags(asset)
+    asset, unwanted, present = _asset_and_tags(args, api)
     missing = [text for text in unwanted if text not in present]
     if missing:
         # Nothing is removed when one of the tags is not there: a typo should not half-apply.
