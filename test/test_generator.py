@@ -146,6 +146,13 @@ def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
     result = run_check(tmp_path)
     assert "parameters.searchable_tags" in result.stderr and "Traceback" not in result.stderr
 
+    overlay["parameters"]["searchable_tags"] = "tags"
+    overlay["api_classes"]["Asset"] = "not an object"
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert result.returncode != 0
+    assert "api_classes.Asset.about" in result.stderr and "Traceback" not in result.stderr
+
 
 def test_stream_methods_take_what_stream_takes() -> None:
     """The generator reads Stream.__init__'s keyword-only parameters; every stream method passes them on."""
