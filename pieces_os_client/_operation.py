@@ -6,7 +6,7 @@ its arguments (checking them, encoding the path and query, serializing the body)
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Type
+from typing import Any, Dict, Generic, List, Mapping, NamedTuple, Optional, Tuple, Type, TypeVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -64,8 +64,16 @@ class PreparedRequest(NamedTuple):
     content_type: Optional[str]
 
 
-class Operation:
-    """One endpoint: its method, path template, parameters, body and response type."""
+T = TypeVar("T")
+
+
+class Operation(Generic[T]):
+    """One endpoint: its method, path template, parameters, body and response type.
+
+    ``T`` is the parsed response (the model ``returns`` names, ``str`` or ``None``), for type
+    checkers: the generated modules declare ``_OP: Operation[Asset] = Operation(...)``, so that
+    ``ApiClient.invoke`` and ``Stream`` return the right type. At run time ``returns`` decides.
+    """
 
     __slots__ = ("name", "method", "path", "parameters", "body", "returns", "accept", "_body_model")
 

@@ -10,7 +10,21 @@ import enum
 import gc
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
 from urllib.parse import quote
 
 import urllib3
@@ -29,6 +43,8 @@ if TYPE_CHECKING:
     from multiprocessing.pool import ThreadPool
 
 logger = logging.getLogger("pieces_os_client")
+
+T = TypeVar("T")
 
 __all__ = ["ApiClient"]
 
@@ -153,7 +169,7 @@ class ApiClient:
         self.default_headers[header_name] = header_value
 
     def _request_headers(
-        self, operation: Operation, content_type: Optional[str], extra: Optional[Mapping[str, str]]
+        self, operation: Operation[Any], content_type: Optional[str], extra: Optional[Mapping[str, str]]
     ) -> Dict[str, str]:
         headers = dict(self.default_headers)
         headers["Accept"] = operation.accept
@@ -194,7 +210,7 @@ class ApiClient:
     # ----- calls -------------------------------------------------------------------------
     def _send(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         arguments: Mapping[str, Any],
         request_timeout: RequestTimeout,
         headers: Optional[Mapping[str, str]],
@@ -230,10 +246,40 @@ class ApiClient:
             )
         return response, shown_url
 
+    # What each variant returns, for type checkers; ``async_req=True`` (a handle) and
+    # ``_preload_content=False`` (the unread response) are the generated SDK's run-time
+    # exceptions to these types, kept because its methods are annotated the same way.
+    @overload
+    def invoke(
+        self, variant: Literal["data"], operation: Operation[T], arguments: Mapping[str, Any],
+        request_timeout: RequestTimeout = ..., headers: Optional[Mapping[str, str]] = ...,
+        async_req: Optional[bool] = ..., preload_content: Optional[bool] = ...,
+        return_http_data_only: Optional[bool] = ..., request_auth: Optional[Mapping[str, Any]] = ...,
+        content_type: Optional[str] = ..., host_index: Optional[int] = ...,
+    ) -> T: ...
+
+    @overload
+    def invoke(
+        self, variant: Literal["info"], operation: Operation[T], arguments: Mapping[str, Any],
+        request_timeout: RequestTimeout = ..., headers: Optional[Mapping[str, str]] = ...,
+        async_req: Optional[bool] = ..., preload_content: Optional[bool] = ...,
+        return_http_data_only: Optional[bool] = ..., request_auth: Optional[Mapping[str, Any]] = ...,
+        content_type: Optional[str] = ..., host_index: Optional[int] = ...,
+    ) -> ApiResponse[T]: ...
+
+    @overload
+    def invoke(
+        self, variant: Literal["raw"], operation: Operation[Any], arguments: Mapping[str, Any],
+        request_timeout: RequestTimeout = ..., headers: Optional[Mapping[str, str]] = ...,
+        async_req: Optional[bool] = ..., preload_content: Optional[bool] = ...,
+        return_http_data_only: Optional[bool] = ..., request_auth: Optional[Mapping[str, Any]] = ...,
+        content_type: Optional[str] = ..., host_index: Optional[int] = ...,
+    ) -> urllib3.BaseHTTPResponse: ...
+
     def invoke(
         self,
         variant: str,
-        operation: Operation,
+        operation: Operation[Any],
         arguments: Mapping[str, Any],
         request_timeout: RequestTimeout = None,
         headers: Optional[Mapping[str, str]] = None,
@@ -281,7 +327,7 @@ class ApiClient:
         return result
 
     def _raise_for_status(
-        self, operation: Operation, response: Union[RESTResponse, urllib3.BaseHTTPResponse], url: str
+        self, operation: Operation[Any], response: Union[RESTResponse, urllib3.BaseHTTPResponse], url: str
     ) -> None:
         if not 200 <= response.status <= 299:
             raise ApiException.from_response(
@@ -295,7 +341,7 @@ class ApiClient:
 
     def call_operation(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         arguments: Mapping[str, Any],
         request_timeout: RequestTimeout = None,
         headers: Optional[Mapping[str, str]] = None,
@@ -322,7 +368,7 @@ class ApiClient:
 
     def call_operation_raw(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         arguments: Mapping[str, Any],
         request_timeout: RequestTimeout = None,
         headers: Optional[Mapping[str, str]] = None,

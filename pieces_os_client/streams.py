@@ -319,7 +319,7 @@ class Stream(Generic[T]):
     def __init__(
         self,
         api_client: ApiClient,
-        operation: Operation,
+        operation: Operation[T],
         *,
         reconnect: Union[bool, ReconnectPolicy] = True,
         on_reconnect: Optional[Callable[[ReconnectEvent], None]] = None,

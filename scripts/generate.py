@@ -719,7 +719,7 @@ class Generator:
 
     @staticmethod
     def operation_declaration(op: OperationDescription) -> List[str]:
-        lines = ["", f"{op.constant} = Operation(", f"    name={op.name!r},", f"    method={op.method!r},", f"    path={op.path!r},"]
+        lines = ["", f"{op.constant}: Operation[{op.returns}] = Operation(", f"    name={op.name!r},", f"    method={op.method!r},", f"    path={op.path!r},"]
         params = ", ".join(
             f"Parameter({p.name!r}, {p.location!r}, {p.type}, required={p.required})" for p in op.parameters
         )
@@ -755,7 +755,7 @@ class Generator:
             lines += self.method_docstring(op, what)
             lines.append(
                 f"        return self.api_client.invoke({attribute!r}, {op.constant}, {call_args}, _request_timeout, _headers,"
-                f" {CALL_OPTION_ARGUMENTS})  # type: ignore[no-any-return]"
+                f" {CALL_OPTION_ARGUMENTS})"
             )
         return lines
 

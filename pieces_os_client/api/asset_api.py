@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pieces_os_client.models.seeded_score_increment import SeededScoreIncrement
 
 
-_ASSET_ASSOCIATE_ANCHOR = Operation(
+_ASSET_ASSOCIATE_ANCHOR: Operation[None] = Operation(
     name="asset_associate_anchor",
     method="POST",
     path="/asset/{asset}/anchors/associate/{anchor}",
@@ -38,7 +38,7 @@ _ASSET_ASSOCIATE_ANCHOR = Operation(
     accept="text/plain",
 )
 
-_ASSET_ASSOCIATE_CONVERSATION = Operation(
+_ASSET_ASSOCIATE_CONVERSATION: Operation[None] = Operation(
     name="asset_associate_conversation",
     method="POST",
     path="/asset/{asset}/conversations/associate/{conversation}",
@@ -47,7 +47,7 @@ _ASSET_ASSOCIATE_CONVERSATION = Operation(
     accept="text/plain",
 )
 
-_ASSET_ASSOCIATE_PERSON = Operation(
+_ASSET_ASSOCIATE_PERSON: Operation[None] = Operation(
     name="asset_associate_person",
     method="POST",
     path="/asset/{asset}/persons/associate/{person}",
@@ -56,7 +56,7 @@ _ASSET_ASSOCIATE_PERSON = Operation(
     accept="text/plain",
 )
 
-_ASSET_ASSOCIATE_TAG = Operation(
+_ASSET_ASSOCIATE_TAG: Operation[None] = Operation(
     name="asset_associate_tag",
     method="POST",
     path="/asset/{asset}/tags/associate/{tag}",
@@ -65,7 +65,7 @@ _ASSET_ASSOCIATE_TAG = Operation(
     accept="text/plain",
 )
 
-_ASSET_ASSOCIATE_WEBSITE = Operation(
+_ASSET_ASSOCIATE_WEBSITE: Operation[None] = Operation(
     name="asset_associate_website",
     method="POST",
     path="/asset/{asset}/websites/associate/{website}",
@@ -74,7 +74,7 @@ _ASSET_ASSOCIATE_WEBSITE = Operation(
     accept="text/plain",
 )
 
-_ASSET_ASSOCIATE_WORKSTREAM_SUMMARY = Operation(
+_ASSET_ASSOCIATE_WORKSTREAM_SUMMARY: Operation[None] = Operation(
     name="asset_associate_workstream_summary",
     method="POST",
     path="/asset/{asset}/workstream_summaries/associate/{workstream_summary}",
@@ -86,7 +86,7 @@ _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY = Operation(
     accept="text/plain",
 )
 
-_ASSET_DISASSOCIATE_ANCHOR = Operation(
+_ASSET_DISASSOCIATE_ANCHOR: Operation[None] = Operation(
     name="asset_disassociate_anchor",
     method="POST",
     path="/asset/{asset}/anchors/disassociate/{anchor}",
@@ -95,7 +95,7 @@ _ASSET_DISASSOCIATE_ANCHOR = Operation(
     accept="text/plain",
 )
 
-_ASSET_DISASSOCIATE_CONVERSATION = Operation(
+_ASSET_DISASSOCIATE_CONVERSATION: Operation[None] = Operation(
     name="asset_disassociate_conversation",
     method="POST",
     path="/asset/{asset}/conversations/disassociate/{conversation}",
@@ -104,7 +104,7 @@ _ASSET_DISASSOCIATE_CONVERSATION = Operation(
     accept="text/plain",
 )
 
-_ASSET_DISASSOCIATE_PERSON = Operation(
+_ASSET_DISASSOCIATE_PERSON: Operation[None] = Operation(
     name="asset_disassociate_person",
     method="POST",
     path="/asset/{asset}/persons/disassociate/{person}",
@@ -113,7 +113,7 @@ _ASSET_DISASSOCIATE_PERSON = Operation(
     accept="text/plain",
 )
 
-_ASSET_DISASSOCIATE_TAG = Operation(
+_ASSET_DISASSOCIATE_TAG: Operation[None] = Operation(
     name="asset_disassociate_tag",
     method="POST",
     path="/asset/{asset}/tags/disassociate/{tag}",
@@ -122,7 +122,7 @@ _ASSET_DISASSOCIATE_TAG = Operation(
     accept="text/plain",
 )
 
-_ASSET_DISASSOCIATE_WEBSITE = Operation(
+_ASSET_DISASSOCIATE_WEBSITE: Operation[None] = Operation(
     name="asset_disassociate_website",
     method="POST",
     path="/asset/{asset}/websites/disassociate/{website}",
@@ -131,7 +131,7 @@ _ASSET_DISASSOCIATE_WEBSITE = Operation(
     accept="text/plain",
 )
 
-_ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY = Operation(
+_ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY: Operation[None] = Operation(
     name="asset_disassociate_workstream_summary",
     method="POST",
     path="/asset/{asset}/workstream_summaries/disassociate/{workstream_summary}",
@@ -143,7 +143,7 @@ _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY = Operation(
     accept="text/plain",
 )
 
-_ASSET_FORMATS = Operation(
+_ASSET_FORMATS: Operation[Formats] = Operation(
     name="asset_formats",
     method="GET",
     path="/asset/{asset}/formats",
@@ -155,7 +155,7 @@ _ASSET_FORMATS = Operation(
     accept="application/json",
 )
 
-_ASSET_RECLASSIFY = Operation(
+_ASSET_RECLASSIFY: Operation[Asset] = Operation(
     name="asset_reclassify",
     method="POST",
     path="/asset/reclassify",
@@ -165,7 +165,7 @@ _ASSET_RECLASSIFY = Operation(
     accept="application/json",
 )
 
-_ASSET_SCORES_INCREMENT = Operation(
+_ASSET_SCORES_INCREMENT: Operation[None] = Operation(
     name="asset_scores_increment",
     method="POST",
     path="/asset/{asset}/scores/increment",
@@ -175,7 +175,7 @@ _ASSET_SCORES_INCREMENT = Operation(
     accept="text/plain",
 )
 
-_ASSET_SNAPSHOT = Operation(
+_ASSET_SNAPSHOT: Operation[Asset] = Operation(
     name="asset_snapshot",
     method="GET",
     path="/asset/{asset}",
@@ -187,7 +187,7 @@ _ASSET_SNAPSHOT = Operation(
     accept="application/json",
 )
 
-_ASSET_SNAPSHOT_POST = Operation(
+_ASSET_SNAPSHOT_POST: Operation[Asset] = Operation(
     name="asset_snapshot_post",
     method="POST",
     path="/asset/{asset}",
@@ -200,7 +200,7 @@ _ASSET_SNAPSHOT_POST = Operation(
     accept="application/json",
 )
 
-_ASSET_SPECIFIC_ASSET_ACTIVITIES = Operation(
+_ASSET_SPECIFIC_ASSET_ACTIVITIES: Operation[Activities] = Operation(
     name="asset_specific_asset_activities",
     method="GET",
     path="/asset/{asset}/activities",
@@ -212,7 +212,7 @@ _ASSET_SPECIFIC_ASSET_ACTIVITIES = Operation(
     accept="application/json",
 )
 
-_ASSET_SPECIFIC_ASSET_CONVERSATIONS = Operation(
+_ASSET_SPECIFIC_ASSET_CONVERSATIONS: Operation[Conversations] = Operation(
     name="asset_specific_asset_conversations",
     method="GET",
     path="/asset/{asset}/conversations",
@@ -224,7 +224,7 @@ _ASSET_SPECIFIC_ASSET_CONVERSATIONS = Operation(
     accept="application/json",
 )
 
-_ASSET_SPECIFIC_ASSET_EXPORT = Operation(
+_ASSET_SPECIFIC_ASSET_EXPORT: Operation[ExportedAsset] = Operation(
     name="asset_specific_asset_export",
     method="GET",
     path="/asset/{asset}/export",
@@ -233,7 +233,7 @@ _ASSET_SPECIFIC_ASSET_EXPORT = Operation(
     accept="application/json",
 )
 
-_ASSET_UPDATE = Operation(
+_ASSET_UPDATE: Operation[Asset] = Operation(
     name="asset_update",
     method="POST",
     path="/asset/update",
@@ -287,7 +287,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_anchor_with_http_info(
         self,
@@ -322,7 +322,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_anchor_without_preload_content(
         self,
@@ -357,7 +357,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_conversation(
         self,
@@ -392,7 +392,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_conversation_with_http_info(
         self,
@@ -427,7 +427,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_conversation_without_preload_content(
         self,
@@ -462,7 +462,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_person(
         self,
@@ -497,7 +497,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_person_with_http_info(
         self,
@@ -532,7 +532,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_person_without_preload_content(
         self,
@@ -567,7 +567,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_tag(
         self,
@@ -602,7 +602,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_tag_with_http_info(
         self,
@@ -637,7 +637,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_tag_without_preload_content(
         self,
@@ -672,7 +672,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_website(
         self,
@@ -707,7 +707,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_website_with_http_info(
         self,
@@ -742,7 +742,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_website_without_preload_content(
         self,
@@ -777,7 +777,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_workstream_summary(
         self,
@@ -812,7 +812,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_workstream_summary_with_http_info(
         self,
@@ -847,7 +847,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_associate_workstream_summary_without_preload_content(
         self,
@@ -882,7 +882,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_anchor(
         self,
@@ -917,7 +917,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_anchor_with_http_info(
         self,
@@ -952,7 +952,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_anchor_without_preload_content(
         self,
@@ -987,7 +987,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_conversation(
         self,
@@ -1022,7 +1022,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_conversation_with_http_info(
         self,
@@ -1057,7 +1057,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_conversation_without_preload_content(
         self,
@@ -1092,7 +1092,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_person(
         self,
@@ -1127,7 +1127,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_person_with_http_info(
         self,
@@ -1162,7 +1162,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_person_without_preload_content(
         self,
@@ -1197,7 +1197,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_tag(
         self,
@@ -1232,7 +1232,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_tag_with_http_info(
         self,
@@ -1267,7 +1267,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_tag_without_preload_content(
         self,
@@ -1302,7 +1302,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_website(
         self,
@@ -1337,7 +1337,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_website_with_http_info(
         self,
@@ -1372,7 +1372,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_website_without_preload_content(
         self,
@@ -1407,7 +1407,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_workstream_summary(
         self,
@@ -1442,7 +1442,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_workstream_summary_with_http_info(
         self,
@@ -1477,7 +1477,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_disassociate_workstream_summary_without_preload_content(
         self,
@@ -1512,7 +1512,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_formats(
         self,
@@ -1547,7 +1547,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_formats_with_http_info(
         self,
@@ -1582,7 +1582,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_formats_without_preload_content(
         self,
@@ -1617,7 +1617,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_reclassify(
         self,
@@ -1652,7 +1652,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_reclassify_with_http_info(
         self,
@@ -1687,7 +1687,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_reclassify_without_preload_content(
         self,
@@ -1722,7 +1722,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_scores_increment(
         self,
@@ -1757,7 +1757,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_scores_increment_with_http_info(
         self,
@@ -1792,7 +1792,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_scores_increment_without_preload_content(
         self,
@@ -1827,7 +1827,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_snapshot(
         self,
@@ -1862,7 +1862,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_snapshot_with_http_info(
         self,
@@ -1897,7 +1897,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_snapshot_without_preload_content(
         self,
@@ -1932,7 +1932,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_snapshot_post(
         self,
@@ -1968,7 +1968,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_snapshot_post_with_http_info(
         self,
@@ -2004,7 +2004,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_snapshot_post_without_preload_content(
         self,
@@ -2040,7 +2040,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_activities(
         self,
@@ -2075,7 +2075,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_activities_with_http_info(
         self,
@@ -2110,7 +2110,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_activities_without_preload_content(
         self,
@@ -2145,7 +2145,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_conversations(
         self,
@@ -2180,7 +2180,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_conversations_with_http_info(
         self,
@@ -2215,7 +2215,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_conversations_without_preload_content(
         self,
@@ -2250,7 +2250,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_export(
         self,
@@ -2285,7 +2285,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_export_with_http_info(
         self,
@@ -2320,7 +2320,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_specific_asset_export_without_preload_content(
         self,
@@ -2355,7 +2355,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_update(
         self,
@@ -2390,7 +2390,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_update_with_http_info(
         self,
@@ -2425,7 +2425,7 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def asset_update_without_preload_content(
         self,
@@ -2460,4 +2460,4 @@ class AssetApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )

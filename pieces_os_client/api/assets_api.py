@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions
 
 
-_ASSETS_CREATE_NEW_ASSET = Operation(
+_ASSETS_CREATE_NEW_ASSET: Operation[Asset] = Operation(
     name="assets_create_new_asset",
     method="POST",
     path="/assets/create",
@@ -44,7 +44,7 @@ _ASSETS_CREATE_NEW_ASSET = Operation(
     accept="application/json",
 )
 
-_ASSETS_DELETE_ASSET = Operation(
+_ASSETS_DELETE_ASSET: Operation[str] = Operation(
     name="assets_delete_asset",
     method="POST",
     path="/assets/{asset}/delete",
@@ -53,7 +53,7 @@ _ASSETS_DELETE_ASSET = Operation(
     accept="text/plain",
 )
 
-_ASSETS_DRAFT = Operation(
+_ASSETS_DRAFT: Operation[Seed] = Operation(
     name="assets_draft",
     method="POST",
     path="/assets/draft",
@@ -63,7 +63,7 @@ _ASSETS_DRAFT = Operation(
     accept="application/json",
 )
 
-_ASSETS_GET_RECOMMENDED_ASSETS = Operation(
+_ASSETS_GET_RECOMMENDED_ASSETS: Operation[Assets] = Operation(
     name="assets_get_recommended_assets",
     method="GET",
     path="/assets/recommended",
@@ -75,7 +75,7 @@ _ASSETS_GET_RECOMMENDED_ASSETS = Operation(
     accept="application/json",
 )
 
-_ASSETS_GET_RELATED_ASSETS = Operation(
+_ASSETS_GET_RELATED_ASSETS: Operation[Assets] = Operation(
     name="assets_get_related_assets",
     method="GET",
     path="/assets/related",
@@ -85,7 +85,7 @@ _ASSETS_GET_RELATED_ASSETS = Operation(
     accept="application/json",
 )
 
-_ASSETS_IDENTIFIERS_SNAPSHOT = Operation(
+_ASSETS_IDENTIFIERS_SNAPSHOT: Operation[FlattenedAssets] = Operation(
     name="assets_identifiers_snapshot",
     method="GET",
     path="/assets/identifiers",
@@ -94,7 +94,7 @@ _ASSETS_IDENTIFIERS_SNAPSHOT = Operation(
     accept="application/json",
 )
 
-_ASSETS_PSEUDO_SNAPSHOT = Operation(
+_ASSETS_PSEUDO_SNAPSHOT: Operation[PseudoAssets] = Operation(
     name="assets_pseudo_snapshot",
     method="GET",
     path="/assets/pseudo",
@@ -103,7 +103,7 @@ _ASSETS_PSEUDO_SNAPSHOT = Operation(
     accept="application/json",
 )
 
-_ASSETS_SEARCH_ASSETS = Operation(
+_ASSETS_SEARCH_ASSETS: Operation[SearchedAssets] = Operation(
     name="assets_search_assets",
     method="GET",
     path="/assets/search",
@@ -117,7 +117,7 @@ _ASSETS_SEARCH_ASSETS = Operation(
     accept="application/json",
 )
 
-_ASSETS_SEARCH_WITH_FILTERS = Operation(
+_ASSETS_SEARCH_WITH_FILTERS: Operation[AssetsSearchWithFiltersOutput] = Operation(
     name="assets_search_with_filters",
     method="POST",
     path="/assets/search",
@@ -132,7 +132,7 @@ _ASSETS_SEARCH_WITH_FILTERS = Operation(
     accept="application/json",
 )
 
-_ASSETS_SNAPSHOT = Operation(
+_ASSETS_SNAPSHOT: Operation[Assets] = Operation(
     name="assets_snapshot",
     method="GET",
     path="/assets",
@@ -145,7 +145,7 @@ _ASSETS_SNAPSHOT = Operation(
     accept="application/json",
 )
 
-_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT = Operation(
+_ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT: Operation[Formats] = Operation(
     name="assets_specific_asset_formats_snapshot",
     method="GET",
     path="/assets/{asset}/formats",
@@ -157,7 +157,7 @@ _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT = Operation(
     accept="application/json",
 )
 
-_ASSETS_SPECIFIC_ASSET_SNAPSHOT = Operation(
+_ASSETS_SPECIFIC_ASSET_SNAPSHOT: Operation[Asset] = Operation(
     name="assets_specific_asset_snapshot",
     method="GET",
     path="/assets/{asset}",
@@ -169,7 +169,7 @@ _ASSETS_SPECIFIC_ASSET_SNAPSHOT = Operation(
     accept="application/json",
 )
 
-_ASSETS_STREAM_IDENTIFIERS = Operation(
+_ASSETS_STREAM_IDENTIFIERS: Operation[StreamedIdentifiers] = Operation(
     name="assets_stream_identifiers",
     method="GET",
     path="/assets/stream/identifiers",
@@ -178,7 +178,7 @@ _ASSETS_STREAM_IDENTIFIERS = Operation(
     accept="application/json",
 )
 
-_GET_ASSETS_STREAM_TRANSFERABLES = Operation(
+_GET_ASSETS_STREAM_TRANSFERABLES: Operation[Assets] = Operation(
     name="get_assets_stream_transferables",
     method="GET",
     path="/assets/stream/transferables",
@@ -187,7 +187,7 @@ _GET_ASSETS_STREAM_TRANSFERABLES = Operation(
     accept="application/json",
 )
 
-_STREAM_ASSETS = Operation(
+_STREAM_ASSETS: Operation[Assets] = Operation(
     name="stream_assets",
     method="GET",
     path="/assets/stream",
@@ -196,7 +196,7 @@ _STREAM_ASSETS = Operation(
     accept="application/json",
 )
 
-_WORKSTREAM_SUGGESTIONS_STREAM = Operation(
+_WORKSTREAM_SUGGESTIONS_STREAM: Operation[WorkstreamSuggestions] = Operation(
     name="workstream_suggestions_stream",
     method="GET",
     path="/workstream/suggestions/stream",
@@ -249,7 +249,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_create_new_asset_with_http_info(
         self,
@@ -284,7 +284,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_create_new_asset_without_preload_content(
         self,
@@ -319,7 +319,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_delete_asset(
         self,
@@ -353,7 +353,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_delete_asset_with_http_info(
         self,
@@ -387,7 +387,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_delete_asset_without_preload_content(
         self,
@@ -421,7 +421,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_draft(
         self,
@@ -456,7 +456,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_draft_with_http_info(
         self,
@@ -491,7 +491,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_draft_without_preload_content(
         self,
@@ -526,7 +526,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_get_recommended_assets(
         self,
@@ -560,7 +560,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_get_recommended_assets_with_http_info(
         self,
@@ -594,7 +594,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_get_recommended_assets_without_preload_content(
         self,
@@ -628,7 +628,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_get_related_assets(
         self,
@@ -662,7 +662,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_get_related_assets_with_http_info(
         self,
@@ -696,7 +696,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_get_related_assets_without_preload_content(
         self,
@@ -730,7 +730,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_identifiers_snapshot(
         self,
@@ -764,7 +764,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_identifiers_snapshot_with_http_info(
         self,
@@ -798,7 +798,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_identifiers_snapshot_without_preload_content(
         self,
@@ -832,7 +832,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_pseudo_snapshot(
         self,
@@ -865,7 +865,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_pseudo_snapshot_with_http_info(
         self,
@@ -898,7 +898,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_pseudo_snapshot_without_preload_content(
         self,
@@ -931,7 +931,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_search_assets(
         self,
@@ -968,7 +968,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_search_assets_with_http_info(
         self,
@@ -1005,7 +1005,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_search_assets_without_preload_content(
         self,
@@ -1042,7 +1042,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_search_with_filters(
         self,
@@ -1082,7 +1082,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_search_with_filters_with_http_info(
         self,
@@ -1122,7 +1122,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_search_with_filters_without_preload_content(
         self,
@@ -1162,7 +1162,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_snapshot(
         self,
@@ -1198,7 +1198,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_snapshot_with_http_info(
         self,
@@ -1234,7 +1234,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_snapshot_without_preload_content(
         self,
@@ -1270,7 +1270,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_specific_asset_formats_snapshot(
         self,
@@ -1305,7 +1305,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_specific_asset_formats_snapshot_with_http_info(
         self,
@@ -1340,7 +1340,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_specific_asset_formats_snapshot_without_preload_content(
         self,
@@ -1375,7 +1375,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_specific_asset_snapshot(
         self,
@@ -1410,7 +1410,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_specific_asset_snapshot_with_http_info(
         self,
@@ -1445,7 +1445,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_specific_asset_snapshot_without_preload_content(
         self,
@@ -1480,7 +1480,7 @@ class AssetsApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def assets_stream_identifiers(
         self,

@@ -18,7 +18,7 @@ from pieces_os_client.api_client import ApiClient
 from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
 
-_GET_WELL_KNOWN_HEALTH = Operation(
+_GET_WELL_KNOWN_HEALTH: Operation[str] = Operation(
     name="get_well_known_health",
     method="GET",
     path="/.well-known/health",
@@ -27,7 +27,7 @@ _GET_WELL_KNOWN_HEALTH = Operation(
     accept="text/plain",
 )
 
-_GET_WELL_KNOWN_VERSION = Operation(
+_GET_WELL_KNOWN_VERSION: Operation[str] = Operation(
     name="get_well_known_version",
     method="GET",
     path="/.well-known/version",
@@ -78,7 +78,7 @@ class WellKnownApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def get_well_known_health_with_http_info(
         self,
@@ -111,7 +111,7 @@ class WellKnownApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def get_well_known_health_without_preload_content(
         self,
@@ -144,7 +144,7 @@ class WellKnownApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def get_well_known_version(
         self,
@@ -177,7 +177,7 @@ class WellKnownApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def get_well_known_version_with_http_info(
         self,
@@ -210,7 +210,7 @@ class WellKnownApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
 
     def get_well_known_version_without_preload_content(
         self,
@@ -243,4 +243,4 @@ class WellKnownApi:
             _request_auth,
             _content_type,
             _host_index,
-        )  # type: ignore[no-any-return]
+        )
