@@ -5,13 +5,16 @@ import sqlite3
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import List, Set
+from typing import Any, List, Set
 
+import pytest
 import urllib3
 from seeds import build_seed
 
-from pieces_os_client import ApiClient, AssetsApi, Configuration
-from pieces_os_client.testing import PiecesOSEmulator
+from pieces_os_client import ApiClient, AssetsApi, Configuration, WellKnownApi
+from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
+from pieces_os_client.testing import PiecesOSEmulator, assets_endpoints
+from pieces_os_client.testing.search import search
 from pieces_os_client.testing.seeds import build_asset, now_utc
 from pieces_os_client.testing.store import AssetStore
 
@@ -111,3 +114,45 @@ def test_an_unexpected_failure_is_a_500_naming_the_operation(own_emulator: Piece
     # The server closes that connection and says so; clients reconnect and it keeps serving.
     assert response.headers["connection"] == "close"
     assert urllib3.request("GET", own_emulator.url + "/nowhere", retries=False).status == 404
+
+
+@pytest.mark.parametrize("route", ["GET /assets/search", "POST /assets/search"])
+def test_a_search_in_progress_does_not_hold_up_other_clients(
+    route: str, emulator: PiecesOSEmulator, assets_api: AssetsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The emulator's search is held until another client has been answered: if it ran on the
+    # server's event loop, that loop could answer nobody and the other client's calls would time out.
+    assets_api.assets_create_new_asset(seed=build_seed("def parse_config_file(path): ...", name="config"))
+    started, released = threading.Event(), threading.Event()
+
+    def held_search(*arguments: Any) -> Any:
+        started.set()
+        released.wait(timeout=30)
+        return search(*arguments)
+
+    monkeypatch.setattr(assets_endpoints, "search", held_search)
+    found: List[List[str]] = []
+
+    def run_search() -> None:
+        if route.startswith("GET"):
+            results = assets_api.assets_search_assets(query="confg", transferables=False)
+        else:
+            wanted = AssetsSearchWithFiltersInput(query="confg")
+            results = assets_api.assets_search_with_filters(
+                transferables=False, assets_search_with_filters_input=wanted
+            ).results
+        found.append([item.asset.name for item in results.iterable if item.asset is not None])
+
+    searcher = threading.Thread(target=run_search)
+    searcher.start()
+    try:
+        assert started.wait(timeout=30)
+        with ApiClient(Configuration(host=emulator.url, retries=0)) as other:
+            health = WellKnownApi(other).get_well_known_health(_request_timeout=5)
+            names = [asset.name for asset in AssetsApi(other).assets_snapshot(_request_timeout=5).iterable]
+        assert searcher.is_alive() and not found  # answered while the search was still running
+    finally:
+        released.set()
+        searcher.join(timeout=30)
+    assert health.startswith("ok") and names == ["config"]
+    assert found == [["config"]]
