@@ -8,8 +8,10 @@ Validators are built on first use, not at import. In a generated module, each mo
 class refers to is a ``ModelRef`` at runtime (type checkers see the real class): annotations are
 evaluated when the class is created, so pydantic has nothing left to resolve later, and the
 referenced module is imported only when a validator that needs it is built. Importing ``Asset``
-therefore costs one module, while its first validation imports and builds the ~270 models an
-Asset can contain, in one pass.
+therefore costs one module. Its first ``from_json`` (and the client's first parse of it) builds a
+``PartialValidator``: only the ~25 models the data contains, not the ~270 an Asset can contain;
+a model's own validator (``model_validate``, assignment, serializing) is built whole when first
+used.
 """
 from __future__ import annotations
 
@@ -19,9 +21,26 @@ import sys
 import threading
 from datetime import datetime
 from enum import Enum, EnumMeta
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Type, TypeVar, Union, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Collection,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Optional,
+    Set,
+    Type,
+    TypeVar,
+    Union,
+    get_args,
+    overload,
+)
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic.version import VERSION as PYDANTIC_VERSION
 from pydantic_core import core_schema
 from typing_extensions import Annotated, Self
 
@@ -34,19 +53,25 @@ _adapters_lock = threading.Lock()
 
 
 def type_adapter(response_type: Any) -> Any:
-    """The pydantic TypeAdapter for a type, built once per process.
+    """What the client and the streams parse a type with, built once per process.
 
-    A model is built first, so that the adapter reuses the model's own validator rather than
-    compiling a second one.
+    For a generated model or enum, the ``PartialValidator`` of the type (see there), when this
+    pydantic allows it. Otherwise a pydantic TypeAdapter; a model is built first, so that the
+    adapter reuses the model's own validator rather than compiling a second one.
     """
     adapter = _adapters.get(response_type)
     if adapter is None:
         with _adapters_lock:
             adapter = _adapters.get(response_type)
             if adapter is None:
-                if isinstance(response_type, type) and issubclass(response_type, BaseModel):
-                    response_type.model_rebuild()
-                adapter = TypeAdapter(response_type)
+                if partial_validators and isinstance(response_type, type) and issubclass(
+                    response_type, (PiecesModel, PiecesEnum)
+                ):
+                    adapter = partial_validator(response_type)
+                else:
+                    if isinstance(response_type, type) and issubclass(response_type, BaseModel):
+                        response_type.model_rebuild()
+                    adapter = TypeAdapter(response_type)
                 _adapters[response_type] = adapter
     return adapter
 
@@ -195,14 +220,19 @@ class ModelRef:
     pydantic asks it for its schema (``__get_pydantic_core_schema__``) when it builds a validator
     that contains it; only then is the module imported (by name: importing it here would be the
     very cost this class exists to defer). Calling it calls the class it names.
+
+    While a ``PartialValidator`` is being built, a model or enum no data has needed yet is left
+    out: its place in the schema is a function that notes, when a value reaches it, that the
+    validation must be done again with that model built in.
     """
 
-    __slots__ = ("name", "module", "_target")
+    __slots__ = ("name", "module", "_target", "_left_out_schema")
 
     def __init__(self, name: str, module: str) -> None:
         self.name = name
         self.module = module
         self._target: Optional[type] = None
+        self._left_out_schema: Optional[CoreSchema] = None
 
     def resolve(self) -> type:
         """The class this reference names, importing its module on the first call."""
@@ -215,7 +245,24 @@ class ModelRef:
         return self.resolve()(*args, **kwargs)
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        left_out = _partial.left_out
+        if left_out is not None and self.name not in _partial.needed:
+            left_out.add(self.name)
+            schema = self._left_out_schema
+            if schema is None:
+                schema = self._left_out_schema = core_schema.no_info_plain_validator_function(self._met)
+            return schema
         return handler.generate_schema(self.resolve())
+
+    def _met(self, value: Any) -> None:
+        """A value reached this left-out model: note it, and what the value contains."""
+        met = _partial.met
+        if met is None:
+            # Only PartialValidator validates with a schema that leaves models out, and it always
+            # notes what is met; anything else would be a bug here, not bad data.
+            raise RuntimeError(f"{self.name} was left out of a validator used without PartialValidator")
+        _note(self, value, met)
+        return None
 
     def __repr__(self) -> str:
         return self.name
@@ -224,12 +271,213 @@ class ModelRef:
 _model_refs: Dict[str, ModelRef] = {}
 
 
+def _note(ref: ModelRef, value: Any, met: Dict[str, int]) -> None:
+    """Note that ``value`` needs the model or enum ``ref``, and, looking into the value, the models
+    its fields need, so that the next pass, rather than one pass per level, has them all.
+
+    A guess from the value's keys and the fields' annotations, which may note too much or too
+    little: what it misses, the next pass meets; what it notes too much is built for nothing.
+    """
+    times = met.get(ref.name, 0)
+    met[ref.name] = times + 1
+    if times >= _SCANNED_VALUES:
+        return
+    target = ref.resolve()
+    if not (isinstance(target, type) and issubclass(target, PiecesModel)):
+        return
+    plan = _scan_plan(target)
+    for item in value[:_SCANNED_VALUES] if isinstance(value, list) else (value,):
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                refs = plan.get(key)
+                if refs and inner is not None:
+                    for inner_ref in refs:
+                        _note(inner_ref, inner, met)
+
+
+_scan_plans: Dict[type, Dict[str, Any]] = {}
+
+
+def _scan_plan(model: type) -> Dict[str, Any]:
+    """The ``ModelRef``s in each field of ``model``, by JSON key and by field name."""
+    plan = _scan_plans.get(model)
+    if plan is None:
+        plan = {}
+        for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+            refs = _refs_in([field.annotation, *field.metadata])
+            if refs:
+                plan[name] = plan[field.alias or name] = refs
+        _scan_plans[model] = plan
+    return plan
+
+
+def _refs_in(annotations: List[Any]) -> List[ModelRef]:
+    refs: List[ModelRef] = []
+    while annotations:
+        annotation = annotations.pop()
+        if isinstance(annotation, ModelRef):
+            refs.append(annotation)
+        elif isinstance(annotation, _OpenEnumSchema):
+            annotations.append(annotation.enum_type)
+        else:
+            annotations.extend(get_args(annotation))
+    return refs
+
+
 def model_ref(name: str, module: str) -> ModelRef:
     """The one ``ModelRef`` for the model or enum ``name`` of the module ``module``."""
     ref = _model_refs.get(name)
     if ref is None:
         ref = _model_refs.setdefault(name, ModelRef(name, module))
     return ref
+
+
+# Validators built only for what the data needs -----------------------------------------------
+#
+# A validator for Asset built the usual way contains every model an Asset can contain: ~270
+# modules imported and classes created before the first asset is read, though one asset uses
+# about 25 of them. A PartialValidator instead builds its validator with every referenced model
+# left out (ModelRef above) except those some data has already needed. When a value reaches a
+# left-out model, the validation's result is thrown away, the model is added to what is needed,
+# the validator is built again with it, and the same input is validated again. A result (or
+# ValidationError) is returned only from a pass in which no left-out model was reached: such a
+# pass ran exactly the validators a complete build has for that input, so it gives the same
+# answer. Once a program has met the models its data uses, no pass is repeated.
+#
+# This relies on a TypeAdapter of a model whose own validator is not built leaving the model
+# class as it was (the schema with left-out models never becomes the class's own), which holds
+# for the pydantic versions listed here; with any other version every validator is built whole.
+_PARTIAL_VALIDATOR_VERSIONS = frozenset({("2.14.4", "2.50.5")})
+# How many values of one left-out model a pass looks into to find the models they contain;
+# what those miss is found by the next pass.
+_SCANNED_VALUES = 8
+
+
+def partial_validators_supported(pydantic_version: str, pydantic_core_version: str) -> bool:
+    """Whether ``PartialValidator`` was checked against these pydantic and pydantic-core versions."""
+    return (pydantic_version, pydantic_core_version) in _PARTIAL_VALIDATOR_VERSIONS
+
+
+#: Whether ``from_json`` and the client parse with partial validators (else with complete ones).
+partial_validators = partial_validators_supported(PYDANTIC_VERSION, pydantic_core.__version__)
+
+
+class NeededModels:
+    """The models and enums some data has needed, which partial validators therefore build in.
+
+    One instance serves the whole program (``partial_validator``); a validator with an instance of
+    its own starts from nothing, as in a new process.
+    """
+
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+        self.version = 0  # how often ``names`` has grown
+        self.lock = threading.RLock()
+
+    def add(self, names: Collection[str]) -> None:
+        with self.lock:
+            if not self.names.issuperset(names):
+                self.names.update(names)
+                self.version += 1
+
+
+class _PartialState(threading.local):
+    # While a partial validator is built on this thread: the models it leaves out (filled in by
+    # ModelRef), and those it must not.
+    left_out: Optional[Set[str]] = None
+    needed: Collection[str] = frozenset()
+    # During a partial validation on this thread: the left-out models values reached, how often.
+    met: Optional[Dict[str, int]] = None
+
+
+_partial = _PartialState()
+_program_needs = NeededModels()
+_partial_validators: Dict[type, PartialValidator] = {}
+
+
+class PartialValidator:
+    """Validates a generated model or enum with a validator built only for what data has needed.
+
+    The same results and errors as the model's own validator (see the comment above
+    ``_PARTIAL_VALIDATOR_VERSIONS``), without building a validator for every model it can reach.
+    Thread-safe: validators are rebuilt under a lock, and each thread notes what its own
+    validation met.
+    """
+
+    def __init__(self, target: type, needs: Optional[NeededModels] = None) -> None:
+        self.target = target
+        self.needs = _program_needs if needs is None else needs
+        self._adapter: Optional[TypeAdapter[Any]] = None
+        self._left_out: FrozenSet[str] = frozenset()
+        self._needs_version = -1
+
+    @property
+    def left_out(self) -> FrozenSet[str]:
+        """The models and enums the current validator leaves out."""
+        return self._left_out
+
+    def _current(self) -> TypeAdapter[Any]:
+        """The validator to use now, rebuilt when a model it leaves out has become needed."""
+        adapter = self._adapter
+        needs = self.needs
+        if adapter is None or self._needs_version != needs.version:
+            with needs.lock:
+                adapter = self._adapter
+                if adapter is None or self._left_out & needs.names:
+                    adapter = self._build()
+                self._needs_version = needs.version
+        return adapter
+
+    def _build(self) -> TypeAdapter[Any]:
+        outer = _partial.left_out, _partial.needed
+        left_out: Set[str] = set()
+        _partial.left_out, _partial.needed = left_out, self.needs.names
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _BUILD_RECURSION_LIMIT))
+        try:
+            adapter: TypeAdapter[Any] = TypeAdapter(self.target)
+            # The models' config defers building; this is the moment to build.
+            adapter.rebuild(force=True)
+        finally:
+            sys.setrecursionlimit(limit)
+            _partial.left_out, _partial.needed = outer
+        self._adapter = adapter
+        self._left_out = frozenset(left_out)
+        return adapter
+
+    def validate_json(self, data: Union[str, bytes, bytearray], **options: Any) -> Any:
+        """``TypeAdapter.validate_json`` of the target, same options."""
+        return self._validate("validate_json", data, options)
+
+    def validate_python(self, data: Any, **options: Any) -> Any:
+        """``TypeAdapter.validate_python`` of the target, same options."""
+        return self._validate("validate_python", data, options)
+
+    def _validate(self, method: str, data: Any, options: Dict[str, Any]) -> Any:
+        while True:
+            outer = _partial.met
+            met: Dict[str, int] = {}
+            _partial.met = met
+            try:
+                result = getattr(self._current(), method)(data, **options)
+            except ValidationError:
+                if not met:
+                    raise
+            finally:
+                _partial.met = outer
+            if not met:
+                return result
+            # This pass met models its validator leaves out: its answer is not the answer.
+            self.needs.add(met)
+
+
+def partial_validator(target: type) -> PartialValidator:
+    """The program's one ``PartialValidator`` of a generated model or enum."""
+    validator = _partial_validators.get(target)
+    if validator is None:
+        with _program_needs.lock:
+            validator = _partial_validators.setdefault(target, PartialValidator(target))
+    return validator
 
 
 class _JsonNull:
@@ -461,7 +709,13 @@ class PiecesModel(BaseModel):
 
     @classmethod
     def from_json(cls, json_str: Union[str, bytes, bytearray]) -> Self:
-        """Parse JSON text in one pass; raises pydantic's ValidationError when it does not fit."""
+        """Parse JSON text; raises pydantic's ValidationError when it does not fit.
+
+        The first parse of a model builds a validator only for the models the data contains
+        (``PartialValidator``); the result is the one ``model_validate_json`` gives.
+        """
+        if partial_validators:
+            return partial_validator(cls).validate_json(json_str)  # type: ignore[no-any-return]
         return cls.model_validate_json(json_str)
 
     @classmethod

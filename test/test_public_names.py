@@ -120,9 +120,10 @@ def test_importing_the_common_names_is_cheap() -> None:
     assert "pieces_os_client.models.asset" in report["models"]
     assert "pieces_os_client.models.seed" in report["models"]
     assert report["complete"] is False
-    # the first use builds what Asset needs, and only then
-    assert report["after_complete"] is True
-    assert report["after"] > 50
+    # the first parse builds a validator for what this asset contains, and only then; Asset's own
+    # complete validator waits until something needs it (test_partial_validators.py)
+    assert report["after_complete"] is False
+    assert 6 < report["after"] < 40
 
 
 STAR_PROBE = """
