@@ -1,7 +1,7 @@
 """Measurements that need a process of their own; ``run.py`` starts them and reads one JSON line.
 
     python probes.py parse COUNT REPEAT      # SDK parse/serialize paths vs pydantic, same bytes
-    python probes.py memory FILE WAY         # peak memory of parsing the snapshot in FILE
+    python probes.py memory FILE WAY         # peak memory of parsing FILE: sdk, json or plain
     python probes.py calls URL COUNT ROUNDS  # sequential calls: SDK vs bare urllib3
     python probes.py threads URL COUNT THREADS ROUNDS
     python probes.py stream URL COUNT        # consume COUNT identifiers messages, then time parsing
@@ -94,13 +94,16 @@ def memory(path: str, way: str) -> Dict[str, Any]:
     from pieces_os_client import Assets
 
     raw = Path(path).read_bytes()
-    Assets.from_json(data.snapshot_json(1))
+    if way == "plain":  # plain pydantic models of the same spec: what any pydantic model holds
+        import plain_models
+
+        parse: Callable[[bytes], Any] = plain_models.Assets.model_validate_json
+    else:
+        parse = Assets.from_json if way == "sdk" else json.loads
+    parse(data.snapshot_json(1))
     gc.collect()
     before = _rss_now_kb()
-    if way == "sdk":
-        kept: Any = Assets.from_json(raw)
-    else:
-        kept = json.loads(raw)
+    kept = parse(raw)
     peak = _rss_peak_kb()
     after = _rss_now_kb()
     del kept

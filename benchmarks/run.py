@@ -173,6 +173,7 @@ def bench_memory(settings: Settings) -> List[Row]:
         path.write_bytes(data.snapshot_json(settings.memory_assets))
         sdk = probe("memory", path, "sdk")
         plain = probe("memory", path, "json")
+        models = probe("memory", path, "plain")
     size = sdk["bytes"] / 1e6
     return [
         Row(
@@ -180,7 +181,9 @@ def bench_memory(settings: Settings) -> List[Row]:
             mb(sdk["peak_growth_kb"] / 1024),
             mb(plain["peak_growth_kb"] / 1024) + " (json.loads)",
             sdk["peak_growth_kb"] / plain["peak_growth_kb"], 2.0,
-            f"retained {sdk['retained_kb'] / 1024:.0f} MB as models vs {plain['retained_kb'] / 1024:.0f} MB as dicts",
+            f"retained {sdk['retained_kb'] / 1024:.0f} MB as models vs {plain['retained_kb'] / 1024:.0f} MB as dicts;"
+            f" plain pydantic models of the same spec: peak {mb(models['peak_growth_kb'] / 1024)}"
+            f" ({models['peak_growth_kb'] / plain['peak_growth_kb']:.2f}x), retained {models['retained_kb'] / 1024:.0f} MB",
         )
     ]
 
