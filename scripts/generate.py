@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
@@ -75,10 +76,12 @@ JSON_SCALARS = {"string": "str", "integer": "int", "boolean": "bool", "number": 
 
 
 class Overlay:
-    """The prose of spec/overlay.json; a missing entry stops generation with its name and where."""
+    """The prose of spec/overlay.json. A missing entry is noted and generation goes on, so that
+    ``check()`` can stop it naming every missing entry at once."""
 
     def __init__(self, data: Dict[str, Any]) -> None:
         self.data = data
+        self.missing: List[str] = []
 
     def optional(self, *keys: str) -> Optional[str]:
         """The text at ``keys`` (section, entry, field...), or None where the overlay has none."""
@@ -88,11 +91,19 @@ class Overlay:
         return entry if isinstance(entry, str) and entry else None
 
     def text(self, *keys: str) -> str:
-        """The text at ``keys``; stops generation naming the entry when it is missing."""
+        """The text at ``keys``; a missing one is noted for ``check()``."""
         entry = self.optional(*keys)
         if entry is None:
-            raise SystemExit(f"spec/overlay.json has no {'.'.join(keys)}: add it (the prose for {keys[1]!r})")
+            where = ".".join(keys)
+            if where not in self.missing:
+                self.missing.append(where)
+            return f"(no {where})"
         return entry
+
+    def check(self) -> None:
+        """Stop generation naming each missing entry, if any."""
+        if self.missing:
+            raise SystemExit("spec/overlay.json lacks the prose for: " + ", ".join(self.missing) + " (add each entry)")
 
     def summary(self, operation: str, from_spec: str = "") -> str:
         """The overlay's summary of an operation, else the one the spec gives (``x-summary``)."""
@@ -120,6 +131,7 @@ class ParameterDescription:
     location: str  # "path" or "query"
     required: bool
     type: str  # the Python type's name: str, int, bool or float
+    doc: str
 
 
 @dataclass(frozen=True)
@@ -130,14 +142,16 @@ class BodyDescription:
     model: str
     required: bool
     media_type: str
+    doc: str
 
 
 @dataclass(frozen=True)
 class ErrorDescription:
-    """An error status an operation answers, and the exception it raises."""
+    """An error status an operation answers, the exception it raises and what it means there."""
 
     status: str
     exception: str
+    when: str
 
 
 @dataclass(frozen=True)
@@ -228,6 +242,13 @@ def generated_sdk_member_name(value: str) -> str:
     or a digit meets a capital (``LLAMA_3_7B`` is ``LLAMA_3_7_B``), then as enum_member_name."""
     split = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", value)
     return enum_member_name(re.sub(r"([a-z\d])([A-Z])", r"\1_\2", split))
+
+
+def docstring_item(name: str, text: str) -> List[str]:
+    """One entry of a docstring section (Args, Raises), wrapped; refuses text that would end the docstring."""
+    if '"""' in text or "\\" in text:
+        raise SystemExit(f"spec/overlay.json: the text for {name} may not hold a backslash or three quotes: {text!r}")
+    return textwrap.wrap(f"{name}: {text}", 110, initial_indent=" " * 12, subsequent_indent=" " * 16, break_long_words=False, break_on_hyphens=False)
 
 
 class Generator:
@@ -536,10 +557,13 @@ class Generator:
             " `to_dict()` and `to_json()`.",
         ]
         item = self.collection_item(name)
-        extra = [self.overlay.optional("models", name)]
+        extra = [self.overlay.optional("models", name, "display")]
         extra.append(self.overlay.text("model_pages", "collection").format(name=name, item=item) if item is not None else None)
         extra.append(self.overlay.text("model_pages", "display") if name in EXTRA_BASES else None)
         lines += ["", " ".join(filter(None, extra + [self.overlay.text("model_pages", "str")]))]
+        content = self.overlay.optional("models", name, "content")
+        if content:
+            lines += ["", "## A snippet's text", "", content]
         lines += [
             "",
             "## Example",
@@ -585,12 +609,14 @@ class Generator:
 
     def describe_operation(self, path: str, method: str, op: Dict[str, Any]) -> OperationDescription:
         name = op["operationId"]
+        summary = self.overlay.summary(name, op.get("x-summary", ""))
         params = tuple(
             ParameterDescription(
                 name=p["name"],
                 location=location,
                 required=bool(p.get("required")),
                 type=JSON_SCALARS[p["schema"]["type"]],
+                doc=self.overlay.parameter(name, p["name"]),
             )
             for location in ("path", "query")
             for p in op.get("parameters", [])
@@ -605,6 +631,8 @@ class Generator:
                 model=model,
                 required=bool(op["requestBody"].get("required")),
                 media_type=media,
+                doc=self.overlay.optional("operations", name, "parameters", self.modules[model])
+                or f"the {model} to send as the JSON body, as the model or a dict",
             )
         success = next(code for code in op["responses"] if code.startswith("2"))
         ok_content = op["responses"][success].get("content", {})
@@ -618,10 +646,7 @@ class Generator:
             returns = "None"
             error_types = [t for r in op["responses"].values() for t in r.get("content", {})]
             accept = error_types[0] if error_types else "*/*"
-        errors = tuple(
-            ErrorDescription(code, self.status_exception(int(code))) for code in op["responses"] if code != success
-        )
-        summary = self.overlay.summary(name, op.get("x-summary", ""))
+        errors = self.describe_errors(name, [code for code in op["responses"] if code != success])
         return OperationDescription(
             name=name,
             tag=op["tags"][0],
@@ -636,6 +661,32 @@ class Generator:
             errors=errors,
             websocket=bool(op.get("x-websocket")),
         )
+
+    def describe_errors(self, operation: str, documented: List[str]) -> Tuple[ErrorDescription, ...]:
+        """The error statuses the spec documents for an operation and those the overlay adds (what
+        Pieces OS, and the emulator, also answer), each with what it means for this operation."""
+        added = self.data_list("operations", operation, "errors")
+        statuses = sorted(set(documented) | set(added), key=int)
+        return tuple(
+            ErrorDescription(
+                status,
+                self.status_exception(int(status)),
+                self.overlay.optional("operations", operation, "error_notes", status)
+                or self.overlay.text("statuses", status),
+            )
+            for status in statuses
+        )
+
+    def data_list(self, *keys: str) -> List[str]:
+        """The list of strings at ``keys`` in the overlay, empty when absent."""
+        entry: Any = self.overlay.data
+        for key in keys:
+            entry = entry.get(key) if isinstance(entry, dict) else None
+        if entry is None:
+            return []
+        if not isinstance(entry, list) or not all(isinstance(item, str) and item.isdigit() for item in entry):
+            raise SystemExit(f"spec/overlay.json: {'.'.join(keys)} must be a list of statuses such as \"404\"")
+        return entry
 
     @staticmethod
     def signature(op: OperationDescription) -> Tuple[List[str], List[str]]:
@@ -702,6 +753,13 @@ class Generator:
             "",
             "    >>> with ApiClient(Configuration(host=\"http://localhost:1000\")) as api_client:",
             f"    ...     {self.overlay.text('api_classes', tag, 'example')}",
+            "",
+            "    Every REST method also takes the generated Pieces SDK's keyword arguments:",
+            "",
+        ]
+        for name, _ in CALL_OPTIONS:
+            lines += [line[4:] for line in docstring_item(name, self.overlay.text("call_options", name) + ".")]
+        lines += [
             '    """',
             "",
             "    def __init__(self, api_client: Optional[ApiClient] = None) -> None:",
@@ -739,8 +797,8 @@ class Generator:
         call_args = "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}"
         returns = op.returns
         variants = [
-            ("", returns, "data", "None (Pieces OS answers 204 No Content)" if returns == "None" else "the parsed response"),
-            ("_with_http_info", f"ApiResponse[{returns}]", "info", "an ApiResponse: status_code, headers, data and raw_data"),
+            ("", returns, "data", "None (Pieces OS answers 204 No Content)" if returns == "None" else f"the parsed {returns}"),
+            ("_with_http_info", f"ApiResponse[{returns}]", "info", f"an ApiResponse: status_code, headers, data (the {returns}) and raw_data"),
             ("_without_preload_content", "urllib3.BaseHTTPResponse", "raw", "the urllib3 response, its body not yet read"),
         ]
         lines: List[str] = []
@@ -767,22 +825,46 @@ class Generator:
             f"    ) -> Stream[{op.returns}]:",
             f'        """WebSocket {op.path}: {op.summary}',
             "",
-            f"        Returns an open Stream of {op.returns}: iterate it or start() callbacks, and close() it",
-            "        (or use it in a with block). Reconnects after a lost connection unless reconnect=False.",
-            "        Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and",
-            "        the ApiException subclass for an error status of the WebSocket handshake.",
+            "        Args:",
+        ]
+        for p in self.stream_parameters:
+            notes = self.overlay.text("stream_parameters", p.name, "notes")
+            lines += docstring_item(p.method_name, f"{self.overlay.text('stream_parameters', p.name, 'doc')} ({notes}).")
+        lines += [
+            "",
+            "        Returns:",
+            f"            An open Stream of {op.returns}: iterate it or start() callbacks, and close() it",
+            "            (or use it in a with block). Reconnects after a lost connection unless reconnect=False.",
+            "",
+            "        Raises:",
+            "            ApiConnectionError, ApiTimeoutError: the connection cannot be opened.",
+            "            ApiException: the subclass for an error status of the WebSocket handshake.",
             '        """',
             f"        return Stream(self.api_client, {op.constant}, {arguments})",
         ]
         return lines
 
-    @staticmethod
-    def method_docstring(op: OperationDescription, what: str) -> List[str]:
-        lines = [f'        """{op.method} {op.path}: {op.summary}', "", f"        Returns {what}."]
-        lines.append("        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,")
-        lines.append("        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an")
-        errors = ", ".join(f"{e.exception} ({e.status})" for e in op.errors)
-        lines.append("        ApiException subclass for an error status" + (f": {errors}." if errors else "."))
+    def method_docstring(self, op: OperationDescription, what: str) -> List[str]:
+        lines = [f'        """{op.method} {op.path}: {op.summary}', "", "        Args:"]
+        for p in op.parameters:
+            kind = p.type if p.required else f"{p.type}, optional"
+            sent = "required" if p.required else "sent only when given"
+            lines += docstring_item(f"{p.name} ({kind})", f"{p.doc}; a {p.location} parameter, {sent}.")
+        if op.body:
+            kind = f"{op.body.model} or dict" + ("" if op.body.required else ", optional")
+            lines += docstring_item(f"{op.body.name} ({kind})", f"{op.body.doc}.")
+        lines += docstring_item("_request_timeout", "seconds for this call, or a (connect, read) pair; None: the configured timeouts.")
+        lines += docstring_item("_headers", "extra request headers for this call.")
+        lines += docstring_item(
+            ", ".join(name for name, _ in CALL_OPTIONS),
+            f"the generated Pieces SDK's keyword arguments, with its meaning (help({self.api_class(op.tag)}) says what each does).",
+        )
+        lines += ["", "        Returns:", f"            {what[:1].upper()}{what[1:]}.", "", "        Raises:"]
+        lines += docstring_item("ApiTypeError, ApiValueError", "a bad argument, before anything is sent.")
+        lines += docstring_item("ApiConnectionError, ApiTimeoutError", "Pieces OS cannot be reached.")
+        for error in op.errors:
+            lines += docstring_item(f"{error.exception} ({error.status})", f"{error.when}.")
+        lines += docstring_item("ApiException", "the subclass for any other error status.")
         lines.append('        """')
         return lines
 
@@ -867,10 +949,10 @@ class Generator:
             lines += ["### HTTP request headers", "", f"- **Content-Type**: {op.body.media_type}", f"- **Accept**: {op.accept}", ""]
         else:
             lines += ["### HTTP request headers", "", f"- **Accept**: {op.accept}", ""]
-        lines += ["### Errors", "", "Status | Exception", "------ | ---------"]
+        lines += ["### Errors", "", "Status | Exception | When", "------ | --------- | ----"]
         for error in op.errors:
-            lines.append(f"{error.status} | `{error.exception}`")
-        lines.append("other 4xx and 5xx | the `ApiException` subclass for the status (see [errors](errors.md))")
+            lines.append(f"{error.status} | `{error.exception}` | {error.when}")
+        lines.append("other 4xx and 5xx | the `ApiException` subclass for the status (see [errors](errors.md)) |")
         lines += ["", "### Example", "", "```python"] + self.example(op) + ["```"]
         return lines
 
@@ -947,6 +1029,7 @@ class Generator:
             files[ROOT / "docs" / f"{self.api_class(tag)}.md"] = self.api_doc(tag)
         files[ROOT / PACKAGE / "api" / "__init__.py"] = self.api_init()
         files[ROOT / PACKAGE / "__init__.py"] = self.package_init()
+        self.overlay.check()
         return formatted(files) if HAVE_RUFF else files
 
 

@@ -139,6 +139,7 @@ def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
     result = run_check(tmp_path)
     assert result.returncode != 0
     assert "operations.assets_snapshot.summary" in result.stderr
+    assert "parameters.searchable_tags" in result.stderr  # every missing entry at once
     assert "Traceback" not in result.stderr
 
     overlay["operations"]["assets_snapshot"] = {"summary": "Every asset."}

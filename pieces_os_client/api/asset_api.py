@@ -249,6 +249,20 @@ class AssetApi:
 
     >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
     ...     asset = AssetApi(api_client).asset_snapshot(asset_id)
+
+    Every REST method also takes the generated Pieces SDK's keyword arguments:
+
+        async_req: `True` runs the call on the `ApiClient(pool_threads=N)` thread pool and returns at once
+            a handle whose `.get(timeout=None)` gives the result (or raises the error).
+        _preload_content: `False` leaves the body unparsed: `op` returns the urllib3 response,
+            `op_with_http_info` an `ApiResponse` whose `data` is None and `raw_data` the bytes.
+        _return_http_data_only: `True` makes `op_with_http_info` return the parsed data only, as `op`
+            does.
+        _request_auth: one credential for this call instead of the configured API keys: `{'in': 'header',
+            'key': 'X-Application-ID', 'value': 'my-plugin', 'type': 'api_key'}` ('in' may also be 'query'
+            or 'cookie').
+        _content_type: the Content-Type sent with a request body instead of the documented one.
+        _host_index: accepted for code written for the generated SDK; Pieces OS has one host, so only 0.
     """
 
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
@@ -270,10 +284,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/anchors/associate/{anchor}: Link an anchor to the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            anchor (str): the id of the anchor; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no anchor has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -305,10 +336,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/anchors/associate/{anchor}: Link an anchor to the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            anchor (str): the id of the anchor; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no anchor has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -340,10 +388,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/anchors/associate/{anchor}: Link an anchor to the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            anchor (str): the id of the anchor; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no anchor has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -375,10 +440,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/conversations/associate/{conversation}: Link a conversation to the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            conversation (str): the id of the conversation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no conversation has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -410,10 +492,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/conversations/associate/{conversation}: Link a conversation to the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            conversation (str): the id of the conversation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no conversation has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -445,10 +544,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/conversations/associate/{conversation}: Link a conversation to the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            conversation (str): the id of the conversation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no conversation has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -480,10 +596,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/persons/associate/{person}: Link a person to the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            person (str): the id of the person; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no person has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -515,10 +648,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/persons/associate/{person}: Link a person to the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            person (str): the id of the person; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no person has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -550,10 +700,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/persons/associate/{person}: Link a person to the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            person (str): the id of the person; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no person has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -585,10 +752,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/tags/associate/{tag}: Link a tag to the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            tag (str): the id of the tag; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no tag has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -620,10 +804,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/tags/associate/{tag}: Link a tag to the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            tag (str): the id of the tag; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no tag has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -655,10 +856,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/tags/associate/{tag}: Link a tag to the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            tag (str): the id of the tag; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no tag has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -690,10 +908,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/websites/associate/{website}: Link a website to the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            website (str): the id of the website; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no website has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -725,10 +960,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/websites/associate/{website}: Link a website to the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            website (str): the id of the website; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no website has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -760,10 +1012,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/websites/associate/{website}: Link a website to the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            website (str): the id of the website; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no website has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -795,10 +1064,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/workstream_summaries/associate/{workstream_summary}: Link a workstream summary to the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            workstream_summary (str): the id of the workstream summary; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no workstream summary has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -830,10 +1116,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/workstream_summaries/associate/{workstream_summary}: Link a workstream summary to the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            workstream_summary (str): the id of the workstream summary; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no workstream summary has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -865,10 +1168,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/workstream_summaries/associate/{workstream_summary}: Link a workstream summary to the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            workstream_summary (str): the id of the workstream summary; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no workstream summary has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -900,10 +1220,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/anchors/disassociate/{anchor}: Unlink an anchor from the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            anchor (str): the id of the anchor; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no anchor has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -935,10 +1272,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/anchors/disassociate/{anchor}: Unlink an anchor from the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            anchor (str): the id of the anchor; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no anchor has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -970,10 +1324,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/anchors/disassociate/{anchor}: Unlink an anchor from the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            anchor (str): the id of the anchor; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no anchor has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1005,10 +1376,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/conversations/disassociate/{conversation}: Unlink a conversation from the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            conversation (str): the id of the conversation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no conversation has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1040,10 +1428,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/conversations/disassociate/{conversation}: Unlink a conversation from the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            conversation (str): the id of the conversation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no conversation has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1075,10 +1480,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/conversations/disassociate/{conversation}: Unlink a conversation from the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            conversation (str): the id of the conversation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no conversation has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1110,10 +1532,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/persons/disassociate/{person}: Unlink a person from the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            person (str): the id of the person; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no person has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1145,10 +1584,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/persons/disassociate/{person}: Unlink a person from the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            person (str): the id of the person; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no person has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1180,10 +1636,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/persons/disassociate/{person}: Unlink a person from the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            person (str): the id of the person; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no person has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1215,10 +1688,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/tags/disassociate/{tag}: Unlink a tag from the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            tag (str): the id of the tag; a path parameter, required.
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no tag has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1250,10 +1740,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/tags/disassociate/{tag}: Unlink a tag from the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            tag (str): the id of the tag; a path parameter, required.
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no tag has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1285,10 +1792,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/tags/disassociate/{tag}: Unlink a tag from the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            tag (str): the id of the tag; a path parameter, required.
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no tag has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1320,10 +1844,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/websites/disassociate/{website}: Unlink a website from the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            website (str): the id of the website; a path parameter, required.
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no website has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1355,10 +1896,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/websites/disassociate/{website}: Unlink a website from the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            website (str): the id of the website; a path parameter, required.
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no website has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1390,10 +1948,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/websites/disassociate/{website}: Unlink a website from the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            website (str): the id of the website; a path parameter, required.
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no website has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1425,10 +2000,27 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/workstream_summaries/disassociate/{workstream_summary}: Unlink a workstream summary from the asset.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            workstream_summary (str): the id of the workstream summary; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no workstream summary has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1460,10 +2052,27 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/workstream_summaries/disassociate/{workstream_summary}: Unlink a workstream summary from the asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            workstream_summary (str): the id of the workstream summary; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no workstream summary has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1495,10 +2104,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/workstream_summaries/disassociate/{workstream_summary}: Unlink a workstream summary from the asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            workstream_summary (str): the id of the workstream summary; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): no workstream summary has the id given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1530,10 +2156,27 @@ class AssetApi:
     ) -> Formats:
         """GET /asset/{asset}/formats: List the formats of one asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Formats.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1565,10 +2208,27 @@ class AssetApi:
     ) -> ApiResponse[Formats]:
         """GET /asset/{asset}/formats: List the formats of one asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Formats) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1600,10 +2260,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /asset/{asset}/formats: List the formats of one asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1635,10 +2312,29 @@ class AssetApi:
     ) -> Asset:
         """POST /asset/reclassify: Set the classification of the asset in the body, return that asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            asset_reclassification (AssetReclassification or dict, optional): the AssetReclassification to
+                send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Asset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1670,10 +2366,29 @@ class AssetApi:
     ) -> ApiResponse[Asset]:
         """POST /asset/reclassify: Set the classification of the asset in the body, return that asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            asset_reclassification (AssetReclassification or dict, optional): the AssetReclassification to
+                send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Asset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1705,10 +2420,29 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/reclassify: Set the classification of the asset in the body, return that asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            asset_reclassification (AssetReclassification or dict, optional): the AssetReclassification to
+                send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1740,10 +2474,29 @@ class AssetApi:
     ) -> None:
         """POST /asset/{asset}/scores/increment: Bump the asset's scores named in the body.
 
-        Returns None (Pieces OS answers 204 No Content).
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            seeded_score_increment (SeededScoreIncrement or dict, optional): the SeededScoreIncrement to send
+                as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1775,10 +2528,29 @@ class AssetApi:
     ) -> ApiResponse[None]:
         """POST /asset/{asset}/scores/increment: Bump the asset's scores named in the body.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            seeded_score_increment (SeededScoreIncrement or dict, optional): the SeededScoreIncrement to send
+                as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1810,10 +2582,29 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}/scores/increment: Bump the asset's scores named in the body.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            seeded_score_increment (SeededScoreIncrement or dict, optional): the SeededScoreIncrement to send
+                as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1845,10 +2636,27 @@ class AssetApi:
     ) -> Asset:
         """GET /asset/{asset}: Read one asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: GoneException (410).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Asset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1880,10 +2688,27 @@ class AssetApi:
     ) -> ApiResponse[Asset]:
         """GET /asset/{asset}: Read one asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: GoneException (410).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Asset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1915,10 +2740,27 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /asset/{asset}: Read one asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: GoneException (410).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1951,10 +2793,30 @@ class AssetApi:
     ) -> Asset:
         """POST /asset/{asset}: Read one asset on behalf of the accessor in the body.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seeded_accessor (SeededAccessor or dict, optional): the SeededAccessor to send as the JSON body,
+                as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Asset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1987,10 +2849,30 @@ class AssetApi:
     ) -> ApiResponse[Asset]:
         """POST /asset/{asset}: Read one asset on behalf of the accessor in the body.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seeded_accessor (SeededAccessor or dict, optional): the SeededAccessor to send as the JSON body,
+                as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Asset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -2023,10 +2905,30 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/{asset}: Read one asset on behalf of the accessor in the body.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seeded_accessor (SeededAccessor or dict, optional): the SeededAccessor to send as the JSON body,
+                as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -2058,10 +2960,28 @@ class AssetApi:
     ) -> Activities:
         """GET /asset/{asset}/activities: List the activities of one asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Activities.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -2093,10 +3013,28 @@ class AssetApi:
     ) -> ApiResponse[Activities]:
         """GET /asset/{asset}/activities: List the activities of one asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Activities) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -2128,10 +3066,28 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /asset/{asset}/activities: List the activities of one asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -2163,10 +3119,28 @@ class AssetApi:
     ) -> Conversations:
         """GET /asset/{asset}/conversations: List the conversations of one asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Conversations.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -2198,10 +3172,28 @@ class AssetApi:
     ) -> ApiResponse[Conversations]:
         """GET /asset/{asset}/conversations: List the conversations of one asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Conversations) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -2233,10 +3225,28 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /asset/{asset}/conversations: List the conversations of one asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -2268,10 +3278,26 @@ class AssetApi:
     ) -> ExportedAsset:
         """GET /asset/{asset}/export: Export one asset as the given export_type.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            export_type (str): the format to export to, e.g. `MD` or `HTML`; a query parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed ExportedAsset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): `export_type` is missing, or the id is not a UUID.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -2303,10 +3329,26 @@ class AssetApi:
     ) -> ApiResponse[ExportedAsset]:
         """GET /asset/{asset}/export: Export one asset as the given export_type.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            export_type (str): the format to export to, e.g. `MD` or `HTML`; a query parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the ExportedAsset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): `export_type` is missing, or the id is not a UUID.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -2338,10 +3380,26 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /asset/{asset}/export: Export one asset as the given export_type.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            export_type (str): the format to export to, e.g. `MD` or `HTML`; a query parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): `export_type` is missing, or the id is not a UUID.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -2373,10 +3431,28 @@ class AssetApi:
     ) -> Asset:
         """POST /asset/update: Update an asset from the Asset in the body.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            asset (Asset or dict, optional): the Asset to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The parsed Asset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -2408,10 +3484,28 @@ class AssetApi:
     ) -> ApiResponse[Asset]:
         """POST /asset/update: Update an asset from the Asset in the body.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            asset (Asset or dict, optional): the Asset to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Asset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -2443,10 +3537,28 @@ class AssetApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /asset/update: Update an asset from the Asset in the body.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            asset (Asset or dict, optional): the Asset to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",

@@ -211,6 +211,20 @@ class AssetsApi:
 
     >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
     ...     assets = AssetsApi(api_client).assets_snapshot(transferables=False)
+
+    Every REST method also takes the generated Pieces SDK's keyword arguments:
+
+        async_req: `True` runs the call on the `ApiClient(pool_threads=N)` thread pool and returns at once
+            a handle whose `.get(timeout=None)` gives the result (or raises the error).
+        _preload_content: `False` leaves the body unparsed: `op` returns the urllib3 response,
+            `op_with_http_info` an `ApiResponse` whose `data` is None and `raw_data` the bytes.
+        _return_http_data_only: `True` makes `op_with_http_info` return the parsed data only, as `op`
+            does.
+        _request_auth: one credential for this call instead of the configured API keys: `{'in': 'header',
+            'key': 'X-Application-ID', 'value': 'my-plugin', 'type': 'api_key'}` ('in' may also be 'query'
+            or 'cookie').
+        _content_type: the Content-Type sent with a request body instead of the documented one.
+        _host_index: accepted for code written for the generated SDK; Pieces OS has one host, so only 0.
     """
 
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
@@ -232,10 +246,26 @@ class AssetsApi:
     ) -> Asset:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seed (Seed or dict, optional): the Seed to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Asset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -267,10 +297,26 @@ class AssetsApi:
     ) -> ApiResponse[Asset]:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seed (Seed or dict, optional): the Seed to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Asset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -302,10 +348,26 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seed (Seed or dict, optional): the Seed to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -336,10 +398,25 @@ class AssetsApi:
     ) -> str:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed str.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was already deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -370,10 +447,25 @@ class AssetsApi:
     ) -> ApiResponse[str]:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the str) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was already deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -404,10 +496,25 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was already deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -439,10 +546,27 @@ class AssetsApi:
     ) -> Seed:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seed (Seed or dict, optional): the Seed to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Seed.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -474,10 +598,27 @@ class AssetsApi:
     ) -> ApiResponse[Seed]:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seed (Seed or dict, optional): the Seed to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Seed) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -509,10 +650,27 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            seed (Seed or dict, optional): the Seed to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -543,10 +701,25 @@ class AssetsApi:
     ) -> Assets:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            seeded_assets_recommendation (SeededAssetsRecommendation or dict, optional): the
+                SeededAssetsRecommendation to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Assets.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -577,10 +750,25 @@ class AssetsApi:
     ) -> ApiResponse[Assets]:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            seeded_assets_recommendation (SeededAssetsRecommendation or dict, optional): the
+                SeededAssetsRecommendation to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Assets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -611,10 +799,25 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            seeded_assets_recommendation (SeededAssetsRecommendation or dict, optional): the
+                SeededAssetsRecommendation to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -645,10 +848,24 @@ class AssetsApi:
     ) -> Assets:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            assets (Assets or dict, optional): the Assets to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Assets.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -679,10 +896,24 @@ class AssetsApi:
     ) -> ApiResponse[Assets]:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            assets (Assets or dict, optional): the Assets to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Assets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -713,10 +944,24 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            assets (Assets or dict, optional): the Assets to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -747,10 +992,22 @@ class AssetsApi:
     ) -> FlattenedAssets:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed FlattenedAssets.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -781,10 +1038,22 @@ class AssetsApi:
     ) -> ApiResponse[FlattenedAssets]:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the FlattenedAssets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -815,10 +1084,22 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -848,10 +1129,21 @@ class AssetsApi:
     ) -> PseudoAssets:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed PseudoAssets.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -881,10 +1173,21 @@ class AssetsApi:
     ) -> ApiResponse[PseudoAssets]:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the PseudoAssets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -914,10 +1217,21 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -951,10 +1265,27 @@ class AssetsApi:
     ) -> SearchedAssets:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            query (str, optional): the text to search for; a query parameter, sent only when given.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            searchable_tags (str, optional): a comma-separated list of tags to match; a query parameter, sent
+                only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed SearchedAssets.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): neither `query` nor `searchable_tags` was given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -988,10 +1319,27 @@ class AssetsApi:
     ) -> ApiResponse[SearchedAssets]:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            query (str, optional): the text to search for; a query parameter, sent only when given.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            searchable_tags (str, optional): a comma-separated list of tags to match; a query parameter, sent
+                only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the SearchedAssets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): neither `query` nor `searchable_tags` was given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1025,10 +1373,27 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            query (str, optional): the text to search for; a query parameter, sent only when given.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            searchable_tags (str, optional): a comma-separated list of tags to match; a query parameter, sent
+                only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): neither `query` nor `searchable_tags` was given.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1061,10 +1426,29 @@ class AssetsApi:
     ) -> AssetsSearchWithFiltersOutput:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            assets_search_with_filters_input (AssetsSearchWithFiltersInput or dict, optional): the
+                AssetsSearchWithFiltersInput to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed AssetsSearchWithFiltersOutput.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1101,10 +1485,29 @@ class AssetsApi:
     ) -> ApiResponse[AssetsSearchWithFiltersOutput]:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            assets_search_with_filters_input (AssetsSearchWithFiltersInput or dict, optional): the
+                AssetsSearchWithFiltersInput to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the AssetsSearchWithFiltersOutput) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1141,10 +1544,29 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: ServiceException (500).
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            assets_search_with_filters_input (AssetsSearchWithFiltersInput or dict, optional): the
+                AssetsSearchWithFiltersInput to send as the JSON body, as the model or a dict.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            ApiException (413): the request body is larger than Pieces OS accepts.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1181,10 +1603,24 @@ class AssetsApi:
     ) -> Assets:
         """GET /assets: Every asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            suggested (bool, optional): include suggested assets; a query parameter, sent only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Assets.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1217,10 +1653,24 @@ class AssetsApi:
     ) -> ApiResponse[Assets]:
         """GET /assets: Every asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            suggested (bool, optional): include suggested assets; a query parameter, sent only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Assets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1253,10 +1703,24 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets: Every asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            suggested (bool, optional): include suggested assets; a query parameter, sent only when given.
+            pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1288,10 +1752,27 @@ class AssetsApi:
     ) -> Formats:
         """GET /assets/{asset}/formats: The formats of one asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Formats.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1323,10 +1804,27 @@ class AssetsApi:
     ) -> ApiResponse[Formats]:
         """GET /assets/{asset}/formats: The formats of one asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Formats) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1358,10 +1856,27 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/{asset}/formats: The formats of one asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1393,10 +1908,27 @@ class AssetsApi:
     ) -> Asset:
         """GET /assets/{asset}: One asset.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: GoneException (410).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The parsed Asset.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -1428,10 +1960,27 @@ class AssetsApi:
     ) -> ApiResponse[Asset]:
         """GET /assets/{asset}: One asset.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: GoneException (410).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Asset) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -1463,10 +2012,27 @@ class AssetsApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /assets/{asset}: One asset.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status: GoneException (410).
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            transferables (bool, optional): include fragment and file content in the response (the server's
+                default is true); a query parameter, sent only when given.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            BadRequestException (400): Pieces OS refused an argument: an id that is not a UUID, or a body that
+                is not a valid model.
+            NotFoundException (404): no asset has this id.
+            GoneException (410): the asset was deleted.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -1495,10 +2061,26 @@ class AssetsApi:
     ) -> Stream[StreamedIdentifiers]:
         """WebSocket /assets/stream/identifiers: A WebSocket stream of asset ids: every id on connect, then one message per change.
 
-        Returns an open Stream of StreamedIdentifiers: iterate it or start() callbacks, and close() it
-        (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
-        Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
-        the ApiException subclass for an error status of the WebSocket handshake.
+        Args:
+            reconnect: reconnect after a lost connection, with capped exponential backoff and jitter (default
+                True).
+            on_reconnect: told before each reconnect wait and once connected again (optional).
+            on_error: receives messages that do not parse instead of the iterator raising them (optional).
+            ping_interval: seconds of silence before a ping; no answer within another interval means the
+                connection is lost (default 20.0; None: no pings).
+            connect_timeout: seconds to wait for each connection (default Configuration.connect_timeout).
+            _headers: extra headers for the WebSocket handshake (optional).
+            max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
+                the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
+                identifiers, 8 for snapshots).
+
+        Returns:
+            An open Stream of StreamedIdentifiers: iterate it or start() callbacks, and close() it
+            (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
+
+        Raises:
+            ApiConnectionError, ApiTimeoutError: the connection cannot be opened.
+            ApiException: the subclass for an error status of the WebSocket handshake.
         """
         return Stream(
             self.api_client,
@@ -1525,10 +2107,26 @@ class AssetsApi:
     ) -> Stream[Assets]:
         """WebSocket /assets/stream/transferables: A WebSocket stream of every asset with its content, on connect and after every change.
 
-        Returns an open Stream of Assets: iterate it or start() callbacks, and close() it
-        (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
-        Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
-        the ApiException subclass for an error status of the WebSocket handshake.
+        Args:
+            reconnect: reconnect after a lost connection, with capped exponential backoff and jitter (default
+                True).
+            on_reconnect: told before each reconnect wait and once connected again (optional).
+            on_error: receives messages that do not parse instead of the iterator raising them (optional).
+            ping_interval: seconds of silence before a ping; no answer within another interval means the
+                connection is lost (default 20.0; None: no pings).
+            connect_timeout: seconds to wait for each connection (default Configuration.connect_timeout).
+            _headers: extra headers for the WebSocket handshake (optional).
+            max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
+                the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
+                identifiers, 8 for snapshots).
+
+        Returns:
+            An open Stream of Assets: iterate it or start() callbacks, and close() it
+            (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
+
+        Raises:
+            ApiConnectionError, ApiTimeoutError: the connection cannot be opened.
+            ApiException: the subclass for an error status of the WebSocket handshake.
         """
         return Stream(
             self.api_client,
@@ -1555,10 +2153,26 @@ class AssetsApi:
     ) -> Stream[Assets]:
         """WebSocket /assets/stream: A WebSocket stream of every asset, on connect and after every change.
 
-        Returns an open Stream of Assets: iterate it or start() callbacks, and close() it
-        (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
-        Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
-        the ApiException subclass for an error status of the WebSocket handshake.
+        Args:
+            reconnect: reconnect after a lost connection, with capped exponential backoff and jitter (default
+                True).
+            on_reconnect: told before each reconnect wait and once connected again (optional).
+            on_error: receives messages that do not parse instead of the iterator raising them (optional).
+            ping_interval: seconds of silence before a ping; no answer within another interval means the
+                connection is lost (default 20.0; None: no pings).
+            connect_timeout: seconds to wait for each connection (default Configuration.connect_timeout).
+            _headers: extra headers for the WebSocket handshake (optional).
+            max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
+                the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
+                identifiers, 8 for snapshots).
+
+        Returns:
+            An open Stream of Assets: iterate it or start() callbacks, and close() it
+            (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
+
+        Raises:
+            ApiConnectionError, ApiTimeoutError: the connection cannot be opened.
+            ApiException: the subclass for an error status of the WebSocket handshake.
         """
         return Stream(
             self.api_client,
@@ -1585,10 +2199,26 @@ class AssetsApi:
     ) -> Stream[WorkstreamSuggestions]:
         """WebSocket /workstream/suggestions/stream: A WebSocket stream of workstream suggestions (recently created or edited assets).
 
-        Returns an open Stream of WorkstreamSuggestions: iterate it or start() callbacks, and close() it
-        (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
-        Raises ApiConnectionError or ApiTimeoutError when the connection cannot be opened, and
-        the ApiException subclass for an error status of the WebSocket handshake.
+        Args:
+            reconnect: reconnect after a lost connection, with capped exponential backoff and jitter (default
+                True).
+            on_reconnect: told before each reconnect wait and once connected again (optional).
+            on_error: receives messages that do not parse instead of the iterator raising them (optional).
+            ping_interval: seconds of silence before a ping; no answer within another interval means the
+                connection is lost (default 20.0; None: no pings).
+            connect_timeout: seconds to wait for each connection (default Configuration.connect_timeout).
+            _headers: extra headers for the WebSocket handshake (optional).
+            max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
+                the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
+                identifiers, 8 for snapshots).
+
+        Returns:
+            An open Stream of WorkstreamSuggestions: iterate it or start() callbacks, and close() it
+            (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
+
+        Raises:
+            ApiConnectionError, ApiTimeoutError: the connection cannot be opened.
+            ApiException: the subclass for an error status of the WebSocket handshake.
         """
         return Stream(
             self.api_client,

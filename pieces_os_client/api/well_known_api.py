@@ -42,6 +42,20 @@ class WellKnownApi:
 
     >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
     ...     health = WellKnownApi(api_client).get_well_known_health()
+
+    Every REST method also takes the generated Pieces SDK's keyword arguments:
+
+        async_req: `True` runs the call on the `ApiClient(pool_threads=N)` thread pool and returns at once
+            a handle whose `.get(timeout=None)` gives the result (or raises the error).
+        _preload_content: `False` leaves the body unparsed: `op` returns the urllib3 response,
+            `op_with_http_info` an `ApiResponse` whose `data` is None and `raw_data` the bytes.
+        _return_http_data_only: `True` makes `op_with_http_info` return the parsed data only, as `op`
+            does.
+        _request_auth: one credential for this call instead of the configured API keys: `{'in': 'header',
+            'key': 'X-Application-ID', 'value': 'my-plugin', 'type': 'api_key'}` ('in' may also be 'query'
+            or 'cookie').
+        _content_type: the Content-Type sent with a request body instead of the documented one.
+        _host_index: accepted for code written for the generated SDK; Pieces OS has one host, so only 0.
     """
 
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
@@ -61,10 +75,20 @@ class WellKnownApi:
     ) -> str:
         """GET /.well-known/health: Server health as text.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The parsed str.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -94,10 +118,20 @@ class WellKnownApi:
     ) -> ApiResponse[str]:
         """GET /.well-known/health: Server health as text.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the str) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -127,10 +161,20 @@ class WellKnownApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /.well-known/health: Server health as text.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
@@ -160,10 +204,20 @@ class WellKnownApi:
     ) -> str:
         """GET /.well-known/version: Server version as text.
 
-        Returns the parsed response.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The parsed str.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "data",
@@ -193,10 +247,20 @@ class WellKnownApi:
     ) -> ApiResponse[str]:
         """GET /.well-known/version: Server version as text.
 
-        Returns an ApiResponse: status_code, headers, data and raw_data.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the str) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "info",
@@ -226,10 +290,20 @@ class WellKnownApi:
     ) -> urllib3.BaseHTTPResponse:
         """GET /.well-known/version: Server version as text.
 
-        Returns the urllib3 response, its body not yet read.
-        Raises ApiTypeError or ApiValueError for a bad argument before anything is sent,
-        ApiConnectionError or ApiTimeoutError when Pieces OS cannot be reached, and an
-        ApiException subclass for an error status.
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
         """
         return self.api_client.invoke(
             "raw",
