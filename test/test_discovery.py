@@ -15,9 +15,11 @@ from typing import Callable, Iterator, List
 import pytest
 from httpserver_helpers import minimal_instance, requests_seen
 from pytest_httpserver import HTTPServer
+from seeds import SeedFactory
 
 from pieces_os_client import ApiClient, ApiConnectionError, ApiValueError, AssetsApi, Configuration, _discovery
 from pieces_os_client._discovery import DEFAULT_PORTS, discover, parse_ports
+from pieces_os_client.testing import PiecesOSEmulator
 
 HEALTH = "/.well-known/health"
 ANY_PATH = re.compile(".*")
@@ -234,3 +236,22 @@ def test_serve_listens_where_pieces_os_does() -> None:
     from pieces_os_client.testing.__main__ import build_parser
 
     assert build_parser().parse_args([]).port == DEFAULT_PORTS[0] == 39300
+
+
+def test_the_emulator_is_found_with_no_configuration_by_the_sdk_and_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, make_seed: SeedFactory
+) -> None:
+    (port,) = closed_ports(1)
+    ports = f"{port - 2}-{port}"  # the emulator answers on the last port of the range
+    with PiecesOSEmulator(port=port) as emulator:
+        with ApiClient(Configuration(host=emulator.url)) as client:
+            created = AssetsApi(client).assets_create_new_asset(seed=make_seed("x = 1", name="Found by discovery"))
+        monkeypatch.setenv("PIECES_OS_PORTS", ports)
+
+        assets = AssetsApi().assets_snapshot()  # no host, no PIECES_OS_URL: as a plugin calls it
+        result = run_cli("list", ports=ports)
+
+    assert [asset.id for asset in assets.iterable] == [created.id]
+    assert assets.iterable[0].original.reference.fragment.string.raw == "x = 1"
+    assert result.returncode == 0, result.stderr
+    assert "Found by discovery" in result.stdout
