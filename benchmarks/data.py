@@ -7,6 +7,7 @@ of them make a snapshot of about 5.5 MB.
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from typing import Any, Dict, List
 
@@ -125,5 +126,52 @@ def seed(index: int) -> Dict[str, Any]:
         "asset": {
             "application": _application(),
             "format": {"fragment": {"string": {"raw": f"# snippet {index}\n" + _CODE}}},
+        },
+    }
+
+
+_WORDS = (
+    "parse", "config", "file", "load", "save", "user", "settings", "cache", "fetch", "retry",
+    "request", "response", "token", "session", "buffer", "stream", "reader", "writer", "table",
+    "index", "query", "result", "error", "handler", "event", "queue", "worker", "thread", "pool",
+    "socket", "client", "server", "route", "path", "name", "value", "count", "limit", "offset",
+    "page", "item", "list", "map", "key", "hash", "digest", "encode", "decode", "format", "render",
+    "template", "widget", "layout", "color", "image", "pixel", "frame", "audio", "sample", "rate",
+    "vector", "matrix", "tensor", "model", "train", "batch", "epoch", "loss", "metric", "score",
+    "graph", "node", "edge", "tree", "leaf", "branch", "commit", "merge", "diff", "patch",
+    "schema", "field", "record", "column", "row", "cursor", "migrate", "backup", "restore", "archive",
+    "upload", "download", "mirror", "proxy", "tunnel", "packet", "header", "body", "cookie", "origin",
+)
+
+
+def searchable_seed(index: int) -> Dict[str, Any]:
+    """A seed whose code has identifiers of its own (``save_user_cache``, ``parseConfigFile``),
+    drawn from a fixed vocabulary, so that a store of many of them has words to search among.
+    One seed in 100 defines ``load_user_settings``."""
+    pick = random.Random(index)
+
+    def identifier(camel: bool) -> str:
+        parts = pick.sample(_WORDS, 3)
+        if camel:
+            return parts[0] + "".join(part.title() for part in parts[1:])
+        return "_".join(parts)
+
+    lines = [f"# snippet {index}"]
+    for number in range(4):
+        function, argument, local = identifier(False), identifier(True), identifier(False)
+        if number == 0 and index % 100 == 0:
+            function = "load_user_settings"
+        lines += [
+            f"def {function}({argument}):",
+            f"    {local} = {argument}.{pick.choice(_WORDS)}()",
+            f"    return {local}",
+            "",
+        ]
+    return {
+        "type": "SEEDED_ASSET",
+        "asset": {
+            "application": _application(),
+            "format": {"fragment": {"string": {"raw": "\n".join(lines)}, "metadata": {"ext": "py"}}},
+            "metadata": {"name": f"{identifier(False)} #{index}"},
         },
     }

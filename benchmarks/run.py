@@ -63,12 +63,14 @@ class Settings(NamedTuple):
     call_rounds: int
     thread_calls: int
     stream_changes: int
+    search_assets: int = 10000
+    search_repeat: int = 7
 
 
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, memory_assets=10000, calls=2000,
                 call_rounds=10, thread_calls=4000, stream_changes=1000)
 QUICK = Settings(import_repeat=1, parse_assets=50, parse_repeat=1, memory_assets=200, calls=50,
-                 call_rounds=1, thread_calls=80, stream_changes=20)
+                 call_rounds=1, thread_calls=80, stream_changes=20, search_assets=200, search_repeat=1)
 
 
 def child_env() -> Dict[str, str]:
@@ -369,6 +371,50 @@ def bench_cli(settings: Settings) -> List[Row]:
     ]
 
 
+# A mistyped identifier: a letter missing from "load" in load_user_settings, which is in the code
+# of a few of the generated assets (benchmarks/data.py's searchable_seed); near misses of it too.
+SEARCH_QUERY = "lod_user_settings"
+
+
+def bench_search(settings: Settings) -> List[Row]:
+    from rapidfuzz import fuzz, process
+
+    from pieces_os_client import ApiClient, AssetsApi, Configuration, Seed
+    from pieces_os_client.testing import PiecesOSEmulator
+    from pieces_os_client.testing.seeds import build_asset, now_utc
+
+    count = settings.search_assets
+    seeds = [Seed.from_dict(data.searchable_seed(index)) for index in range(count)]
+    texts = [seed.asset.format.fragment.string.raw for seed in seeds]  # type: ignore[union-attr]
+    with PiecesOSEmulator() as emulator, ApiClient(Configuration(host=emulator.url)) as client:
+        for seed in seeds:
+            emulator.store.add(build_asset(seed, "bench@example.com", now_utc()))
+        api = AssetsApi(client)
+        start = time.perf_counter()
+        found = len(api.assets_search_assets(query=SEARCH_QUERY, transferables=False).iterable)
+        first = time.perf_counter() - start
+        searches: List[float] = []
+        floors: List[float] = []
+        snapshots: List[float] = []
+        for _ in range(settings.search_repeat):
+            start = time.perf_counter()
+            api.assets_search_assets(query=SEARCH_QUERY, transferables=False)
+            searches.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            process.extract(SEARCH_QUERY, texts, scorer=fuzz.partial_ratio, score_cutoff=75, limit=None)
+            floors.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            api.assets_snapshot(transferables=False)
+            snapshots.append(time.perf_counter() - start)
+    return [ratio_row(
+        f"emulator search, {count} assets, mistyped identifier", searches, floors, None,
+        note=f"assets_search_assets(query={SEARCH_QUERY!r}) on loopback, {found} assets found; floor:"
+        " rapidfuzz process.extract(partial_ratio) over the same code texts, in-process; first search"
+        f" after a change (its word index built) {ms(first)}; a snapshot of the same store without"
+        f" content {ms(statistics.median(snapshots))}",
+    )]
+
+
 SECTIONS = {
     "import": bench_import,
     "parsing": bench_parsing,
@@ -376,6 +422,7 @@ SECTIONS = {
     "calls": bench_calls,
     "streams": bench_streams,
     "cli": bench_cli,
+    "search": bench_search,
 }
 
 

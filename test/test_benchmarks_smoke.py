@@ -28,6 +28,7 @@ FIGURES = (
     "stream: parse per message",
     "command line: --version",
     "command line: list",
+    "emulator search",
 )
 
 

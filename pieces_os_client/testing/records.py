@@ -1,7 +1,6 @@
 """A stored asset as the emulator reads it: the fields search, filters and ranking look at."""
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -50,6 +49,12 @@ def words_of(text: str) -> FrozenSet[str]:
     return frozenset(words)
 
 
+def _copied(data: Dict[str, Any]) -> Dict[str, Any]:
+    # JSON data copied through the json module's C code: several times faster than deepcopy.
+    copied: Dict[str, Any] = json.loads(json.dumps(data))
+    return copied
+
+
 # Collections a real Pieces OS always sends, empty when empty (a recorded create answer).
 _COLLECTIONS = ("websites", "tags", "persons", "annotations", "hints", "anchors")
 
@@ -75,10 +80,10 @@ def served_views(asset: Asset) -> Tuple[Asset, Asset]:
     formats = {item["id"]: item for item in data["formats"]["iterable"]}
     for holder in (data.get("original"), (data.get("preview") or {}).get("base")):
         if isinstance(holder, dict) and holder.get("id") in formats:
-            reference = copy.deepcopy(formats[holder["id"]])
+            reference = _copied(formats[holder["id"]])
             reference["asset"] = data["id"]
             holder["reference"] = reference
-    lite = copy.deepcopy(data)
+    lite = _copied(data)
     for item in lite["formats"]["iterable"]:
         strip_content(item)
     for holder in (lite.get("original"), (lite.get("preview") or {}).get("base")):

@@ -7,8 +7,10 @@ query word, so that the cost per asset is a few set lookups.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import AbstractSet, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -33,10 +35,10 @@ _WHOLE_WORD = 1.0  # the query word appears inside the word
 Candidates = Dict[str, Tuple[float, bool]]
 
 
-def _candidates(token: str, vocabulary: AbstractSet[str]) -> Candidates:
+def _candidates(token: str, vocabulary: Sequence[str]) -> Candidates:
     found: Candidates = {word: (_WHOLE_WORD, True) for word in vocabulary if token in word}
     for word, similarity, _ in process.extract(
-        token, list(vocabulary), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=None
+        token, vocabulary, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=None
     ):
         found.setdefault(word, (similarity / 100.0, False))
     return found
@@ -66,9 +68,9 @@ def _best(candidates: Candidates, words: FrozenSet[str]) -> Tuple[float, bool]:
 
 
 def _rank(
-    record: AssetRecord, needle: str, candidates: Sequence[Candidates], casing: bool
+    record: AssetRecord, needle: str, candidates: Sequence[Candidates],
+    fields: Dict[str, str], words: Dict[str, FrozenSet[str]],
 ) -> Optional[Hit]:
-    fields = _fields(record, casing)
     exact_in = [key for key, value in fields.items() if needle and needle in value]
     if exact_in:
         score = max(_FIELD_WEIGHT[key] for key in exact_in)
@@ -77,7 +79,6 @@ def _rank(
         return Hit(record, round(score, 4), True, exact_in[0] if len(exact_in) == 1 else "MULTIPLE")
     if not candidates:
         return None
-    words = _words(record, casing)
     matched_in = set()
     fuzzy = False
     total = 0.0
@@ -108,19 +109,79 @@ def rank(record: AssetRecord, query: str, casing: bool = False) -> Optional[Hit]
     Name, tags, content and websites are searched; None when some query word matches nowhere.
     """
     needle = query if casing else query.lower()
-    vocabulary = frozenset().union(*_words(record, casing).values())
-    return _rank(record, needle, [_candidates(token, vocabulary) for token in _tokens(needle)], casing)
+    words = _words(record, casing)
+    vocabulary = list(frozenset().union(*words.values()))
+    candidates = [_candidates(token, vocabulary) for token in _tokens(needle)]
+    return _rank(record, needle, candidates, _fields(record, casing), words)
+
+
+class _Index:
+    """The words of a set of records, for searches over the same records until one changes.
+
+    ``postings`` maps each word to the positions of the records holding it, so that a query
+    ranks only the records holding a candidate for every one of its words (and those holding
+    the exact phrase), not every record.
+    """
+
+    def __init__(self, records: Sequence[AssetRecord], casing: bool) -> None:
+        self.records = tuple(records)
+        self.fields = [_fields(record, casing) for record in self.records]
+        self.words = [_words(record, casing) for record in self.records]
+        postings: Dict[str, List[int]] = {}
+        for position, words in enumerate(self.words):
+            for word in frozenset().union(*words.values()):
+                postings.setdefault(word, []).append(position)
+        self.postings = postings
+        self.vocabulary = list(postings)
+
+    def holding_every_word(self, candidates: Sequence[Candidates]) -> Set[int]:
+        found: Optional[Set[int]] = None
+        for token_candidates in candidates:
+            holding = {position for word in token_candidates for position in self.postings[word]}
+            found = holding if found is None else found & holding
+        return found or set()
+
+    def holding_phrase(self, needle: str) -> Set[int]:
+        if not needle:
+            return set()
+        return {position for position, fields in enumerate(self.fields)
+                if any(needle in value for value in fields.values())}
+
+
+# Records are immutable and a change replaces the record, so the same record objects mean the same
+# words: an index is kept per (casing, records), the few most recent ones. Holding the records
+# keeps their ids from being reused while the entry exists.
+_INDEXES: OrderedDict[Tuple[bool, Tuple[int, ...]], _Index] = OrderedDict()
+_INDEXES_KEPT = 4
+_INDEXES_LOCK = threading.Lock()
+
+
+def _index(records: Sequence[AssetRecord], casing: bool) -> _Index:
+    key = (casing, tuple(map(id, records)))
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is not None:
+            _INDEXES.move_to_end(key)
+            return index
+    index = _Index(records, casing)
+    with _INDEXES_LOCK:
+        _INDEXES[key] = index
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+    return index
 
 
 def search(records: Sequence[AssetRecord], query: str, casing: bool = False) -> List[Hit]:
     """The assets matching ``query``, best first (ties keep creation order)."""
     needle = query if casing else query.lower()
-    vocabulary: Set[str] = set()
-    for record in records:
-        for words in _words(record, casing).values():
-            vocabulary.update(words)
-    candidates = [_candidates(token, vocabulary) for token in _tokens(needle)]
-    hits = [hit for hit in (_rank(record, needle, candidates, casing) for record in records) if hit is not None]
+    index = _index(records, casing)
+    candidates = [_candidates(token, index.vocabulary) for token in _tokens(needle)]
+    positions = index.holding_phrase(needle) | index.holding_every_word(candidates)
+    ranked = (
+        _rank(index.records[position], needle, candidates, index.fields[position], index.words[position])
+        for position in sorted(positions)
+    )
+    hits = [hit for hit in ranked if hit is not None]
     hits.sort(key=lambda hit: (not hit.exact, -hit.score))
     return hits
 

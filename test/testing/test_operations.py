@@ -211,6 +211,20 @@ def test_search_query_is_fuzzy(assets_api: AssetsApi, library: dict) -> None:
     assert assets_api.assets_search_assets(query="kubernetes").iterable == []
 
 
+def test_search_sees_every_change_to_the_store(
+    assets_api: AssetsApi, library: dict, make_seed: SeedFactory
+) -> None:
+    def found(query: str) -> list:
+        return sorted(item.identifier for item in assets_api.assets_search_assets(query=query).iterable)
+
+    assert found("retyr") == [library["retry"].id]
+    again = assets_api.assets_create_new_asset(seed=make_seed("def retry_later(): ...", name="Later"))
+    assert found("retyr") == sorted([library["retry"].id, again.id])
+    assets_api.assets_delete_asset(library["retry"].id)
+    assert found("retyr") == [again.id]
+    assert found("retyr_latr") == [again.id]
+
+
 def test_search_looks_at_content_and_tags(assets_api: AssetsApi, library: dict) -> None:
     by_content = assets_api.assets_search_assets(query="json.loads")
     assert [item.identifier for item in by_content.iterable] == [library["parse"].id]
