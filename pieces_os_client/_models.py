@@ -8,10 +8,10 @@ Validators are built on first use, not at import. In a generated module, each mo
 class refers to is a ``ModelRef`` at runtime (type checkers see the real class): annotations are
 evaluated when the class is created, so pydantic has nothing left to resolve later, and the
 referenced module is imported only when a validator that needs it is built. Importing ``Asset``
-therefore costs one module. Its first ``from_json`` (and the client's first parse of it) builds a
-``PartialValidator``: only the ~25 models the data contains, not the ~270 an Asset can contain;
-a model's own validator (``model_validate``, assignment, serializing) is built whole when first
-used.
+therefore costs one module. ``from_json``, ``from_dict``, ``to_json``, ``to_dict`` and the client's
+parsing use a ``PartialValidator``: it builds only the ~25 models the data contains, not the ~270
+an Asset can contain. pydantic's own entry points (``model_validate``, ``Model(...)``, assignment,
+``model_dump``) build the model's complete validator and serializer when first used.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from enum import Enum, EnumMeta
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     Collection,
     Dict,
     FrozenSet,
@@ -41,7 +42,7 @@ from typing import (
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.version import VERSION as PYDANTIC_VERSION
-from pydantic_core import core_schema
+from pydantic_core import PydanticSerializationError, core_schema
 from typing_extensions import Annotated, Self
 
 if TYPE_CHECKING:
@@ -250,7 +251,9 @@ class ModelRef:
             left_out.add(self.name)
             schema = self._left_out_schema
             if schema is None:
-                schema = self._left_out_schema = core_schema.no_info_plain_validator_function(self._met)
+                schema = self._left_out_schema = core_schema.no_info_plain_validator_function(
+                    self._met, serialization=core_schema.plain_serializer_function_ser_schema(self._met_serializing)
+                )
             return schema
         return handler.generate_schema(self.resolve())
 
@@ -263,6 +266,11 @@ class ModelRef:
             raise RuntimeError(f"{self.name} was left out of a validator used without PartialValidator")
         _note(self, value, met)
         return None
+
+    def _met_serializing(self, value: Any) -> Any:
+        """Serializing reached this left-out model: note it, and stop the serializer."""
+        self._met(value)
+        raise _LeftOutError(self.name)
 
     def __repr__(self) -> str:
         return self.name
@@ -287,12 +295,18 @@ def _note(ref: ModelRef, value: Any, met: Dict[str, int]) -> None:
         return
     plan = _scan_plan(target)
     for item in value[:_SCANNED_VALUES] if isinstance(value, list) else (value,):
+        if isinstance(item, BaseModel):
+            item = item.__dict__
         if isinstance(item, dict):
             for key, inner in item.items():
                 refs = plan.get(key)
                 if refs and inner is not None:
                     for inner_ref in refs:
                         _note(inner_ref, inner, met)
+
+
+class _LeftOutError(Exception):
+    """Stops a serializer that reached a left-out model; PartialValidator serializes again."""
 
 
 _scan_plans: Dict[type, Dict[str, Any]] = {}
@@ -445,30 +459,60 @@ class PartialValidator:
         self._left_out = frozenset(left_out)
         return adapter
 
+    # Each calls pydantic-core's validator or serializer as the TypeAdapter's method of the same
+    # name does (and the model's model_validate_json, model_dump_json...), same options.
     def validate_json(self, data: Union[str, bytes, bytearray], **options: Any) -> Any:
-        """``TypeAdapter.validate_json`` of the target, same options."""
-        return self._validate("validate_json", data, options)
+        """Parse JSON text into the target."""
+        return self._run(_VALIDATE_JSON, data, options, ValidationError)
 
     def validate_python(self, data: Any, **options: Any) -> Any:
-        """``TypeAdapter.validate_python`` of the target, same options."""
-        return self._validate("validate_python", data, options)
+        """Validate Python data (a dict keyed by JSON or field names, a model...) into the target."""
+        return self._run(_VALIDATE_PYTHON, data, options, ValidationError)
 
-    def _validate(self, method: str, data: Any, options: Dict[str, Any]) -> Any:
+    def dump_json(self, value: Any, **options: Any) -> bytes:
+        """Write a value of the target as JSON."""
+        return self._run(_TO_JSON, value, options, PydanticSerializationError)  # type: ignore[no-any-return]
+
+    def dump_python(self, value: Any, **options: Any) -> Any:
+        """Write a value of the target as Python values."""
+        return self._run(_TO_PYTHON, value, options, PydanticSerializationError)
+
+    def _run(self, method: Callable[..., Any], value: Any, options: Dict[str, Any], failure: Type[Exception]) -> Any:
+        state = _partial
         while True:
-            outer = _partial.met
+            outer = state.met
             met: Dict[str, int] = {}
-            _partial.met = met
+            state.met = met
             try:
-                result = getattr(self._current(), method)(data, **options)
-            except ValidationError:
+                result = method(self._current(), value, **options)
+            except failure:
                 if not met:
                     raise
             finally:
-                _partial.met = outer
+                state.met = outer
             if not met:
                 return result
             # This pass met models its validator leaves out: its answer is not the answer.
             self.needs.add(met)
+
+
+def _validate_json(adapter: TypeAdapter[Any], data: Any, **options: Any) -> Any:
+    return adapter.validator.validate_json(data, **options)
+
+
+def _validate_python(adapter: TypeAdapter[Any], data: Any, **options: Any) -> Any:
+    return adapter.validator.validate_python(data, **options)
+
+
+def _to_json(adapter: TypeAdapter[Any], value: Any, **options: Any) -> Any:
+    return adapter.serializer.to_json(value, **options)
+
+
+def _to_python(adapter: TypeAdapter[Any], value: Any, **options: Any) -> Any:
+    return adapter.serializer.to_python(value, **options)
+
+
+_VALIDATE_JSON, _VALIDATE_PYTHON, _TO_JSON, _TO_PYTHON = _validate_json, _validate_python, _to_json, _to_python
 
 
 def partial_validator(target: type) -> PartialValidator:
@@ -700,11 +744,18 @@ class PiecesModel(BaseModel):
         return pprint.pformat(self.model_dump(by_alias=True))
 
     def to_json(self) -> str:
-        """The JSON text Pieces OS understands: JSON keys, no null fields, unknown fields kept."""
+        """The JSON text Pieces OS understands: JSON keys, no null fields, unknown fields kept.
+
+        Serialized as ``from_json`` parses: with a serializer built for the models met.
+        """
+        if partial_validators:
+            return partial_validator(type(self)).dump_json(self, by_alias=True, exclude_none=True).decode()
         return self.model_dump_json(by_alias=True, exclude_none=True)
 
     def to_dict(self) -> Dict[str, Any]:
         """A dict keyed by JSON names, without None values; datetimes stay datetimes."""
+        if partial_validators:
+            return partial_validator(type(self)).dump_python(self, by_alias=True, exclude_none=True)  # type: ignore[no-any-return]
         return self.model_dump(by_alias=True, exclude_none=True)
 
     @classmethod
@@ -723,6 +774,8 @@ class PiecesModel(BaseModel):
         """Build from a dict keyed by JSON or Python names; None gives None."""
         if obj is None:
             return None
+        if partial_validators:
+            return partial_validator(cls).validate_python(obj)  # type: ignore[no-any-return]
         return cls.model_validate(obj)
 
 

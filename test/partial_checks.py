@@ -183,17 +183,25 @@ def every_schema() -> List[str]:
 
         draw()
         validator = PartialValidator(model, NeededModels())
+        serializer = PartialValidator(model, NeededModels())  # its own needs: it meets them serializing
         for document in documents:
-            partial_answer("every schema", validator, (model, document, "json"))
+            answer = partial_answer("every schema", validator, (model, document, "json"))
             partial_answer("every schema", validator, (model, corrupted(document), "json"))
+            if answer[0] == "model":
+                written.append((answer[1], serializer.dump_json(answer[1], by_alias=True, exclude_none=True),
+                                serializer.dump_python(answer[1], by_alias=True, exclude_none=True)))
     return []
+
+
+# (model, what a partial serializer wrote as JSON, and as Python values)
+written: List[Tuple[Any, bytes, Any]] = []
 
 
 FRESH_MODULES = "pieces_os_client.models."
 
 
 def program_wide() -> List[str]:
-    """``from_json`` in a fresh process: it imports what the data needs, and the model's own
+    """``from_json`` and ``to_json`` in a fresh process: they import what the data needs, and the model's own
     validator, when something builds it, is the complete one."""
     problems = []
     first = Asset.from_json(json.dumps(ASSET))
@@ -203,6 +211,9 @@ def program_wide() -> List[str]:
         problems.append(f"{len(loaded)} model modules imported by the first parse")
     if {FRESH_MODULES + "workstream_summaries", FRESH_MODULES + "activities"} & loaded:
         problems.append("a model the asset does not contain was imported")
+    first_json = first.to_json()
+    if FRESH_MODULES + "workstream_summaries" in sys.modules or json.loads(first_json) != ASSET:
+        problems.append(f"to_json after the first parse: {first_json}")
     listed = TypeAdapter(List[Asset]).validate_json(json.dumps([with_tags(TAG)]))
     if listed[0].tags[0].text != "py":
         problems.append("a list adapter built by the program gave a wrong tag")
@@ -228,6 +239,10 @@ def main() -> None:
     for name, check in checks.items():
         problems[name] = check()
     # Now the complete validators, built by pydantic the usual way, answer the same inputs.
+    for model, json_text, python in written:
+        if (json_text.decode(), python) != (model.model_dump_json(by_alias=True, exclude_none=True),
+                                            model.model_dump(by_alias=True, exclude_none=True)):
+            problems["every schema"].append(f"{type(model).__name__} serialized as {json_text[:300]!r}")
     for check, (model, data, way), answer in answered:
         if way == "json":
             expected = outcome(model.model_validate_json, json.dumps(data))

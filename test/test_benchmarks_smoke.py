@@ -65,5 +65,5 @@ def test_first_use_breakdown_accounts_for_the_first_parse() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     for step in ("first Asset.from_json", "model modules", "pydantic model classes", "enums",
-                 "generating the core schema", "compiling validators", "compiling serializers"):
+                 "generating core schemas", "compiling validators", "compiling serializers"):
         assert step in completed.stdout, completed.stdout
