@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from urllib3.util import make_headers
 
 from pieces_os_client._discovery import candidate_ports, discover
+from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client._headers import redact_url
 from pieces_os_client._version import __version__
 from pieces_os_client.exceptions import ApiValueError
@@ -21,7 +22,6 @@ from pieces_os_client.exceptions import ApiValueError
 __all__ = ["Configuration"]
 
 DEFAULT_HOST = "http://localhost:1000"
-HOST_ENVIRONMENT_VARIABLE = "PIECES_OS_URL"
 # The API key that 4.1 and later generated SDKs send as X-Application-ID when it is set.
 APPLICATION_AUTH = "application"
 # The longest timeout accepted: beyond it, a number is a mistake (and urllib3 and the socket

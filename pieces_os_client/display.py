@@ -25,8 +25,9 @@ This module imports nothing heavy: the model modules import it.
 """
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union, cast
+
+from pieces_os_client._terminal import terminal_text
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset import Asset
@@ -62,15 +63,6 @@ _Table = Tuple[str, List[str], List[List[str]], int]
 
 # The columns an asset is shown with, in the notebook and on the command line.
 ASSET_COLUMNS = ("name", "language", "tags", "updated", "id")
-
-# What a terminal must not receive from the server: C0 controls but tab and newline, a carriage
-# return that does not end a line (it would let text overwrite the line), DEL and the C1 controls
-# (ESC and CSI start escape sequences), the bidirectional marks, embeddings, overrides and isolates
-# (they reorder how the rest of a line reads), the line and paragraph separators, and lone
-# surrogates (they cannot be encoded for a terminal at all).
-_UNSAFE_ON_TERMINAL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]|\r(?!\n)"
-)
 
 _TABLE_STYLE = "border-collapse:collapse;font-size:0.9em"
 _CELL_STYLE = "padding:2px 8px;text-align:left;vertical-align:top"
@@ -155,17 +147,6 @@ def plural(count: int, noun: str) -> str:
 def binary_note(content: bytes) -> str:
     """What is shown in place of content that is not text."""
     return f"({len(content)} bytes of binary content)"
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal_text(text: str) -> str:
-    """``text`` safe to write to a terminal: each control character other than a tab or a line
-    break becomes a visible escape, as Python writes it (ESC as ``\\x1b``, U+202E as ``\\u202e``)."""
-    return _UNSAFE_ON_TERMINAL.sub(_escape, text)
 
 
 # ----- rendering -----------------------------------------------------------------------------

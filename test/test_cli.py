@@ -24,7 +24,8 @@ import pytest
 from httpserver_helpers import refused_url
 
 from pieces_os_client import ApiClient, AssetApi, AssetsApi, Configuration
-from pieces_os_client.cli import main, snippet_seed
+from pieces_os_client.cli import main
+from pieces_os_client.cli.snippets import snippet_seed
 from pieces_os_client.display import asset_content
 from pieces_os_client.exceptions import GoneException
 from pieces_os_client.models.asset import Asset

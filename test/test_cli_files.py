@@ -15,7 +15,8 @@ import pytest
 from terminal_helpers import run_on_terminal
 
 from pieces_os_client import AssetsApi
-from pieces_os_client.cli import main, snippet_seed
+from pieces_os_client.cli import main
+from pieces_os_client.cli.snippets import snippet_seed
 from pieces_os_client.display import asset_content
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing import PiecesOSEmulator

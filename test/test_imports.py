@@ -2,7 +2,8 @@
 
 The layers, lowest first (docs/architecture.md draws them): a module imports, at run time, only
 modules of its own layer or a lower one, the import graph has no cycle, and no function imports a
-module of the package to dodge one.
+module of the package to dodge one. Modules loaded by name (``importlib.import_module``) are
+loaded only by the few mechanisms made for it, listed in ``LOADED_BY_NAME``.
 """
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
+from pieces_os_client.cli.commands import COMMANDS
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "pieces_os_client"
 PACKAGE = "pieces_os_client"
 
 # Lowest first. A module belongs to the layer of the longest prefix that names it ("pieces_os_client"
 # names only the package's __init__, so that a new module must be given its layer here).
 LAYERS: List[Tuple[str, ...]] = [
-    ("pieces_os_client._version", "pieces_os_client._headers", "pieces_os_client._lazy",
-     "pieces_os_client.api_response", "pieces_os_client.display"),
+    ("pieces_os_client._version", "pieces_os_client._environment", "pieces_os_client._headers", "pieces_os_client._lazy",
+     "pieces_os_client._terminal", "pieces_os_client.api_response", "pieces_os_client.display"),
     ("pieces_os_client.exceptions", "pieces_os_client._models"),
     ("pieces_os_client._discovery", "pieces_os_client.configuration", "pieces_os_client.models"),
     ("pieces_os_client._operation", "pieces_os_client.rest"),
@@ -35,6 +38,17 @@ LAYERS: List[Tuple[str, ...]] = [
 # The emulator needs the [server] extra; the command line imports it only in the commands that
 # run it, so that the rest of the command line works without the extra.
 OPTIONAL_EXTRA = "pieces_os_client.testing"
+
+# The functions that load a module of the package by name, each a mechanism made for it: the
+# packages' PEP 562 __getattr__, a model reference resolved on first use, an operation's return
+# model, and the command line's entry point loading the module of the one command that runs
+# (only from its table, cli.commands.COMMANDS; see test_the_command_line_loads_modules_only_from_its_table).
+LOADED_BY_NAME = {
+    ("pieces_os_client._lazy", "get_attribute"),
+    ("pieces_os_client._models", "resolve"),
+    ("pieces_os_client._operation", "resolve_model"),
+    ("pieces_os_client.cli", "command_parser"),
+}
 
 
 def module_name(path: Path) -> str:
@@ -181,6 +195,63 @@ def test_no_function_imports_a_module_of_the_package() -> None:
                     continue
                 deferred.append(f"{module}:{node.lineno} {function.name}() imports {target}")
     assert not deferred, "\n".join(deferred)
+
+
+def loads_by_name(node: ast.AST) -> bool:
+    """A call of ``importlib.import_module``, ``import_module`` or ``__import__``."""
+    if not isinstance(node, ast.Call):
+        return False
+    called = node.func
+    name = called.attr if isinstance(called, ast.Attribute) else called.id if isinstance(called, ast.Name) else ""
+    return name in ("import_module", "__import__")
+
+
+def loads_in(tree: ast.AST, function: str = "<module>") -> Iterator[Tuple[str, ast.Call]]:
+    """(innermost enclosing function, call) of every load by name under ``tree``."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from loads_in(node, node.name)
+            continue
+        if loads_by_name(node):
+            assert isinstance(node, ast.Call)
+            yield function, node
+        yield from loads_in(node, function)
+
+
+def by_name_loads() -> Iterator[Tuple[str, str, ast.Call]]:
+    """(module, enclosing function, call) of every load by name in the package."""
+    for module, path in MODULE_PATHS.items():
+        for function, call in loads_in(ast.parse(path.read_text(encoding="utf-8"))):
+            yield module, function, call
+
+
+def test_modules_are_loaded_by_name_only_by_the_mechanisms_made_for_it() -> None:
+    found = {(module, function) for module, function, _ in by_name_loads()}
+    unexpected = sorted(found - LOADED_BY_NAME)
+    assert not unexpected, (
+        f"loaded by name outside LOADED_BY_NAME (an import dodging the layers?): {unexpected}"
+    )
+    assert found == LOADED_BY_NAME  # the list names no mechanism that is gone
+
+
+def test_the_command_line_loads_modules_only_from_its_table() -> None:
+    """The entry point imports ``COMMANDS[name].module`` and nothing else by name, and every module
+    there is a module of the command line's own layer."""
+    (call,) = [call for module, _, call in by_name_loads() if module == "pieces_os_client.cli"]
+    assert ast.unparse(call.args[0]) == "COMMANDS[name].module" and len(call.args) == 1
+    for command in COMMANDS.values():
+        assert command.module in MODULE_PATHS and command.module.startswith("pieces_os_client.cli.")
+        assert layer(command.module) == layer("pieces_os_client.cli")
+
+
+def test_the_rule_sees_loads_by_name_in_their_innermost_function() -> None:
+    code = (
+        "import importlib\nimportlib.import_module('a')\n"
+        "def outer():\n    def inner():\n        return __import__('b')\n    return import_module('c')\n"
+    )
+    assert [(function, ast.unparse(call)) for function, call in loads_in(ast.parse(code))] == [
+        ("<module>", "importlib.import_module('a')"), ("inner", "__import__('b')"), ("outer", "import_module('c')")
+    ]
 
 
 IMPORT_IN_ORDER = """

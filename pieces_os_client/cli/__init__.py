@@ -3,69 +3,135 @@
 Every command talks to Pieces OS through the SDK (``ApiClient``, ``AssetsApi``, ``AssetApi``), as any
 program would; ``serve`` and ``demo`` start the emulator from ``pieces_os_client.testing``.
 Results go to stdout (``--json`` makes them machine-readable), errors to stderr as one line, and
-the exit code says what happened (``EXIT_CODES``).
+the exit code says what happened (``exit_codes.EXIT_CODES``).
 
-This module is the entry point; each group of commands lives in its own module and adds its
-parsers in ``register``: ``assets`` (list, show, create, delete), ``editing`` (rename, tag,
-untag, edit), ``search``, ``watch``, ``transfer`` (import, export), ``server`` (serve, demo) and
-``languages``. ``options``, ``output`` and ``errors`` are what they share.
+This module is the entry point, and starts quickly: it knows each command by the table in
+``commands`` (name, module, one-line help), so ``--version``, ``--help`` and a mistyped command
+load no part of the SDK. The arguments are parsed in two steps: first the options that go
+before the command and the command's name; then the module that implements that command, and
+only that one, is imported, its ``register`` adds the command's parser, and that parser takes
+the rest. The command modules: ``assets`` (list, show, create, delete), ``editing`` (rename,
+tag, untag, edit), ``search``, ``watch``, ``transfer`` (import, export), ``server`` (serve,
+demo) and ``languages``; ``options``, ``client``, ``output``, ``errors`` and ``exit_codes`` are
+what they share.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional, Sequence, Tuple
 
 from pieces_os_client import __version__
-from pieces_os_client.cli import assets, editing, languages, search, server, transfer, watch
-from pieces_os_client.cli.errors import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, CliError, error_for
+from pieces_os_client._terminal import terminal_text
+from pieces_os_client.cli.commands import COMMANDS
+from pieces_os_client.cli.exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, CliError
 from pieces_os_client.cli.options import Commands, Parser, add_common_options
-from pieces_os_client.cli.output import err
-from pieces_os_client.cli.snippets import language_for_path, snippet_seed
-from pieces_os_client.cli.transfer import export_name
-from pieces_os_client.exceptions import OpenApiException
 
-COMMAND_MODULES = (assets, editing, search, watch, transfer, server, languages)
+__all__ = ["COMMANDS", "EXIT_CODES", "CliError", "build_parser", "command_parser", "main"]
+
+
+class _Rest:
+    """Stands for a command's parser in the first step: it takes nothing and leaves every
+    argument for the command's own parser (building a real parser for each command here would
+    cost more than the rest of the start)."""
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def parse_known_args(
+        self, args: Optional[Sequence[str]] = None, namespace: Optional[argparse.Namespace] = None
+    ) -> Tuple[argparse.Namespace, List[str]]:
+        return argparse.Namespace(), list(args or [])
+
+
+class _Version(argparse.Action):
+    """``--version``: the line, without argparse's formatting of it."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"{parser.prog} {__version__}", flush=True)
+        parser.exit()
+
+
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` tells it ($COLUMNS, else the
+    terminal of stdout, else 80), without importing shutil and the compression modules it loads."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """The main help's formatter: argparse's, as wide as the terminal (argparse makes one for
+    every option it adds, and its own asks shutil for the width)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width if width is not None else _columns() - 2)
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
+    """The parser of what goes before a command: the common options, ``--version``, ``--help``
+    and the command's name. What follows the name is left for the command's own parser."""
     codes = "\n".join(f"  {code:<4}{meaning}" for code, meaning in EXIT_CODES.items())
     parser = Parser(
         prog=prog,
+        # Written out, it fits on a line: argparse would wrap a generated one, with regular
+        # expressions compiled for it, and list the options that the help below lists anyway.
+        usage="%(prog)s [--version] [--host URL] [--timeout SECONDS] [--json] COMMAND ...",
         description="Save, find, watch, import and export Pieces OS snippets; run a local emulator.",
         epilog=f"exit codes:\n{codes}\n\nRun '{prog} COMMAND --help' for a command's options.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     add_common_options(parser, on_command=False)
     parser.set_defaults(prog=prog)
-    commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
-    for module in COMMAND_MODULES:
-        module.register(commands)
+    # argparse asks a command's parser only for parse_known_args, which is all _Rest has.
+    names = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, prog=prog, parser_class=_Rest  # type: ignore[type-var]
+    )
+    for name, command in COMMANDS.items():
+        names.add_parser(name, help=command.summary)
     return parser
+
+
+def command_parser(name: str, prog: str) -> argparse.ArgumentParser:
+    """The parser of command ``name``, which its module (the one ``COMMANDS`` names, imported
+    now) registers."""
+    commands = Commands(prog)
+    importlib.import_module(COMMANDS[name].module).register(commands)
+    return commands.parsers[name]
 
 
 def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    args, extra = build_parser(prog).parse_known_args(arguments)
+    args, rest = build_parser(prog).parse_known_args(arguments)
     try:
+        parser = command_parser(args.command, prog)
+        args, extra = parser.parse_known_args(rest, namespace=args)
         if args.passes_arguments:
             args.arguments = extra
         elif extra:
-            args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         code: int = args.run(args)
         return code
     except CliError as error:
-        err(f"error: {error}")
+        _error_line(f"error: {error}")
         return error.code
-    except OpenApiException as error:
-        failure = error_for(error, getattr(args, "timeout", None))
-        err(f"error: {failure}")
-        return failure.code
     except KeyboardInterrupt:
-        err("interrupted")
+        _error_line("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. '| head -1'): it has what it wanted, so stop quietly and
@@ -75,4 +141,5 @@ def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> in
         return EXIT_OK
 
 
-__all__ = ["EXIT_CODES", "CliError", "build_parser", "export_name", "language_for_path", "main", "snippet_seed"]
+def _error_line(text: str) -> None:
+    print(terminal_text(text), file=sys.stderr, flush=True)

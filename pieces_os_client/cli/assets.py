@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Optional
 
 from pieces_os_client.api.assets_api import AssetsApi
-from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError, about_asset
+from pieces_os_client.cli.client import with_api
+from pieces_os_client.cli.errors import about_asset
+from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.languages import resolve_language
-from pieces_os_client.cli.options import Commands, asset_id, with_assets_api
+from pieces_os_client.cli.options import Commands, asset_id
 from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
 from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note
@@ -95,13 +97,11 @@ def command_delete(args: argparse.Namespace, api: AssetsApi) -> int:
 
 
 def register(commands: Commands) -> None:
-    sub = commands.add("list", "List every asset: name, language, tags, updated, id.", with_assets_api(command_list))
+    sub = commands.add("list", with_api(AssetsApi, command_list))
     sub.add_argument("--pseudo", action="store_true", help="include pseudo assets")
-    sub = commands.add("show", "Show one asset with its content.", with_assets_api(command_show))
+    sub = commands.add("show", with_api(AssetsApi, command_show))
     sub.add_argument("id", type=asset_id, help="the asset's id")
-    sub = commands.add(
-        "create", "Save a file (or '-' for standard input) as a snippet.", with_assets_api(command_create)
-    )
+    sub = commands.add("create", with_api(AssetsApi, command_create))
     sub.add_argument("file", help="a UTF-8 text file, or - to read standard input")
     sub.add_argument(
         "--name", help="the snippet's name (default: the file's name); its extension gives the language"
@@ -112,5 +112,5 @@ def register(commands: Commands) -> None:
         help="the language: a name or an extension, any case (python, py, .py, C#; see 'languages')."
         " Default: from the extension of the name, else Pieces OS tells it from the content",
     )
-    sub = commands.add("delete", "Delete an asset.", with_assets_api(command_delete))
+    sub = commands.add("delete", with_api(AssetsApi, command_delete))
     sub.add_argument("id", type=asset_id, help="the asset's id")

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from pieces_os_client.api.asset_api import AssetApi
-from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, about_asset
-from pieces_os_client.cli.options import Commands, asset_id, with_asset_api
+from pieces_os_client.cli.client import with_api
+from pieces_os_client.cli.errors import about_asset
+from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError
+from pieces_os_client.cli.options import Commands, asset_id
 from pieces_os_client.cli.output import asset_record, out, print_json
 from pieces_os_client.cli.snippets import decode_text, split_tags
 from pieces_os_client.cli.transfer import export_name
@@ -196,25 +198,14 @@ def command_edit(args: argparse.Namespace, api: AssetApi) -> int:
 
 
 def register(commands: Commands) -> None:
-    sub = commands.add("rename", "Give a snippet a new name.", with_asset_api(command_rename))
+    sub = commands.add("rename", with_api(AssetApi, command_rename))
     sub.add_argument("id", type=asset_id, help="the asset's id")
     sub.add_argument("name", help="the new name")
-    sub = commands.add(
-        "tag", "Add tags to a snippet; tags it already has stay, and are not added twice.", with_asset_api(command_tag)
-    )
+    sub = commands.add("tag", with_api(AssetApi, command_tag))
     sub.add_argument("id", type=asset_id, help="the asset's id")
     sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to add (a comma also separates tags)")
-    sub = commands.add(
-        "untag",
-        "Remove tags from a snippet. A tag it does not have is an error (exit 1), and then nothing is removed.",
-        with_asset_api(command_untag),
-    )
+    sub = commands.add("untag", with_api(AssetApi, command_untag))
     sub.add_argument("id", type=asset_id, help="the asset's id")
     sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to remove (a comma also separates tags)")
-    sub = commands.add(
-        "edit",
-        "Open a snippet's content in $VISUAL or $EDITOR and save it when it changed; an editor that"
-        " exits with an error saves nothing.",
-        with_asset_api(command_edit),
-    )
+    sub = commands.add("edit", with_api(AssetApi, command_edit))
     sub.add_argument("id", type=asset_id, help="the asset's id")

@@ -1,10 +1,21 @@
-"""Exit codes, and every failure turned into one line on stderr with its exit code."""
+"""What the SDK raises, in the command line's terms: one line for stderr and its exit code
+(``exit_codes``), through ``reported`` around every command that talks to Pieces OS."""
 from __future__ import annotations
 
+import argparse
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from pieces_os_client.configuration import HOST_ENVIRONMENT_VARIABLE
+from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
+from pieces_os_client.cli.exit_codes import (
+    EXIT_ERROR,
+    EXIT_GONE,
+    EXIT_NOT_FOUND,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    CliError,
+)
+from pieces_os_client.cli.options import Run
 from pieces_os_client.exceptions import (
     ApiException,
     ApiTimeoutError,
@@ -17,33 +28,6 @@ from pieces_os_client.exceptions import (
     OpenApiException,
     UnprocessableEntityException,
 )
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
-EXIT_NOT_FOUND = 4
-EXIT_GONE = 5
-EXIT_INTERRUPTED = 130
-
-EXIT_CODES = {
-    EXIT_OK: "success (a closed pipe, as in '| head -1', included)",
-    EXIT_ERROR: "Pieces OS reported an error, some files failed in import or export, untag named a tag"
-    " the asset does not have, or the editor exited with an error",
-    EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request)",
-    EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
-    EXIT_NOT_FOUND: "no asset with that id",
-    EXIT_GONE: "the asset has been deleted",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C), watch included",
-}
-
-
-class CliError(Exception):
-    """A failure the command line reports as one line on stderr, with its exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def status_line(error: ApiException) -> str:
@@ -113,3 +97,15 @@ def error_for(error: OpenApiException, timeout: Optional[float] = None) -> CliEr
     if isinstance(error, ApiException):
         return CliError(f"Pieces OS answered {status_line(error)}", EXIT_ERROR)
     return CliError(f"{type(error).__name__}: {error}", EXIT_ERROR)
+
+
+def reported(run: Run) -> Run:
+    """``run``, with every exception of the SDK it raises turned into a ``CliError``."""
+
+    def reporting(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except OpenApiException as error:
+            raise error_for(error, getattr(args, "timeout", None)) from None
+
+    return reporting

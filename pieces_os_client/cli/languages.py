@@ -12,7 +12,7 @@ import difflib
 import textwrap
 from typing import Dict, List, Tuple
 
-from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.options import Commands
 from pieces_os_client.cli.output import out, print_json
 from pieces_os_client.cli.snippets import LANGUAGES
@@ -127,8 +127,4 @@ def command_languages(args: argparse.Namespace) -> int:
 
 
 def register(commands: Commands) -> None:
-    commands.add(
-        "languages",
-        "List the languages --language accepts: names (python, c++, C#), any case, and extensions (.py).",
-        command_languages,
-    )
+    commands.add("languages", command_languages)

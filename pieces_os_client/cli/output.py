@@ -8,7 +8,7 @@ import shutil
 import sys
 from typing import Any, Dict, Iterable, List, Optional, TextIO
 
-from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK
+from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from pieces_os_client.display import ASSET_COLUMNS, asset_language, asset_row, asset_tags, terminal_text, text_table
 from pieces_os_client.models.asset import Asset
 

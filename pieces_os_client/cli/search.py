@@ -5,9 +5,10 @@ import argparse
 from typing import Any, Dict, List, Optional, Sequence
 
 from pieces_os_client.api.assets_api import AssetsApi
-from pieces_os_client.cli.errors import EXIT_OK, EXIT_USAGE, CliError
+from pieces_os_client.cli.client import with_api
+from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.languages import resolve_language
-from pieces_os_client.cli.options import Commands, with_assets_api
+from pieces_os_client.cli.options import Commands
 from pieces_os_client.cli.output import ASSET_HEADER, asset_record, err, out, print_json
 from pieces_os_client.cli.snippets import split_tags
 from pieces_os_client.display import asset_row, text_table
@@ -79,12 +80,7 @@ def command_search(args: argparse.Namespace, api: AssetsApi) -> int:
 
 
 def register(commands: Commands) -> None:
-    sub = commands.add(
-        "search",
-        "Fuzzy search over names, content and tags; --tags and --language narrow it, and either alone"
-        " lists what has those tags or that language.",
-        with_assets_api(command_search),
-    )
+    sub = commands.add("search", with_api(AssetsApi, command_search))
     sub.add_argument("query", nargs="?", help="the text to search for")
     sub.add_argument(
         "--tags",

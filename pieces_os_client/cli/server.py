@@ -8,14 +8,17 @@ import time
 from contextlib import ExitStack
 from typing import List, Set, Tuple
 
+from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
-from pieces_os_client.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, CliError, status_line
-from pieces_os_client.cli.options import Commands, configuration
+from pieces_os_client.cli.client import configuration
+from pieces_os_client.cli.errors import reported, status_line
+from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, CliError
+from pieces_os_client.cli.options import Commands
 from pieces_os_client.cli.output import asset_table, out
 from pieces_os_client.cli.search import results_table, search
 from pieces_os_client.cli.snippets import language_for_path, snippet_seed
-from pieces_os_client.configuration import HOST_ENVIRONMENT_VARIABLE, Configuration
+from pieces_os_client.configuration import Configuration
 from pieces_os_client.display import asset_language
 from pieces_os_client.exceptions import ApiException, ApiTransportError, GoneException, NotFoundException
 from pieces_os_client.models.asset import Asset
@@ -195,13 +198,5 @@ def _demo_next_steps(prog: str, started: bool) -> None:
 
 
 def register(commands: Commands) -> None:
-    commands.add(
-        "serve",
-        "Run the Pieces OS emulator; takes the options of 'python -m pieces_os_client.testing'"
-        " (--host, --port, --db; see 'serve --help').",
-        command_serve,
-        takes_options=False,
-    )
-    commands.add(
-        "demo", "A tour of the SDK in a few seconds, on the emulator when nothing answers at the host.", command_demo
-    )
+    commands.add("serve", command_serve, takes_options=False)
+    commands.add("demo", reported(command_demo))

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import List, Sequence, Set, Tuple
 
 from pieces_os_client.api.assets_api import AssetsApi
-from pieces_os_client.cli.errors import EXIT_USAGE, CliError, status_line
+from pieces_os_client.cli.client import with_api
+from pieces_os_client.cli.errors import status_line
+from pieces_os_client.cli.exit_codes import EXIT_USAGE, CliError
 from pieces_os_client.cli.files import (
     NAME_MAX_BYTES,
     SymbolicLinkError,
@@ -18,7 +20,7 @@ from pieces_os_client.cli.files import (
     read_regular_file,
     write_new_file,
 )
-from pieces_os_client.cli.options import Commands, with_assets_api
+from pieces_os_client.cli.options import Commands
 from pieces_os_client.cli.output import Progress, Report
 from pieces_os_client.cli.snippets import content_digest, decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, plural
@@ -228,18 +230,8 @@ def command_export(args: argparse.Namespace, api: AssetsApi) -> int:
 
 
 def register(commands: Commands) -> None:
-    sub = commands.add(
-        "import",
-        "Save every text file under a directory as a snippet, named by its path. Binary, empty and hidden"
-        " files, files whose content is already saved, and symbolic links (never followed) are skipped.",
-        with_assets_api(command_import),
-    )
+    sub = commands.add("import", with_api(AssetsApi, command_import))
     sub.add_argument("dir", help="the directory to import")
     sub.add_argument("--tag", action="append", help="a tag for every snippet; repeat it or separate with commas")
-    sub = commands.add(
-        "export",
-        "Write every asset to a file under a directory, named from the asset's name with its language's"
-        " extension; existing files are never overwritten (a free name like name-2.py is used).",
-        with_assets_api(command_export),
-    )
+    sub = commands.add("export", with_api(AssetsApi, command_export))
     sub.add_argument("dir", help="the directory to write to (created if missing)")

@@ -5,8 +5,10 @@ import argparse
 import json
 
 from pieces_os_client.api.assets_api import AssetsApi
-from pieces_os_client.cli.errors import EXIT_OK, reason
-from pieces_os_client.cli.options import Commands, positive_int, with_assets_api
+from pieces_os_client.cli.client import with_api
+from pieces_os_client.cli.errors import reason
+from pieces_os_client.cli.exit_codes import EXIT_OK
+from pieces_os_client.cli.options import Commands, positive_int
 from pieces_os_client.cli.output import err, out, out_json
 from pieces_os_client.display import plural
 from pieces_os_client.exceptions import ApiException
@@ -68,9 +70,5 @@ def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
 
 
 def register(commands: Commands) -> None:
-    sub = commands.add(
-        "watch",
-        "Print assets as they are created and deleted, until Ctrl-C; reconnects if Pieces OS restarts.",
-        with_assets_api(command_watch),
-    )
+    sub = commands.add("watch", with_api(AssetsApi, command_watch))
     sub.add_argument("--events", type=positive_int, metavar="N", help="exit after N events")

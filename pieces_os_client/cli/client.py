@@ -1,0 +1,81 @@
+"""The client the common options describe (``--host``, ``$PIECES_OS_URL``, ``--timeout``), and
+the wrappers that give a command its API on that client, with the SDK's errors reported in the
+command line's terms."""
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Callable, Optional, Type, TypeVar
+from urllib.parse import urlsplit
+
+from pieces_os_client._discovery import describe_ports
+from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
+from pieces_os_client.api.asset_api import AssetApi
+from pieces_os_client.api.assets_api import AssetsApi
+from pieces_os_client.api_client import ApiClient
+from pieces_os_client.cli.errors import reported
+from pieces_os_client.cli.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE, CliError
+from pieces_os_client.cli.options import EXAMPLE_HOST, Run
+from pieces_os_client.configuration import Configuration
+from pieces_os_client.exceptions import ApiConnectionError
+
+Api = TypeVar("Api", AssetsApi, AssetApi)
+
+# How long to wait for a connection when --timeout allows longer: a local service that takes
+# longer than this to accept one is not going to.
+CONNECT_TIMEOUT = 5.0
+
+
+def _check_host(value: str, source: str) -> None:
+    """A usage error naming ``source`` when ``value`` is not an http(s) URL with a host."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as error:
+        problem = str(error).lower().rstrip(".")
+    else:
+        problem = ""
+        if parts.scheme not in ("http", "https"):
+            problem = "it does not start with http:// or https://"
+        elif not parts.hostname:
+            problem = "it has no host name"
+        elif port == 0:
+            problem = "port 0 is not a port Pieces OS can listen on"
+    if problem:
+        raise CliError(f"{source} {value!r} is not a Pieces OS URL: {problem}; expected e.g. {EXAMPLE_HOST}", EXIT_USAGE)
+
+
+def configuration(args: argparse.Namespace, *, timeout: Optional[float] = None) -> Configuration:
+    """The Configuration ``--host``, ``$PIECES_OS_URL`` and ``--timeout`` describe; with neither
+    host, the Pieces OS found on localhost. Sets ``args.host`` to the host in use."""
+    host = args.host
+    if host is not None:
+        _check_host(host, "--host")
+    elif os.environ.get(HOST_ENVIRONMENT_VARIABLE, "").strip():
+        host = os.environ[HOST_ENVIRONMENT_VARIABLE]
+        _check_host(host, HOST_ENVIRONMENT_VARIABLE)
+    found = Configuration(host=host)
+    wait = timeout if timeout is not None else args.timeout
+    if wait is not None:
+        found.read_timeout, found.connect_timeout = wait, min(wait, CONNECT_TIMEOUT)
+    try:
+        args.host = found.host
+    except ApiConnectionError:
+        raise CliError(
+            f"no Pieces OS answered on localhost ports {describe_ports(found.discovery_ports)}; start it, or give"
+            f" its address with --host URL or {HOST_ENVIRONMENT_VARIABLE} (without Pieces OS, 'demo' and 'serve'"
+            " start an emulator)",
+            EXIT_UNREACHABLE,
+        ) from None
+    return found
+
+
+def with_api(api_class: Type[Api], command: Callable[[argparse.Namespace, Api], int]) -> Run:
+    """A command that talks to Pieces OS through ``api_class`` (``AssetsApi``, ``AssetApi``): opens
+    the client on the common options, closes it afterwards, and reports the SDK's errors."""
+
+    def run(args: argparse.Namespace) -> int:
+        with ApiClient(configuration(args)) as client:
+            return command(args, api_class(client))
+
+    return reported(run)

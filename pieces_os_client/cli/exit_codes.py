@@ -1,0 +1,30 @@
+"""Exit codes, and ``CliError``: a failure the command line reports in one line with its code.
+Nothing here imports the SDK (the main ``--help`` shows the table)."""
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_NOT_FOUND = 4
+EXIT_GONE = 5
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = {
+    EXIT_OK: "success (a closed pipe, as in '| head -1', included)",
+    EXIT_ERROR: "Pieces OS reported an error, some files failed in import or export, untag named a tag"
+    " the asset does not have, or the editor exited with an error",
+    EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request)",
+    EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
+    EXIT_NOT_FOUND: "no asset with that id",
+    EXIT_GONE: "the asset has been deleted",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C), watch included",
+}
+
+
+class CliError(Exception):
+    """A failure the command line reports as one line on stderr, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
