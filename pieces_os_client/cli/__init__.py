@@ -80,6 +80,17 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
                  width: Optional[int] = None) -> None:
         super().__init__(prog, indent_increment, max_help_position, width if width is not None else _columns() - 2)
 
+    def _split_lines(self, text: str, width: int) -> List[str]:
+        # Words filled into lines as argparse's textwrap does for these one-line helps (no
+        # hyphenated or over-long words in them), without importing textwrap for it.
+        lines: List[str] = []
+        for word in text.split():
+            if lines and len(lines[-1]) + 1 + len(word) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        return lines
+
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     """The parser of what goes before a command: the common options, ``--version``, ``--help``
