@@ -182,6 +182,32 @@ class _OpenEnumSchema:
         )
 
 
+class PartOf:
+    """``Annotated[Literal["x", "UNKNOWN"], PartOf("x")]``: also any part of ``"x"``, kept as given.
+
+    The analytics models' single-value enum fields (``asset_created: 'an_asset_was_created'``)
+    were checked by 2.2.0 with ``value not in ('x')``, a substring test, so ``'an_asset'``
+    passed; later versions ask for ``'x'`` or ``'UNKNOWN'``. Both are accepted. The Literal is
+    tried first, in pydantic-core; Python runs only for a value it refuses.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_wrap_validator_function(self._validate, handler(source))
+
+    def _validate(self, value: Any, handler: core_schema.ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            if isinstance(value, str) and value in self.value:
+                return value
+            raise
+
+
 class _PiecesEnumType(EnumMeta):
     def __contains__(cls, value: object) -> bool:
         # As the generated SDK's enums answer (aenum) on every Python: a member or a value is

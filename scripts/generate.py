@@ -221,6 +221,15 @@ def status_exception() -> Callable[[int], str]:
     return lambda status: exception_class_for_status(status).__name__
 
 
+def part_of_named(prop: Dict[str, Any]) -> Optional[str]:
+    """The one value of a single-value inline enum (``['x', 'UNKNOWN']``), whose parts are accepted
+    too: 2.2.0 checked these with ``value not in ('x')``, a substring test."""
+    values = prop["enum"]
+    if len(values) == 2 and values[1] == "UNKNOWN" and values[0] != "UNKNOWN":
+        return str(values[0])
+    return None
+
+
 def ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
@@ -275,7 +284,9 @@ class Generator:
             return "Union[" + ", ".join(members) + "]"
         kind = prop.get("type")
         if "enum" in prop:
-            return "Literal[" + ", ".join(json.dumps(v) for v in prop["enum"]) + "]"
+            literal = "Literal[" + ", ".join(json.dumps(v) for v in prop["enum"]) + "]"
+            named = part_of_named(prop)
+            return literal if named is None else f"Annotated[{literal}, PartOf({json.dumps(named)})]"
         if kind == "array":
             return f"List[{self.python_type(prop['items'], refs)}]"
         if kind == "object":
@@ -305,7 +316,9 @@ class Generator:
         if "anyOf" in prop:
             return " or ".join(self.doc_type(option) for option in prop["anyOf"])
         if "enum" in prop:
-            return "str, one of " + ", ".join(f"`{v}`" for v in prop["enum"])
+            named = part_of_named(prop)
+            accepted = "str, one of " + ", ".join(f"`{v}`" for v in prop["enum"])
+            return accepted if named is None else f"{accepted}, or a part of `{named}`"
         kind = prop.get("type")
         if kind == "array":
             return f"List[{self.doc_type(prop['items'])}]"
@@ -386,7 +399,7 @@ class Generator:
         typing_names = [
             t for t in ("Any", "Dict", "List", "Literal", "Optional", "Union") if re.search(rf"\b{t}\[", source)
         ]
-        runtime = [t for t in ("OpenEnum", "Timestamp") if re.search(rf"\b{t}\b", source)]
+        runtime = [t for t in ("OpenEnum", "PartOf", "Timestamp") if re.search(rf"\b{t}\b", source)]
         runtime += ["model_ref"] * (bool(refs) or refers_to_itself)
         lines = [HEADER]
         typing_imports = ["TYPE_CHECKING"] * (bool(refs) or refers_to_itself) + [

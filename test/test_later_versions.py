@@ -115,3 +115,26 @@ def test_the_spec_is_what_extend_spec_makes_of_the_shared_facts(tmp_path: Path) 
 def test_generated_files_are_current() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--check"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_single_value_analytics_field_accepts_a_part_of_its_value_as_2_2_0_did() -> None:
+    from pydantic import ValidationError
+
+    from pieces_os_client.models.tracked_asset_event_identifier_description_pairs import (
+        TrackedAssetEventIdentifierDescriptionPairs as Pairs,
+    )
+
+    part = Pairs.from_json('{"asset_created": "an_asset"}')
+    assert part.asset_created == "an_asset"
+    assert json.loads(part.to_json()) == {"asset_created": "an_asset"}
+    assert Pairs.from_dict(part.to_dict()) == part
+    assert Pairs(asset_created="an_asset_was_created").asset_created == "an_asset_was_created"
+    assert Pairs.from_dict({"asset_created": "UNKNOWN"}).asset_created == "UNKNOWN"
+    assert Pairs().asset_created is None and Pairs().to_dict() == {}
+    assigned = Pairs()
+    assigned.asset_created = "was_created"
+    assert assigned.to_dict() == {"asset_created": "was_created"}
+    with pytest.raises(ValidationError, match="asset_created"):
+        Pairs.from_json('{"asset_created": "an_asset_was_deleted"}')
+    with pytest.raises(ValidationError, match="asset_created"):
+        Pairs(asset_created=3)  # type: ignore[arg-type]

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,6 +16,16 @@ else:
 class AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs(PiecesModel):
     """The AnalyticsTrackedAdoptionEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
-    adoption_install: Optional[Literal["the_user_has_installed_a_pieces_application", "UNKNOWN"]] = None
-    adoption_uninstall: Optional[Literal["the_user_has_uninstalled_a_pieces_application", "UNKNOWN"]] = None
+    adoption_install: Optional[
+        Annotated[
+            Literal["the_user_has_installed_a_pieces_application", "UNKNOWN"],
+            PartOf("the_user_has_installed_a_pieces_application"),
+        ]
+    ] = None
+    adoption_uninstall: Optional[
+        Annotated[
+            Literal["the_user_has_uninstalled_a_pieces_application", "UNKNOWN"],
+            PartOf("the_user_has_uninstalled_a_pieces_application"),
+        ]
+    ] = None
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,5 +16,10 @@ else:
 class SeededTrackedInteractionEventIdentifierDescriptionPairs(PiecesModel):
     """The SeededTrackedInteractionEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
-    assets_list_refreshed: Optional[Literal["the_assets_list_was_refreshed_through_ui_element", "UNKNOWN"]] = None
+    assets_list_refreshed: Optional[
+        Annotated[
+            Literal["the_assets_list_was_refreshed_through_ui_element", "UNKNOWN"],
+            PartOf("the_assets_list_was_refreshed_through_ui_element"),
+        ]
+    ] = None
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,44 +16,145 @@ else:
 class TrackedAssetEventIdentifierDescriptionPairs(PiecesModel):
     """The TrackedAssetEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
-    activity_asset_referenced: Optional[Literal["an_activity_asset_was_referenced_by_the_user", "UNKNOWN"]] = None
-    asset_anchor_added: Optional[Literal["a_anchor_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_anchor_deleted: Optional[Literal["a_anchor_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_anchor_updated: Optional[Literal["a_anchor_was_updated_by_the_user", "UNKNOWN"]] = None
-    asset_annotation_added: Optional[Literal["an_annotation_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_annotation_deleted: Optional[Literal["an_annotation_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_annotation_updated: Optional[Literal["an_annotation_was_updated_by_the_user", "UNKNOWN"]] = None
-    asset_created: Optional[Literal["an_asset_was_created", "UNKNOWN"]] = None
-    asset_creation_failed: Optional[Literal["an_asset_failed_to_be_created", "UNKNOWN"]] = None
-    asset_deleted: Optional[Literal["an_asset_was_deleted", "UNKNOWN"]] = None
-    asset_description_updated: Optional[Literal["an_asset_was_redescribed_by_the_user", "UNKNOWN"]] = None
-    asset_format_copied: Optional[Literal["an_asset_preview_format_was_copied", "UNKNOWN"]] = None
-    asset_format_downloaded: Optional[Literal["an_asset_format_was_downloaded", "UNKNOWN"]] = None
+    activity_asset_referenced: Optional[
+        Annotated[
+            Literal["an_activity_asset_was_referenced_by_the_user", "UNKNOWN"],
+            PartOf("an_activity_asset_was_referenced_by_the_user"),
+        ]
+    ] = None
+    asset_anchor_added: Optional[
+        Annotated[Literal["a_anchor_was_added_by_the_user", "UNKNOWN"], PartOf("a_anchor_was_added_by_the_user")]
+    ] = None
+    asset_anchor_deleted: Optional[
+        Annotated[Literal["a_anchor_was_deleted_by_the_user", "UNKNOWN"], PartOf("a_anchor_was_deleted_by_the_user")]
+    ] = None
+    asset_anchor_updated: Optional[
+        Annotated[Literal["a_anchor_was_updated_by_the_user", "UNKNOWN"], PartOf("a_anchor_was_updated_by_the_user")]
+    ] = None
+    asset_annotation_added: Optional[
+        Annotated[
+            Literal["an_annotation_was_added_by_the_user", "UNKNOWN"], PartOf("an_annotation_was_added_by_the_user")
+        ]
+    ] = None
+    asset_annotation_deleted: Optional[
+        Annotated[
+            Literal["an_annotation_was_deleted_by_the_user", "UNKNOWN"], PartOf("an_annotation_was_deleted_by_the_user")
+        ]
+    ] = None
+    asset_annotation_updated: Optional[
+        Annotated[
+            Literal["an_annotation_was_updated_by_the_user", "UNKNOWN"], PartOf("an_annotation_was_updated_by_the_user")
+        ]
+    ] = None
+    asset_created: Optional[Annotated[Literal["an_asset_was_created", "UNKNOWN"], PartOf("an_asset_was_created")]] = (
+        None
+    )
+    asset_creation_failed: Optional[
+        Annotated[Literal["an_asset_failed_to_be_created", "UNKNOWN"], PartOf("an_asset_failed_to_be_created")]
+    ] = None
+    asset_deleted: Optional[Annotated[Literal["an_asset_was_deleted", "UNKNOWN"], PartOf("an_asset_was_deleted")]] = (
+        None
+    )
+    asset_description_updated: Optional[
+        Annotated[
+            Literal["an_asset_was_redescribed_by_the_user", "UNKNOWN"], PartOf("an_asset_was_redescribed_by_the_user")
+        ]
+    ] = None
+    asset_format_copied: Optional[
+        Annotated[
+            Literal["an_asset_preview_format_was_copied", "UNKNOWN"], PartOf("an_asset_preview_format_was_copied")
+        ]
+    ] = None
+    asset_format_downloaded: Optional[
+        Annotated[Literal["an_asset_format_was_downloaded", "UNKNOWN"], PartOf("an_asset_format_was_downloaded")]
+    ] = None
     asset_format_generic_classification_updated: Optional[
-        Literal["a_generic_classification_was_changed_on_a_format_within_an_asset", "UNKNOWN"]
+        Annotated[
+            Literal["a_generic_classification_was_changed_on_a_format_within_an_asset", "UNKNOWN"],
+            PartOf("a_generic_classification_was_changed_on_a_format_within_an_asset"),
+        ]
     ] = None
     asset_format_specific_classification_updated: Optional[
-        Literal["a_specific_classification_was_changed_on_a_format_within_an_asset", "UNKNOWN"]
+        Annotated[
+            Literal["a_specific_classification_was_changed_on_a_format_within_an_asset", "UNKNOWN"],
+            PartOf("a_specific_classification_was_changed_on_a_format_within_an_asset"),
+        ]
     ] = None
-    asset_format_updated: Optional[Literal["a_specific_format_was_updated_on_an_asset", "UNKNOWN"]] = None
-    asset_format_value_edited: Optional[Literal["a_specific_format_value_was_edited_on_an_asset", "UNKNOWN"]] = None
-    asset_hint_added: Optional[Literal["a_hint_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_hint_deleted: Optional[Literal["a_hint_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_hint_updated: Optional[Literal["a_hint_was_updated_by_the_user", "UNKNOWN"]] = None
-    asset_link_added: Optional[Literal["a_link_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_link_deleted: Optional[Literal["a_link_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_link_generated: Optional[Literal["an_asset_link_was_generated", "UNKNOWN"]] = None
-    asset_link_revoked: Optional[Literal["an_asset_link_was_revoked", "UNKNOWN"]] = None
-    asset_name_updated: Optional[Literal["an_asset_was_renamed_by_the_user", "UNKNOWN"]] = None
-    asset_person_added: Optional[Literal["a_person_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_person_deleted: Optional[Literal["a_person_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_referenced: Optional[Literal["an_asset_was_referenced_by_the_user", "UNKNOWN"]] = None
-    asset_sensitive_added: Optional[Literal["a_sensitive_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_sensitive_deleted: Optional[Literal["a_sensitive_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_tag_added: Optional[Literal["a_tag_was_added_by_the_user", "UNKNOWN"]] = None
-    asset_tag_deleted: Optional[Literal["a_tag_was_deleted_by_the_user", "UNKNOWN"]] = None
-    asset_updated: Optional[Literal["an_asset_was_updated", "UNKNOWN"]] = None
-    asset_viewed: Optional[Literal["an_asset_was_viewed", "UNKNOWN"]] = None
+    asset_format_updated: Optional[
+        Annotated[
+            Literal["a_specific_format_was_updated_on_an_asset", "UNKNOWN"],
+            PartOf("a_specific_format_was_updated_on_an_asset"),
+        ]
+    ] = None
+    asset_format_value_edited: Optional[
+        Annotated[
+            Literal["a_specific_format_value_was_edited_on_an_asset", "UNKNOWN"],
+            PartOf("a_specific_format_value_was_edited_on_an_asset"),
+        ]
+    ] = None
+    asset_hint_added: Optional[
+        Annotated[Literal["a_hint_was_added_by_the_user", "UNKNOWN"], PartOf("a_hint_was_added_by_the_user")]
+    ] = None
+    asset_hint_deleted: Optional[
+        Annotated[Literal["a_hint_was_deleted_by_the_user", "UNKNOWN"], PartOf("a_hint_was_deleted_by_the_user")]
+    ] = None
+    asset_hint_updated: Optional[
+        Annotated[Literal["a_hint_was_updated_by_the_user", "UNKNOWN"], PartOf("a_hint_was_updated_by_the_user")]
+    ] = None
+    asset_link_added: Optional[
+        Annotated[Literal["a_link_was_added_by_the_user", "UNKNOWN"], PartOf("a_link_was_added_by_the_user")]
+    ] = None
+    asset_link_deleted: Optional[
+        Annotated[Literal["a_link_was_deleted_by_the_user", "UNKNOWN"], PartOf("a_link_was_deleted_by_the_user")]
+    ] = None
+    asset_link_generated: Optional[
+        Annotated[Literal["an_asset_link_was_generated", "UNKNOWN"], PartOf("an_asset_link_was_generated")]
+    ] = None
+    asset_link_revoked: Optional[
+        Annotated[Literal["an_asset_link_was_revoked", "UNKNOWN"], PartOf("an_asset_link_was_revoked")]
+    ] = None
+    asset_name_updated: Optional[
+        Annotated[Literal["an_asset_was_renamed_by_the_user", "UNKNOWN"], PartOf("an_asset_was_renamed_by_the_user")]
+    ] = None
+    asset_person_added: Optional[
+        Annotated[Literal["a_person_was_added_by_the_user", "UNKNOWN"], PartOf("a_person_was_added_by_the_user")]
+    ] = None
+    asset_person_deleted: Optional[
+        Annotated[Literal["a_person_was_deleted_by_the_user", "UNKNOWN"], PartOf("a_person_was_deleted_by_the_user")]
+    ] = None
+    asset_referenced: Optional[
+        Annotated[
+            Literal["an_asset_was_referenced_by_the_user", "UNKNOWN"], PartOf("an_asset_was_referenced_by_the_user")
+        ]
+    ] = None
+    asset_sensitive_added: Optional[
+        Annotated[Literal["a_sensitive_was_added_by_the_user", "UNKNOWN"], PartOf("a_sensitive_was_added_by_the_user")]
+    ] = None
+    asset_sensitive_deleted: Optional[
+        Annotated[
+            Literal["a_sensitive_was_deleted_by_the_user", "UNKNOWN"], PartOf("a_sensitive_was_deleted_by_the_user")
+        ]
+    ] = None
+    asset_tag_added: Optional[
+        Annotated[Literal["a_tag_was_added_by_the_user", "UNKNOWN"], PartOf("a_tag_was_added_by_the_user")]
+    ] = None
+    asset_tag_deleted: Optional[
+        Annotated[Literal["a_tag_was_deleted_by_the_user", "UNKNOWN"], PartOf("a_tag_was_deleted_by_the_user")]
+    ] = None
+    asset_updated: Optional[Annotated[Literal["an_asset_was_updated", "UNKNOWN"], PartOf("an_asset_was_updated")]] = (
+        None
+    )
+    asset_viewed: Optional[Annotated[Literal["an_asset_was_viewed", "UNKNOWN"], PartOf("an_asset_was_viewed")]] = None
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
-    searched_asset_referenced: Optional[Literal["a_searched_asset_was_referenced_by_the_user", "UNKNOWN"]] = None
-    suggested_asset_referenced: Optional[Literal["a_suggested_asset_was_referenced_by_the_user", "UNKNOWN"]] = None
+    searched_asset_referenced: Optional[
+        Annotated[
+            Literal["a_searched_asset_was_referenced_by_the_user", "UNKNOWN"],
+            PartOf("a_searched_asset_was_referenced_by_the_user"),
+        ]
+    ] = None
+    suggested_asset_referenced: Optional[
+        Annotated[
+            Literal["a_suggested_asset_was_referenced_by_the_user", "UNKNOWN"],
+            PartOf("a_suggested_asset_was_referenced_by_the_user"),
+        ]
+    ] = None

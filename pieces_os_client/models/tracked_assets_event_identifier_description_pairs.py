@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,5 +16,7 @@ else:
 class TrackedAssetsEventIdentifierDescriptionPairs(PiecesModel):
     """The TrackedAssetsEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
-    assets_searched: Optional[Literal["assets_were_searched", "UNKNOWN"]] = None
+    assets_searched: Optional[Annotated[Literal["assets_were_searched", "UNKNOWN"], PartOf("assets_were_searched")]] = (
+        None
+    )
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,17 +16,40 @@ else:
 class TrackedConversationEventIdentifierDescriptionPairs(PiecesModel):
     """The TrackedConversationEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
-    conversation_created: Optional[Literal["a_conversation_was_created", "UNKNOWN"]] = None
-    conversation_deleted: Optional[Literal["a_conversation_was_deleted", "UNKNOWN"]] = None
-    conversation_name_updated_by_the_system: Optional[
-        Literal["a_conversation_was_renamed_by_the_system", "UNKNOWN"]
+    conversation_created: Optional[
+        Annotated[Literal["a_conversation_was_created", "UNKNOWN"], PartOf("a_conversation_was_created")]
     ] = None
-    conversation_name_updated_by_the_user: Optional[Literal["a_conversation_was_renamed_by_the_user", "UNKNOWN"]] = None
-    conversation_referenced: Optional[Literal["a_conversation_was_referenced_by_the_user", "UNKNOWN"]] = None
+    conversation_deleted: Optional[
+        Annotated[Literal["a_conversation_was_deleted", "UNKNOWN"], PartOf("a_conversation_was_deleted")]
+    ] = None
+    conversation_name_updated_by_the_system: Optional[
+        Annotated[
+            Literal["a_conversation_was_renamed_by_the_system", "UNKNOWN"],
+            PartOf("a_conversation_was_renamed_by_the_system"),
+        ]
+    ] = None
+    conversation_name_updated_by_the_user: Optional[
+        Annotated[
+            Literal["a_conversation_was_renamed_by_the_user", "UNKNOWN"],
+            PartOf("a_conversation_was_renamed_by_the_user"),
+        ]
+    ] = None
+    conversation_referenced: Optional[
+        Annotated[
+            Literal["a_conversation_was_referenced_by_the_user", "UNKNOWN"],
+            PartOf("a_conversation_was_referenced_by_the_user"),
+        ]
+    ] = None
     conversation_summary_annotation_generated_by_the_system: Optional[
-        Literal["a_conversation_summary_annotation_was_generated_by_the_system", "UNKNOWN"]
+        Annotated[
+            Literal["a_conversation_summary_annotation_was_generated_by_the_system", "UNKNOWN"],
+            PartOf("a_conversation_summary_annotation_was_generated_by_the_system"),
+        ]
     ] = None
     conversation_summary_annotation_generated_by_the_user: Optional[
-        Literal["a_conversation_summary_annotation_was_generated_by_the_user", "UNKNOWN"]
+        Annotated[
+            Literal["a_conversation_summary_annotation_was_generated_by_the_user", "UNKNOWN"],
+            PartOf("a_conversation_summary_annotation_was_generated_by_the_user"),
+        ]
     ] = None
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")

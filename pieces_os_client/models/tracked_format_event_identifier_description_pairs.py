@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -16,18 +16,40 @@ else:
 class TrackedFormatEventIdentifierDescriptionPairs(PiecesModel):
     """The TrackedFormatEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
-    format_copied: Optional[Literal["if_a_format_was_entirely_copied", "UNKNOWN"]] = None
-    format_created: Optional[Literal["a_format_was_created", "UNKNOWN"]] = None
-    format_deleted: Optional[Literal["if_a_format_was_deleted", "UNKNOWN"]] = None
-    format_downloaded: Optional[Literal["if_a_format_was_downloaded", "UNKNOWN"]] = None
+    format_copied: Optional[
+        Annotated[Literal["if_a_format_was_entirely_copied", "UNKNOWN"], PartOf("if_a_format_was_entirely_copied")]
+    ] = None
+    format_created: Optional[Annotated[Literal["a_format_was_created", "UNKNOWN"], PartOf("a_format_was_created")]] = (
+        None
+    )
+    format_deleted: Optional[
+        Annotated[Literal["if_a_format_was_deleted", "UNKNOWN"], PartOf("if_a_format_was_deleted")]
+    ] = None
+    format_downloaded: Optional[
+        Annotated[Literal["if_a_format_was_downloaded", "UNKNOWN"], PartOf("if_a_format_was_downloaded")]
+    ] = None
     format_generic_classification_updated: Optional[
-        Literal["if_a_generic_classification_was_changed_on_a_format", "UNKNOWN"]
+        Annotated[
+            Literal["if_a_generic_classification_was_changed_on_a_format", "UNKNOWN"],
+            PartOf("if_a_generic_classification_was_changed_on_a_format"),
+        ]
     ] = None
-    format_inserted: Optional[Literal["a_format_was_inserted", "UNKNOWN"]] = None
-    format_partially_copied: Optional[Literal["if_a_format_was_partially_copied", "UNKNOWN"]] = None
+    format_inserted: Optional[
+        Annotated[Literal["a_format_was_inserted", "UNKNOWN"], PartOf("a_format_was_inserted")]
+    ] = None
+    format_partially_copied: Optional[
+        Annotated[Literal["if_a_format_was_partially_copied", "UNKNOWN"], PartOf("if_a_format_was_partially_copied")]
+    ] = None
     format_specific_classification_updated: Optional[
-        Literal["if_a_specific_classification_was_changed_on_a_format", "UNKNOWN"]
+        Annotated[
+            Literal["if_a_specific_classification_was_changed_on_a_format", "UNKNOWN"],
+            PartOf("if_a_specific_classification_was_changed_on_a_format"),
+        ]
     ] = None
-    format_updated: Optional[Literal["a_format_was_updated", "UNKNOWN"]] = None
-    format_value_edited: Optional[Literal["a_format_value_was_edited", "UNKNOWN"]] = None
+    format_updated: Optional[Annotated[Literal["a_format_was_updated", "UNKNOWN"], PartOf("a_format_was_updated")]] = (
+        None
+    )
+    format_value_edited: Optional[
+        Annotated[Literal["a_format_value_was_edited", "UNKNOWN"], PartOf("a_format_value_was_edited")]
+    ] = None
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING, Optional
 
 from pydantic import Field
-from typing_extensions import Literal
+from typing_extensions import Annotated, Literal
 
-from pieces_os_client._models import PiecesModel, model_ref
+from pieces_os_client._models import PartOf, PiecesModel, model_ref
 
 if TYPE_CHECKING:
     from pieces_os_client.models.embedded_model_schema import EmbeddedModelSchema
@@ -17,35 +17,74 @@ class TrackedSessionEventIdentifierDescriptionPairs(PiecesModel):
     """The TrackedSessionEventIdentifierDescriptionPairs model of the Pieces OS API."""
 
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
-    session_active: Optional[Literal["a_session_is_active_because_the_application_is_in_the_foreground", "UNKNOWN"]] = (
-        None
-    )
+    session_active: Optional[
+        Annotated[
+            Literal["a_session_is_active_because_the_application_is_in_the_foreground", "UNKNOWN"],
+            PartOf("a_session_is_active_because_the_application_is_in_the_foreground"),
+        ]
+    ] = None
     session_authenticated_with_sign_in: Optional[
-        Literal["a_user_has_signed_into_this_session_with_a_an_external_account", "UNKNOWN"]
+        Annotated[
+            Literal["a_user_has_signed_into_this_session_with_a_an_external_account", "UNKNOWN"],
+            PartOf("a_user_has_signed_into_this_session_with_a_an_external_account"),
+        ]
     ] = None
     session_inactive: Optional[
-        Literal["a_session_is_inactive_because_the_application_is_not_in_the_foreground", "UNKNOWN"]
+        Annotated[
+            Literal["a_session_is_inactive_because_the_application_is_not_in_the_foreground", "UNKNOWN"],
+            PartOf("a_session_is_inactive_because_the_application_is_not_in_the_foreground"),
+        ]
     ] = None
     session_initialized: Optional[
-        Literal["a_session_has_been_initialized_and_the_application_has_been_opened", "UNKNOWN"]
+        Annotated[
+            Literal["a_session_has_been_initialized_and_the_application_has_been_opened", "UNKNOWN"],
+            PartOf("a_session_has_been_initialized_and_the_application_has_been_opened"),
+        ]
     ] = None
     session_local_connection_failed: Optional[
-        Literal["one_or_more_applications_has_failed_to_connect_locally", "UNKNOWN"]
+        Annotated[
+            Literal["one_or_more_applications_has_failed_to_connect_locally", "UNKNOWN"],
+            PartOf("one_or_more_applications_has_failed_to_connect_locally"),
+        ]
     ] = None
     session_local_connection_succeeded: Optional[
-        Literal["one_or_more_applications_has_successfully_connected", "UNKNOWN"]
+        Annotated[
+            Literal["one_or_more_applications_has_successfully_connected", "UNKNOWN"],
+            PartOf("one_or_more_applications_has_successfully_connected"),
+        ]
     ] = None
-    session_onboarding_completed: Optional[Literal["onboarding_has_been_completed_for_this_session", "UNKNOWN"]] = None
-    session_onboarding_initialized: Optional[Literal["onboarding_has_been_initialized_for_this_session", "UNKNOWN"]] = (
-        None
-    )
-    session_terminated: Optional[Literal["a_session_has_been_ended_and_the_application_has_been_closed", "UNKNOWN"]] = (
-        None
-    )
+    session_onboarding_completed: Optional[
+        Annotated[
+            Literal["onboarding_has_been_completed_for_this_session", "UNKNOWN"],
+            PartOf("onboarding_has_been_completed_for_this_session"),
+        ]
+    ] = None
+    session_onboarding_initialized: Optional[
+        Annotated[
+            Literal["onboarding_has_been_initialized_for_this_session", "UNKNOWN"],
+            PartOf("onboarding_has_been_initialized_for_this_session"),
+        ]
+    ] = None
+    session_terminated: Optional[
+        Annotated[
+            Literal["a_session_has_been_ended_and_the_application_has_been_closed", "UNKNOWN"],
+            PartOf("a_session_has_been_ended_and_the_application_has_been_closed"),
+        ]
+    ] = None
     session_unauthenticated_with_dismiss: Optional[
-        Literal["a_user_did_not_sign_into_the_session_with_a_dismissal", "UNKNOWN"]
+        Annotated[
+            Literal["a_user_did_not_sign_into_the_session_with_a_dismissal", "UNKNOWN"],
+            PartOf("a_user_did_not_sign_into_the_session_with_a_dismissal"),
+        ]
     ] = None
     session_unauthenticated_with_remind: Optional[
-        Literal["a_user_did_not_sign_into_the_session_with_a_reminder", "UNKNOWN"]
+        Annotated[
+            Literal["a_user_did_not_sign_into_the_session_with_a_reminder", "UNKNOWN"],
+            PartOf("a_user_did_not_sign_into_the_session_with_a_reminder"),
+        ]
     ] = None
-    session_unauthenticated_with_sign_out: Optional[Literal["a_user_has_signed_out_of_this_session", "UNKNOWN"]] = None
+    session_unauthenticated_with_sign_out: Optional[
+        Annotated[
+            Literal["a_user_has_signed_out_of_this_session", "UNKNOWN"], PartOf("a_user_has_signed_out_of_this_session")
+        ]
+    ] = None
