@@ -22,7 +22,9 @@ def environment(url: str) -> Dict[str, str]:
     return {**os.environ, "PIECES_OS_URL": url}
 
 
-def test_save_and_find(emulator: PiecesOSEmulator, tmp_path: Path) -> None:
+def test_save_and_find(emulator: PiecesOSEmulator, assets_api: AssetsApi, tmp_path: Path) -> None:
+    users = assets_api.assets_create_new_asset(seed=build_seed("def greet():\n    return 'hello'\n", name="greet.py", tags=["greeting"]))
+    before = assets_api.assets_specific_asset_snapshot_with_http_info(users.id).raw_data
     script = tmp_path / "fetch_users.py"
     script.write_text('def fetch_users(db):\n    return db.query("select * from users")\n')
     done = subprocess.run(
@@ -30,12 +32,12 @@ def test_save_and_find(emulator: PiecesOSEmulator, tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, env=environment(emulator.url),
     )
     assert done.returncode == 0, done.stderr
-    with ApiClient(Configuration(host=emulator.url)) as client:
-        saved = AssetsApi(client).assets_snapshot(transferables=False).iterable
-    assert [asset.name for asset in saved] == ["fetch_users.py"]
+    saved = assets_api.assets_snapshot(transferables=False).iterable
+    assert [asset.name for asset in saved] == ["greet.py", "fetch_users.py"]
+    assert assets_api.assets_specific_asset_snapshot_with_http_info(users.id).raw_data == before  # the user's, untouched
     lines = done.stdout.splitlines()
-    assert lines[0] == f"saved fetch_users.py as py: {saved[0].id}"
-    assert lines[1].startswith("found fetch_users.py (score ") and lines[1].endswith(saved[0].id)
+    assert lines[0] == f"saved fetch_users.py as py: {saved[1].id}"
+    assert lines[1].startswith("found fetch_users.py (score ") and lines[1].endswith(saved[1].id)
 
 
 def test_save_and_find_without_pieces_os_says_so(tmp_path: Path) -> None:
