@@ -2,7 +2,7 @@
 
 Run as its own process (``python fixed_server.py BODY_FILE``) so that it does not share the
 client's interpreter lock; it prints its port on the first line of stdout and serves until its
-stdin closes. Connections are kept alive, one thread per connection, as ``http.server`` does.
+stdin closes (then it exits, without waiting for the serving thread's next poll). Connections are kept alive, one thread per connection, as ``http.server`` does.
 """
 from __future__ import annotations
 
@@ -41,7 +41,6 @@ def main() -> None:
     server = serve(Path(sys.argv[1]).read_bytes())
     print(server.server_address[1], flush=True)
     sys.stdin.read()
-    server.shutdown()
 
 
 if __name__ == "__main__":

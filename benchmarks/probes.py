@@ -185,11 +185,15 @@ def _per_call(ways: Dict[str, Callable[[], Any]], number: int, repeat: int = 9) 
     return batches
 
 
-def stream(url: str, count: int) -> Dict[str, Any]:
+def _say_ready() -> None:
+    print("ready", flush=True)
+
+
+def stream(url: str, count: int, ready: Callable[[], None] = _say_ready) -> Dict[str, Any]:
     """Receive ``count`` change messages on an identifiers stream, noting when each arrives.
 
-    Prints ``ready`` once the stream is open and its first message (the ids already there) has
-    arrived; whoever started the probe then makes the changes.
+    Calls ``ready`` (prints ``ready``) once the stream is open and its first message (the ids
+    already there) has arrived; whoever started the probe then makes the changes.
     """
     from pieces_os_client import ApiClient, AssetsApi, Configuration, StreamedIdentifiers
     from pieces_os_client.api_client import type_adapter
@@ -198,7 +202,7 @@ def stream(url: str, count: int) -> Dict[str, Any]:
     with ApiClient(Configuration(host=url)) as client:
         with AssetsApi(client).assets_stream_identifiers(reconnect=False) as messages:
             next(messages)
-            print("ready", flush=True)
+            ready()
             for _ in range(count):
                 message = next(messages)
                 received.append(time.perf_counter())
@@ -217,12 +221,14 @@ def stream(url: str, count: int) -> Dict[str, Any]:
                     "floor": lambda: StreamedIdentifiers.model_validate_json(raw),
                     "handling": handle,
                 },
-                max(200, count * 5),
+                max(20, count * 5),
             )
     return {"received": received, "samples": samples, "bytes": len(raw)}
 
 
-def main(argv: List[str]) -> None:
+def run(argv: List[str], ready: Callable[[], None] = _say_ready) -> Dict[str, Any]:
+    """The result of the probe ``argv`` names (as on the command line), in this interpreter;
+    ``ready`` is for ``stream``."""
     kind, args = argv[0], argv[1:]
     result: Dict[str, Any]
     if kind == "parse":
@@ -234,11 +240,11 @@ def main(argv: List[str]) -> None:
     elif kind == "threads":
         result = threads(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif kind == "stream":
-        result = stream(args[0], int(args[1]))
+        result = stream(args[0], int(args[1]), ready)
     else:
         raise SystemExit(f"unknown probe {kind!r}")
-    print(json.dumps(result))
+    return result
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    print(json.dumps(run(sys.argv[1:])))

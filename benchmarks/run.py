@@ -1,7 +1,7 @@
 """The performance benchmarks of pieces-os-client, each against its floor measured in the same run.
 
-    python benchmarks/run.py            # the full run (about 2-3 minutes on 2 cores)
-    python benchmarks/run.py --quick    # a smoke run: few repetitions, small sizes
+    python benchmarks/run.py            # the full run (four to six minutes on 2 cores)
+    python benchmarks/run.py --quick    # a smoke run: no warm-up, one repetition, tiny sizes
 
 Figures are medians of several repetitions. Import figures come from fresh interpreters, with
 the bytecode of every module already cached (as after ``pip install``), so that both the SDK
@@ -17,9 +17,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,14 +65,24 @@ class Settings(NamedTuple):
     call_rounds: int
     thread_calls: int
     stream_changes: int
-    search_assets: int = 10000
-    search_repeat: int = 7
+    search_assets: int
+    search_repeat: int
+    cli_assets: int
+    # Whether each measured thing runs once untimed first. The quick run's figures are never
+    # read, so it skips that.
+    warm_up: bool
+    # Whether the probes and the emulator run in this interpreter rather than one each, and the
+    # fresh interpreters of a round start together: the figures are then meaningless (a shared
+    # heap, a process-wide peak RSS, CPUs shared), which a smoke run can afford.
+    in_process: bool
 
 
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, memory_assets=10000, calls=2000,
-                call_rounds=10, thread_calls=4000, stream_changes=1000)
-QUICK = Settings(import_repeat=1, parse_assets=50, parse_repeat=1, memory_assets=200, calls=50,
-                 call_rounds=1, thread_calls=80, stream_changes=20, search_assets=200, search_repeat=1)
+                call_rounds=10, thread_calls=4000, stream_changes=1000, search_assets=10000, search_repeat=7,
+                cli_assets=20, warm_up=True, in_process=False)
+QUICK = Settings(import_repeat=1, parse_assets=5, parse_repeat=1, memory_assets=20, calls=10,
+                 call_rounds=1, thread_calls=16, stream_changes=3, search_assets=20, search_repeat=1,
+                 cli_assets=3, warm_up=False, in_process=True)
 
 
 def child_env() -> Dict[str, str]:
@@ -81,20 +93,59 @@ def child_env() -> Dict[str, str]:
     return env
 
 
-def timed_process(code: str) -> Tuple[float, float]:
-    """Wall time (s) and peak resident memory (MB) of ``python -c code`` in a fresh interpreter."""
+class Launched(NamedTuple):
+    """A fresh interpreter started by ``launch``, and when."""
+    process: subprocess.Popen[bytes]
+    start: float
+    what: str
+
+
+def launch(code: str, *arguments: str) -> Launched:
+    """Start ``python -c code [arguments]`` in a fresh interpreter. Its output is discarded."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code], env=child_env(), cwd=str(ROOT))
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"the benchmark child failed ({process.returncode}): {code[:200]}")
+    process = subprocess.Popen([sys.executable, "-c", code, *arguments], env=child_env(), cwd=str(ROOT),
+                               stdout=subprocess.DEVNULL)
+    return Launched(process, start, " ".join(arguments) or code[:200])
+
+
+def finish(launched: Launched) -> Tuple[float, float]:
+    """Wall time (s) and peak resident memory (MB) of a launched interpreter, once it has ended."""
+    _, status, usage = os.wait4(launched.process.pid, 0)
+    elapsed = time.perf_counter() - launched.start
+    launched.process.returncode = os.waitstatus_to_exitcode(status)
+    if launched.process.returncode != 0:
+        raise RuntimeError(f"the benchmark child failed ({launched.process.returncode}): {launched.what}")
     return elapsed, usage.ru_maxrss / 1024
 
 
-def probe(*args: Any) -> Dict[str, Any]:
-    """Run a probe of probes.py in its own interpreter and return its JSON result."""
+def interleaved(commands: Dict[str, Callable[[], Launched]], rounds: int, warm_up: bool,
+                together: bool = False) -> Dict[str, List[Tuple[float, float]]]:
+    """``finish`` of every command, ``rounds`` times, in a rotating order so that machine noise
+    hits every command alike; each run once untimed first if ``warm_up``. ``together`` starts
+    the commands of a round at once (a quick run: its figures are never read)."""
+    for command in commands.values() if warm_up else ():  # caches bytecode, fills the OS file cache
+        finish(command())
+    samples: Dict[str, List[Tuple[float, float]]] = {name: [] for name in commands}
+    names = list(commands)
+    for round_number in range(rounds):
+        shift = round_number % len(names)
+        order = names[shift:] + names[:shift]
+        if together:
+            for name, launched in [(name, commands[name]()) for name in order]:
+                samples[name].append(finish(launched))
+        else:
+            for name in order:
+                samples[name].append(finish(commands[name]()))
+    return samples
+
+
+def probe(settings: Settings, *args: Any) -> Dict[str, Any]:
+    """Run a probe of probes.py in its own interpreter (in this one for a quick run) and return
+    its result."""
+    if settings.in_process:
+        import probes
+
+        return probes.run([str(arg) for arg in args])
     output = subprocess.run(
         [sys.executable, str(HERE / "probes.py"), *map(str, args)],
         env=child_env(), cwd=str(ROOT), check=True, stdout=subprocess.PIPE, text=True,
@@ -125,16 +176,9 @@ def ratio_row(figure: str, values: Sequence[float], floors: Sequence[float], tar
 
 def bench_import(settings: Settings) -> List[Row]:
     first_use = f"{SDK_IMPORT}; Asset.from_json({data.asset_json()!r})"
-    commands = {"floor": FLOOR_IMPORT, "model floor": MODEL_FLOOR, "import": SDK_IMPORT, "first use": first_use}
-    for code in commands.values():  # warm-up: caches bytecode, fills the OS file cache
-        timed_process(code)
-    samples: Dict[str, List[Tuple[float, float]]] = {name: [] for name in commands}
-    names = list(commands)
-    for round_number in range(settings.import_repeat):
-        # Interleaved in a rotating order, so that machine noise hits every command alike.
-        shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:
-            samples[name].append(timed_process(commands[name]))
+    codes = {"floor": FLOOR_IMPORT, "model floor": MODEL_FLOOR, "import": SDK_IMPORT, "first use": first_use}
+    samples = interleaved({name: partial(launch, code) for name, code in codes.items()}, settings.import_repeat,
+                          settings.warm_up, together=settings.in_process)
 
     def series(name: str, index: int) -> List[float]:
         return [sample[index] for sample in samples[name]]
@@ -153,7 +197,7 @@ def bench_import(settings: Settings) -> List[Row]:
 
 
 def bench_parsing(settings: Settings) -> List[Row]:
-    result = probe("parse", settings.parse_assets, settings.parse_repeat)
+    result = probe(settings, "parse", settings.parse_assets, settings.parse_repeat)
     size = f"{settings.parse_assets} assets, {result['bytes'] / 1e6:.1f} MB"
     samples = result["samples"]
     floor = samples["plain"]
@@ -173,19 +217,21 @@ def bench_memory(settings: Settings) -> List[Row]:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "snapshot.json"
         path.write_bytes(data.snapshot_json(settings.memory_assets))
-        sdk = probe("memory", path, "sdk")
-        plain = probe("memory", path, "json")
-        models = probe("memory", path, "plain")
+        sdk = probe(settings, "memory", path, "sdk")
+        plain = probe(settings, "memory", path, "json")
+        models = probe(settings, "memory", path, "plain")
     size = sdk["bytes"] / 1e6
+    # In one interpreter (a quick run) the peak may predate the parse: no growth to divide by.
+    floor_kb = max(plain["peak_growth_kb"], 1)
     return [
         Row(
             f"peak memory, parsing {settings.memory_assets} assets ({size:.0f} MB)",
             mb(sdk["peak_growth_kb"] / 1024),
             mb(plain["peak_growth_kb"] / 1024) + " (json.loads)",
-            sdk["peak_growth_kb"] / plain["peak_growth_kb"], 2.0,
+            sdk["peak_growth_kb"] / floor_kb, 2.0,
             f"retained {sdk['retained_kb'] / 1024:.0f} MB as models vs {plain['retained_kb'] / 1024:.0f} MB as dicts;"
             f" plain pydantic models of the same spec: peak {mb(models['peak_growth_kb'] / 1024)}"
-            f" ({models['peak_growth_kb'] / plain['peak_growth_kb']:.2f}x), retained {models['retained_kb'] / 1024:.0f} MB",
+            f" ({models['peak_growth_kb'] / floor_kb:.2f}x), retained {models['retained_kb'] / 1024:.0f} MB",
         )
     ]
 
@@ -220,8 +266,8 @@ class FixedServer:
 
 def bench_calls(settings: Settings) -> List[Row]:
     with FixedServer(data.asset_json()) as server:
-        sequential = probe("calls", server.url, settings.calls, settings.call_rounds)
-        threaded = probe("threads", server.url, settings.thread_calls, 8, settings.call_rounds)
+        sequential = probe(settings, "calls", server.url, settings.calls, settings.call_rounds)
+        threaded = probe(settings, "threads", server.url, settings.thread_calls, 8, settings.call_rounds)
     per_call = settings.calls
     calls = sequential["samples"]
     sdk_cpu, bare_cpu = sum(calls["sdk_cpu"]) / per_call, sum(calls["bare_cpu"]) / per_call
@@ -246,40 +292,181 @@ def bench_calls(settings: Settings) -> List[Row]:
     return rows
 
 
+class EmulatorProcess:
+    """``stream_server.py`` in its own process: the emulator of a full run (``section_emulator``)."""
+
+    def __init__(self) -> None:
+        self._process: Optional[subprocess.Popen[str]] = None
+        self._url: Optional[str] = None
+
+    def start(self) -> None:
+        """Start the process without waiting for it: it gets ready while other sections run."""
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, str(HERE / "stream_server.py")],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
+            )
+
+    @property
+    def url(self) -> str:
+        self.start()
+        assert self._process is not None and self._process.stdout is not None
+        if self._url is None:
+            line = self._process.stdout.readline().strip()
+            if not line.startswith("http"):
+                self._process.kill()
+                raise RuntimeError(
+                    "the emulator did not start (it needs the server extra: pip install -e '.[server]')"
+                )
+            self._url = line
+        return self._url
+
+    def _command(self, line: str) -> str:
+        self.url  # noqa: B018 (started and ready)
+        assert self._process is not None and self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(line + "\n")
+        self._process.stdin.flush()
+        return self._process.stdout.readline().strip()
+
+    def reset(self) -> None:
+        """No assets, and no send times noted."""
+        if self._command("reset") != "ok":
+            raise RuntimeError("the emulator did not reset")
+
+    def sent(self, count: int) -> List[float]:
+        """The send time of every stream message since the reset, once ``count`` have gone."""
+        return json.loads(self._command(f"sent {count}"))  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            self._process.wait(timeout=30)
+            self._process = None
+
+
+class EmulatorHere:
+    """The emulator in this interpreter, noting send times as ``stream_server.py`` does: the
+    emulator of a quick run, which starts no interpreter it can do without."""
+
+    def __init__(self) -> None:
+        self._emulator: Optional[Any] = None
+
+    def start(self) -> None:
+        if self._emulator is None:
+            import stream_server
+
+            from pieces_os_client.testing import PiecesOSEmulator
+
+            stream_server.time_sends()
+            self._emulator = PiecesOSEmulator().start()
+
+    @property
+    def url(self) -> str:
+        self.start()
+        return self._emulator.url  # type: ignore[no-any-return, union-attr]
+
+    def reset(self) -> None:
+        import stream_server
+
+        self.start()
+        self._emulator.reset()  # type: ignore[union-attr]
+        stream_server.SENT.clear()
+
+    def sent(self, count: int) -> List[float]:
+        import stream_server
+
+        return stream_server.sent(count)
+
+    def close(self) -> None:
+        if self._emulator is not None:
+            self._emulator.stop()
+            self._emulator = None
+
+
+# The one emulator of a run, shared by the sections that need one; each begins with a reset.
+EMULATORS = {False: EmulatorProcess(), True: EmulatorHere()}
+
+
+def section_emulator(settings: Settings) -> Union[EmulatorProcess, EmulatorHere]:
+    """The run's emulator, with no assets and no send times noted."""
+    emulator = EMULATORS[settings.in_process]
+    emulator.reset()
+    return emulator
+
+
+class BackgroundProbe:
+    """A probe of probes.py running beside this code, in its own interpreter (in a thread of
+    this one for a quick run); ``stream`` says when it is ready to be fed."""
+
+    def __init__(self, settings: Settings, *args: Any) -> None:
+        argv = [str(arg) for arg in args]
+        self._process: Optional[subprocess.Popen[str]] = None
+        self._ready = threading.Event()
+        self._outcome: Dict[str, Any] = {}
+        if settings.in_process:
+            import probes
+
+            def run_probe() -> None:
+                try:
+                    self._outcome["result"] = probes.run(argv, ready=self._ready.set)
+                except BaseException as error:  # handed to whoever waits for the result
+                    self._outcome["error"] = error
+                finally:
+                    self._ready.set()
+
+            self._thread = threading.Thread(target=run_probe, name=f"probe {argv[0]}", daemon=True)
+            self._thread.start()
+        else:
+            self._process = subprocess.Popen(
+                [sys.executable, str(HERE / "probes.py"), *argv],
+                stdout=subprocess.PIPE, env=child_env(), cwd=str(ROOT), text=True,
+            )
+
+    def wait_ready(self) -> None:
+        if self._process is not None:
+            assert self._process.stdout is not None
+            if self._process.stdout.readline().strip() != "ready":
+                raise RuntimeError("the probe did not start")
+        elif not self._ready.wait(60) or "error" in self._outcome:
+            raise RuntimeError("the probe did not start") from self._outcome.get("error")
+
+    def result(self) -> Dict[str, Any]:
+        if self._process is not None:
+            assert self._process.stdout is not None
+            try:
+                return json.loads(self._process.stdout.read().strip().splitlines()[-1])  # type: ignore[no-any-return]
+            finally:
+                self._process.wait(timeout=60)
+        self._thread.join(60)
+        if "result" not in self._outcome:
+            raise RuntimeError("the probe failed") from self._outcome.get("error")
+        return self._outcome["result"]  # type: ignore[no-any-return]
+
+
+def create_assets(url: str, count: int) -> List[str]:
+    """Create ``count`` assets in the emulator at ``url``; their ids."""
+    from pieces_os_client import ApiClient, AssetsApi, Configuration, Seed
+
+    with ApiClient(Configuration(host=url)) as client:
+        api = AssetsApi(client)
+        return [api.assets_create_new_asset(seed=Seed.from_dict(data.seed(index))).id for index in range(count)]
+
+
 def bench_streams(settings: Settings) -> List[Row]:
     from pieces_os_client import ApiClient, AssetsApi, Configuration, Seed
 
     count = settings.stream_changes
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "stream_server.py")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
-    )
-    assert server.stdin is not None and server.stdout is not None
-    url = server.stdout.readline().strip()
-    if not url.startswith("http"):
-        server.kill()
-        raise RuntimeError(
-            "the emulator did not start (it needs the server extra: pip install -e '.[server]')"
-        )
-    consumer = subprocess.Popen(
-        [sys.executable, str(HERE / "probes.py"), "stream", url, str(count)],
-        stdout=subprocess.PIPE, env=child_env(), cwd=str(ROOT), text=True,
-    )
-    assert consumer.stdout is not None
-    try:
-        if consumer.stdout.readline().strip() != "ready":
-            raise RuntimeError("the stream consumer did not start")
-        seeds = [Seed.from_dict(data.seed(index)) for index in range(count)]
-        with ApiClient(Configuration(host=url)) as client:
-            api = AssetsApi(client)
-            for seed in seeds:
-                api.assets_create_new_asset(seed=seed)
-        result = json.loads(consumer.stdout.read().strip().splitlines()[-1])
-    finally:
-        consumer.wait(timeout=60)
-        server.stdin.close()
-        sent = json.loads(server.stdout.read().strip().splitlines()[-1])
-        server.wait(timeout=30)
+    emulator = section_emulator(settings)
+    consumer = BackgroundProbe(settings, "stream", emulator.url, count)
+    consumer.wait_ready()
+    seeds = [Seed.from_dict(data.seed(index)) for index in range(count)]
+    with ApiClient(Configuration(host=emulator.url)) as client:
+        api = AssetsApi(client)
+        for seed in seeds:
+            api.assets_create_new_asset(seed=seed)
+    result = consumer.result()
+    sent = emulator.sent(count + 1)
     received: List[float] = result["received"]
     samples: Dict[str, List[float]] = result["samples"]
 
@@ -309,63 +496,31 @@ def bench_streams(settings: Settings) -> List[Row]:
 CLI = "import sys; from pieces_os_client.cli import main; sys.exit(main())"
 
 
-def cli_process(*arguments: str) -> Tuple[float, float]:
-    """``timed_process`` of the command line, started as its console script starts it."""
-    start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", CLI, *arguments], env=child_env(), cwd=str(ROOT),
-                               stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"the command line failed: {' '.join(arguments)}")
-    return elapsed, usage.ru_maxrss / 1024
-
-
 def bench_cli(settings: Settings) -> List[Row]:
     """The command line's start against ``import argparse``, and ``list``/``show`` against the
     emulator against a script doing the same call (the first-use cost plus one call)."""
-    from pieces_os_client import ApiClient, AssetsApi, Configuration, Seed
-
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "stream_server.py")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
-    )
-    assert server.stdin is not None and server.stdout is not None
-    url = server.stdout.readline().strip()
-    if not url.startswith("http"):
-        server.kill()
-        raise RuntimeError("the emulator did not start (it needs the server extra)")
-    try:
-        with ApiClient(Configuration(host=url)) as client:
-            api = AssetsApi(client)
-            ids = [api.assets_create_new_asset(seed=Seed.from_dict(data.seed(index))).id for index in range(20)]
-        call = f"from pieces_os_client import ApiClient, Configuration, AssetsApi; api = AssetsApi(ApiClient(Configuration(host={url!r})))"
-        commands: Dict[str, Any] = {
-            "argparse": lambda: timed_process("import argparse"),
-            "--version": lambda: cli_process("--version"),
-            "--help": lambda: cli_process("--help"),
-            "list floor": lambda: timed_process(f"{call}; api.assets_snapshot(transferables=False)"),
-            "list": lambda: cli_process("--host", url, "list"),
-            "show floor": lambda: timed_process(f"{call}; api.assets_specific_asset_snapshot({ids[0]!r}, transferables=True)"),
-            "show": lambda: cli_process("--host", url, "show", ids[0]),
-        }
-        for command in commands.values():  # warm-up: bytecode caches, validators' modules
-            command()
-        samples: Dict[str, List[float]] = {name: [] for name in commands}
-        names = list(commands)
-        for round_number in range(settings.import_repeat):
-            shift = round_number % len(names)
-            for name in names[shift:] + names[:shift]:
-                samples[name].append(commands[name]()[0])
-    finally:
-        server.stdin.close()
-        server.wait(timeout=30)
+    url = section_emulator(settings).url
+    ids = create_assets(url, settings.cli_assets)
+    call = f"from pieces_os_client import ApiClient, Configuration, AssetsApi; api = AssetsApi(ApiClient(Configuration(host={url!r})))"
+    # The command line is started as its console script starts it.
+    commands: Dict[str, Callable[[], Launched]] = {
+        "argparse": partial(launch, "import argparse"),
+        "--version": partial(launch, CLI, "--version"),
+        "--help": partial(launch, CLI, "--help"),
+        "list floor": partial(launch, f"{call}; api.assets_snapshot(transferables=False)"),
+        "list": partial(launch, CLI, "--host", url, "list"),
+        "show floor": partial(launch, f"{call}; api.assets_specific_asset_snapshot({ids[0]!r}, transferables=True)"),
+        "show": partial(launch, CLI, "--host", url, "show", ids[0]),
+    }
+    # The warm-up also builds the validators' modules' bytecode.
+    results = interleaved(commands, settings.import_repeat, settings.warm_up, together=settings.in_process)
+    samples = {name: [elapsed for elapsed, _ in results[name]] for name in commands}
     return [
         ratio_row("command line: --version", samples["--version"], samples["argparse"], 1.5,
                   note="floor: python -c 'import argparse'"),
         ratio_row("command line: --help", samples["--help"], samples["argparse"], 1.5),
-        ratio_row("command line: list (20 assets, emulator)", samples["list"], samples["list floor"], 1.2,
-                  note="floor: a script importing the SDK and making the same assets_snapshot call"),
+        ratio_row(f"command line: list ({settings.cli_assets} assets, emulator)", samples["list"], samples["list floor"],
+                  1.2, note="floor: a script importing the SDK and making the same assets_snapshot call"),
         ratio_row("command line: show", samples["show"], samples["show floor"], 1.2,
                   note="floor: a script making the same assets_specific_asset_snapshot call"),
     ]
@@ -424,6 +579,9 @@ SECTIONS = {
     "cli": bench_cli,
     "search": bench_search,
 }
+# The sections that use the run's emulator: in its own process, it is started at the beginning of
+# a run that has them, and gets ready while the first sections run.
+NEED_EMULATOR = ("streams", "cli")
 
 
 def table(rows: Sequence[Row]) -> str:
@@ -450,18 +608,23 @@ def table(rows: Sequence[Row]) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a fast smoke run: few repetitions, small sizes")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: no warm-up, one repetition, tiny sizes")
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
     options = parser.parse_args(argv)
     settings = QUICK if options.quick else FULL
+    names = [name for name in SECTIONS if not options.only or name in options.only]
+    emulator = EMULATORS[settings.in_process]
+    if not settings.in_process and any(name in NEED_EMULATOR for name in names):
+        emulator.start()
     rows: List[Row] = []
     started = time.perf_counter()
-    for name, section in SECTIONS.items():
-        if options.only and name not in options.only:
-            continue
-        section_start = time.perf_counter()
-        rows += section(settings)
-        print(f"[{name}: {time.perf_counter() - section_start:.1f} s]", file=sys.stderr, flush=True)
+    try:
+        for name in names:
+            section_start = time.perf_counter()
+            rows += SECTIONS[name](settings)
+            print(f"[{name}: {time.perf_counter() - section_start:.1f} s]", file=sys.stderr, flush=True)
+    finally:
+        emulator.close()
     print(f"pieces-os-client benchmarks, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs,"
           f" {'quick' if options.quick else 'full'} run in {time.perf_counter() - started:.0f} s")
     print()

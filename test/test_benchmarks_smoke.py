@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -32,6 +33,12 @@ FIGURES = (
 )
 
 
+def table_rows(stdout: str) -> List[str]:
+    lines = stdout.splitlines()
+    assert any(line.startswith("| figure ") and "| ratio " in line and "| status " in line for line in lines)
+    return [line for line in lines if line.startswith("| ") and not line.startswith("| figure ")]
+
+
 @pytest.mark.slow
 def test_quick_run_prints_every_figure() -> None:
     completed = subprocess.run(
@@ -39,9 +46,7 @@ def test_quick_run_prints_every_figure() -> None:
         cwd=str(ROOT), capture_output=True, text=True, timeout=240,
     )
     assert completed.returncode == 0, completed.stderr
-    lines = completed.stdout.splitlines()
-    assert any(line.startswith("| figure ") and "| ratio " in line and "| status " in line for line in lines)
-    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| figure ")]
+    rows = table_rows(completed.stdout)
     for figure in FIGURES:
         matching = [row for row in rows if figure in row]
         assert matching, f"no row for {figure!r} in:\n{completed.stdout}"
