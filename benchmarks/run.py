@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # the full run (four to six minutes on 2 cores)
     python benchmarks/run.py --quick    # a smoke run: no warm-up, one repetition, tiny sizes
+    python benchmarks/run.py --peer     # also the official SDK, pieces-os-client 5.0.1 from PyPI
 
 Figures are medians of several repetitions. Import figures come from fresh interpreters, with
 the bytecode of every module already cached (as after ``pip install``), so that both the SDK
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -68,8 +70,11 @@ class Settings(NamedTuple):
     search_assets: int
     search_repeat: int
     cli_assets: int
+    peer_import_repeat: int
+    peer_calls: int
+    peer_call_rounds: int
     # Whether each measured thing runs once untimed first. The quick run's figures are never
-    # read, so it skips that.
+    # read, so it skips that; the peer section warms up in both.
     warm_up: bool
     # Whether the probes and the emulator run in this interpreter rather than one each, and the
     # fresh interpreters of a round start together: the figures are then meaningless (a shared
@@ -79,10 +84,12 @@ class Settings(NamedTuple):
 
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, memory_assets=10000, calls=2000,
                 call_rounds=10, thread_calls=4000, stream_changes=1000, search_assets=10000, search_repeat=7,
-                cli_assets=20, warm_up=True, in_process=False)
+                cli_assets=20, peer_import_repeat=8, peer_calls=1000, peer_call_rounds=5,
+                warm_up=True, in_process=False)
 QUICK = Settings(import_repeat=1, parse_assets=5, parse_repeat=1, memory_assets=20, calls=10,
                  call_rounds=1, thread_calls=16, stream_changes=3, search_assets=20, search_repeat=1,
-                 cli_assets=3, warm_up=False, in_process=True)
+                 cli_assets=3, peer_import_repeat=1, peer_calls=10, peer_call_rounds=1,
+                 warm_up=False, in_process=True)
 
 
 def child_env() -> Dict[str, str]:
@@ -100,12 +107,15 @@ class Launched(NamedTuple):
     what: str
 
 
-def launch(code: str, *arguments: str) -> Launched:
-    """Start ``python -c code [arguments]`` in a fresh interpreter. Its output is discarded."""
+def launch(code: str, *arguments: str, python: Optional[Path] = None) -> Launched:
+    """Start ``python -c code [arguments]`` in a fresh interpreter: ours, or the peer venv's
+    ``python`` (isolated from our checkout). Its output is discarded."""
+    command, env, cwd = [sys.executable, "-c", code, *arguments], child_env(), str(ROOT)
+    if python is not None:
+        command, env, cwd = [str(python), "-I", "-c", code, *arguments], peer_env(), str(cache_dir())
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code, *arguments], env=child_env(), cwd=str(ROOT),
-                               stdout=subprocess.DEVNULL)
-    return Launched(process, start, " ".join(arguments) or code[:200])
+    return Launched(subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL), start,
+                    " ".join(arguments) or code[:200])
 
 
 def finish(launched: Launched) -> Tuple[float, float]:
@@ -570,8 +580,186 @@ def bench_search(settings: Settings) -> List[Row]:
     )]
 
 
+# The official SDK: the package generated from the Pieces OS spec and published on PyPI. Its import
+# name is ours too, so it lives in a venv of its own and is only ever run by that venv's python.
+PEER_REQUIREMENT = "pieces_os_client==5.0.1"
+PEER = "official 5.0.1"
+# The public names by their module paths, which both SDKs have (the official package's
+# ``__init__`` exports none of them).
+PUBLIC_IMPORT = (
+    "from pieces_os_client.api_client import ApiClient; "
+    "from pieces_os_client.configuration import Configuration; "
+    "from pieces_os_client.api.assets_api import AssetsApi; "
+    "from pieces_os_client.models.asset import Asset; "
+    "from pieces_os_client.models.seed import Seed"
+)
+
+
+class PeerUnavailableError(Exception):
+    """The official SDK could not be installed or run; the message is one line saying why."""
+
+
+def cache_dir() -> Path:
+    """Where the peer's venv is kept between runs (``PIECES_OS_BENCH_CACHE`` overrides it)."""
+    configured = os.environ.get("PIECES_OS_BENCH_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "pieces-os-client-benchmarks"
+
+
+def peer_env() -> Dict[str, str]:
+    """The environment of the peer's processes: nothing that would put our package on its path."""
+    env = dict(os.environ)
+    for name in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONHOME"):
+        env.pop(name, None)
+    return env
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    return (errors or lines or [""])[-1][:200]
+
+
+def peer_python() -> Path:
+    """The python of the venv holding the official SDK, made on first use and then reused."""
+    venv = cache_dir() / f"peer-{PEER_REQUIREMENT.replace('==', '-')}"
+    python = venv / "bin" / "python"
+    installed = venv / "installed"
+    if installed.exists() and python.exists():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    steps = [
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        # This interpreter's pip installs into that venv, which therefore needs no pip of its own.
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+         "--disable-pip-version-check", PEER_REQUIREMENT],
+        [str(python), "-I", "-c", "import pieces_os_client.api_client"],
+    ]
+    for step in steps:
+        completed = subprocess.run(step, env=peer_env(), cwd=str(venv.parent), capture_output=True, text=True)
+        if completed.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            raise PeerUnavailableError(_last_line(completed.stderr) or f"{' '.join(step[:4])} exited {completed.returncode}")
+    installed.write_text(PEER_REQUIREMENT + "\n")
+    return python
+
+
+def peer_probe(python: Optional[Path], *args: Any) -> Dict[str, Any]:
+    """Run peer_probe.py with the peer's python, or with ours (``python=None``)."""
+    command = [sys.executable, str(HERE / "peer_probe.py")]
+    env, cwd = child_env(), str(ROOT)
+    if python is not None:
+        command, env, cwd = [str(python), "-I", str(HERE / "peer_probe.py")], peer_env(), str(cache_dir())
+    completed = subprocess.run([*command, *map(str, args)], env=env, cwd=cwd, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise PeerUnavailableError(f"peer_probe.py {args[0]} failed: {_last_line(completed.stderr)}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def peer_figures(settings: Settings) -> Dict[str, List[str]]:
+    """The peer's figures, by the group that measures them."""
+    return {
+        "import": [f"{PEER}: import of the public names", f"{PEER}: import peak RSS",
+                   f"{PEER}: first use (import + Asset.from_json)"],
+        "parse": [f"{PEER}: ApiClient.deserialize ({settings.parse_assets} assets, as text)",
+                  f"{PEER}: Assets.from_json (same text)", f"{PEER}: Assets.to_json"],
+        "calls": [f"{PEER}: {settings.peer_calls} sequential assets_specific_asset_snapshot, emulator"],
+    }
+
+
+def peer_import(settings: Settings, python: Path, names: Sequence[str]) -> List[Row]:
+    first_use = f"{PUBLIC_IMPORT}; Asset.from_json({data.asset_json().decode()!r})"
+    commands = {
+        "import": partial(launch, PUBLIC_IMPORT),
+        "peer import": partial(launch, PUBLIC_IMPORT, python=python),
+        "first use": partial(launch, first_use),
+        "peer first use": partial(launch, first_use, python=python),
+    }
+    # Warmed up in both kinds of run: the peer's first start in its venv reads files never read.
+    samples = interleaved(commands, settings.peer_import_repeat, warm_up=True)
+
+    def series(name: str, index: int) -> List[float]:
+        return [sample[index] for sample in samples[name]]
+
+    return [
+        ratio_row(names[0], series("peer import", 0), series("import", 0), None,
+                  note=f"value: {PEER_REQUIREMENT} from PyPI in a venv of its own; floor column: this SDK running"
+                  " the same code; ratio: official / this SDK. The same import statement in both (the public"
+                  f" names by module path); fresh interpreters, interleaved, {settings.peer_import_repeat} each"),
+        ratio_row(names[1], series("peer import", 1), series("import", 1), None, "MB"),
+        ratio_row(names[2], series("peer first use", 0), series("first use", 0), None),
+    ]
+
+
+def peer_parsing(settings: Settings, python: Path, names: Sequence[str]) -> List[Row]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "snapshot.json"
+        path.write_bytes(data.snapshot_json(settings.parse_assets))
+        ours = peer_probe(None, "parse", path, settings.parse_repeat)
+        peer = peer_probe(python, "parse", path, settings.parse_repeat)
+
+    def row(figure: str, way: str, note: str = "") -> Row:
+        ours_median, peer_median = statistics.median(ours["samples"][way]), statistics.median(peer["samples"][way])
+        return Row(figure, ms(peer_median), ms(ours_median), peer_median / ours_median, None, note)
+
+    rows = [
+        row(names[0], "deserialize",
+            "client.deserialize(body.decode(), 'Assets', 'application/json'), the official SDK's own parse"
+            " of a response (the text it decodes a body to); the same call in both, in a process each;"
+            f" ratio of medians of {settings.parse_repeat}"),
+        row(names[1], "from_json"),
+    ]
+    if peer["to_json_error"]:
+        rows.append(Row(names[2], f"fails: {peer['to_json_error']}", ms(statistics.median(ours["samples"]["to_json"])),
+                        None, None))
+    else:
+        rows.append(row(names[2], "to_json"))
+    return rows
+
+
+def peer_calls(settings: Settings, python: Path, names: Sequence[str]) -> List[Row]:
+    url = section_emulator(settings).url
+    asset_id = create_assets(url, 1)[0]
+    ours = peer_probe(None, "calls", url, asset_id, settings.peer_calls, settings.peer_call_rounds)
+    peer = peer_probe(python, "calls", url, asset_id, settings.peer_calls, settings.peer_call_rounds)
+
+    def show(result: Dict[str, Any]) -> str:
+        return (f"{statistics.median(result['wall']) * 1e6:.0f} us/call"
+                f" (client CPU {statistics.median(result['cpu']) * 1e6:.0f} us)")
+
+    ratio = statistics.median(peer["wall"]) / statistics.median(ours["wall"])
+    cpu_ratio = statistics.median(peer["cpu"]) / statistics.median(ours["cpu"])
+    return [Row(names[0], show(peer), show(ours), ratio, None,
+                f"one asset in the run's emulator; the same code in both, in a process each, after one call;"
+                f" medians of {settings.peer_call_rounds} batches; client CPU ratio {cpu_ratio:.2f}x")]
+
+
+PEER_MEASURES = {"import": peer_import, "parse": peer_parsing, "calls": peer_calls}
+
+
+def bench_peer(settings: Settings) -> List[Row]:
+    """The official SDK on the figures it has: import, first use, parsing, a call. Report only."""
+    figures = peer_figures(settings)
+    try:
+        python = peer_python()
+    except (PeerUnavailableError, OSError) as error:
+        return [Row(figure, f"unavailable: {error}", "", None, None) for group in figures.values() for figure in group]
+    rows: List[Row] = []
+    for group, measure in PEER_MEASURES.items():
+        try:
+            rows += measure(settings, python, figures[group])
+        except (PeerUnavailableError, OSError, RuntimeError, subprocess.SubprocessError) as error:
+            rows += [Row(figure, f"unavailable: {error}", "", None, None) for figure in figures[group]]
+    return rows
+
+
+# In the order they run. Linux counts the memory a child shares with its parent until it starts
+# python as the child's own, so a fresh interpreter's peak RSS is never below this process's RSS
+# when it was started: the sections that measure peak RSS of fresh interpreters run first, before
+# this process imports the SDK. The peer's rows are printed last.
 SECTIONS = {
     "import": bench_import,
+    "peer": bench_peer,
     "parsing": bench_parsing,
     "memory": bench_memory,
     "calls": bench_calls,
@@ -610,21 +798,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: no warm-up, one repetition, tiny sizes")
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="run only these sections")
+    parser.add_argument("--peer", action="store_true",
+                        help=f"also measure the official SDK ({PEER_REQUIREMENT}, installed once in a venv under"
+                        f" {cache_dir()}); the same as --only peer beside other sections")
     options = parser.parse_args(argv)
     settings = QUICK if options.quick else FULL
-    names = [name for name in SECTIONS if not options.only or name in options.only]
+    names = [name for name in SECTIONS if name in options.only] if options.only else [
+        name for name in SECTIONS if name != "peer"]
+    if options.peer and "peer" not in names:
+        names.append("peer")
     emulator = EMULATORS[settings.in_process]
     if not settings.in_process and any(name in NEED_EMULATOR for name in names):
         emulator.start()
-    rows: List[Row] = []
+    results: Dict[str, List[Row]] = {}
     started = time.perf_counter()
     try:
         for name in names:
             section_start = time.perf_counter()
-            rows += SECTIONS[name](settings)
+            results[name] = SECTIONS[name](settings)
             print(f"[{name}: {time.perf_counter() - section_start:.1f} s]", file=sys.stderr, flush=True)
     finally:
         emulator.close()
+    rows = [row for name in sorted(names, key=lambda name: name == "peer") for row in results[name]]
     print(f"pieces-os-client benchmarks, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs,"
           f" {'quick' if options.quick else 'full'} run in {time.perf_counter() - started:.0f} s")
     print()

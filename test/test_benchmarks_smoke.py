@@ -5,6 +5,7 @@ asserted: timings on a shared test machine say nothing reliable.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,31 @@ def test_quick_run_prints_every_figure() -> None:
         assert matching, f"no row for {figure!r} in:\n{completed.stdout}"
         status = matching[0].rstrip(" |").rsplit("|", 1)[-1].strip()
         assert status in ("met", "MISSED", "report"), matching[0]
+
+
+def test_peer_without_its_package_index_reports_it_unavailable(tmp_path: Path) -> None:
+    """``--peer`` needs the official SDK from PyPI; where pip cannot reach an index, the peer's
+    rows say so and the run still succeeds, leaving no half-made venv to trip the next run."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PIP_")}
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,  # no configured index, mirror or wheel directory
+        PIP_INDEX_URL="http://127.0.0.1:9/simple",  # the discard port: nothing listens there
+        PIP_RETRIES="0",
+        PIECES_OS_BENCH_CACHE=str(tmp_path / "cache"),
+    )
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--peer", "--only", "peer"],
+        cwd=str(ROOT), capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = table_rows(completed.stdout)
+    assert len(rows) == 7, completed.stdout
+    for row in rows:
+        assert row.startswith("| official 5.0.1: "), row
+        value = row.split("|")[2].strip()
+        assert value.startswith("unavailable: "), row
+        assert "pieces_os_client==5.0.1" in value, row
+    assert list((tmp_path / "cache").iterdir()) == []
 
 
 def test_unknown_section_is_refused() -> None:
