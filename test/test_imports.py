@@ -12,6 +12,7 @@ import json
 import random
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
@@ -124,10 +125,16 @@ def function_imports(tree: ast.Module) -> Iterator[Tuple[ast.AST, ast.stmt]]:
                     yield function, node
 
 
+@cache
+def syntax_tree(module: str) -> ast.Module:
+    """The parsed source of ``module``, parsed once for all the rules (none of them changes it)."""
+    return ast.parse(MODULE_PATHS[module].read_text(encoding="utf-8"))
+
+
 def graph() -> Dict[str, Set[str]]:
     edges: Dict[str, Set[str]] = {}
-    for module, path in MODULE_PATHS.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+    for module in MODULE_PATHS:
+        tree = syntax_tree(module)
         edges[module] = {t for node in module_level_imports(tree) for t in targets(module, node) if t != module}
     return edges
 
@@ -185,8 +192,8 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_no_function_imports_a_module_of_the_package() -> None:
     """Only a package's PEP 562 ``__getattr__``, and the command line's use of the optional extra."""
     deferred = []
-    for module, path in MODULE_PATHS.items():
-        for function, node in function_imports(ast.parse(path.read_text(encoding="utf-8"))):
+    for module in MODULE_PATHS:
+        for function, node in function_imports(syntax_tree(module)):
             assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
             for target in targets(module, node):
                 if is_package(module) and function.name == "__getattr__":
@@ -220,8 +227,8 @@ def loads_in(tree: ast.AST, function: str = "<module>") -> Iterator[Tuple[str, a
 
 def by_name_loads() -> Iterator[Tuple[str, str, ast.Call]]:
     """(module, enclosing function, call) of every load by name in the package."""
-    for module, path in MODULE_PATHS.items():
-        for function, call in loads_in(ast.parse(path.read_text(encoding="utf-8"))):
+    for module in MODULE_PATHS:
+        for function, call in loads_in(syntax_tree(module)):
             yield module, function, call
 
 
@@ -254,26 +261,69 @@ def test_the_rule_sees_loads_by_name_in_their_innermost_function() -> None:
     ]
 
 
-IMPORT_IN_ORDER = """
-import importlib, json, sys
-for name in json.loads(sys.argv[1]):
-    importlib.import_module(name)
+# Run by a fresh interpreter that imports nothing of the package itself. Each order is imported in
+# a child forked from it, with nothing loaded yet, as a new interpreter would have it, without the
+# cost of a new interpreter and its site import each time. Then each module is imported first in
+# turn, in one more child, the package's modules taken out of sys.modules before each. Modules of
+# other distributions stay loaded between those imports; the root loads the ones the first order
+# loaded before forking that child, and from then on keeps bytecode in a temporary directory
+# (sys.pycache_prefix): each source of the package is compiled once, not at every import, even
+# where PYTHONDONTWRITEBYTECODE is set. Prints {check: traceback or null} as one JSON line.
+FRESH_IMPORTS = r"""
+import importlib, json, os, sys, traceback
+
+def in_child(check):
+    # check() in a forked child: what it answers ({"": traceback or None, ...}).
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            answers = check()
+        except BaseException:
+            answers = {"": traceback.format_exc()[-3000:]}
+        with os.fdopen(write, "w") as pipe:
+            json.dump(answers, pipe)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        text = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not text or status:
+        return {"": f"the child exited with status {status}, answering {text[-3000:]!r}"}
+    return json.loads(text)
+
+def ours(name):
+    return name.split(".")[0] == job["root"]
+
+def imported_in_order(order):
+    for name in order:
+        importlib.import_module(name)
+    return {"": None, "others": sorted(name for name in sys.modules if not ours(name))}
+
+def each_imported_first(modules):
+    for name in modules:
+        for loaded in [loaded for loaded in sys.modules if ours(loaded)]:
+            del sys.modules[loaded]
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            return {"": f"{name}: " + traceback.format_exc()[-3000:]}
+    return {"": None}
+
+job = json.loads(sys.argv[1])
+orders = {label: in_child(lambda: imported_in_order(order)) for label, order in job["orders"].items()}
+for name in next(iter(orders.values())).get("others", []):
+    try:
+        importlib.import_module(name)
+    except Exception:  # a name a module gave itself, not one to import by: loading it only saves time
+        pass
+sys.dont_write_bytecode = False
+sys.pycache_prefix = job["pycache"]
+results = {label: answers[""] for label, answers in orders.items()}
+results["first"] = in_child(lambda: each_imported_first(job["modules"]))[""]
+print(json.dumps(results))
 """
-
-EACH_FIRST = """
-import importlib, json, sys
-for name in json.loads(sys.argv[1]):
-    for loaded in [m for m in sys.modules if m == "pieces_os_client" or m.startswith("pieces_os_client.")]:
-        del sys.modules[loaded]
-    importlib.import_module(name)
-"""
-
-
-def run(script: str, modules: List[str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(modules)], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def shuffled(seed: int) -> List[str]:
@@ -282,15 +332,25 @@ def shuffled(seed: int) -> List[str]:
     return order
 
 
-@pytest.mark.parametrize(
-    "order",
-    [list(reversed(MODULES)), shuffled(15), shuffled(2026)],
-    ids=["reversed", "random-15", "random-2026"],
-)
-def test_every_module_imports_in_a_fresh_interpreter_in_any_order(order: List[str]) -> None:
-    run(IMPORT_IN_ORDER, order)
+ORDERS = {"reversed": list(reversed(MODULES)), "random-15": shuffled(15), "random-2026": shuffled(2026)}
 
 
-def test_every_module_imports_first() -> None:
+@pytest.fixture(scope="module")
+def fresh_imports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
+    job = {"orders": ORDERS, "modules": MODULES, "root": PACKAGE, "pycache": str(tmp_path_factory.mktemp("pycache"))}
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH_IMPORTS, json.dumps(job)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers: Dict[str, object] = json.loads(result.stdout)
+    return answers
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_every_module_imports_in_a_fresh_interpreter_in_any_order(order: str, fresh_imports: Dict[str, object]) -> None:
+    assert fresh_imports[order] is None, fresh_imports[order]
+
+
+def test_every_module_imports_first(fresh_imports: Dict[str, object]) -> None:
     """Each module imported into an interpreter where no module of the package is loaded yet."""
-    run(EACH_FIRST, MODULES)
+    assert fresh_imports["first"] is None, fresh_imports["first"]
