@@ -264,16 +264,17 @@ def test_the_rule_sees_loads_by_name_in_their_innermost_function() -> None:
 # Run by a fresh interpreter that imports nothing of the package itself. Each order is imported in
 # a child forked from it, with nothing loaded yet, as a new interpreter would have it, without the
 # cost of a new interpreter and its site import each time. Then each module is imported first in
-# turn, in one more child, the package's modules taken out of sys.modules before each. Modules of
-# other distributions stay loaded between those imports; the root loads the ones the first order
-# loaded before forking that child, and from then on keeps bytecode in a temporary directory
-# (sys.pycache_prefix): each source of the package is compiled once, not at every import, even
-# where PYTHONDONTWRITEBYTECODE is set. Prints {check: traceback or null} as one JSON line.
+# turn, in two more children (half the modules each), the package's modules taken out of
+# sys.modules before each. The children of each step run side by side. Modules of other
+# distributions stay loaded between those imports: the root loads the ones the first order loaded
+# before forking those two, and from then on keeps bytecode in a temporary directory
+# (sys.pycache_prefix), so that each source of the package is compiled once, not at every import,
+# even where PYTHONDONTWRITEBYTECODE is set. Prints {check: traceback or null} as one JSON line.
 FRESH_IMPORTS = r"""
 import importlib, json, os, sys, traceback
 
-def in_child(check):
-    # check() in a forked child: what it answers ({"": traceback or None, ...}).
+def started(check):
+    # check() in a forked child, which answers {"": traceback or None, ...} through a pipe.
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -286,6 +287,10 @@ def in_child(check):
             json.dump(answers, pipe)
         os._exit(0)
     os.close(write)
+    return pid, read
+
+def answer(child):
+    pid, read = child
     with os.fdopen(read) as pipe:
         text = pipe.read()
     _, status = os.waitpid(pid, 0)
@@ -312,7 +317,8 @@ def each_imported_first(modules):
     return {"": None}
 
 job = json.loads(sys.argv[1])
-orders = {label: in_child(lambda: imported_in_order(order)) for label, order in job["orders"].items()}
+children = {label: started(lambda: imported_in_order(order)) for label, order in job["orders"].items()}
+orders = {label: answer(child) for label, child in children.items()}
 for name in next(iter(orders.values())).get("others", []):
     try:
         importlib.import_module(name)
@@ -320,8 +326,9 @@ for name in next(iter(orders.values())).get("others", []):
         pass
 sys.dont_write_bytecode = False
 sys.pycache_prefix = job["pycache"]
+halves = [started(lambda: each_imported_first(job["modules"][start::2])) for start in (0, 1)]
 results = {label: answers[""] for label, answers in orders.items()}
-results["first"] = in_child(lambda: each_imported_first(job["modules"]))[""]
+results["first"] = "\n".join(problem for problem in (answer(half)[""] for half in halves) if problem) or None
 print(json.dumps(results))
 """
 
