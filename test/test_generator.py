@@ -49,73 +49,48 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_a_clean_copy_passes(tree: Path) -> None:
+def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
+    """A copy of the checkout passes the check; then an edited model, four missing generated files and
+    a model the spec no longer has are each detected, all of them named by one run."""
     assert run_check(tree).returncode == 0
-
-
-def test_an_edited_model_is_detected(tree: Path) -> None:
-    path = tree / "pieces_os_client" / "models" / "asset.py"
-    original = path.read_text(encoding="utf-8")
-    path.write_text(original.replace("    name: Optional[str] = None", "    name: Optional[int] = None"), encoding="utf-8")
+    edited = tree / "pieces_os_client" / "models" / "asset.py"
+    stale = tree / "pieces_os_client" / "models" / "removed_model.py"
+    missing = ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/Seed.md", "pieces_os_client/models/__init__.py"]
+    originals = {path: path.read_bytes() for path in [edited, *(tree / relative for relative in missing)]}
     try:
-        assert path.read_text(encoding="utf-8") != original
+        text = originals[edited].decode("utf-8")
+        edited.write_text(text.replace("    name: Optional[str] = None", "    name: Optional[int] = None"), encoding="utf-8")
+        assert edited.read_bytes() != originals[edited]
+        for relative in missing:
+            (tree / relative).unlink()
+        stale.write_text("class RemovedModel: ...\n", encoding="utf-8")
         result = run_check(tree)
         assert result.returncode == 1
-        assert "pieces_os_client/models/asset.py" in result.stderr
+        for relative in ["pieces_os_client/models/asset.py", "pieces_os_client/models/removed_model.py", *missing]:
+            assert relative in result.stderr
     finally:
-        path.write_text(original, encoding="utf-8")
+        for path, content in originals.items():
+            path.write_bytes(content)
+        stale.unlink(missing_ok=True)
 
 
-@pytest.mark.parametrize(
-    "relative",
-    ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/Seed.md", "pieces_os_client/models/__init__.py"],
-)
-def test_a_missing_file_is_detected(tree: Path, relative: str) -> None:
-    path = tree / relative
-    original = path.read_bytes()
-    path.unlink()
-    try:
-        result = run_check(tree)
-        assert result.returncode == 1
-        assert relative in result.stderr
-    finally:
-        path.write_bytes(original)
-
-
-def test_a_stale_model_is_detected(tree: Path) -> None:
-    path = tree / "pieces_os_client" / "models" / "removed_model.py"
-    path.write_text("class RemovedModel: ...\n", encoding="utf-8")
-    try:
-        result = run_check(tree)
-        assert result.returncode == 1
-        assert "removed_model.py" in result.stderr
-    finally:
-        path.unlink()
-
-
-def test_a_stale_model_page_is_removed_and_hand_written_pages_are_kept(tmp_path: Path) -> None:
+def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(tmp_path: Path) -> None:
     copy_generated(tmp_path)
     header = (tmp_path / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
     stale = tmp_path / "docs" / "RemovedModel.md"
     stale.write_text(header + "\n\n# RemovedModel\n", encoding="utf-8")
-    assert "docs/RemovedModel.md" in run_check(tmp_path).stderr
-
-    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
-    assert not stale.exists()
-    assert (tmp_path / "docs" / "errors.md").exists() and (tmp_path / "docs" / "streams.md").exists()
-    assert run_check(tmp_path).returncode == 0
-
-
-def test_a_spec_change_is_detected_and_regenerating_fixes_it(tmp_path: Path) -> None:
-    copy_generated(tmp_path)
     spec_path = tmp_path / "spec" / "pieces-os.openapi.json"
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     spec["components"]["schemas"]["Tag"]["properties"]["color"] = {"type": "string"}
     spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
 
-    assert run_check(tmp_path).returncode == 1
+    result = run_check(tmp_path)
+    assert result.returncode == 1
+    assert "docs/RemovedModel.md" in result.stderr and "pieces_os_client/models/tag.py" in result.stderr
     subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
     assert run_check(tmp_path).returncode == 0
+    assert not stale.exists()
+    assert (tmp_path / "docs" / "errors.md").exists() and (tmp_path / "docs" / "streams.md").exists()
     assert "color: Optional[str] = None" in (tmp_path / "pieces_os_client" / "models" / "tag.py").read_text()
     assert "**color**" in (tmp_path / "docs" / "Tag.md").read_text()
 
@@ -191,21 +166,26 @@ def test_without_ruff_the_check_compares_code_and_still_finds_drift(tree: Path) 
     clean = run_check(tree, without_ruff=True)
     assert clean.returncode == 0, clean.stderr
     assert "compared the code's syntax" in clean.stderr
-    path = tree / "pieces_os_client" / "models" / "asset.py"
-    original = path.read_text(encoding="utf-8")
+    reformatted = tree / "pieces_os_client" / "models" / "asset.py"
+    drifted = tree / "pieces_os_client" / "models" / "tag.py"
+    originals = {path: path.read_text(encoding="utf-8") for path in (reformatted, drifted)}
     try:
         # Formatting alone (a blank line, imports in another order) is what ruff would redo: not drift.
-        lines = original.splitlines(keepends=True)
+        lines = originals[reformatted].splitlines(keepends=True)
         imports = [i for i, line in enumerate(lines) if line.startswith("from ")]
         lines[imports[0]], lines[imports[-1]] = lines[imports[-1]], lines[imports[0]]
-        path.write_text("".join(lines).replace("\n\n\nclass ", "\n\n\n\nclass "), encoding="utf-8")
-        assert run_check(tree, without_ruff=True).returncode == 0
-        path.write_text(original.replace("    creator: str", "    creator: int"), encoding="utf-8")
-        drifted = run_check(tree, without_ruff=True)
-        assert drifted.returncode == 1
-        assert "pieces_os_client/models/asset.py" in drifted.stderr
+        reformatted.write_text("".join(lines).replace("\n\n\nclass ", "\n\n\n\nclass "), encoding="utf-8")
+        assert reformatted.read_text(encoding="utf-8") != originals[reformatted]
+        drifted.write_text(originals[drifted].replace("    text: str", "    text: int"),
+                           encoding="utf-8")
+        assert drifted.read_text(encoding="utf-8") != originals[drifted]
+        result = run_check(tree, without_ruff=True)
+        assert result.returncode == 1
+        assert "pieces_os_client/models/tag.py" in result.stderr
+        assert "pieces_os_client/models/asset.py" not in result.stderr
     finally:
-        path.write_text(original, encoding="utf-8")
+        for path, text in originals.items():
+            path.write_text(text, encoding="utf-8")
 
 
 def test_without_ruff_writing_is_refused_with_what_to_install(tmp_path: Path) -> None:
