@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -37,7 +38,13 @@ def first(host: str) -> None:
 '''
 
 
-def test_mypy_outside_the_clone_sees_the_sdk_types(tmp_path: Path) -> None:
+def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snippets(tmp_path: Path) -> None:
+    """One mypy --strict run over a project outside the clone: a plugin script, whose types must be
+    resolved (not Any), and every Python block of the README, each a file of that project. The
+    project's environment finds the SDK only through the ``.pth`` the README's install writes; its
+    dependencies (and pytest, for the fixture snippet) come from this environment's site-packages,
+    named by a plain path line, where the SDK is not (an editable install leaves only a ``.pth``
+    there, and a ``.pth`` inside a path added that way is not read)."""
     pytest.importorskip("mypy")
     environment = tmp_path / "env"
     venv.EnvBuilder(with_pip=False).create(environment)
@@ -47,32 +54,35 @@ def test_mypy_outside_the_clone_sees_the_sdk_types(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     Path(site, "__editable__.pieces_os_client.pth").write_text(str(ROOT) + "\n")
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     project = tmp_path / "plugin"
     project.mkdir()
     (project / "plugin.py").write_text(USER_SCRIPT)
+    snippets = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    assert len(snippets) >= 4
+    for number, code in enumerate(snippets, 1):
+        (project / f"readme_snippet_{number}.py").write_text(code, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable", str(python), "plugin.py"],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable", str(python), "."],
         cwd=project, capture_output=True, text=True, timeout=300,
     )
     output = done.stdout + done.stderr
     # Resolved, not Any: iterating a snapshot gives typed assets.
     assert 'Revealed type is "pieces_os_client.models.asset.Asset"' in output, output
     assert "error:" not in output and done.returncode == 0, output
+    assert f"{len(snippets) + 1} source files" in output, output
 
 
-def test_mypy_strict_passes_on_the_readme_snippets(tmp_path: Path) -> None:
-    """Every Python block of the README, each a file of a project outside the clone, in one mypy
-    run against the installed package and its dependencies (pytest for the fixture snippet)."""
-    pytest.importorskip("mypy")
-    snippets = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
-    assert len(snippets) >= 4
-    project = tmp_path / "readme"
-    project.mkdir()
-    for number, code in enumerate(snippets, 1):
-        (project / f"readme_snippet_{number}.py").write_text(code, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable", sys.executable, "."],
-        cwd=project, capture_output=True, text=True, timeout=300,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0 and f"no issues found in {len(snippets)} source files" in output, output
+def test_the_sdk_is_not_importable_from_the_dependencies_alone(tmp_path: Path) -> None:
+    """What the test above relies on: an environment given only this one's site-packages as a path
+    has the dependencies but not the SDK."""
+    venv.EnvBuilder(with_pip=False).create(tmp_path)
+    python = tmp_path / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run([str(python), "-c", "import pydantic, pytest; import pieces_os_client"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and "No module named 'pieces_os_client'" in done.stderr, done.stderr
