@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, List, NamedTuple, Optional
 from urllib.parse import quote, urlsplit
 
+from httpserver_helpers import POLL_INTERVAL
+
 # Hop-by-hop headers: they concern one connection, so a proxy does not pass them on.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
 
@@ -122,7 +124,7 @@ class AuthProxy:
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.url_with_credentials = f"http://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
         self._thread.start()
 
     def __enter__(self) -> AuthProxy:

@@ -13,7 +13,7 @@ import sys
 from typing import Callable, Iterator, List
 
 import pytest
-from httpserver_helpers import minimal_instance, requests_seen
+from httpserver_helpers import QuickStopHTTPServer, minimal_instance, requests_seen
 from pytest_httpserver import HTTPServer
 from seeds import SeedFactory
 
@@ -55,7 +55,7 @@ def serve() -> Iterator[Callable[[int], HTTPServer]]:
     servers: List[HTTPServer] = []
 
     def start(port: int) -> HTTPServer:
-        server = HTTPServer(host="127.0.0.1", port=port)
+        server = QuickStopHTTPServer(host="127.0.0.1", port=port)
         server.start()
         servers.append(server)
         return server

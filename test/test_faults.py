@@ -18,7 +18,7 @@ from typing import Iterator, List, Set
 
 import pytest
 from faults import DOWNSTREAM, UPSTREAM, FaultProxy
-from httpserver_helpers import base_url, make_client, requests_seen
+from httpserver_helpers import POLL_INTERVAL, base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
 from seeds import build_seed
 from urllib3 import Retry
@@ -403,7 +403,7 @@ class CloseDelimitedServer(socketserver.ThreadingTCPServer):
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _CloseDelimitedHandler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, args=(POLL_INTERVAL,), daemon=True).start()
 
 
 def test_a_body_cut_short_without_a_length_raises_a_decode_error_with_status_and_raw_body() -> None:

@@ -17,7 +17,7 @@ from typing import Any, Iterator, List
 import pytest
 import trustme
 from faults import FaultProxy
-from httpserver_helpers import base_url, make_client
+from httpserver_helpers import POLL_INTERVAL, base_url, make_client
 from pytest_httpserver import HTTPServer
 from seeds import build_seed
 from urllib3.exceptions import InsecureRequestWarning
@@ -165,7 +165,7 @@ def tls_server(authority: trustme.CA) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _JsonHandler)
     server.daemon_threads = True
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
     thread.start()
     try:
         yield f"https://localhost:{server.server_address[1]}"
