@@ -13,6 +13,7 @@ needs its own server (a file database, a restart, a body limit, a stopped one) s
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from typing import Iterator
 
@@ -72,3 +73,10 @@ def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
     """A FaultProxy in front of ``emulator``: give its ``url`` to the client under test."""
     with FaultProxy(("127.0.0.1", emulator.port)) as running:
         yield running
+
+
+# Started in the background by a non-interactive shell, this process ignores SIGINT, and every
+# process it starts would inherit that: the tests of Ctrl-C (watch, serve, the examples) would wait
+# forever. Python's own handler is reset to the default in a child, so a child answers Ctrl-C again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -5,12 +5,9 @@ test ever reaches a Pieces OS running on this machine.
 """
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
-from typing import Callable, Iterator, List
+from typing import Callable, Iterator, List, NamedTuple
 
 import pytest
 from httpserver_helpers import QuickStopHTTPServer, minimal_instance, requests_seen
@@ -19,6 +16,7 @@ from seeds import SeedFactory
 
 from pieces_os_client import ApiClient, ApiConnectionError, ApiValueError, AssetsApi, Configuration, _discovery
 from pieces_os_client._discovery import DEFAULT_PORTS, discover, parse_ports
+from pieces_os_client.cli import main
 from pieces_os_client.testing import PiecesOSEmulator
 
 HEALTH = "/.well-known/health"
@@ -199,16 +197,33 @@ def test_bad_discovery_ports_are_refused() -> None:
         Configuration(discovery_ports=["39300"])  # type: ignore[list-item]
 
 
-def run_cli(*args: str, ports: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if key != "PIECES_OS_URL"}
-    environment["PIECES_OS_PORTS"] = ports
-    return subprocess.run(
-        [sys.executable, "-m", "pieces_os_client", *args],
-        capture_output=True, text=True, timeout=60, check=False, env=environment,
-    )
+class CliResult(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_the_command_line_finds_pieces_os_without_host(serve: Callable[[int], HTTPServer]) -> None:
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """The command line's ``main(argv)`` in this process, searching only ``ports``, as the installed
+    script would with PIECES_OS_PORTS set and no PIECES_OS_URL."""
+
+    def run(*args: str, ports: str) -> CliResult:
+        monkeypatch.setenv("PIECES_OS_PORTS", ports)
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exited:
+            code = exited.code if isinstance(exited.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def test_the_command_line_finds_pieces_os_without_host(
+    serve: Callable[[int], HTTPServer], run_cli: Callable[..., CliResult]
+) -> None:
     closed, port = closed_ports(2)
     server = pieces_os(serve(port))
 
@@ -219,14 +234,14 @@ def test_the_command_line_finds_pieces_os_without_host(serve: Callable[[int], HT
     assert [request.path for request in requests_seen(server)] == [HEALTH, "/assets"]
 
 
-def test_the_command_line_says_what_it_searched_when_nothing_answers() -> None:
+def test_the_command_line_says_what_it_searched_when_nothing_answers(run_cli: Callable[..., CliResult]) -> None:
     ports = closed_ports(2)
     result = run_cli("list", ports=",".join(map(str, ports)))
     assert result.returncode == 3
     assert all(str(port) in result.stderr for port in ports) and "PIECES_OS_URL" in result.stderr
 
 
-def test_demo_starts_the_emulator_when_discovery_finds_nothing() -> None:
+def test_demo_starts_the_emulator_when_discovery_finds_nothing(run_cli: Callable[..., CliResult]) -> None:
     result = run_cli("demo", ports=str(closed_ports(1)[0]))
     assert result.returncode == 0, result.stderr
     assert "Nothing answers on localhost, so the demo started the Pieces OS emulator at http://127.0.0.1:" in result.stdout
@@ -239,7 +254,7 @@ def test_serve_listens_where_pieces_os_does() -> None:
 
 
 def test_the_emulator_is_found_with_no_configuration_by_the_sdk_and_the_command_line(
-    monkeypatch: pytest.MonkeyPatch, make_seed: SeedFactory
+    monkeypatch: pytest.MonkeyPatch, make_seed: SeedFactory, run_cli: Callable[..., CliResult]
 ) -> None:
     (port,) = closed_ports(1)
     ports = f"{port - 2}-{port}"  # the emulator answers on the last port of the range

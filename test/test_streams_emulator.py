@@ -83,7 +83,7 @@ def test_the_workstream_suggestions_stream_opens_and_parses(emulator: PiecesOSEm
 
 
 @pytest.mark.slow
-def test_a_thousand_rapid_creates_are_each_seen_exactly_once(emulator: PiecesOSEmulator) -> None:
+def test_four_hundred_rapid_creates_from_four_threads_are_each_seen_exactly_once(emulator: PiecesOSEmulator) -> None:
     api = api_for(emulator.url)
     with api.assets_stream_identifiers() as stream:
         assert changes(next_of(stream)) == []
@@ -93,18 +93,18 @@ def test_a_thousand_rapid_creates_are_each_seen_exactly_once(emulator: PiecesOSE
             for n in range(count):
                 created.append(api.assets_create_new_asset(seed=build_seed(f"x = {n}")).id)
 
-        writers = [threading.Thread(target=create, args=(250,)) for _ in range(4)]
+        writers = [threading.Thread(target=create, args=(100,)) for _ in range(4)]
         for writer in writers:
             writer.start()
         seen: List[str] = []
-        while len(seen) < 1000:
+        while len(seen) < 400:
             for asset_id, deleted in changes(next_of(stream)):
                 assert not deleted
                 seen.append(asset_id)
         for writer in writers:
             writer.join(WAIT)
         assert stream.next_message(timeout=0.2) is None
-    assert len(created) == 1000
+    assert len(created) == 400
     counts = Counter(seen)
     assert set(counts) == set(created) and set(counts.values()) == {1}
 
