@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import os
 import sys
@@ -30,6 +31,18 @@ MAX_TIMEOUT_SECONDS = 365 * 24 * 3600.0
 
 logger = logging.getLogger("pieces_os_client")
 
+
+
+def _check_bracketed_host(netloc: str) -> None:
+    """Raise ValueError when the host in brackets is not an IPv6 address. Python 3.11 and later
+    check this in urlsplit; 3.9 and 3.10 take ``http://[nothex]:1`` as it is."""
+    host = netloc.rpartition("@")[2]
+    if not host.startswith("["):
+        return
+    inside = host[1:host.find("]")] if "]" in host else host[1:]
+    if inside[:1] in ("v", "V"):  # an IPvFuture literal, which urlsplit accepts
+        return
+    ipaddress.IPv6Address(inside.split("%", 1)[0])
 
 class Configuration:
     """Settings shared by an ApiClient and everything made from it.
@@ -171,6 +184,7 @@ class Configuration:
             parts = urlsplit(value)
             valid = parts.scheme in ("http", "https") and bool(parts.hostname)
             parts.port  # noqa: B018 (reading it checks the port)
+            _check_bracketed_host(parts.netloc)
         except ValueError as error:
             raise ApiValueError(
                 f"host {redact_url(value)!r} is not a valid URL ({error}); expected something like {DEFAULT_HOST!r}"

@@ -129,7 +129,7 @@ def test_a_body_that_cannot_be_serialized_names_the_field(httpserver: HTTPServer
     assert requests_seen(httpserver) == []
 
 
-@pytest.mark.parametrize("host", ["http://[::1", "http://host:99999", "http://host:port", "http://[nothex]:1"])
+@pytest.mark.parametrize("host", ["http://[::1", "http://host:99999", "http://host:port", "http://[nothex]:1", "http://[1.2.3.4]:1"])
 def test_a_malformed_host_url_is_refused(host: str) -> None:
     with pytest.raises(ApiValueError, match="host"):
         Configuration(host=host)
