@@ -157,7 +157,11 @@ def collections_during(function: Callable[[], Any]) -> int:
 
 
 def test_a_large_snapshot_call_parses_without_collector_passes(httpserver: HTTPServer) -> None:
-    asset = minimal_instance("Asset")
+    # From Python 3.12 the collector runs only where Python code runs, so a parse done wholly by
+    # pydantic-core may set off none; timestamps in a form only the lenient parser reads run Python
+    # code for every asset, where an unpaused collector then runs dozens of times on every version.
+    stamp = {"value": "May 13 2024 10:15:30 UTC"}
+    asset = {**minimal_instance("Asset"), "created": stamp, "updated": stamp}
     payload = json.dumps({"iterable": [asset] * (2 * LARGE // len(json.dumps(asset)))}).encode()
     assert len(payload) > LARGE
     httpserver.expect_request("/assets").respond_with_data(payload, content_type="application/json")
