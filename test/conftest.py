@@ -34,6 +34,16 @@ def _closed_loopback_port() -> int:
 os.environ.setdefault("PIECES_OS_PORTS", str(_closed_loopback_port()))
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (setup.cfg): the whole suite spreads over the CPUs, up to four (each worker runs
+    its own emulator); a file or test named on the command line runs in this process, where a
+    debugger works and no worker has to start."""
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cpus, 4) if cpus > 1 else 0
+
+
 @pytest.fixture(scope="session")
 def session_emulator() -> Iterator[PiecesOSEmulator]:
     with PiecesOSEmulator(port=0, db=None) as running:
