@@ -29,6 +29,9 @@ DOCUMENT = json.dumps({
 
 @pytest.fixture(scope="module")
 def problems() -> Dict[str, List[str]]:
+    if not _models.partial_validators:
+        pytest.skip(f"pydantic {pydantic.VERSION} with pydantic-core {pydantic_core.__version__} is not a version the"
+                    " partial validators were checked against: they are off, every validator is built whole")
     done = subprocess.run([sys.executable, str(Path(__file__).with_name("partial_checks.py"))],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
@@ -42,9 +45,8 @@ def test_partial_validators_answer_as_the_complete_ones(check: str, problems: Di
     assert problems[check] == []
 
 
-def test_the_installed_pydantic_is_one_partial_validators_were_checked_against() -> None:
+def test_partial_validators_are_on_only_with_the_pydantic_versions_they_were_checked_against() -> None:
     assert _models.partial_validators == partial_validators_supported(pydantic.VERSION, pydantic_core.__version__)
-    assert _models.partial_validators, "the checks above expect a pydantic version they were made for"
     assert partial_validators_supported("2.14.4", "2.50.5")
     # Any other pydantic or pydantic-core version builds every validator whole.
     assert not partial_validators_supported("2.14.5", "2.50.5")
