@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sys
 from typing import Iterator
 
 import pytest
@@ -32,6 +33,11 @@ def _closed_loopback_port() -> int:
 
 
 os.environ.setdefault("PIECES_OS_PORTS", str(_closed_loopback_port()))
+
+# Where PYTHONDONTWRITEBYTECODE is set, every interpreter a test starts (and every xdist worker)
+# would compile the package and the test modules from source again: the suite writes bytecode.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
