@@ -14,6 +14,7 @@ import sys
 import sysconfig
 import venv
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 
@@ -38,23 +39,30 @@ def first(host: str) -> None:
 '''
 
 
+def environment_with_dependencies(directory: Path) -> Tuple[Path, Path]:
+    """A virtual environment (its interpreter and site-packages) whose path also holds this
+    environment's site-packages, by a plain path line: the dependencies, but not the SDK (an
+    editable install leaves only a ``.pth`` there, and a ``.pth`` in a path added that way is not read)."""
+    venv.EnvBuilder(with_pip=False).create(directory)
+    python = directory / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, Path(site)
+
+
 def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snippets(tmp_path: Path) -> None:
     """One mypy --strict run over a project outside the clone: a plugin script, whose types must be
     resolved (not Any), and every Python block of the README, each a file of that project. The
     project's environment finds the SDK only through the ``.pth`` the README's install writes; its
     dependencies (and pytest, for the fixture snippet) come from this environment's site-packages,
     named by a plain path line, where the SDK is not (an editable install leaves only a ``.pth``
-    there, and a ``.pth`` inside a path added that way is not read)."""
+    there)."""
     pytest.importorskip("mypy")
-    environment = tmp_path / "env"
-    venv.EnvBuilder(with_pip=False).create(environment)
-    python = environment / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    Path(site, "__editable__.pieces_os_client.pth").write_text(str(ROOT) + "\n")
-    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python, site = environment_with_dependencies(tmp_path / "env")
+    (site / "__editable__.pieces_os_client.pth").write_text(str(ROOT) + "\n")
     project = tmp_path / "plugin"
     project.mkdir()
     (project / "plugin.py").write_text(USER_SCRIPT)
@@ -76,13 +84,7 @@ def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snip
 def test_the_sdk_is_not_importable_from_the_dependencies_alone(tmp_path: Path) -> None:
     """What the test above relies on: an environment given only this one's site-packages as a path
     has the dependencies but not the SDK."""
-    venv.EnvBuilder(with_pip=False).create(tmp_path)
-    python = tmp_path / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python, _ = environment_with_dependencies(tmp_path)
     done = subprocess.run([str(python), "-c", "import pydantic, pytest; import pieces_os_client"],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 1 and "No module named 'pieces_os_client'" in done.stderr, done.stderr
