@@ -61,8 +61,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         client = self.connection
         client.settimeout(None)
-        threading.Thread(target=_copy, args=(upstream, client), daemon=True).start()
-        _copy(client, upstream)
+        downstream = threading.Thread(target=_copy, args=(upstream, client), daemon=True)
+        downstream.start()
+        try:
+            _copy(client, upstream)
+        finally:
+            downstream.join(10)
+            upstream.close()  # the client's socket is closed by the server when this returns
 
     def _forward(self) -> None:
         if not self._authorized():

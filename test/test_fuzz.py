@@ -10,6 +10,7 @@ import importlib
 import json
 import re
 import sqlite3
+from enum import Enum
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import quote, quote_from_bytes, urlencode
@@ -84,8 +85,9 @@ def assert_parses_or_refuses(name: str, raw: bytes) -> None:
         parsed = model.from_json(raw)
     except EXPECTED_ERRORS:
         return
-    # What parsed must serialize again.
-    json.loads(parsed.to_json())
+    # What parsed must serialize again: a model by its to_json, an enum member (a str, with from_json
+    # but no to_json, as in the generated SDK) as its value.
+    json.loads(json.dumps(parsed.value) if isinstance(parsed, Enum) else parsed.to_json())
 
 
 def test_fixed_hostile_inputs_into_every_model() -> None:
