@@ -803,10 +803,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         f" {cache_dir()}); the same as --only peer beside other sections")
     options = parser.parse_args(argv)
     settings = QUICK if options.quick else FULL
-    names = [name for name in SECTIONS if name in options.only] if options.only else [
-        name for name in SECTIONS if name != "peer"]
-    if options.peer and "peer" not in names:
-        names.append("peer")
+    chosen = set(options.only or [name for name in SECTIONS if name != "peer"])
+    if options.peer:
+        chosen.add("peer")
+    names = [name for name in SECTIONS if name in chosen]
     emulator = EMULATORS[settings.in_process]
     if not settings.in_process and any(name in NEED_EMULATOR for name in names):
         emulator.start()
