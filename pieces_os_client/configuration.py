@@ -32,7 +32,6 @@ MAX_TIMEOUT_SECONDS = 365 * 24 * 3600.0
 logger = logging.getLogger("pieces_os_client")
 
 
-
 def _check_bracketed_host(netloc: str) -> None:
     """Raise ValueError when the host in brackets is not an IPv6 address. Python 3.11 and later
     check this in urlsplit; 3.9 and 3.10 take ``http://[nothex]:1`` as it is."""
@@ -43,6 +42,7 @@ def _check_bracketed_host(netloc: str) -> None:
     if inside[:1] in ("v", "V"):  # an IPvFuture literal, which urlsplit accepts
         return
     ipaddress.IPv6Address(inside.split("%", 1)[0])
+
 
 class Configuration:
     """Settings shared by an ApiClient and everything made from it.

@@ -39,6 +39,12 @@ os.environ.setdefault("PIECES_OS_PORTS", str(_closed_loopback_port()))
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
+# Started in the background by a non-interactive shell, this process ignores SIGINT, and every
+# process it starts would inherit that: the tests of Ctrl-C (watch, serve, the examples) would wait
+# forever. Python's own handler is reset to the default in a child, so a child answers Ctrl-C again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto`` (setup.cfg): the whole suite spreads over the CPUs, up to four (each worker runs
@@ -90,9 +96,3 @@ def proxy(emulator: PiecesOSEmulator) -> Iterator[FaultProxy]:
     with FaultProxy(("127.0.0.1", emulator.port)) as running:
         yield running
 
-
-# Started in the background by a non-interactive shell, this process ignores SIGINT, and every
-# process it starts would inherit that: the tests of Ctrl-C (watch, serve, the examples) would wait
-# forever. Python's own handler is reset to the default in a child, so a child answers Ctrl-C again.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)

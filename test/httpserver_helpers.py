@@ -1,14 +1,13 @@
 """Helpers shared by the tests that talk to a loopback HTTP server (pytest-httpserver)."""
 from __future__ import annotations
 
-import json
 import socket
 import socketserver
 import threading
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from pytest_httpserver import HTTPServer
+from spec_documents import SCHEMAS
 from werkzeug import Request
 
 from pieces_os_client import ApiClient, Configuration
@@ -24,11 +23,6 @@ class QuickStopHTTPServer(HTTPServer):
     def thread_target(self) -> None:
         assert self.server is not None
         self.server.serve_forever(poll_interval=POLL_INTERVAL)
-
-
-SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "pieces-os.openapi.json"
-SPEC: Dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-SCHEMAS: Dict[str, Dict[str, Any]] = SPEC["components"]["schemas"]
 
 
 def base_url(httpserver: HTTPServer) -> str:

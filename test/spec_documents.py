@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "pieces-os.openapi.json"
-SCHEMAS: Dict[str, Dict[str, Any]] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))["components"]["schemas"]
+SPEC: Dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+SCHEMAS: Dict[str, Dict[str, Any]] = SPEC["components"]["schemas"]
 OBJECT_SCHEMAS = sorted(name for name, schema in SCHEMAS.items() if "enum" not in schema)
 ENUM_SCHEMAS = sorted(name for name, schema in SCHEMAS.items() if "enum" in schema)
 

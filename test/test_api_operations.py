@@ -13,9 +13,10 @@ from urllib.parse import unquote
 
 import pytest
 import urllib3
-from httpserver_helpers import SPEC, base_url, make_client, minimal_instance, raw_uri, requests_seen
+from httpserver_helpers import base_url, make_client, minimal_instance, raw_uri, requests_seen
 from pytest_httpserver import HTTPServer
 from seeds import build_seed
+from spec_documents import SPEC
 
 import pieces_os_client
 from pieces_os_client import ApiClient, ApiResponse, AssetsApi

@@ -11,8 +11,9 @@ import re
 from typing import Any, Dict, Iterator, NamedTuple, Optional
 
 import pytest
-from httpserver_helpers import SPEC, base_url, make_client, minimal_instance, raw_uri, requests_seen
+from httpserver_helpers import base_url, make_client, minimal_instance, raw_uri, requests_seen
 from pytest_httpserver import HTTPServer
+from spec_documents import SPEC
 
 import pieces_os_client
 from pieces_os_client import ApiClient, AssetApi, GoneException, ServiceException, WellKnownApi

@@ -17,10 +17,11 @@ from urllib.parse import quote, quote_from_bytes, urlencode
 
 import pytest
 import urllib3
-from httpserver_helpers import SCHEMAS, SPEC, make_client
+from httpserver_helpers import make_client
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import ValidationError
 from seeds import build_seed
+from spec_documents import SCHEMAS, SPEC
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.exceptions import OpenApiException
