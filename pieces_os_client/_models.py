@@ -16,7 +16,10 @@ an Asset can contain. pydantic's own entry points (``model_validate``, ``Model(.
 from __future__ import annotations
 
 import importlib
+import itertools
+import json
 import pprint
+import re
 import sys
 import threading
 from datetime import datetime
@@ -31,7 +34,9 @@ from typing import (
     Iterator,
     List,
     Optional,
+    Pattern,
     Set,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -450,6 +455,16 @@ class PartialValidator:
         self._adapter: Optional[TypeAdapter[Any]] = None
         self._left_out: FrozenSet[str] = frozenset()
         self._needs_version = -1
+        # Large JSON texts are validated in slices (``_in_slices``) for the generated collections,
+        # whose items are in "iterable"; not for subclasses, whose validators may look at the
+        # collection as a whole.
+        fields = getattr(target, "model_fields", {})
+        self._sliced = (
+            getattr(target, "__module__", "").startswith(_GENERATED_MODELS)
+            and "iterable" in fields
+            and fields["iterable"].alias in (None, "iterable")
+        )
+        self._items_validator: Optional[PartialValidator] = None
 
     @property
     def left_out(self) -> FrozenSet[str]:
@@ -488,8 +503,20 @@ class PartialValidator:
     # Each calls pydantic-core's validator or serializer as the TypeAdapter's method of the same
     # name does (and the model's model_validate_json, model_dump_json...), same options.
     def validate_json(self, data: Union[str, bytes, bytearray], **options: Any) -> Any:
-        """Parse JSON text into the target."""
+        """Parse JSON text into the target (a large collection a slice at a time, see ``_in_slices``)."""
+        if not options and len(data) >= SLICED_MIN_CHARS and isinstance(data, (str, bytes)) and self._sliced:
+            result = _in_slices(self, data)
+            if result is not None:
+                return result
         return self._run(_VALIDATE_JSON, data, options, ValidationError)
+
+    def _items(self) -> PartialValidator:
+        """The validator of the target's "iterable" (a collection's), for its slices."""
+        items = self._items_validator
+        if items is None:
+            field = self.target.model_fields["iterable"]  # type: ignore[attr-defined]
+            items = self._items_validator = PartialValidator(field.annotation, self.needs)
+        return items
 
     def validate_python(self, data: Any, **options: Any) -> Any:
         """Validate Python data (a dict keyed by JSON or field names, a model...) into the target."""
@@ -520,6 +547,188 @@ class PartialValidator:
                 return result
             # This pass met models its validator leaves out: its answer is not the answer.
             self.needs.add(met)
+
+
+# Large collections, a slice at a time --------------------------------------------------------
+#
+# pydantic-core parses a JSON text whole before it validates it, so while a snapshot's models are
+# built, its parsed text (about three times the text's size) is held as well: for 10,000 assets,
+# 78 MB on top of the models' 270 MB. The JSON text of a generated collection, when large, is
+# therefore validated a slice of about SLICE_CHARS at a time: each run of consecutive items of
+# "iterable" as an array of items (``[`` + run + ``]``), then the collection's other members with
+# "iterable" empty; the items are joined in order. The peak is then the models and one slice.
+#
+# Where a slice ends is a guess, and the validation checks it. The guess: a "}" then "," then the
+# opening the first item has (its first member's name); where nested objects open that way too,
+# the first such place at which as many braces have closed as opened since the slice began. A run
+# starting where an item starts validates as an array only if it ends where an item ends; the
+# array is the top-level "iterable" only if what precedes it, closed, is an object whose only
+# "iterable" is its last member, and nothing after the array names "iterable" again. Whatever
+# does not check out, and any error, is left to one pass over the whole text: results and errors
+# are always those of one pass.
+SLICE_CHARS = 1 << 20
+SLICED_MIN_CHARS = 2 * SLICE_CHARS
+# Wrong guesses allowed in one text before it is left to one pass.
+_SLICE_MISSES = 3
+_GENERATED_MODELS = "pieces_os_client.models."
+
+
+class _Syntax:
+    """The patterns and fragments of JSON text of one type (str or bytes)."""
+
+    def __init__(self, kind: type) -> None:
+        def text(value: str) -> Any:
+            return value if kind is str else value.encode()
+
+        self.items_key = re.compile(text(r'"iterable"\s*:\s*\['))
+        # The first item's opening: "{" and its first member's name (group 1).
+        self.first_member = re.compile(text(r'\s*(\{\s*"(?:[^"\\]|\\.)*")'))
+        # Between two objects of an array: the first's "}", the second's "{" (group 1).
+        self.between_items = re.compile(text(r"\}\s*,\s*"))
+        self.between = re.compile(text(r"\}\s*,\s*(\{)"))
+        self.open_items, self.close_items = text('{"iterable":['), text("]}")
+        self.open_array, self.close_array = text("["), text("]")
+        self.brace, self.end_brace, self.end_bracket = text("{"), text("}"), text("]")
+        self.open_group, self.close_group = text("("), text(")")
+
+
+_SYNTAX: Dict[type, _Syntax] = {str: _Syntax(str), bytes: _Syntax(bytes)}
+
+
+def _in_slices(validator: PartialValidator, text: Any) -> Any:
+    """The collection ``text`` holds, validated a slice at a time; None when the slices do not
+    check out (see above) or any of them fails: the caller then validates the text whole."""
+    syntax = _SYNTAX[type(text)]
+    # The top-level "iterable": the first named so whose preceding text, closed, is an object
+    # with no other "iterable" member, and that as its last.
+    for key in itertools.islice(syntax.items_key.finditer(text), _SLICE_MISSES):
+        head = text[: key.end()]
+        names = _member_names(head + syntax.close_items)
+        if names[-1:] == ["iterable"]:
+            break
+    else:
+        return None
+    if names.count("iterable") != 1:
+        return None
+    first = syntax.first_member.match(text, key.end())
+    if first is None:
+        return None  # no items, items that are not objects, or an empty first item: nothing to slice
+    start = first.start(1)
+    # Where an item ends and the next one opens as the first did (the same first member's name,
+    # in the same layout), which nested objects seldom do.
+    opening = re.escape(text[start : first.end()])
+    like_first: Optional[Pattern[Any]] = re.compile(
+        syntax.between_items.pattern + syntax.open_group + opening + syntax.close_group
+    )
+    items: List[Any] = []
+    misses = [0]
+    try:
+        while True:  # the middle slices, from an item's start to an item's end SLICE_CHARS further
+            part = None
+            if like_first is not None:
+                found = like_first.search(text, start + SLICE_CHARS)
+                if found is not None:
+                    part = _run_of_items(validator, syntax, text[start : found.start() + 1], misses)
+                    if part is None:
+                        like_first = None  # nested objects open as the items do: count instead
+            if part is None:
+                found, part = _counted_cut(validator, syntax, text, start, misses)
+            if found is None:
+                break
+            items += part
+            start = found.start(1)
+        part, close = _last_slice(validator, syntax, text, start, misses)
+    except _NoSlicesError:
+        return None
+    tail = text[close:]
+    names = _member_names(syntax.open_items + tail)
+    if names[:1] != ["iterable"] or names.count("iterable") != 1:
+        return None
+    try:
+        collection = validator._run(_VALIDATE_JSON, head + tail, {}, ValidationError)
+    except ValidationError:
+        return None
+    if collection.__dict__.get("iterable") != []:
+        return None
+    items += part
+    collection.__dict__["iterable"] = items
+    return collection
+
+
+class _NoSlicesError(Exception):
+    """The slices did not check out: the text is validated whole."""
+
+
+def _counted_cut(
+    validator: PartialValidator, syntax: _Syntax, text: Any, start: int, misses: List[int]
+) -> Tuple[Any, List[Any]]:
+    """The end of a middle slice found the slower way: the first place between two objects,
+    SLICE_CHARS or more after ``start``, where as many braces have closed as opened (counting
+    those in strings too: a guess) and the run validates. The match and the items; (None, [])
+    when there is no such place (the rest is the last slice)."""
+    counted, depth = start, 0
+    search_from = start + SLICE_CHARS
+    while True:
+        found = syntax.between.search(text, search_from)
+        if found is None:
+            return None, []
+        end = found.start() + 1
+        depth += text.count(syntax.brace, counted, end) - text.count(syntax.end_brace, counted, end)
+        counted, search_from = end, found.end()
+        if depth == 0:
+            part = _run_of_items(validator, syntax, text[start:end], misses)
+            if part is not None:
+                return found, part
+
+
+def _last_slice(
+    validator: PartialValidator, syntax: _Syntax, text: Any, start: int, misses: List[int]
+) -> Tuple[List[Any], int]:
+    """The items from ``start`` to the end of the array, and where the "]" that closes it is
+    (searched for from the end of the text)."""
+    close = len(text)
+    while True:
+        close = text.rfind(syntax.end_bracket, start, close)
+        if close < 0:
+            raise _NoSlicesError
+        end = close
+        while end > start and text[end - 1 : end].isspace():
+            end -= 1
+        if text[end - 1 : end] == syntax.end_brace:
+            part = _run_of_items(validator, syntax, text[start:end], misses)
+            if part is not None:
+                return part, close
+
+
+def _run_of_items(
+    validator: PartialValidator, syntax: _Syntax, run: Any, misses: List[int]
+) -> Optional[List[Any]]:
+    """The items ``run`` holds, if it is a sequence of whole items that validate; else None,
+    counted in ``misses`` (past _SLICE_MISSES, raises _NoSlicesError)."""
+    try:
+        return validator._items()._run(_VALIDATE_JSON, syntax.open_array + run + syntax.close_array, {}, ValidationError)  # type: ignore[no-any-return]
+    except ValidationError:
+        misses[0] += 1
+        if misses[0] > _SLICE_MISSES:
+            raise _NoSlicesError from None
+        return None
+
+
+def _member_names(text: Union[str, bytes]) -> List[str]:
+    """The names of the members of the JSON object ``text``, in order; [] when it is not one."""
+    try:
+        members = json.loads(text, object_pairs_hook=_pairs)
+    except (ValueError, RecursionError):
+        return []
+    return [name for name, _ in members] if type(members) is _Pairs else []
+
+
+class _Pairs(list):  # type: ignore[type-arg]
+    """A JSON object's members, as ``json.loads`` gives them with ``object_pairs_hook``."""
+
+
+def _pairs(members: List[Any]) -> _Pairs:
+    return _Pairs(members)
 
 
 def _validate_json(adapter: TypeAdapter[Any], data: Any, **options: Any) -> Any:

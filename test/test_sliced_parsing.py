@@ -1,0 +1,191 @@
+"""A large collection's JSON text is validated a slice of items at a time (``_models._in_slices``),
+so that pydantic-core's parse of the whole text is never held next to all the models; the result,
+and any error, is the one a single pass gives. The slices are made small here, so that texts of a
+few dozen kilobytes are cut into many."""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Dict, List, Union
+
+import pytest
+from httpserver_helpers import minimal_instance
+from pydantic import ValidationError, model_validator
+
+from pieces_os_client import ApiClient, Assets, Configuration, Tags, _models
+from pieces_os_client._models import partial_validator
+
+pytestmark = pytest.mark.skipif(not _models.partial_validators, reason="slices are validated by partial validators")
+
+SLICE = 2_000
+
+
+@pytest.fixture(autouse=True)
+def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_models, "SLICE_CHARS", SLICE)
+    monkeypatch.setattr(_models, "SLICED_MIN_CHARS", 2 * SLICE)
+
+
+def asset(index: int, code: str = "def f():\n    return {'a': [1, 2]}\n") -> Dict[str, Any]:
+    stamp = {"value": f"2024-05-{1 + index % 28:02d}T10:15:30Z"}
+    formats = [{**minimal_instance("Format"), "id": f"{kind}{index}", "created": stamp, "updated": stamp}
+               for kind in "fg"]
+    formats[0]["fragment"] = {"string": {"raw": code}}
+    tags = [{**minimal_instance("Tag"), "id": f"t{index}-{n}", "text": f"tag{n}"} for n in range(3)]
+    return {
+        "name": f"snippet {index}", **minimal_instance("Asset"), "id": f"a{index}", "created": stamp, "updated": stamp,
+        "original": {"id": f"f{index}"}, "preview": {"base": {"id": f"f{index}"}},
+        "formats": {"iterable": formats}, "tags": {"iterable": tags},
+        "unknownLater": [{"x": index}, {"y": None}],
+    }
+
+
+def snapshot(count: int, indent: Union[int, None] = None, **members: Any) -> str:
+    return json.dumps({"iterable": [asset(index) for index in range(count)], **members}, indent=indent)
+
+
+def sliced(text: Union[str, bytes]) -> Any:
+    """What the sliced path gives for ``text``: None when it left the text to one pass."""
+    return _models._in_slices(partial_validator(Assets), text)
+
+
+def assert_as_one_pass(text: Union[str, bytes]) -> Assets:
+    whole = Assets.model_validate_json(text)
+    parsed = Assets.from_json(text)
+    assert parsed == whole
+    assert parsed.to_json() == whole.to_json()
+    assert [item.id for item in parsed] == [item.id for item in whole]
+    return parsed
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "indented"])
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_a_large_snapshot_is_validated_in_slices_into_the_models_one_pass_gives(kind: type, indent: Any) -> None:
+    text = snapshot(60, indent)
+    data = text if kind is str else text.encode()
+    assert len(data) > 10 * SLICE
+    assert sliced(data) == Assets.model_validate_json(data)
+    parsed = assert_as_one_pass(data)
+    assert len(parsed) == 60 and parsed[59].tags[2].text == "tag2"
+    # Unknown fields of the items are kept and written back, as from one pass.
+    assert parsed[7].unknownLater == [{"x": 7}, {"y": None}]
+
+
+def test_the_members_around_the_items_are_kept() -> None:
+    text = json.dumps({
+        "indices": {"a0": 0, "a1": 1}, "before": {"iterable": [{"id": "not an item"}]},
+        "iterable": [asset(index) for index in range(40)],
+        "score": {"manual": 2, "automatic": 3}, "after": [{"id": "x"}, {"id": "y"}], "last": None,
+    })
+    assert sliced(text) is not None
+    parsed = assert_as_one_pass(text)
+    assert parsed.indices == {"a0": 0, "a1": 1} and parsed.score is not None and parsed.score.manual == 2
+    assert parsed.before == {"iterable": [{"id": "not an item"}]} and parsed.after == [{"id": "x"}, {"id": "y"}]
+    assert json.loads(parsed.to_json())["last"] is None
+
+
+def test_strings_that_look_like_the_gap_between_items_do_not_cut_an_item() -> None:
+    # Code that holds what separates two items here, '}, {"name": '.
+    code = 'x = [{"name": 1}, {"name": 2}]\n' * 20
+    text = json.dumps({"iterable": [asset(index, code) for index in range(40)]})
+    assert sliced(text) is not None
+    parsed = assert_as_one_pass(text)
+    assert all(item.formats.iterable[0].fragment.string.raw == code for item in parsed)
+
+
+def test_strings_with_braces_that_never_close_parse_as_in_one_pass() -> None:
+    # Braces are counted where the items' openings do not tell where an item ends; these throw
+    # the count off, and the text is left to one pass.
+    code = 'open = "{{{"\n' * 20
+    text = json.dumps({"iterable": [asset(index, code) for index in range(40)]})
+    parsed = assert_as_one_pass(text)
+    assert parsed[39].formats.iterable[0].fragment.string.raw == code
+
+
+def test_items_that_open_unlike_the_first_are_sliced_by_counting_braces() -> None:
+    items = [asset(index) for index in range(40)]
+    items[0] = {"id": "a0", **items[0]}  # opens with "id", the others with "name"
+    text = json.dumps({"iterable": items})
+    assert text.startswith('{"iterable": [{"id": "a0"')
+    assert sliced(text) is not None
+    assert assert_as_one_pass(text)[0].name == "snippet 0"
+
+
+@pytest.mark.parametrize("broken", ["created", "tags"])
+def test_an_invalid_item_fails_as_in_one_pass(broken: str) -> None:
+    items = [asset(index) for index in range(40)]
+    items[33][broken] = {"value": "not a time"} if broken == "created" else {"iterable": "not a list"}
+    text = json.dumps({"iterable": items})
+    with pytest.raises(ValidationError) as one_pass:
+        Assets.model_validate_json(text)
+    with pytest.raises(ValidationError) as parsed:
+        Assets.from_json(text)
+    assert parsed.value.errors() == one_pass.value.errors()
+    assert parsed.value.errors()[0]["loc"][:2] == ("iterable", 33)
+
+
+@pytest.mark.parametrize("cut", [1, 5_000, -2])
+def test_text_that_is_not_json_fails_as_in_one_pass(cut: int) -> None:
+    text = snapshot(40)
+    text = text[:cut] + text[cut + 1:]
+    with pytest.raises(ValidationError) as one_pass:
+        Assets.model_validate_json(text)
+    with pytest.raises(ValidationError) as parsed:
+        Assets.from_json(text)
+    assert parsed.value.errors() == one_pass.value.errors()
+
+
+@pytest.mark.parametrize("first", ["[]", "null", "{}"])
+def test_a_second_iterable_member_wins_as_in_one_pass(first: str) -> None:
+    items = json.dumps([asset(index) for index in range(100, 130)])
+    before = json.dumps([asset(index) for index in range(30)]) if first == "[]" else first
+    text = f'{{"iterable": {before}, "iterable": {items}}}'
+    assert sliced(text) is None
+    parsed = assert_as_one_pass(text)
+    assert parsed[0].id == "a100"
+
+
+def test_other_collections_and_small_ones_parse_the_same() -> None:
+    tags = json.dumps({"iterable": [{**minimal_instance("Tag"), "id": f"t{n}", "text": "x" * 50} for n in range(200)]})
+    assert len(tags) > 2 * SLICE
+    assert Tags.from_json(tags) == Tags.model_validate_json(tags)
+    assert _models._in_slices(partial_validator(Tags), tags) is not None
+    many = {f"a{n}": n for n in range(1000)}
+    for text in (snapshot(1), '{"iterable": []}', snapshot(0, indices=many), snapshot(2, indices=many)):
+        assert_as_one_pass(text)
+
+
+def test_a_subclass_sees_its_items_whole() -> None:
+    seen: List[int] = []
+
+    class Counted(Assets):
+        @model_validator(mode="after")
+        def _count(self) -> Counted:
+            seen.append(len(self.iterable))
+            return self
+
+    text = snapshot(40)
+    assert len(Counted.from_json(text)) == 40
+    assert seen == [40]
+
+
+def test_the_client_parses_large_bodies_in_slices_the_same() -> None:
+    text = snapshot(50).encode()
+    client = ApiClient(Configuration(host="http://127.0.0.1:1"))
+    assert client.deserialize(text, "Assets") == Assets.model_validate_json(text)
+
+
+def test_threads_parsing_large_snapshots_at_once_each_get_their_own() -> None:
+    texts = [snapshot(30 + n) for n in range(4)]
+    results: Dict[int, Assets] = {}
+
+    def parse(n: int) -> None:
+        results[n] = Assets.from_json(texts[n])
+
+    threads = [threading.Thread(target=parse, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {n: len(result) for n, result in results.items()} == {n: 30 + n for n in range(4)}
+    assert all(results[n] == Assets.model_validate_json(texts[n]) for n in range(4))
