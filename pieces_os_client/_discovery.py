@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import urllib3
@@ -108,6 +107,9 @@ def discover(ports: Optional[Iterable[int]] = None, *, refresh: bool = False) ->
         pool = urllib3.PoolManager(
             num_pools=len(urls), timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
         )
+        # Imported here: only a search for Pieces OS uses it, and most programs name their host.
+        from concurrent.futures import ThreadPoolExecutor
+
         executor = ThreadPoolExecutor(max_workers=min(len(urls), 40), thread_name_prefix="pieces-os-discovery")
         try:
             answers = [executor.submit(_answers, pool, url) for url in urls]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-import pprint
 import re
 import sys
 import threading
@@ -976,6 +975,8 @@ class PiecesModel(BaseModel):
 
     def to_str(self) -> str:
         """A readable multi-line representation."""
+        import pprint
+
         return pprint.pformat(self.model_dump(by_alias=True))
 
     def to_json(self) -> str:

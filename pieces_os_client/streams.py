@@ -52,8 +52,6 @@ from typing import (
 )
 from urllib.parse import urlsplit
 
-import websocket
-
 from pieces_os_client._headers import redact_url
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
@@ -71,6 +69,10 @@ from pieces_os_client.exceptions import (
 from pieces_os_client.rest import check_header
 
 if TYPE_CHECKING:
+    # Imported where a stream connects, not with the SDK: a program that never opens a stream
+    # does not load websocket-client.
+    import websocket
+
     from pieces_os_client.api_client import ApiClient
 
 logger = logging.getLogger("pieces_os_client")
@@ -523,6 +525,8 @@ class Stream(Generic[T]):
     # ----- connecting --------------------------------------------------------------------
     def _connect(self) -> websocket.WebSocket:
         """Open the connection; raises ApiConnectionError, ApiTimeoutError or an ApiException."""
+        import websocket
+
         parts = urlsplit(self._connect_url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "wss" else 80)
@@ -649,6 +653,8 @@ class Stream(Generic[T]):
 
     def _receive(self, ws: websocket.WebSocket) -> Union[BaseException, int]:
         """Receive until the connection ends; returns the error, or the server's close code."""
+        import websocket
+
         ws.settimeout(self._ping_interval)
         ping_unanswered = False
         while not self._closing.is_set():
@@ -754,6 +760,8 @@ class Stream(Generic[T]):
 
 def _abort(ws: websocket.WebSocket) -> None:
     """Send a close frame if possible and shut the socket down, waking a thread reading from it."""
+    import websocket
+
     sock = ws.sock
     if sock is None:
         return
