@@ -503,10 +503,28 @@ class PartialValidator:
     # name does (and the model's model_validate_json, model_dump_json...), same options.
     def validate_json(self, data: Union[str, bytes, bytearray], **options: Any) -> Any:
         """Parse JSON text into the target (a large collection a slice at a time, see ``_in_slices``)."""
-        if not options and len(data) >= SLICED_MIN_CHARS and isinstance(data, (str, bytes)) and self._sliced:
+        if len(data) >= SLICED_MIN_CHARS and self._sliced and not options and type(data) in _SLICED_TYPES:
             result = _in_slices(self, data)
             if result is not None:
                 return result
+        # ``_run`` inlined for its first pass: streams parse every message here.
+        state = _partial
+        outer = state.met
+        met: Dict[str, int] = {}
+        state.met = met
+        try:
+            adapter = self._adapter
+            if adapter is None or self._needs_version != self.needs.version:
+                adapter = self._current()
+            result = adapter.validator.validate_json(data, **options) if options else adapter.validator.validate_json(data)
+        except ValidationError:
+            if not met:
+                raise
+        finally:
+            state.met = outer
+        if not met:
+            return result
+        self.needs.add(met)
         return self._run(_VALIDATE_JSON, data, options, ValidationError)
 
     def _items(self) -> PartialValidator:
@@ -570,6 +588,7 @@ SLICED_MIN_CHARS = 2 * SLICE_CHARS
 # Wrong guesses allowed in one text before it is left to one pass.
 _SLICE_MISSES = 3
 _GENERATED_MODELS = "pieces_os_client.models."
+_SLICED_TYPES = (str, bytes)
 
 
 class _Syntax:
