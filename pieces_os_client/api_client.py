@@ -107,6 +107,7 @@ class ApiClient:
         self._pool: Optional[ThreadPool] = None
         self._pool_lock = threading.Lock()
         self.default_headers: Dict[str, str] = {}
+        self._redacted_host = ("", "")  # the host, and the same fit for messages
         if header_name is not None:
             self.set_default_header(header_name, header_value or "")
         if cookie is not None:
@@ -228,8 +229,13 @@ class ApiClient:
         path = prepared.path
         if query:
             path += ("&" if "?" in path else "?") + "&".join(query)
-        url = self.configuration.host + path
-        shown_url = redact_url(url)
+        host = self.configuration.host
+        url = host + path
+        # A password can only be in the host part; its redacted form is kept while the host stays.
+        redacted = self._redacted_host
+        if redacted[0] is not host:
+            redacted = self._redacted_host = (host, redact_url(host))
+        shown_url = redacted[1] + path
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug(
