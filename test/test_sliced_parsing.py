@@ -11,8 +11,9 @@ from typing import Any, Dict, List, Union
 import pytest
 from httpserver_helpers import minimal_instance
 from pydantic import ValidationError, model_validator
+from seeds import SeedFactory
 
-from pieces_os_client import ApiClient, Assets, Configuration, Tags, _models
+from pieces_os_client import ApiClient, Assets, AssetsApi, Configuration, Tags, _models
 from pieces_os_client._models import partial_validator
 
 pytestmark = pytest.mark.skipif(not _models.partial_validators, reason="slices are validated by partial validators")
@@ -102,11 +103,15 @@ def test_strings_with_braces_that_never_close_parse_as_in_one_pass() -> None:
     assert parsed[39].formats.iterable[0].fragment.string.raw == code
 
 
-def test_items_that_open_unlike_the_first_are_sliced_by_counting_braces() -> None:
-    items = [asset(index) for index in range(40)]
-    items[0] = {"id": "a0", **items[0]}  # opens with "id", the others with "name"
+@pytest.mark.parametrize("first_member", ["id", "name"])
+def test_items_that_nested_objects_open_like_are_sliced_by_counting_braces(first_member: str) -> None:
+    # "id": the formats and tags inside each asset open with "id" too (as Pieces OS writes them).
+    # "name": the first item opens unlike the others.
+    items = [{"id": f"a{index}", **asset(index)} for index in range(40)]
+    if first_member == "name":
+        items[0] = asset(0)
     text = json.dumps({"iterable": items})
-    assert text.startswith('{"iterable": [{"id": "a0"')
+    assert text.startswith('{"iterable": [{"' + first_member + '": ')
     assert sliced(text) is not None
     assert assert_as_one_pass(text)[0].name == "snippet 0"
 
@@ -189,3 +194,16 @@ def test_threads_parsing_large_snapshots_at_once_each_get_their_own() -> None:
         thread.join()
     assert {n: len(result) for n, result in results.items()} == {n: 30 + n for n in range(4)}
     assert all(results[n] == Assets.model_validate_json(texts[n]) for n in range(4))
+
+
+def test_a_snapshot_as_the_emulator_sends_it_is_sliced(assets_api: AssetsApi, make_seed: SeedFactory) -> None:
+    # The JSON text a server writes (compact, empty collections as {"indices":{},"iterable":[]}),
+    # with code holding braces and a tag in every asset.
+    code = "def f(x):\n    return {'x': [x, {'y': x}]}\n"
+    for index in range(25):
+        assets_api.assets_create_new_asset(seed=make_seed(code * (index % 3 + 1), tags=[f"t{index}"]))
+    raw = assets_api.assets_snapshot_without_preload_content().data
+    assert raw.startswith(b'{"iterable":[{') and len(raw) > 10 * SLICE
+    assert sliced(raw) == Assets.model_validate_json(raw)
+    parsed = assets_api.assets_snapshot()
+    assert parsed == Assets.model_validate_json(raw) and len(parsed) == 25
