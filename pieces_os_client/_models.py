@@ -32,6 +32,7 @@ from typing import (
     FrozenSet,
     Iterator,
     List,
+    NamedTuple,
     Optional,
     Pattern,
     Set,
@@ -76,7 +77,7 @@ def type_adapter(response_type: Any) -> Any:
                 else:
                     if isinstance(response_type, type) and issubclass(response_type, BaseModel):
                         response_type.model_rebuild()
-                    adapter = TypeAdapter(response_type)
+                    adapter = SlicedAdapter(response_type) if sliced_target(response_type) else TypeAdapter(response_type)
                 _adapters[response_type] = adapter
     return adapter
 
@@ -454,15 +455,7 @@ class PartialValidator:
         self._adapter: Optional[TypeAdapter[Any]] = None
         self._left_out: FrozenSet[str] = frozenset()
         self._needs_version = -1
-        # Large JSON texts are validated in slices (``_in_slices``) for the generated collections,
-        # whose items are in "iterable"; not for subclasses, whose validators may look at the
-        # collection as a whole.
-        fields = getattr(target, "model_fields", {})
-        self._sliced = (
-            getattr(target, "__module__", "").startswith(_GENERATED_MODELS)
-            and "iterable" in fields
-            and fields["iterable"].alias in (None, "iterable")
-        )
+        self._sliced = sliced_target(target)
         self._items_validator: Optional[PartialValidator] = None
 
     @property
@@ -503,19 +496,24 @@ class PartialValidator:
     # name does (and the model's model_validate_json, model_dump_json...), same options.
     def validate_json(self, data: Union[str, bytes, bytearray], **options: Any) -> Any:
         """Parse JSON text into the target (a large collection a slice at a time, see ``_in_slices``)."""
-        if len(data) >= SLICED_MIN_CHARS and self._sliced and not options and type(data) in _SLICED_TYPES:
-            result = _in_slices(self, data)
+        if self._sliced and sliceable(data, options):
+            result = _in_slices(self._slices(), data)
             if result is not None:
                 return result
         return self._run(_VALIDATE_JSON, data, options, ValidationError)
 
-    def _items(self) -> PartialValidator:
-        """The validator of the target's "iterable" (a collection's), for its slices."""
+    def _slices(self) -> _SliceValidators:
+        return _SliceValidators(self._whole_json, self._items_json)
+
+    def _whole_json(self, text: Any) -> Any:
+        return self._run(_VALIDATE_JSON, text, {}, ValidationError)
+
+    def _items_json(self, text: Any) -> Any:
+        """A JSON array of the target's "iterable" items (a collection's), for its slices."""
         items = self._items_validator
         if items is None:
-            field = self.target.model_fields["iterable"]  # type: ignore[attr-defined]
-            items = self._items_validator = PartialValidator(field.annotation, self.needs)
-        return items
+            items = self._items_validator = PartialValidator(_items_type(self.target), self.needs)
+        return items._run(_VALIDATE_JSON, text, {}, ValidationError)
 
     def validate_python(self, data: Any, **options: Any) -> Any:
         """Validate Python data (a dict keyed by JSON or field names, a model...) into the target."""
@@ -598,7 +596,65 @@ class _Syntax:
 _SYNTAX: Dict[type, _Syntax] = {str: _Syntax(str), bytes: _Syntax(bytes)}
 
 
-def _in_slices(validator: PartialValidator, text: Any) -> Any:
+class _SliceValidators(NamedTuple):
+    """How the slices are validated: a JSON text of the collection, and a JSON array of items."""
+
+    whole: Callable[[Any], Any]
+    items: Callable[[Any], Any]
+
+
+def sliced_target(target: Any) -> bool:
+    """Whether large JSON texts of ``target`` are validated in slices: the generated collections,
+    whose items are in "iterable"; not subclasses, whose validators may look at the collection as
+    a whole."""
+    fields = getattr(target, "model_fields", {})
+    return (
+        getattr(target, "__module__", "").startswith(_GENERATED_MODELS)
+        and "iterable" in fields
+        and fields["iterable"].alias in (None, "iterable")
+    )
+
+
+def _items_type(collection: Any) -> Any:
+    """The type of a collection's "iterable" (``List[Asset]`` for ``Assets``)."""
+    return collection.model_fields["iterable"].annotation
+
+
+def sliceable(data: Any, options: Dict[str, Any]) -> bool:
+    """Whether ``data`` is a JSON text to validate in slices, if its target allows it."""
+    return len(data) >= SLICED_MIN_CHARS and not options and type(data) in _SLICED_TYPES
+
+
+class SlicedAdapter:
+    """A TypeAdapter of a generated collection whose ``validate_json`` validates large texts in
+    slices; for when partial validators are off. Everything else is the TypeAdapter's."""
+
+    def __init__(self, target: Any) -> None:
+        self.adapter: TypeAdapter[Any] = TypeAdapter(target)
+        self._items: Optional[TypeAdapter[Any]] = None
+        self._target = target
+
+    def validate_json(self, data: Union[str, bytes, bytearray], **options: Any) -> Any:
+        if sliceable(data, options):
+            result = _in_slices(self._slices(), data)
+            if result is not None:
+                return result
+        return self.adapter.validate_json(data, **options)
+
+    def _slices(self) -> _SliceValidators:
+        return _SliceValidators(self.adapter.validate_json, self._items_json)
+
+    def _items_json(self, text: Any) -> Any:
+        items = self._items
+        if items is None:
+            items = self._items = TypeAdapter(_items_type(self._target))
+        return items.validate_json(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.adapter, name)
+
+
+def _in_slices(validate: _SliceValidators, text: Any) -> Any:
     """The collection ``text`` holds, validated a slice at a time; None when the slices do not
     check out (see above) or any of them fails: the caller then validates the text whole."""
     syntax = _SYNTAX[type(text)]
@@ -631,16 +687,16 @@ def _in_slices(validator: PartialValidator, text: Any) -> Any:
             if like_first is not None:
                 found = like_first.search(text, start + SLICE_CHARS)
                 if found is not None:
-                    part = _run_of_items(validator, syntax, text[start : found.start() + 1], misses)
+                    part = _run_of_items(validate, syntax, text[start : found.start() + 1], misses)
                     if part is None:
                         like_first = None  # nested objects open as the items do: count instead
             if part is None:
-                found, part = _counted_cut(validator, syntax, text, start, misses)
+                found, part = _counted_cut(validate, syntax, text, start, misses)
             if found is None:
                 break
             items += part
             start = found.start(1)
-        part, close = _last_slice(validator, syntax, text, start, misses)
+        part, close = _last_slice(validate, syntax, text, start, misses)
     except _NoSlicesError:
         return None
     tail = text[close:]
@@ -648,7 +704,7 @@ def _in_slices(validator: PartialValidator, text: Any) -> Any:
     if names[:1] != ["iterable"] or names.count("iterable") != 1:
         return None
     try:
-        collection = validator._run(_VALIDATE_JSON, head + tail, {}, ValidationError)
+        collection = validate.whole(head + tail)
     except ValidationError:
         return None
     if collection.__dict__.get("iterable") != []:
@@ -663,7 +719,7 @@ class _NoSlicesError(Exception):
 
 
 def _counted_cut(
-    validator: PartialValidator, syntax: _Syntax, text: Any, start: int, misses: List[int]
+    validate: _SliceValidators, syntax: _Syntax, text: Any, start: int, misses: List[int]
 ) -> Tuple[Any, List[Any]]:
     """The end of a middle slice found the slower way: the first place between two objects,
     SLICE_CHARS or more after ``start``, where as many braces have closed as opened (counting
@@ -679,13 +735,13 @@ def _counted_cut(
         depth += text.count(syntax.brace, counted, end) - text.count(syntax.end_brace, counted, end)
         counted, search_from = end, found.end()
         if depth == 0:
-            part = _run_of_items(validator, syntax, text[start:end], misses)
+            part = _run_of_items(validate, syntax, text[start:end], misses)
             if part is not None:
                 return found, part
 
 
 def _last_slice(
-    validator: PartialValidator, syntax: _Syntax, text: Any, start: int, misses: List[int]
+    validate: _SliceValidators, syntax: _Syntax, text: Any, start: int, misses: List[int]
 ) -> Tuple[List[Any], int]:
     """The items from ``start`` to the end of the array, and where the "]" that closes it is
     (searched for from the end of the text)."""
@@ -698,18 +754,18 @@ def _last_slice(
         while end > start and text[end - 1 : end].isspace():
             end -= 1
         if text[end - 1 : end] == syntax.end_brace:
-            part = _run_of_items(validator, syntax, text[start:end], misses)
+            part = _run_of_items(validate, syntax, text[start:end], misses)
             if part is not None:
                 return part, close
 
 
 def _run_of_items(
-    validator: PartialValidator, syntax: _Syntax, run: Any, misses: List[int]
+    validate: _SliceValidators, syntax: _Syntax, run: Any, misses: List[int]
 ) -> Optional[List[Any]]:
     """The items ``run`` holds, if it is a sequence of whole items that validate; else None,
     counted in ``misses`` (past _SLICE_MISSES, raises _NoSlicesError)."""
     try:
-        return validator._items()._run(_VALIDATE_JSON, syntax.open_array + run + syntax.close_array, {}, ValidationError)  # type: ignore[no-any-return]
+        return validate.items(syntax.open_array + run + syntax.close_array)  # type: ignore[no-any-return]
     except ValidationError:
         misses[0] += 1
         if misses[0] > _SLICE_MISSES:
@@ -1009,8 +1065,8 @@ class PiecesModel(BaseModel):
         The first parse of a model builds a validator only for the models the data contains
         (``PartialValidator``); the result is the one ``model_validate_json`` gives.
         """
-        if partial_validators:
-            return partial_validator(cls).validate_json(json_str)  # type: ignore[no-any-return]
+        if partial_validators or sliced_target(cls):
+            return type_adapter(cls).validate_json(json_str)  # type: ignore[no-any-return]
         return cls.model_validate_json(json_str)
 
     @classmethod

@@ -14,9 +14,7 @@ from pydantic import ValidationError, model_validator
 from seeds import SeedFactory
 
 from pieces_os_client import ApiClient, Assets, AssetsApi, Configuration, Tags, _models
-from pieces_os_client._models import partial_validator
-
-pytestmark = pytest.mark.skipif(not _models.partial_validators, reason="slices are validated by partial validators")
+from pieces_os_client._models import SlicedAdapter, type_adapter
 
 SLICE = 2_000
 
@@ -45,9 +43,9 @@ def snapshot(count: int, indent: Union[int, None] = None, **members: Any) -> str
     return json.dumps({"iterable": [asset(index) for index in range(count)], **members}, indent=indent)
 
 
-def sliced(text: Union[str, bytes]) -> Any:
+def sliced(text: Union[str, bytes], target: Any = Assets) -> Any:
     """What the sliced path gives for ``text``: None when it left the text to one pass."""
-    return _models._in_slices(partial_validator(Assets), text)
+    return _models._in_slices(type_adapter(target)._slices(), text)
 
 
 def assert_as_one_pass(text: Union[str, bytes]) -> Assets:
@@ -154,7 +152,7 @@ def test_other_collections_and_small_ones_parse_the_same() -> None:
     tags = json.dumps({"iterable": [{**minimal_instance("Tag"), "id": f"t{n}", "text": "x" * 50} for n in range(200)]})
     assert len(tags) > 2 * SLICE
     assert Tags.from_json(tags) == Tags.model_validate_json(tags)
-    assert _models._in_slices(partial_validator(Tags), tags) is not None
+    assert sliced(tags, Tags) is not None
     many = {f"a{n}": n for n in range(1000)}
     for text in (snapshot(1), '{"iterable": []}', snapshot(0, indices=many), snapshot(2, indices=many)):
         assert_as_one_pass(text)
@@ -207,3 +205,19 @@ def test_a_snapshot_as_the_emulator_sends_it_is_sliced(assets_api: AssetsApi, ma
     assert sliced(raw) == Assets.model_validate_json(raw)
     parsed = assets_api.assets_snapshot()
     assert parsed == Assets.model_validate_json(raw) and len(parsed) == 25
+
+
+def test_without_partial_validators_large_collections_are_sliced_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other pydantic versions build every validator whole; slicing does not depend on that.
+    monkeypatch.setattr(_models, "partial_validators", False)
+    monkeypatch.setattr(_models, "_adapters", {})
+    adapter = type_adapter(Assets)
+    assert isinstance(adapter, SlicedAdapter)
+    text = snapshot(40)
+    assert _models._in_slices(adapter._slices(), text) is not None
+    assert_as_one_pass(text)
+    # Everything else is the TypeAdapter's.
+    parsed = Assets.model_validate_json(text)
+    assert adapter.dump_json(parsed, by_alias=True, exclude_none=True) == parsed.to_json().encode()
+    client = ApiClient(Configuration(host="http://127.0.0.1:1"))
+    assert client.deserialize(text.encode(), "Assets") == parsed
