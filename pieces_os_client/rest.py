@@ -6,6 +6,7 @@ SDKs imports them from (``from pieces_os_client.rest import ApiException``).
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 import time
 from types import TracebackType
@@ -29,6 +30,7 @@ from urllib3.exceptions import (
     ResponseError,
     SSLError,
 )
+from urllib3.util import parse_url
 
 from pieces_os_client._headers import header_problem, redact_url
 from pieces_os_client.configuration import Configuration, check_seconds, proxy_settings
@@ -130,6 +132,12 @@ class RetryPolicy(urllib3.Retry):
         except InvalidHeader:
             return 0.0
         return min(seconds, self.backoff_max)
+
+
+# A request target that urllib3's URL parsing leaves as it is: a path, and maybe a query, of
+# RFC 3986 characters with upper-case percent-encodings, and no "." or ".." segment.
+_PLAIN_TARGET = re.compile(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-F]{2})*")
+_DOT_SEGMENT = re.compile(r"/\.{1,2}(?=[/?]|$)")
 
 
 def build_retry(configuration: Configuration) -> urllib3.Retry:
@@ -282,7 +290,7 @@ class RESTClientObject:
             options["assert_hostname"] = configuration.assert_hostname
         self.pool_manager: urllib3.PoolManager
         # The configured host, and its pool (see _urlopen).
-        self._host_pool: Tuple[str, Optional[HTTPConnectionPool]] = ("", None)
+        self._host_pool: Tuple[str, Optional[HTTPConnectionPool], str] = ("", None, "")
         self.proxy = proxy_settings(configuration)
         if self.proxy is not None:
             self.pool_manager = urllib3.ProxyManager(proxy_url=self.proxy.url, proxy_headers=self.proxy.headers, **options)
@@ -360,22 +368,30 @@ class RESTClientObject:
         manager for any other URL and behind a proxy.
 
         The pool manager finds a URL's pool on every request (parsing the URL, building the pool's
-        key from a dozen settings), a few microseconds a call; the configured host's pool is kept
-        here instead, while it stays open. Redirects are never followed (``build_retry``), so the
-        pool answers as the manager would.
+        key from a dozen settings, a lookup under its lock); the configured host's pool is kept
+        here instead, while it stays open. The request target is sent as the manager would send it
+        (only a target its URL parsing would leave unchanged takes this way), and redirects are
+        never followed (``build_retry``), so the pool answers as the manager would.
         """
         method = method.upper()  # as the pool manager's request() does
         host = self.configuration.host
-        if self.proxy is None and url.startswith(host) and url[len(host) : len(host) + 1] in ("/", "?"):
-            kept_host, pool = self._host_pool
+        if self.proxy is None and url.startswith(host):
+            kept_host, pool, prefix = self._host_pool
             if pool is None or kept_host != host or pool.pool is None:
-                pool = self.pool_manager.connection_from_url(host)
-                self._host_pool = (host, pool)
-            try:
-                return pool.urlopen(method, url[len(host) :], assert_same_host=False, redirect=False, **options)
-            except ClosedPoolError:
-                pass  # closed by the manager for another host since: nothing was sent
+                pool, prefix = self._pool_of(host)
+                self._host_pool = (host, pool, prefix)
+            target = prefix + url[len(host) :]
+            if _PLAIN_TARGET.fullmatch(target) and not _DOT_SEGMENT.search(target):
+                try:
+                    return pool.urlopen(method, target, assert_same_host=False, redirect=False, **options)
+                except ClosedPoolError:
+                    pass  # closed by the manager for another host since: nothing was sent
         return self.pool_manager.request(method, url, **options)
+
+    def _pool_of(self, host: str) -> Tuple[HTTPConnectionPool, str]:
+        """The pool manager's pool for ``host``, and the path ``host`` itself has."""
+        parsed = parse_url(host)
+        return self.pool_manager.connection_from_url(host), parsed.path or ""
 
     def _read_body(
         self, response: urllib3.BaseHTTPResponse, method: str, url: str, timing: CallTimeout, deadline: Optional[float]

@@ -4,12 +4,21 @@ reaches the host it names, on a reused connection, as it would through the manag
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from typing import Iterator, List
 
 import pytest
-from httpserver_helpers import QuickStopHTTPServer, RawServer, base_url, make_client, minimal_instance, requests_seen
+from httpserver_helpers import (
+    QuickStopHTTPServer,
+    RawServer,
+    base_url,
+    make_client,
+    minimal_instance,
+    raw_uri,
+    requests_seen,
+)
 from pytest_httpserver import HTTPServer
 
 from pieces_os_client import AssetsApi
@@ -105,3 +114,22 @@ def test_a_query_string_reaches_the_host(httpserver: HTTPServer) -> None:
     )
     with make_client(base_url(httpserver)) as client:
         assert AssetsApi(client).assets_specific_asset_snapshot("a1", transferables=False).id == "a1"
+
+
+def test_a_host_with_a_path_keeps_it(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/assets/a1").respond_with_json(ASSET)
+    with make_client(base_url(httpserver) + "/api") as client:
+        assert AssetsApi(client).assets_specific_asset_snapshot("a1").id == "a1"
+        assert AssetsApi(client).assets_specific_asset_snapshot("a1").id == "a1"
+    assert [request.path for request in requests_seen(httpserver)] == ["/api/assets/a1"] * 2
+
+
+@pytest.mark.parametrize(
+    ("path", "sent"),
+    [("/a/../here", "/here"), ("/here/.", "/here/"), ("/x%2fy", "/x%2Fy"), ("/x y", "/x%20y"), ("/%zz", "/%25zz")],
+)
+def test_a_target_is_sent_normalized_as_the_manager_sends_it(httpserver: HTTPServer, path: str, sent: str) -> None:
+    httpserver.expect_request(re.compile(".*")).respond_with_data("ok")
+    with make_client(base_url(httpserver)) as client:
+        assert client.rest_client.request("GET", base_url(httpserver) + path, {}).data == b"ok"
+    assert [raw_uri(request) for request in requests_seen(httpserver)] == [sent]
