@@ -560,7 +560,7 @@ class PartialValidator:
 #
 # Where a slice ends is a guess, and the validation checks it. The guess: a "}" then "," then the
 # opening the first item has (its first member's name); where nested objects open that way too,
-# the first such place at which as many braces have closed as opened since the slice began. A run
+# the first "}" "," "{" at which as many braces have closed as opened since the slice began. A run
 # starting where an item starts validates as an array only if it ends where an item ends; the
 # array is the top-level "iterable" only if what precedes it, closed, is an object whose only
 # "iterable" is its last member, and nothing after the array names "iterable" again. Whatever
