@@ -776,7 +776,7 @@ def _run_of_items(
 def _member_names(text: Union[str, bytes]) -> List[str]:
     """The names of the members of the JSON object ``text``, in order; [] when it is not one."""
     try:
-        members = json.loads(text, object_pairs_hook=_pairs)
+        members = json.loads(text, object_pairs_hook=_Pairs)
     except (ValueError, RecursionError):
         return []
     return [name for name, _ in members] if type(members) is _Pairs else []
@@ -785,9 +785,6 @@ def _member_names(text: Union[str, bytes]) -> List[str]:
 class _Pairs(list):  # type: ignore[type-arg]
     """A JSON object's members, as ``json.loads`` gives them with ``object_pairs_hook``."""
 
-
-def _pairs(members: List[Any]) -> _Pairs:
-    return _Pairs(members)
 
 
 # Each passes the options on only when there are some: streams parse every message through

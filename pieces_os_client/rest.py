@@ -385,7 +385,9 @@ class RESTClientObject:
                 try:
                     return pool.urlopen(method, target, assert_same_host=False, redirect=False, **options)
                 except ClosedPoolError:
-                    pass  # closed by the manager for another host since: nothing was sent
+                    # The manager closed it (making room for another host's pool) before this
+                    # request, or between two of its attempts, got a connection: sent anew there.
+                    pass
         return self.pool_manager.request(method, url, **options)
 
     def _pool_of(self, host: str) -> Tuple[HTTPConnectionPool, str]:
