@@ -77,6 +77,19 @@ def _render_path(path: PathLike) -> str:
 class OpenApiException(Exception):  # noqa: N818 (the name other Pieces SDKs use)
     """The base of every exception the SDK raises."""
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Rebuilt from its arguments and attributes without calling __init__, whose parameters
+        # differ from class to class: every exception of the tree crosses a process boundary
+        # (multiprocessing, concurrent.futures) as it was raised.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: Type[OpenApiException], args: Tuple[Any, ...], state: Dict[str, Any]) -> OpenApiException:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class _ArgumentError(OpenApiException):
     """An argument problem found before anything was sent; ``path_to_item`` says where."""
