@@ -6,7 +6,7 @@ its arguments (checking them, encoding the path and query, serializing the body)
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict, Generic, List, Mapping, NamedTuple, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, Generic, List, Mapping, NamedTuple, Optional, Tuple, Type, TypeVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -43,6 +43,19 @@ def resolve_model(name: str) -> Type[Any]:
         model = getattr(importlib.import_module(f"pieces_os_client.models.{MODULES[name]}"), name)
         _resolved[name] = model
     return model
+
+
+def quote_component(value: str) -> str:
+    """``value`` percent-encoded as a query name or value (UTF-8; "&", "=", "/" encoded too)."""
+    return quote(value, safe="")
+
+
+def describe_unencodable(value: str, error: UnicodeEncodeError) -> str:
+    """Why ``value`` cannot be encoded, saying which character and where, for an ApiValueError."""
+    return (
+        f"{value[error.start]!r} at position {error.start} is not encodable as UTF-8 (a lone surrogate,"
+        " as surrogateescape makes from an undecodable file name)"
+    )
 
 
 def encode_segment(value: str) -> str:
@@ -131,10 +144,10 @@ class Operation(Generic[T]):
             if parameter.location == "path":
                 if value == "":
                     raise ApiValueError(f"`{parameter.name}` of `{self.name}` must not be empty")
-                path = path.replace("{" + parameter.name + "}", encode_segment(value))
+                path = path.replace("{" + parameter.name + "}", self._encoded(parameter.name, value, encode_segment))
             else:
                 text = ("true" if value else "false") if parameter.type is bool else str(value)
-                query.append(f"{parameter.name}={quote(text, safe='')}")
+                query.append(f"{parameter.name}={self._encoded(parameter.name, text, quote_component)}")
         if query:
             path = path + "?" + "&".join(query)
         body = None
@@ -150,6 +163,14 @@ class Operation(Generic[T]):
                 body = self._serialize_body(value)
                 content_type = self.body.media_type
         return PreparedRequest(self.method, path, body, content_type)
+
+    def _encoded(self, name: str, value: str, encode: Callable[[str], str]) -> str:
+        try:
+            return encode(value)
+        except UnicodeEncodeError as error:
+            raise ApiValueError(
+                f"`{name}` of `{self.name}` cannot be sent: {describe_unencodable(value, error)}"
+            ) from None
 
     def _serialize_body(self, value: Any) -> bytes:
         assert self.body is not None

@@ -25,14 +25,13 @@ from typing import (
     Union,
     overload,
 )
-from urllib.parse import quote
 
 import urllib3
 from pydantic import BaseModel
 
-from pieces_os_client._headers import redact_headers, redact_url
+from pieces_os_client._headers import header_problem, redact_headers, redact_url
 from pieces_os_client._models import type_adapter
-from pieces_os_client._operation import Operation, resolve_model
+from pieces_os_client._operation import Operation, describe_unencodable, quote_component, resolve_model
 from pieces_os_client._version import __version__
 from pieces_os_client.api_response import ApiResponse, RawText
 from pieces_os_client.configuration import Configuration
@@ -204,7 +203,13 @@ class ApiClient:
                 check_header("Cookie", value)
                 headers["Cookie"] = value
             elif where == "query":
-                query.append(f"{quote(str(key), safe='')}={quote(value, safe='')}")
+                try:
+                    query.append(f"{quote_component(str(key))}={quote_component(value)}")
+                except UnicodeEncodeError as error:
+                    text = value if error.object == value else str(key)
+                    raise ApiValueError(
+                        f"_request_auth {key!r:.40} cannot be sent in the query: {describe_unencodable(text, error)}"
+                    ) from None
             else:
                 raise ApiValueError(f"_request_auth 'in' must be 'header', 'query' or 'cookie', got {where!r}")
 
@@ -310,8 +315,12 @@ class ApiClient:
                 f"_host_index of `{operation.name}` must be 0: Pieces OS serves every operation"
                 f" at one host, got {host_index!r}"
             )
-        if content_type is not None and not isinstance(content_type, str):
-            raise ApiTypeError(f"_content_type of `{operation.name}` must be a str, got {type(content_type).__name__}")
+        if content_type is not None:
+            if not isinstance(content_type, str):
+                raise ApiTypeError(f"_content_type of `{operation.name}` must be a str, got {type(content_type).__name__}")
+            problem = header_problem("Content-Type", content_type)
+            if problem is not None:
+                raise ApiValueError(f"_content_type of `{operation.name}` cannot be sent: {problem}")
         if async_req:
             return self.pool.apply_async(
                 self.invoke,

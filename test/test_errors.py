@@ -212,6 +212,23 @@ BAD_ARGUMENTS: Dict[str, Any] = {
     "header-cr": (lambda api: api.assets_snapshot(_headers={"X-A": "1\r"}), ApiValueError, "X-A"),
     "header-name-lf": (lambda api: api.assets_snapshot(_headers={"X-A\n": "1"}), ApiValueError, "X-A"),
     "header-not-str": (lambda api: api.assets_snapshot(_headers={"X-A": 1}), ApiValueError, "X-A"),
+    "query-surrogate": (lambda api: api.assets_search_assets(query="a\ud800"), ApiValueError, "`query`"),
+    "asset-surrogate": (lambda api: api.assets_specific_asset_snapshot("a\ud800"), ApiValueError, "`asset`"),
+    "content-type-crlf": (
+        lambda api: api.assets_create_new_asset(seed=build_seed("x"), _content_type="application/json\r\nX-B: 1"),
+        ApiValueError, "_content_type",
+    ),
+    "content-type-crlf-get": (
+        lambda api: api.assets_snapshot(_content_type="text/plain\nX-B: 1"), ApiValueError, "_content_type",
+    ),
+    "auth-query-surrogate": (
+        lambda api: api.assets_snapshot(_request_auth={"in": "query", "key": "k", "value": "s\ud800", "type": "api_key"}),
+        ApiValueError, "_request_auth",
+    ),
+    "auth-header-crlf": (
+        lambda api: api.assets_snapshot(_request_auth={"in": "header", "key": "X-K", "value": "s\r\nX-B: 1", "type": "api_key"}),
+        ApiValueError, "X-K",
+    ),
 }
 
 
@@ -223,6 +240,7 @@ def test_bad_argument_raises_before_sending(
     with pytest.raises(exception) as caught:
         call(api)
     assert name in str(caught.value)
+    assert "may have reached" not in str(caught.value)
     assert isinstance(caught.value, OpenApiException)
     _assert_nothing_sent(httpserver)
 
