@@ -987,10 +987,13 @@ class PiecesModel(BaseModel):
         # Read by pydantic only; type checkers keep BaseModel's declaration.
         __pydantic_extra__: Dict[str, _ExtraValue]
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for what is not a declared field: unknown fields, kept in __pydantic_extra__.
-        value = super().__getattr__(name)  # type: ignore[misc]
-        return None if value is JSON_NULL else value
+    if not TYPE_CHECKING:
+        # Hidden from type checkers (as pydantic's own is), so a misspelled field is a type error.
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for what is not a declared field: unknown fields, kept in __pydantic_extra__.
+            value = super().__getattr__(name)
+            return None if value is JSON_NULL else value
 
     @classmethod
     def model_rebuild(
@@ -1065,6 +1068,20 @@ class PiecesModel(BaseModel):
         if partial_validators or sliced_target(cls):
             return type_adapter(cls).validate_json(json_str)  # type: ignore[no-any-return]
         return cls.model_validate_json(json_str)
+
+    if TYPE_CHECKING:
+
+        @overload
+        @classmethod
+        def from_dict(cls, obj: Dict[str, Any]) -> Self: ...
+
+        @overload
+        @classmethod
+        def from_dict(cls, obj: None) -> None: ...
+
+        @overload
+        @classmethod
+        def from_dict(cls, obj: Optional[Dict[str, Any]]) -> Optional[Self]: ...
 
     @classmethod
     def from_dict(cls, obj: Optional[Dict[str, Any]]) -> Optional[Self]:

@@ -54,6 +54,26 @@ CALL_OPTIONS = [
     ("_host_index", "Optional[int]"),
 ]
 CALL_OPTION_ARGUMENTS = "async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index"
+# What a type checker sees each REST method return for the values of async_req and
+# _preload_content: (async_req, _preload_content, return type), "{T}" the variant's own return
+# type. Declared as overloads under TYPE_CHECKING, so they cost nothing at import; the last
+# takes plain bools and returns any of them.
+CALL_VARIANTS = {
+    "data": [
+        ("Literal[True]", "Literal[False]", "ApplyResult[urllib3.BaseHTTPResponse]"),
+        ("Literal[True]", "Optional[Literal[True]] = None", "ApplyResult[{T}]"),
+        ("Optional[Literal[False]] = None", "Literal[False]", "urllib3.BaseHTTPResponse"),
+        ("Optional[Literal[False]] = None", "Optional[Literal[True]] = None", "{T}"),
+    ],
+    "info": [
+        ("Literal[True]", "Optional[bool] = None", "ApplyResult[{T}]"),
+        ("Optional[Literal[False]] = None", "Optional[bool] = None", "{T}"),
+    ],
+    "raw": [
+        ("Literal[True]", "Optional[bool] = None", "ApplyResult[{T}]"),
+        ("Optional[Literal[False]] = None", "Optional[bool] = None", "{T}"),
+    ],
+}
 
 # Hand-written behaviour some models take as an extra base, from pieces_os_client/display.py:
 # notebook display and print(). (Every model with an ``iterable`` array is a sequence of its
@@ -740,7 +760,9 @@ class Generator:
         )
         streams = any(op.websocket for op in ops)
         bodies = any(op.body for op in ops)
-        typing_names = ["Any", "Dict", "Mapping", "Optional"] + ["Callable"] * streams + ["Union"] * (streams or bodies)
+        rest = not all(op.websocket for op in ops)
+        typing_names = ["Any", "Dict", "Mapping", "Optional"] + ["Callable"] * streams + ["Union"] * (streams or bodies or rest)
+        typing_names += ["Literal", "overload"] * rest
         about = self.overlay.text("api_classes", tag, "about")
         lines = [
             HEADER,
@@ -752,7 +774,7 @@ class Generator:
             '"""',
             "from __future__ import annotations",
             "",
-            f"from typing import {', '.join(['TYPE_CHECKING'] * bool(models) + sorted(typing_names))}",
+            f"from typing import {', '.join(['TYPE_CHECKING'] * bool(models or rest) + sorted(typing_names))}",
             "",
             "import urllib3",
             "",
@@ -764,8 +786,9 @@ class Generator:
         ]
         if streams:
             lines.append("from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, Stream")
-        if models:
+        if models or rest:
             lines += ["", "if TYPE_CHECKING:"]
+            lines += ["    from multiprocessing.pool import ApplyResult", ""] * rest
             lines += [f"    from pieces_os_client.models.{self.modules[m]} import {m}" for m in models]
             lines.append("")
         for op in ops:
@@ -827,13 +850,21 @@ class Generator:
         ]
         lines: List[str] = []
         for suffix, annotation, attribute, what in variants:
+            overloads = [(a, p, r.format(T=annotation)) for a, p, r in CALL_VARIANTS[attribute]]
+            every = f"Union[{', '.join(dict.fromkeys(r for _, _, r in overloads))}]"
+            lines += ["", "    if TYPE_CHECKING:"]
+            for async_req, preload, result in overloads + [("Optional[bool] = None", "Optional[bool] = None", every)]:
+                options = {"async_req": f"async_req: {async_req}", "_preload_content": f"_preload_content: {preload}"}
+                lines += ["", "        @overload", f"        def {op.name}{suffix}(", "            self,"]
+                lines += [f"            {options.get(a.split(':')[0], a)}," for a in args]
+                lines.append(f"        ) -> {result}: ...")
             lines += [
                 "",
                 f"    def {op.name}{suffix}(",
                 "        self,",
             ]
             lines += [f"        {a}," for a in args]
-            lines.append(f"    ) -> {annotation}:")
+            lines.append(f"    ) -> {every}:")
             lines += self.method_docstring(op, what)
             lines.append(
                 f"        return self.api_client.invoke({attribute!r}, {op.constant}, {call_args}, _request_timeout, _headers,"

@@ -8,7 +8,10 @@ paste them into a project of their own.
 """
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -91,3 +94,67 @@ def test_the_sdk_is_not_importable_from_the_dependencies_alone(tmp_path: Path) -
     done = subprocess.run([str(python), "-c", "import pydantic, pytest; import pieces_os_client"],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 1 and "No module named 'pieces_os_client'" in done.stderr, done.stderr
+
+
+# A user's script with one mistake on each line marked "mistake"; every other line is right and
+# must pass. Unknown JSON fields stay reachable at run time (getattr), but a misspelled field is
+# not a field; async_req=True gives a handle and _preload_content=False the urllib3 response, not
+# the model; from_dict of a dict gives the model itself.
+MISTAKES_SCRIPT = '''
+from multiprocessing.pool import ApplyResult
+
+import urllib3
+
+from pieces_os_client import ApiResponse, Assets, AssetsApi, Seed
+
+
+def check(api: AssetsApi) -> None:
+    assets = api.assets_snapshot(transferables=False)
+    print(assets.nmae)  # mistake: no such field
+    print(assets.iterabel)  # mistake: no such field
+    for asset in assets:
+        print(asset.id, asset.name, asset.nmae)  # mistake: no such field
+    print(getattr(assets, "some_field_a_newer_pieces_os_sends", None))
+    handle: ApplyResult[Assets] = api.assets_snapshot(async_req=True)
+    print(handle.get().iterable)
+    print(api.assets_snapshot(async_req=True).iterable)  # mistake: a handle, not Assets
+    raw: urllib3.BaseHTTPResponse = api.assets_snapshot(_preload_content=False)
+    print(raw.status)
+    print(api.assets_snapshot(_preload_content=False).iterable)  # mistake: the urllib3 response
+    info: ApiResponse[Assets] = api.assets_snapshot_with_http_info()
+    print(info.data, api.assets_snapshot_with_http_info(async_req=True).get().status_code)
+    print(api.assets_snapshot_with_http_info(async_req=True).data)  # mistake: a handle
+    seed = Seed.from_dict({"asset": {"format": {"fragment": {"string": {"raw": "x"}}}}})
+    print(seed.asset)
+    print(Seed.from_dict(None).asset)  # mistake: from_dict(None) is None
+'''
+
+
+def mistake_lines(script: str) -> list:
+    return [number for number, line in enumerate(script.splitlines(), 1) if "# mistake" in line]
+
+
+@pytest.mark.tooling
+def test_mypy_and_pyright_report_each_mistake_in_a_users_script(tmp_path: Path) -> None:
+    """mypy --strict, and pyright where it and Node.js are installed, report an error on every line
+    of the script above that has a mistake, and on no other."""
+    pytest.importorskip("mypy")
+    script = tmp_path / "user_script.py"
+    script.write_text(MISTAKES_SCRIPT)
+    expected = mistake_lines(MISTAKES_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".mypy_cache"),
+         "--python-executable", sys.executable, "--no-error-summary", script.name],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    reported = sorted({int(m) for m in re.findall(r"^user_script\.py:(\d+): error:", done.stdout, re.M)})
+    assert reported == expected, done.stdout + done.stderr
+    if importlib.util.find_spec("pyright") is None or shutil.which("node") is None:
+        return  # pyright's package runs on Node.js, and would download it when missing
+    done = subprocess.run(
+        [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable, script.name],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    diagnostics = json.loads(done.stdout)["generalDiagnostics"]
+    reported = sorted({d["range"]["start"]["line"] + 1 for d in diagnostics if d["severity"] == "error"})
+    assert reported == expected, done.stdout

@@ -9,7 +9,7 @@ response.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Union, overload
 
 import urllib3
 
@@ -19,6 +19,8 @@ from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import ApplyResult
+
     from pieces_os_client.models.activities import Activities
     from pieces_os_client.models.asset import Asset
     from pieces_os_client.models.asset_reclassification import AssetReclassification
@@ -268,6 +270,88 @@ class AssetApi:
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
         self.api_client = api_client if api_client is not None else ApiClient.get_default()
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_associate_anchor(
         self,
         asset: str,
@@ -281,7 +365,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/anchors/associate/{anchor}: Link an anchor to the asset.
 
         Args:
@@ -319,6 +403,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_anchor_with_http_info(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_anchor_with_http_info(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_anchor_with_http_info(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_associate_anchor_with_http_info(
         self,
@@ -333,7 +467,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/anchors/associate/{anchor}: Link an anchor to the asset.
 
         Args:
@@ -371,6 +505,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_anchor_without_preload_content(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_anchor_without_preload_content(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_anchor_without_preload_content(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_associate_anchor_without_preload_content(
         self,
@@ -385,7 +569,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/anchors/associate/{anchor}: Link an anchor to the asset.
 
         Args:
@@ -424,6 +608,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_associate_conversation(
         self,
         asset: str,
@@ -437,7 +703,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/conversations/associate/{conversation}: Link a conversation to the asset.
 
         Args:
@@ -475,6 +741,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_conversation_with_http_info(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_conversation_with_http_info(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_conversation_with_http_info(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_associate_conversation_with_http_info(
         self,
@@ -489,7 +805,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/conversations/associate/{conversation}: Link a conversation to the asset.
 
         Args:
@@ -527,6 +843,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_conversation_without_preload_content(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_conversation_without_preload_content(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_conversation_without_preload_content(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_associate_conversation_without_preload_content(
         self,
@@ -541,7 +907,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/conversations/associate/{conversation}: Link a conversation to the asset.
 
         Args:
@@ -580,6 +946,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_associate_person(
         self,
         asset: str,
@@ -593,7 +1041,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/persons/associate/{person}: Link a person to the asset.
 
         Args:
@@ -631,6 +1079,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_person_with_http_info(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_person_with_http_info(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_person_with_http_info(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_associate_person_with_http_info(
         self,
@@ -645,7 +1143,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/persons/associate/{person}: Link a person to the asset.
 
         Args:
@@ -683,6 +1181,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_person_without_preload_content(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_person_without_preload_content(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_person_without_preload_content(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_associate_person_without_preload_content(
         self,
@@ -697,7 +1245,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/persons/associate/{person}: Link a person to the asset.
 
         Args:
@@ -736,6 +1284,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_tag(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_tag(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_tag(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_tag(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_tag(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_associate_tag(
         self,
         asset: str,
@@ -749,7 +1379,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/tags/associate/{tag}: Link a tag to the asset.
 
         Args:
@@ -787,6 +1417,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_tag_with_http_info(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_tag_with_http_info(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_tag_with_http_info(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_associate_tag_with_http_info(
         self,
@@ -801,7 +1481,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/tags/associate/{tag}: Link a tag to the asset.
 
         Args:
@@ -839,6 +1519,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_tag_without_preload_content(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_tag_without_preload_content(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_tag_without_preload_content(
+            self,
+            asset: str,
+            tag: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_associate_tag_without_preload_content(
         self,
@@ -853,7 +1583,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/tags/associate/{tag}: Link a tag to the asset.
 
         Args:
@@ -892,6 +1622,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_website(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_website(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_website(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_website(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_website(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_associate_website(
         self,
         asset: str,
@@ -905,7 +1717,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/websites/associate/{website}: Link a website to the asset.
 
         Args:
@@ -943,6 +1755,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_website_with_http_info(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_website_with_http_info(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_website_with_http_info(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_associate_website_with_http_info(
         self,
@@ -957,7 +1819,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/websites/associate/{website}: Link a website to the asset.
 
         Args:
@@ -995,6 +1857,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_website_without_preload_content(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_website_without_preload_content(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_website_without_preload_content(
+            self,
+            asset: str,
+            website: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_associate_website_without_preload_content(
         self,
@@ -1009,7 +1921,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/websites/associate/{website}: Link a website to the asset.
 
         Args:
@@ -1048,6 +1960,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_associate_workstream_summary(
         self,
         asset: str,
@@ -1061,7 +2055,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/workstream_summaries/associate/{workstream_summary}: Link a workstream summary to the asset.
 
         Args:
@@ -1099,6 +2093,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_workstream_summary_with_http_info(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_workstream_summary_with_http_info(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_workstream_summary_with_http_info(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_associate_workstream_summary_with_http_info(
         self,
@@ -1113,7 +2157,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/workstream_summaries/associate/{workstream_summary}: Link a workstream summary to the asset.
 
         Args:
@@ -1151,6 +2195,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_workstream_summary_without_preload_content(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_workstream_summary_without_preload_content(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_workstream_summary_without_preload_content(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_associate_workstream_summary_without_preload_content(
         self,
@@ -1165,7 +2259,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/workstream_summaries/associate/{workstream_summary}: Link a workstream summary to the asset.
 
         Args:
@@ -1204,6 +2298,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_anchor(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_disassociate_anchor(
         self,
         asset: str,
@@ -1217,7 +2393,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/anchors/disassociate/{anchor}: Unlink an anchor from the asset.
 
         Args:
@@ -1255,6 +2431,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_anchor_with_http_info(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_anchor_with_http_info(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_anchor_with_http_info(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_disassociate_anchor_with_http_info(
         self,
@@ -1269,7 +2495,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/anchors/disassociate/{anchor}: Unlink an anchor from the asset.
 
         Args:
@@ -1307,6 +2533,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_anchor_without_preload_content(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_anchor_without_preload_content(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_anchor_without_preload_content(
+            self,
+            asset: str,
+            anchor: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_disassociate_anchor_without_preload_content(
         self,
@@ -1321,7 +2597,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/anchors/disassociate/{anchor}: Unlink an anchor from the asset.
 
         Args:
@@ -1360,6 +2636,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_conversation(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_disassociate_conversation(
         self,
         asset: str,
@@ -1373,7 +2731,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/conversations/disassociate/{conversation}: Unlink a conversation from the asset.
 
         Args:
@@ -1411,6 +2769,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_conversation_with_http_info(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_conversation_with_http_info(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_conversation_with_http_info(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_disassociate_conversation_with_http_info(
         self,
@@ -1425,7 +2833,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/conversations/disassociate/{conversation}: Unlink a conversation from the asset.
 
         Args:
@@ -1463,6 +2871,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_conversation_without_preload_content(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_conversation_without_preload_content(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_conversation_without_preload_content(
+            self,
+            asset: str,
+            conversation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_disassociate_conversation_without_preload_content(
         self,
@@ -1477,7 +2935,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/conversations/disassociate/{conversation}: Unlink a conversation from the asset.
 
         Args:
@@ -1516,6 +2974,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_person(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_disassociate_person(
         self,
         asset: str,
@@ -1529,7 +3069,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/persons/disassociate/{person}: Unlink a person from the asset.
 
         Args:
@@ -1567,6 +3107,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_person_with_http_info(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_person_with_http_info(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_person_with_http_info(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_disassociate_person_with_http_info(
         self,
@@ -1581,7 +3171,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/persons/disassociate/{person}: Unlink a person from the asset.
 
         Args:
@@ -1619,6 +3209,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_person_without_preload_content(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_person_without_preload_content(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_person_without_preload_content(
+            self,
+            asset: str,
+            person: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_disassociate_person_without_preload_content(
         self,
@@ -1633,7 +3273,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/persons/disassociate/{person}: Unlink a person from the asset.
 
         Args:
@@ -1672,6 +3312,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_tag(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_tag(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_tag(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_tag(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_tag(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_disassociate_tag(
         self,
         tag: str,
@@ -1685,7 +3407,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/tags/disassociate/{tag}: Unlink a tag from the asset.
 
         Args:
@@ -1723,6 +3445,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_tag_with_http_info(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_tag_with_http_info(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_tag_with_http_info(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_disassociate_tag_with_http_info(
         self,
@@ -1737,7 +3509,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/tags/disassociate/{tag}: Unlink a tag from the asset.
 
         Args:
@@ -1775,6 +3547,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_tag_without_preload_content(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_tag_without_preload_content(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_tag_without_preload_content(
+            self,
+            tag: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
 
     def asset_disassociate_tag_without_preload_content(
         self,
@@ -1789,7 +3611,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/tags/disassociate/{tag}: Unlink a tag from the asset.
 
         Args:
@@ -1828,6 +3650,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_website(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_website(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_website(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_website(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_website(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_disassociate_website(
         self,
         website: str,
@@ -1841,7 +3745,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/websites/disassociate/{website}: Unlink a website from the asset.
 
         Args:
@@ -1879,6 +3783,56 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_website_with_http_info(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_website_with_http_info(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_website_with_http_info(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
 
     def asset_disassociate_website_with_http_info(
         self,
@@ -1893,7 +3847,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/websites/disassociate/{website}: Unlink a website from the asset.
 
         Args:
@@ -1932,6 +3886,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_website_without_preload_content(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_website_without_preload_content(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_website_without_preload_content(
+            self,
+            website: str,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_disassociate_website_without_preload_content(
         self,
         website: str,
@@ -1945,7 +3949,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/websites/disassociate/{website}: Unlink a website from the asset.
 
         Args:
@@ -1984,6 +3988,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_workstream_summary(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_disassociate_workstream_summary(
         self,
         asset: str,
@@ -1997,7 +4083,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/workstream_summaries/disassociate/{workstream_summary}: Unlink a workstream summary from the asset.
 
         Args:
@@ -2036,6 +4122,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_workstream_summary_with_http_info(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_workstream_summary_with_http_info(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_workstream_summary_with_http_info(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
     def asset_disassociate_workstream_summary_with_http_info(
         self,
         asset: str,
@@ -2049,7 +4185,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/workstream_summaries/disassociate/{workstream_summary}: Unlink a workstream summary from the asset.
 
         Args:
@@ -2088,6 +4224,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_workstream_summary_without_preload_content(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_workstream_summary_without_preload_content(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_workstream_summary_without_preload_content(
+            self,
+            asset: str,
+            workstream_summary: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_disassociate_workstream_summary_without_preload_content(
         self,
         asset: str,
@@ -2101,7 +4287,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/workstream_summaries/disassociate/{workstream_summary}: Unlink a workstream summary from the asset.
 
         Args:
@@ -2140,6 +4326,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_formats(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_formats(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Formats]: ...
+
+        @overload
+        def asset_formats(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_formats(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Formats: ...
+
+        @overload
+        def asset_formats(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Formats], urllib3.BaseHTTPResponse, Formats]: ...
+
     def asset_formats(
         self,
         asset: str,
@@ -2153,7 +4421,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Formats:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Formats], urllib3.BaseHTTPResponse, Formats]:
         """GET /asset/{asset}/formats: List the formats of one asset.
 
         Args:
@@ -2192,6 +4460,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_formats_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Formats]]: ...
+
+        @overload
+        def asset_formats_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Formats]: ...
+
+        @overload
+        def asset_formats_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Formats]], ApiResponse[Formats]]: ...
+
     def asset_formats_with_http_info(
         self,
         asset: str,
@@ -2205,7 +4523,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Formats]:
+    ) -> Union[ApplyResult[ApiResponse[Formats]], ApiResponse[Formats]]:
         """GET /asset/{asset}/formats: List the formats of one asset.
 
         Args:
@@ -2244,6 +4562,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_formats_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_formats_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_formats_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_formats_without_preload_content(
         self,
         asset: str,
@@ -2257,7 +4625,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /asset/{asset}/formats: List the formats of one asset.
 
         Args:
@@ -2296,6 +4664,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_reclassify(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_reclassify(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Asset]: ...
+
+        @overload
+        def asset_reclassify(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_reclassify(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Asset: ...
+
+        @overload
+        def asset_reclassify(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]: ...
+
     def asset_reclassify(
         self,
         transferables: Optional[bool] = None,
@@ -2309,7 +4759,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Asset:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]:
         """POST /asset/reclassify: Set the classification of the asset in the body, return that asset.
 
         Args:
@@ -2350,6 +4800,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_reclassify_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Asset]]: ...
+
+        @overload
+        def asset_reclassify_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Asset]: ...
+
+        @overload
+        def asset_reclassify_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]: ...
+
     def asset_reclassify_with_http_info(
         self,
         transferables: Optional[bool] = None,
@@ -2363,7 +4863,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Asset]:
+    ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]:
         """POST /asset/reclassify: Set the classification of the asset in the body, return that asset.
 
         Args:
@@ -2404,6 +4904,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_reclassify_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_reclassify_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_reclassify_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            asset_reclassification: Union[AssetReclassification, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_reclassify_without_preload_content(
         self,
         transferables: Optional[bool] = None,
@@ -2417,7 +4967,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/reclassify: Set the classification of the asset in the body, return that asset.
 
         Args:
@@ -2458,6 +5008,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_scores_increment(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_scores_increment(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_scores_increment(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_scores_increment(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_scores_increment(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
     def asset_scores_increment(
         self,
         asset: str,
@@ -2471,7 +5103,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> None:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
         """POST /asset/{asset}/scores/increment: Bump the asset's scores named in the body.
 
         Args:
@@ -2512,6 +5144,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_scores_increment_with_http_info(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_scores_increment_with_http_info(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_scores_increment_with_http_info(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
     def asset_scores_increment_with_http_info(
         self,
         asset: str,
@@ -2525,7 +5207,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[None]:
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
         """POST /asset/{asset}/scores/increment: Bump the asset's scores named in the body.
 
         Args:
@@ -2566,6 +5248,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_scores_increment_without_preload_content(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_scores_increment_without_preload_content(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_scores_increment_without_preload_content(
+            self,
+            asset: str,
+            seeded_score_increment: Union[SeededScoreIncrement, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_scores_increment_without_preload_content(
         self,
         asset: str,
@@ -2579,7 +5311,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}/scores/increment: Bump the asset's scores named in the body.
 
         Args:
@@ -2620,6 +5352,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Asset]: ...
+
+        @overload
+        def asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Asset: ...
+
+        @overload
+        def asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]: ...
+
     def asset_snapshot(
         self,
         asset: str,
@@ -2633,7 +5447,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Asset:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]:
         """GET /asset/{asset}: Read one asset.
 
         Args:
@@ -2672,6 +5486,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Asset]]: ...
+
+        @overload
+        def asset_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Asset]: ...
+
+        @overload
+        def asset_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]: ...
+
     def asset_snapshot_with_http_info(
         self,
         asset: str,
@@ -2685,7 +5549,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Asset]:
+    ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]:
         """GET /asset/{asset}: Read one asset.
 
         Args:
@@ -2724,6 +5588,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_snapshot_without_preload_content(
         self,
         asset: str,
@@ -2737,7 +5651,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /asset/{asset}: Read one asset.
 
         Args:
@@ -2775,6 +5689,93 @@ class AssetApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_snapshot_post(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_snapshot_post(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Asset]: ...
+
+        @overload
+        def asset_snapshot_post(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_snapshot_post(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Asset: ...
+
+        @overload
+        def asset_snapshot_post(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]: ...
 
     def asset_snapshot_post(
         self,
@@ -2790,7 +5791,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Asset:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]:
         """POST /asset/{asset}: Read one asset on behalf of the accessor in the body.
 
         Args:
@@ -2832,6 +5833,59 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_snapshot_post_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Asset]]: ...
+
+        @overload
+        def asset_snapshot_post_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Asset]: ...
+
+        @overload
+        def asset_snapshot_post_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]: ...
+
     def asset_snapshot_post_with_http_info(
         self,
         asset: str,
@@ -2846,7 +5900,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Asset]:
+    ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]:
         """POST /asset/{asset}: Read one asset on behalf of the accessor in the body.
 
         Args:
@@ -2888,6 +5942,59 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_snapshot_post_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_snapshot_post_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_snapshot_post_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            seeded_accessor: Union[SeededAccessor, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_snapshot_post_without_preload_content(
         self,
         asset: str,
@@ -2902,7 +6009,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/{asset}: Read one asset on behalf of the accessor in the body.
 
         Args:
@@ -2944,6 +6051,90 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_activities(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_specific_asset_activities(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Activities]: ...
+
+        @overload
+        def asset_specific_asset_activities(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_specific_asset_activities(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Activities: ...
+
+        @overload
+        def asset_specific_asset_activities(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Activities], urllib3.BaseHTTPResponse, Activities
+        ]: ...
+
     def asset_specific_asset_activities(
         self,
         asset: str,
@@ -2957,7 +6148,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Activities:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Activities], urllib3.BaseHTTPResponse, Activities]:
         """GET /asset/{asset}/activities: List the activities of one asset.
 
         Args:
@@ -2997,6 +6188,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_activities_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Activities]]: ...
+
+        @overload
+        def asset_specific_asset_activities_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Activities]: ...
+
+        @overload
+        def asset_specific_asset_activities_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Activities]], ApiResponse[Activities]]: ...
+
     def asset_specific_asset_activities_with_http_info(
         self,
         asset: str,
@@ -3010,7 +6251,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Activities]:
+    ) -> Union[ApplyResult[ApiResponse[Activities]], ApiResponse[Activities]]:
         """GET /asset/{asset}/activities: List the activities of one asset.
 
         Args:
@@ -3050,6 +6291,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_activities_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_specific_asset_activities_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_specific_asset_activities_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_specific_asset_activities_without_preload_content(
         self,
         asset: str,
@@ -3063,7 +6354,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /asset/{asset}/activities: List the activities of one asset.
 
         Args:
@@ -3103,6 +6394,90 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_conversations(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_specific_asset_conversations(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Conversations]: ...
+
+        @overload
+        def asset_specific_asset_conversations(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_specific_asset_conversations(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Conversations: ...
+
+        @overload
+        def asset_specific_asset_conversations(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Conversations], urllib3.BaseHTTPResponse, Conversations
+        ]: ...
+
     def asset_specific_asset_conversations(
         self,
         asset: str,
@@ -3116,7 +6491,9 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Conversations:
+    ) -> Union[
+        ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Conversations], urllib3.BaseHTTPResponse, Conversations
+    ]:
         """GET /asset/{asset}/conversations: List the conversations of one asset.
 
         Args:
@@ -3156,6 +6533,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_conversations_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Conversations]]: ...
+
+        @overload
+        def asset_specific_asset_conversations_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Conversations]: ...
+
+        @overload
+        def asset_specific_asset_conversations_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Conversations]], ApiResponse[Conversations]]: ...
+
     def asset_specific_asset_conversations_with_http_info(
         self,
         asset: str,
@@ -3169,7 +6596,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Conversations]:
+    ) -> Union[ApplyResult[ApiResponse[Conversations]], ApiResponse[Conversations]]:
         """GET /asset/{asset}/conversations: List the conversations of one asset.
 
         Args:
@@ -3209,6 +6636,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_conversations_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_specific_asset_conversations_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_specific_asset_conversations_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_specific_asset_conversations_without_preload_content(
         self,
         asset: str,
@@ -3222,7 +6699,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /asset/{asset}/conversations: List the conversations of one asset.
 
         Args:
@@ -3262,6 +6739,90 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_export(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_specific_asset_export(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ExportedAsset]: ...
+
+        @overload
+        def asset_specific_asset_export(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_specific_asset_export(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ExportedAsset: ...
+
+        @overload
+        def asset_specific_asset_export(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[ExportedAsset], urllib3.BaseHTTPResponse, ExportedAsset
+        ]: ...
+
     def asset_specific_asset_export(
         self,
         asset: str,
@@ -3275,7 +6836,9 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ExportedAsset:
+    ) -> Union[
+        ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[ExportedAsset], urllib3.BaseHTTPResponse, ExportedAsset
+    ]:
         """GET /asset/{asset}/export: Export one asset as the given export_type.
 
         Args:
@@ -3313,6 +6876,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_export_with_http_info(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[ExportedAsset]]: ...
+
+        @overload
+        def asset_specific_asset_export_with_http_info(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[ExportedAsset]: ...
+
+        @overload
+        def asset_specific_asset_export_with_http_info(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[ExportedAsset]], ApiResponse[ExportedAsset]]: ...
+
     def asset_specific_asset_export_with_http_info(
         self,
         asset: str,
@@ -3326,7 +6939,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[ExportedAsset]:
+    ) -> Union[ApplyResult[ApiResponse[ExportedAsset]], ApiResponse[ExportedAsset]]:
         """GET /asset/{asset}/export: Export one asset as the given export_type.
 
         Args:
@@ -3364,6 +6977,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_specific_asset_export_without_preload_content(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_specific_asset_export_without_preload_content(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_specific_asset_export_without_preload_content(
+            self,
+            asset: str,
+            export_type: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_specific_asset_export_without_preload_content(
         self,
         asset: str,
@@ -3377,7 +7040,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /asset/{asset}/export: Export one asset as the given export_type.
 
         Args:
@@ -3415,6 +7078,88 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_update(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_update(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Asset]: ...
+
+        @overload
+        def asset_update(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_update(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Asset: ...
+
+        @overload
+        def asset_update(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]: ...
+
     def asset_update(
         self,
         transferables: Optional[bool] = None,
@@ -3428,7 +7173,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Asset:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]:
         """POST /asset/update: Update an asset from the Asset in the body.
 
         Args:
@@ -3468,6 +7213,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_update_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Asset]]: ...
+
+        @overload
+        def asset_update_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Asset]: ...
+
+        @overload
+        def asset_update_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]: ...
+
     def asset_update_with_http_info(
         self,
         transferables: Optional[bool] = None,
@@ -3481,7 +7276,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Asset]:
+    ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]:
         """POST /asset/update: Update an asset from the Asset in the body.
 
         Args:
@@ -3521,6 +7316,56 @@ class AssetApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_update_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_update_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_update_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            asset: Union[Asset, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def asset_update_without_preload_content(
         self,
         transferables: Optional[bool] = None,
@@ -3534,7 +7379,7 @@ class AssetApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /asset/update: Update an asset from the Asset in the body.
 
         Args:

@@ -9,7 +9,7 @@ response. A WebSocket operation has one method, which returns an open Stream of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Mapping, Optional, Union, overload
 
 import urllib3
 
@@ -20,6 +20,8 @@ from pieces_os_client.rest import RequestTimeout
 from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, Stream
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import ApplyResult
+
     from pieces_os_client.models.asset import Asset
     from pieces_os_client.models.assets import Assets
     from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
@@ -230,6 +232,88 @@ class AssetsApi:
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
         self.api_client = api_client if api_client is not None else ApiClient.get_default()
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_create_new_asset(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_create_new_asset(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Asset]: ...
+
+        @overload
+        def assets_create_new_asset(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_create_new_asset(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Asset: ...
+
+        @overload
+        def assets_create_new_asset(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]: ...
+
     def assets_create_new_asset(
         self,
         transferables: Optional[bool] = None,
@@ -243,7 +327,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Asset:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
         Args:
@@ -281,6 +365,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_create_new_asset_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Asset]]: ...
+
+        @overload
+        def assets_create_new_asset_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Asset]: ...
+
+        @overload
+        def assets_create_new_asset_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]: ...
+
     def assets_create_new_asset_with_http_info(
         self,
         transferables: Optional[bool] = None,
@@ -294,7 +428,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Asset]:
+    ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
         Args:
@@ -332,6 +466,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_create_new_asset_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_create_new_asset_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_create_new_asset_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_create_new_asset_without_preload_content(
         self,
         transferables: Optional[bool] = None,
@@ -345,7 +529,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /assets/create: Create an asset from a Seed and return the complete Asset.
 
         Args:
@@ -383,6 +567,83 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_delete_asset(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_delete_asset(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[str]: ...
+
+        @overload
+        def assets_delete_asset(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_delete_asset(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> str: ...
+
+        @overload
+        def assets_delete_asset(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+
     def assets_delete_asset(
         self,
         asset: str,
@@ -395,7 +656,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> str:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
         Args:
@@ -432,6 +693,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_delete_asset_with_http_info(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[str]]: ...
+
+        @overload
+        def assets_delete_asset_with_http_info(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[str]: ...
+
+        @overload
+        def assets_delete_asset_with_http_info(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+
     def assets_delete_asset_with_http_info(
         self,
         asset: str,
@@ -444,7 +752,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[str]:
+    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
         Args:
@@ -481,6 +789,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_delete_asset_without_preload_content(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_delete_asset_without_preload_content(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_delete_asset_without_preload_content(
+            self,
+            asset: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_delete_asset_without_preload_content(
         self,
         asset: str,
@@ -493,7 +848,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /assets/{asset}/delete: Delete an asset and return its id; the asset then answers 410 Gone.
 
         Args:
@@ -530,6 +885,88 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_draft(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_draft(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Seed]: ...
+
+        @overload
+        def assets_draft(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_draft(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Seed: ...
+
+        @overload
+        def assets_draft(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Seed], urllib3.BaseHTTPResponse, Seed]: ...
+
     def assets_draft(
         self,
         transferables: Optional[bool] = None,
@@ -543,7 +980,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Seed:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Seed], urllib3.BaseHTTPResponse, Seed]:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
         Args:
@@ -582,6 +1019,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_draft_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Seed]]: ...
+
+        @overload
+        def assets_draft_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Seed]: ...
+
+        @overload
+        def assets_draft_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Seed]], ApiResponse[Seed]]: ...
+
     def assets_draft_with_http_info(
         self,
         transferables: Optional[bool] = None,
@@ -595,7 +1082,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Seed]:
+    ) -> Union[ApplyResult[ApiResponse[Seed]], ApiResponse[Seed]]:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
         Args:
@@ -634,6 +1121,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_draft_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_draft_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_draft_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            seed: Union[Seed, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_draft_without_preload_content(
         self,
         transferables: Optional[bool] = None,
@@ -647,7 +1184,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /assets/draft: Return the Seed with what creating it would infer (classification, name) filled in; nothing is stored.
 
         Args:
@@ -686,6 +1223,83 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_get_recommended_assets(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_get_recommended_assets(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Assets]: ...
+
+        @overload
+        def assets_get_recommended_assets(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_get_recommended_assets(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Assets: ...
+
+        @overload
+        def assets_get_recommended_assets(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Assets], urllib3.BaseHTTPResponse, Assets]: ...
+
     def assets_get_recommended_assets(
         self,
         seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
@@ -698,7 +1312,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Assets:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Assets], urllib3.BaseHTTPResponse, Assets]:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
         Args:
@@ -734,6 +1348,53 @@ class AssetsApi:
             _content_type,
             _host_index,
         )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_get_recommended_assets_with_http_info(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Assets]]: ...
+
+        @overload
+        def assets_get_recommended_assets_with_http_info(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Assets]: ...
+
+        @overload
+        def assets_get_recommended_assets_with_http_info(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]: ...
 
     def assets_get_recommended_assets_with_http_info(
         self,
@@ -747,7 +1408,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Assets]:
+    ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
         Args:
@@ -784,6 +1445,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_get_recommended_assets_without_preload_content(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_get_recommended_assets_without_preload_content(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_get_recommended_assets_without_preload_content(
+            self,
+            seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_get_recommended_assets_without_preload_content(
         self,
         seeded_assets_recommendation: Union[SeededAssetsRecommendation, Dict[str, Any], None] = None,
@@ -796,7 +1504,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/recommended: Assets recommended from the interactions in a SeededAssetsRecommendation.
 
         Args:
@@ -833,6 +1541,83 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_get_related_assets(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_get_related_assets(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Assets]: ...
+
+        @overload
+        def assets_get_related_assets(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_get_related_assets(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Assets: ...
+
+        @overload
+        def assets_get_related_assets(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Assets], urllib3.BaseHTTPResponse, Assets]: ...
+
     def assets_get_related_assets(
         self,
         assets: Union[Assets, Dict[str, Any], None] = None,
@@ -845,7 +1630,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Assets:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Assets], urllib3.BaseHTTPResponse, Assets]:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
         Args:
@@ -881,6 +1666,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_get_related_assets_with_http_info(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Assets]]: ...
+
+        @overload
+        def assets_get_related_assets_with_http_info(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Assets]: ...
+
+        @overload
+        def assets_get_related_assets_with_http_info(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]: ...
+
     def assets_get_related_assets_with_http_info(
         self,
         assets: Union[Assets, Dict[str, Any], None] = None,
@@ -893,7 +1725,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Assets]:
+    ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
         Args:
@@ -929,6 +1761,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_get_related_assets_without_preload_content(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_get_related_assets_without_preload_content(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_get_related_assets_without_preload_content(
+            self,
+            assets: Union[Assets, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_get_related_assets_without_preload_content(
         self,
         assets: Union[Assets, Dict[str, Any], None] = None,
@@ -941,7 +1820,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/related: Assets related to the given ones (shared language or tags), best first.
 
         Args:
@@ -977,6 +1856,88 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_identifiers_snapshot(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_identifiers_snapshot(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[FlattenedAssets]: ...
+
+        @overload
+        def assets_identifiers_snapshot(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_identifiers_snapshot(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> FlattenedAssets: ...
+
+        @overload
+        def assets_identifiers_snapshot(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse],
+            ApplyResult[FlattenedAssets],
+            urllib3.BaseHTTPResponse,
+            FlattenedAssets,
+        ]: ...
+
     def assets_identifiers_snapshot(
         self,
         pseudo: Optional[bool] = None,
@@ -989,7 +1950,9 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> FlattenedAssets:
+    ) -> Union[
+        ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[FlattenedAssets], urllib3.BaseHTTPResponse, FlattenedAssets
+    ]:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
         Args:
@@ -1023,6 +1986,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_identifiers_snapshot_with_http_info(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[FlattenedAssets]]: ...
+
+        @overload
+        def assets_identifiers_snapshot_with_http_info(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[FlattenedAssets]: ...
+
+        @overload
+        def assets_identifiers_snapshot_with_http_info(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[FlattenedAssets]], ApiResponse[FlattenedAssets]]: ...
+
     def assets_identifiers_snapshot_with_http_info(
         self,
         pseudo: Optional[bool] = None,
@@ -1035,7 +2045,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[FlattenedAssets]:
+    ) -> Union[ApplyResult[ApiResponse[FlattenedAssets]], ApiResponse[FlattenedAssets]]:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
         Args:
@@ -1069,6 +2079,53 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_identifiers_snapshot_without_preload_content(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_identifiers_snapshot_without_preload_content(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_identifiers_snapshot_without_preload_content(
+            self,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_identifiers_snapshot_without_preload_content(
         self,
         pseudo: Optional[bool] = None,
@@ -1081,7 +2138,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/identifiers: The ids of every asset, as FlattenedAssets.
 
         Args:
@@ -1115,6 +2172,80 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_pseudo_snapshot(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_pseudo_snapshot(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[PseudoAssets]: ...
+
+        @overload
+        def assets_pseudo_snapshot(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_pseudo_snapshot(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> PseudoAssets: ...
+
+        @overload
+        def assets_pseudo_snapshot(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[PseudoAssets], urllib3.BaseHTTPResponse, PseudoAssets
+        ]: ...
+
     def assets_pseudo_snapshot(
         self,
         _request_timeout: RequestTimeout = None,
@@ -1126,7 +2257,9 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> PseudoAssets:
+    ) -> Union[
+        ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[PseudoAssets], urllib3.BaseHTTPResponse, PseudoAssets
+    ]:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
         Args:
@@ -1159,6 +2292,50 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_pseudo_snapshot_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[PseudoAssets]]: ...
+
+        @overload
+        def assets_pseudo_snapshot_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[PseudoAssets]: ...
+
+        @overload
+        def assets_pseudo_snapshot_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[PseudoAssets]], ApiResponse[PseudoAssets]]: ...
+
     def assets_pseudo_snapshot_with_http_info(
         self,
         _request_timeout: RequestTimeout = None,
@@ -1170,7 +2347,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[PseudoAssets]:
+    ) -> Union[ApplyResult[ApiResponse[PseudoAssets]], ApiResponse[PseudoAssets]]:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
         Args:
@@ -1203,6 +2380,50 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_pseudo_snapshot_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_pseudo_snapshot_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_pseudo_snapshot_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_pseudo_snapshot_without_preload_content(
         self,
         _request_timeout: RequestTimeout = None,
@@ -1214,7 +2435,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/pseudo: The pseudo assets' identifiers.
 
         Args:
@@ -1247,6 +2468,100 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_search_assets(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_search_assets(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[SearchedAssets]: ...
+
+        @overload
+        def assets_search_assets(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_search_assets(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> SearchedAssets: ...
+
+        @overload
+        def assets_search_assets(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[SearchedAssets], urllib3.BaseHTTPResponse, SearchedAssets
+        ]: ...
+
     def assets_search_assets(
         self,
         query: Optional[str] = None,
@@ -1262,7 +2577,9 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> SearchedAssets:
+    ) -> Union[
+        ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[SearchedAssets], urllib3.BaseHTTPResponse, SearchedAssets
+    ]:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
         Args:
@@ -1301,6 +2618,62 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_search_assets_with_http_info(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[SearchedAssets]]: ...
+
+        @overload
+        def assets_search_assets_with_http_info(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[SearchedAssets]: ...
+
+        @overload
+        def assets_search_assets_with_http_info(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[SearchedAssets]], ApiResponse[SearchedAssets]]: ...
+
     def assets_search_assets_with_http_info(
         self,
         query: Optional[str] = None,
@@ -1316,7 +2689,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[SearchedAssets]:
+    ) -> Union[ApplyResult[ApiResponse[SearchedAssets]], ApiResponse[SearchedAssets]]:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
         Args:
@@ -1355,6 +2728,62 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_search_assets_without_preload_content(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_search_assets_without_preload_content(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_search_assets_without_preload_content(
+            self,
+            query: Optional[str] = None,
+            transferables: Optional[bool] = None,
+            searchable_tags: Optional[str] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_search_assets_without_preload_content(
         self,
         query: Optional[str] = None,
@@ -1370,7 +2799,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/search: Fuzzy search over names, content and tags, or an exact match on tags.
 
         Args:
@@ -1409,6 +2838,98 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_search_with_filters(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_search_with_filters(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[AssetsSearchWithFiltersOutput]: ...
+
+        @overload
+        def assets_search_with_filters(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_search_with_filters(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> AssetsSearchWithFiltersOutput: ...
+
+        @overload
+        def assets_search_with_filters(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse],
+            ApplyResult[AssetsSearchWithFiltersOutput],
+            urllib3.BaseHTTPResponse,
+            AssetsSearchWithFiltersOutput,
+        ]: ...
+
     def assets_search_with_filters(
         self,
         transferables: Optional[bool] = None,
@@ -1423,7 +2944,12 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> AssetsSearchWithFiltersOutput:
+    ) -> Union[
+        ApplyResult[urllib3.BaseHTTPResponse],
+        ApplyResult[AssetsSearchWithFiltersOutput],
+        urllib3.BaseHTTPResponse,
+        AssetsSearchWithFiltersOutput,
+    ]:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
         Args:
@@ -1468,6 +2994,61 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_search_with_filters_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[AssetsSearchWithFiltersOutput]]: ...
+
+        @overload
+        def assets_search_with_filters_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[AssetsSearchWithFiltersOutput]: ...
+
+        @overload
+        def assets_search_with_filters_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[
+            ApplyResult[ApiResponse[AssetsSearchWithFiltersOutput]], ApiResponse[AssetsSearchWithFiltersOutput]
+        ]: ...
+
     def assets_search_with_filters_with_http_info(
         self,
         transferables: Optional[bool] = None,
@@ -1482,7 +3063,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[AssetsSearchWithFiltersOutput]:
+    ) -> Union[ApplyResult[ApiResponse[AssetsSearchWithFiltersOutput]], ApiResponse[AssetsSearchWithFiltersOutput]]:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
         Args:
@@ -1527,6 +3108,59 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_search_with_filters_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_search_with_filters_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_search_with_filters_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            assets_search_with_filters_input: Union[AssetsSearchWithFiltersInput, Dict[str, Any], None] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_search_with_filters_without_preload_content(
         self,
         transferables: Optional[bool] = None,
@@ -1541,7 +3175,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """POST /assets/search: Search with a query, a search space and nested filters.
 
         Args:
@@ -1586,6 +3220,93 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_snapshot(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_snapshot(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Assets]: ...
+
+        @overload
+        def assets_snapshot(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_snapshot(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Assets: ...
+
+        @overload
+        def assets_snapshot(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Assets], urllib3.BaseHTTPResponse, Assets]: ...
+
     def assets_snapshot(
         self,
         transferables: Optional[bool] = None,
@@ -1600,7 +3321,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Assets:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Assets], urllib3.BaseHTTPResponse, Assets]:
         """GET /assets: Every asset.
 
         Args:
@@ -1636,6 +3357,59 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_snapshot_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Assets]]: ...
+
+        @overload
+        def assets_snapshot_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Assets]: ...
+
+        @overload
+        def assets_snapshot_with_http_info(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]: ...
+
     def assets_snapshot_with_http_info(
         self,
         transferables: Optional[bool] = None,
@@ -1650,7 +3424,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Assets]:
+    ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]:
         """GET /assets: Every asset.
 
         Args:
@@ -1686,6 +3460,59 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_snapshot_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_snapshot_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_snapshot_without_preload_content(
+            self,
+            transferables: Optional[bool] = None,
+            suggested: Optional[bool] = None,
+            pseudo: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_snapshot_without_preload_content(
         self,
         transferables: Optional[bool] = None,
@@ -1700,7 +3527,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets: Every asset.
 
         Args:
@@ -1736,6 +3563,88 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_specific_asset_formats_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Formats]: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Formats: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Formats], urllib3.BaseHTTPResponse, Formats]: ...
+
     def assets_specific_asset_formats_snapshot(
         self,
         asset: str,
@@ -1749,7 +3658,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Formats:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Formats], urllib3.BaseHTTPResponse, Formats]:
         """GET /assets/{asset}/formats: The formats of one asset.
 
         Args:
@@ -1788,6 +3697,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_specific_asset_formats_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Formats]]: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Formats]: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Formats]], ApiResponse[Formats]]: ...
+
     def assets_specific_asset_formats_snapshot_with_http_info(
         self,
         asset: str,
@@ -1801,7 +3760,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Formats]:
+    ) -> Union[ApplyResult[ApiResponse[Formats]], ApiResponse[Formats]]:
         """GET /assets/{asset}/formats: The formats of one asset.
 
         Args:
@@ -1840,6 +3799,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_specific_asset_formats_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_specific_asset_formats_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_specific_asset_formats_snapshot_without_preload_content(
         self,
         asset: str,
@@ -1853,7 +3862,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/{asset}/formats: The formats of one asset.
 
         Args:
@@ -1892,6 +3901,88 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_specific_asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_specific_asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[Asset]: ...
+
+        @overload
+        def assets_specific_asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_specific_asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Asset: ...
+
+        @overload
+        def assets_specific_asset_snapshot(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]: ...
+
     def assets_specific_asset_snapshot(
         self,
         asset: str,
@@ -1905,7 +3996,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Asset:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Asset], urllib3.BaseHTTPResponse, Asset]:
         """GET /assets/{asset}: One asset.
 
         Args:
@@ -1944,6 +4035,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_specific_asset_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Asset]]: ...
+
+        @overload
+        def assets_specific_asset_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Asset]: ...
+
+        @overload
+        def assets_specific_asset_snapshot_with_http_info(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]: ...
+
     def assets_specific_asset_snapshot_with_http_info(
         self,
         asset: str,
@@ -1957,7 +4098,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[Asset]:
+    ) -> Union[ApplyResult[ApiResponse[Asset]], ApiResponse[Asset]]:
         """GET /assets/{asset}: One asset.
 
         Args:
@@ -1996,6 +4137,56 @@ class AssetsApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_specific_asset_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_specific_asset_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_specific_asset_snapshot_without_preload_content(
+            self,
+            asset: str,
+            transferables: Optional[bool] = None,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def assets_specific_asset_snapshot_without_preload_content(
         self,
         asset: str,
@@ -2009,7 +4200,7 @@ class AssetsApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /assets/{asset}: One asset.
 
         Args:

@@ -9,7 +9,7 @@ response.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Union, overload
 
 import urllib3
 
@@ -17,6 +17,10 @@ from pieces_os_client._operation import Operation
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import ApplyResult
+
 
 _GET_WELL_KNOWN_HEALTH: Operation[str] = Operation(
     name="get_well_known_health",
@@ -61,6 +65,78 @@ class WellKnownApi:
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
         self.api_client = api_client if api_client is not None else ApiClient.get_default()
 
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_well_known_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[str]: ...
+
+        @overload
+        def get_well_known_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_well_known_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> str: ...
+
+        @overload
+        def get_well_known_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+
     def get_well_known_health(
         self,
         _request_timeout: RequestTimeout = None,
@@ -72,7 +148,7 @@ class WellKnownApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> str:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
         """GET /.well-known/health: Server health as text.
 
         Args:
@@ -104,6 +180,50 @@ class WellKnownApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_health_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[str]]: ...
+
+        @overload
+        def get_well_known_health_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[str]: ...
+
+        @overload
+        def get_well_known_health_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+
     def get_well_known_health_with_http_info(
         self,
         _request_timeout: RequestTimeout = None,
@@ -115,7 +235,7 @@ class WellKnownApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[str]:
+    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
         """GET /.well-known/health: Server health as text.
 
         Args:
@@ -147,6 +267,50 @@ class WellKnownApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_health_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_well_known_health_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_well_known_health_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def get_well_known_health_without_preload_content(
         self,
         _request_timeout: RequestTimeout = None,
@@ -158,7 +322,7 @@ class WellKnownApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /.well-known/health: Server health as text.
 
         Args:
@@ -190,6 +354,78 @@ class WellKnownApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_version(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_well_known_version(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[str]: ...
+
+        @overload
+        def get_well_known_version(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_well_known_version(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> str: ...
+
+        @overload
+        def get_well_known_version(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+
     def get_well_known_version(
         self,
         _request_timeout: RequestTimeout = None,
@@ -201,7 +437,7 @@ class WellKnownApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> str:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
         """GET /.well-known/version: Server version as text.
 
         Args:
@@ -233,6 +469,50 @@ class WellKnownApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_version_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[str]]: ...
+
+        @overload
+        def get_well_known_version_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[str]: ...
+
+        @overload
+        def get_well_known_version_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+
     def get_well_known_version_with_http_info(
         self,
         _request_timeout: RequestTimeout = None,
@@ -244,7 +524,7 @@ class WellKnownApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> ApiResponse[str]:
+    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
         """GET /.well-known/version: Server version as text.
 
         Args:
@@ -276,6 +556,50 @@ class WellKnownApi:
             _host_index,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_version_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_well_known_version_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_well_known_version_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
     def get_well_known_version_without_preload_content(
         self,
         _request_timeout: RequestTimeout = None,
@@ -287,7 +611,7 @@ class WellKnownApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> urllib3.BaseHTTPResponse:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
         """GET /.well-known/version: Server version as text.
 
         Args:
