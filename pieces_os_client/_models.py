@@ -819,15 +819,17 @@ def partial_validator(target: type) -> PartialValidator:
     return validator
 
 
-class _JsonNull:
+class _JsonNull(Enum):
     """An explicit JSON ``null`` received in a field this version does not know.
 
     ``to_json()`` leaves out fields that are None, as Pieces OS expects; an unknown field a newer
     Pieces OS sent as ``null`` must still go back as it came, so it is kept as this marker rather
-    than None. Reading the attribute gives None.
+    than None. Reading the attribute gives None. An enum member whose value is None: pydantic-core
+    writes it as ``null`` by itself, with any extras schema or none, and it copies and pickles as
+    the one marker it is.
     """
 
-    __slots__ = ()
+    NULL = None
 
     def __repr__(self) -> str:
         return "None"
@@ -835,17 +837,8 @@ class _JsonNull:
     def __bool__(self) -> bool:
         return False
 
-    def __reduce__(self) -> str:
-        return "JSON_NULL"
 
-    def __copy__(self) -> _JsonNull:
-        return self
-
-    def __deepcopy__(self, memo: Any) -> _JsonNull:
-        return self
-
-
-JSON_NULL = _JsonNull()
+JSON_NULL = _JsonNull.NULL
 
 
 class _ExtraValue:
@@ -1091,6 +1084,12 @@ class PiecesModel(BaseModel):
         if partial_validators:
             return partial_validator(cls).validate_python(obj)  # type: ignore[no-any-return]
         return cls.model_validate(obj)
+
+
+# The annotation above is a string (this module defers annotations). pydantic 2.13 and later read it
+# once, here; earlier releases read it again for each generated model and evaluate it in that
+# model's module, where these names are not defined. The evaluated type serves both.
+PiecesModel.__annotations__["__pydantic_extra__"] = Dict[str, _ExtraValue]
 
 
 __all__ = [
