@@ -5,7 +5,7 @@
     ├── ApiValueError (also ValueError) ...... a missing or invalid argument; nothing was sent
     ├── ApiAttributeError (also AttributeError) ... never raised; kept for code written
     ├── ApiKeyError (also KeyError) ............... against the generated SDK, which catches them
-    ├── ApiTransportError .................... no HTTP response came back
+    ├── ApiTransportError (also urllib3's MaxRetryError) ... no HTTP response came back
     │   ├── ApiConnectionError (also ConnectionError)  refused, reset, DNS, TLS
     │   └── ApiTimeoutError (also TimeoutError) ....... connect or read timeout
     └── ApiException ......................... Pieces OS answered with an error status
@@ -19,6 +19,10 @@
         ├── ServiceException ................. 5xx
         └── ApiDecodeError ................... a 2xx whose body does not parse as the documented type
 
+Transport errors are also ``urllib3.exceptions.MaxRetryError``, which the generated SDK let
+through when Pieces OS was not running, so ``except MaxRetryError`` in code written for it still
+catches them; their ``reason`` is the urllib3 error underneath, when there is one.
+
 ``ApiException`` carries ``status``, ``reason``, ``body`` (the raw bytes, decoded to text when
 possible), ``data`` and ``headers``. Transport errors name the host and say what to check.
 Every message stays under ``MESSAGE_LIMIT`` characters: it names the first problems and says
@@ -29,6 +33,7 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, MutableMapping, Optional, Sequence, Tuple, Type, Union
 
 from urllib3 import HTTPHeaderDict
+from urllib3.exceptions import MaxRetryError
 
 from pieces_os_client._headers import redact_headers
 
@@ -137,19 +142,34 @@ class ApiKeyError(_ArgumentError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-class ApiTransportError(OpenApiException):
+class ApiTransportError(OpenApiException, MaxRetryError):
     """No HTTP response came back from Pieces OS."""
+
+    # MaxRetryError's attributes: no pool is exposed; ``reason`` is the error underneath.
+    pool = None  # type: ignore[assignment]
 
     def __init__(self, message: str, *, host: str = "", method: str = "", url: str = "") -> None:
         message = bounded(message)
-        super().__init__(message)
+        # MaxRetryError's own constructor takes (pool, url, reason): only the message is kept.
+        Exception.__init__(self, message)
         self.message = message
         self.host = host
         self.method = method
         self.url = url
 
+    @property
+    def reason(self) -> Optional[BaseException]:  # type: ignore[override]
+        """The urllib3 error the call failed with (the cause this error was raised from), if any."""
+        cause = self.__cause__
+        if isinstance(cause, MaxRetryError) and not isinstance(cause, ApiTransportError):
+            return cause.reason
+        return cause
+
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return type(self), (self.message,), dict(self.__dict__)
 
 
 class ApiConnectionError(ApiTransportError, ConnectionError):

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import time
 from typing import Any, Callable, Dict, Iterator, Type
 
 import pytest
+import urllib3
 from httpserver_helpers import base_url, make_client, refused_url, requests_seen
 from pytest_httpserver import HTTPServer
 from seeds import build_seed
@@ -133,6 +135,22 @@ def test_connection_refused_names_the_host(httpserver: HTTPServer) -> None:
     assert isinstance(caught.value, ConnectionError)
     assert isinstance(caught.value, OpenApiException)
     assert caught.value.host == url
+
+
+def test_refused_connection_is_also_the_max_retry_error_generated_sdk_code_catches() -> None:
+    url = refused_url()
+    with make_client(url, retries=0) as client:
+        # Code written for the generated SDK catches urllib3's MaxRetryError when Pieces OS is down.
+        with pytest.raises(urllib3.exceptions.MaxRetryError) as caught:
+            AssetsApi(client).assets_snapshot()
+    error = caught.value
+    assert isinstance(error, ApiConnectionError)
+    assert isinstance(error.reason, urllib3.exceptions.NewConnectionError)
+    assert error.url.startswith(url)
+    copied = pickle.loads(pickle.dumps(error))
+    assert type(copied) is ApiConnectionError
+    assert (str(copied), copied.host, copied.url) == (str(error), error.host, error.url)
+    assert isinstance(copied, urllib3.exceptions.MaxRetryError)
 
 
 def _slow(seconds: float) -> Callable[[Request], Response]:
