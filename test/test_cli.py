@@ -117,6 +117,13 @@ def test_serve_help_is_the_emulators_under_its_own_name(cli: Cli) -> None:
     assert "--port" in result.out and "--db" in result.out
 
 
+def test_serve_refuses_a_port_out_of_range_as_usage(cli: Cli) -> None:
+    result = cli("serve", "--port", "80000")
+    assert result.code == 2
+    assert result.err.startswith("usage: pieces-os-client serve ")
+    assert "argument --port: 80000 is not a port: a port is a whole number from 0 to 65535" in result.err
+
+
 def test_a_mistyped_command_names_the_closest_one(cli: Cli) -> None:
     result = cli("lst")
     assert result.code == 2

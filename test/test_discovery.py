@@ -250,7 +250,7 @@ def test_demo_starts_the_emulator_when_discovery_finds_nothing(run_cli: Callable
 def test_serve_listens_where_pieces_os_does() -> None:
     from pieces_os_client.testing.__main__ import build_parser
 
-    assert build_parser().parse_args([]).port == DEFAULT_PORTS[0] == 39300
+    assert build_parser().parse_args([]).host.port == DEFAULT_PORTS[0] == 39300
 
 
 def test_the_emulator_is_found_with_no_configuration_by_the_sdk_and_the_command_line(

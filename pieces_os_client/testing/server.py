@@ -82,6 +82,8 @@ class PiecesOSEmulator:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         version: str = DEFAULT_VERSION,
     ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port {port!r} is not a port: a whole number from 0 to 65535 (0: any free port)")
         self.host = host
         self.port = port
         self.db = db

@@ -138,3 +138,49 @@ def test_port_1000_without_privileges_says_why() -> None:
         "cannot listen on 127.0.0.1:1000: permission denied (ports below 1024 need privileges). "
         "Try --port 39300 and PIECES_OS_URL=http://localhost:39300"
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--port", "80000"], "argument --port: 80000 is not a port: a port is a whole number from 0 to 65535"),
+        (["--port", "-5"], "argument --port: -5 is not a port"),
+        (["--port", "http"], "argument --port: 'http' is not a port"),
+        (["--host", "http://127.0.0.1:80000"], "argument --host: 'http://127.0.0.1:80000' is not a URL to listen on"),
+        (["--host", "https://127.0.0.1:39300"], "the emulator serves http:// only"),
+        (["--host", "http://127.0.0.1:5000", "--port", "6000"], "--host names port 5000 and --port 6000"),
+    ],
+)
+def test_a_port_out_of_range_is_a_usage_error_before_anything_listens(
+    arguments: List[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pieces_os_client.testing.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(arguments)
+    assert exited.value.code == 2
+    errors = capsys.readouterr().err
+    assert said in errors, errors
+    assert "resolve" not in errors
+
+
+def test_the_emulator_refuses_a_port_out_of_range() -> None:
+    from pieces_os_client.testing import PiecesOSEmulator
+
+    for port in (-5, 65536, 80000):
+        with pytest.raises(ValueError, match="from 0 to 65535"):
+            PiecesOSEmulator(port=port)
+
+
+def test_host_takes_the_url_clients_are_given(processes: List[subprocess.Popen]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    for arguments, port in ((["--host", f"http://127.0.0.1:{free}"], free), (["--host", "127.0.0.1", "--port", "0"], None)):
+        process, url = start(*arguments)
+        processes.append(process)
+        if port is not None:
+            assert url == f"http://127.0.0.1:{port}"
+        with ApiClient(Configuration(host=url, retries=0)) as client:
+            assert AssetsApi(client).assets_snapshot().iterable == []
+        finish(process, signal.SIGTERM)
