@@ -85,7 +85,7 @@ class Operation(Generic[T]):
 
     ``T`` is the parsed response (the model ``returns`` names, ``str`` or ``None``), for type
     checkers: the generated modules declare ``_OP: Operation[Asset] = Operation(...)``, so that
-    ``ApiClient.invoke`` and ``Stream`` return the right type. At run time ``returns`` decides.
+    ``ApiClient.call`` and ``Stream`` return the right type. At run time ``returns`` decides.
     """
 
     __slots__ = ("name", "method", "path", "parameters", "body", "returns", "accept", "_body_model")

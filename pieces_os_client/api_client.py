@@ -13,17 +13,18 @@ import threading
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     ClassVar,
     Dict,
     List,
-    Literal,
     Mapping,
+    NamedTuple,
     Optional,
     Tuple,
     Type,
     TypeVar,
     Union,
-    overload,
+    cast,
 )
 
 import urllib3
@@ -39,13 +40,35 @@ from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiTypeErr
 from pieces_os_client.rest import RequestTimeout, RESTClientObject, RESTResponse, check_header
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import ThreadPool
+    from multiprocessing.pool import AsyncResult, ThreadPool
 
 logger = logging.getLogger("pieces_os_client")
 
 T = TypeVar("T")
 
 __all__ = ["ApiClient"]
+
+
+class RequestOptions(NamedTuple):
+    """The per-call keyword arguments of the generated SDK's methods, as one value.
+
+    Every generated REST method passes its ``_request_timeout``, ``_headers``, ``async_req``,
+    ``_preload_content``, ``_return_http_data_only``, ``_request_auth``, ``_content_type`` and
+    ``_host_index`` here, by name, to the ``ApiClient`` entry point of its variant.
+    """
+
+    request_timeout: RequestTimeout = None
+    headers: Optional[Mapping[str, str]] = None
+    async_req: Optional[bool] = None
+    preload_content: Optional[bool] = None
+    return_http_data_only: Optional[bool] = None
+    request_auth: Optional[Mapping[str, Any]] = None
+    content_type: Optional[str] = None
+    host_index: Optional[int] = None
+
+
+_DEFAULTS = RequestOptions()
+
 
 class _CollectorPause:
     """Pauses Python's cyclic garbage collector while any thread parses a large response.
@@ -214,23 +237,96 @@ class ApiClient:
                 raise ApiValueError(f"_request_auth 'in' must be 'header', 'query' or 'cookie', got {where!r}")
 
     # ----- calls -------------------------------------------------------------------------
+    # One entry point per variant of a generated method: ``op`` -> ``call``, ``op_with_http_info``
+    # -> ``call_with_http_info``, ``op_without_preload_content`` -> ``call_without_preload_content``.
+    # ``async_req=True`` (a handle) and ``_preload_content=False`` (the unread response) are the
+    # generated SDK's run-time exceptions to the annotated return types, kept because its methods
+    # are annotated the same way.
+    def call(self, operation: Operation[T], arguments: Mapping[str, Any], options: RequestOptions = _DEFAULTS) -> T:
+        """``op(...)``: the parsed result; raises the ApiException for an error status.
+
+        ``async_req=True`` runs the call on ``pool`` and returns its ``AsyncResult``;
+        ``preload_content=False`` returns the urllib3 response, unread.
+        """
+        self._check_options(operation, options)
+        if options.async_req:
+            return cast(T, self._in_pool(self.call, operation, arguments, options))
+        if options.preload_content is False:
+            return cast(T, self._send(operation, arguments, options, preload_content=False)[0])
+        return cast(T, self._call_parsed(operation, arguments, options).data)
+
+    def call_with_http_info(
+        self, operation: Operation[T], arguments: Mapping[str, Any], options: RequestOptions = _DEFAULTS
+    ) -> ApiResponse[T]:
+        """``op_with_http_info(...)``: an ApiResponse (status, headers, data, the body as text).
+
+        ``preload_content=False`` leaves the body unparsed (``data`` None, ``raw_data`` the bytes);
+        ``return_http_data_only=True`` returns ``data`` alone.
+        """
+        self._check_options(operation, options)
+        if options.async_req:
+            return cast(ApiResponse[T], self._in_pool(self.call_with_http_info, operation, arguments, options))
+        if options.preload_content is False:
+            response, url = self._send(operation, arguments, options, preload_content=True)
+            self._raise_for_status(operation, response, url)
+            result: ApiResponse[Any] = ApiResponse(
+                status_code=response.status, headers=response.headers, data=None, raw_data=response.data
+            )
+        else:
+            result = self._call_parsed(operation, arguments, options)
+            if not options.return_http_data_only:
+                result.raw_data = RawText.decoded(result.raw_data, result.headers)
+        return cast(ApiResponse[T], result.data if options.return_http_data_only else result)
+
+    def call_without_preload_content(
+        self, operation: Operation[Any], arguments: Mapping[str, Any], options: RequestOptions = _DEFAULTS
+    ) -> urllib3.BaseHTTPResponse:
+        """``op_without_preload_content(...)``: the urllib3 response, unread, whatever its status."""
+        self._check_options(operation, options)
+        if options.async_req:
+            return cast(urllib3.BaseHTTPResponse, self._in_pool(self.call_without_preload_content, operation, arguments, options))
+        return cast(urllib3.BaseHTTPResponse, self._send(operation, arguments, options, preload_content=False)[0])
+
+    @staticmethod
+    def _check_options(operation: Operation[Any], options: RequestOptions) -> None:
+        if options.host_index not in (None, 0):
+            raise ApiValueError(
+                f"_host_index of `{operation.name}` must be 0: Pieces OS serves every operation"
+                f" at one host, got {options.host_index!r}"
+            )
+        content_type = options.content_type
+        if content_type is not None:
+            if not isinstance(content_type, str):
+                raise ApiTypeError(f"_content_type of `{operation.name}` must be a str, got {type(content_type).__name__}")
+            problem = header_problem("Content-Type", content_type)
+            if problem is not None:
+                raise ApiValueError(f"_content_type of `{operation.name}` cannot be sent: {problem}")
+
+    def _in_pool(
+        self,
+        variant: Callable[[Operation[Any], Mapping[str, Any], RequestOptions], Any],
+        operation: Operation[Any],
+        arguments: Mapping[str, Any],
+        options: RequestOptions,
+    ) -> AsyncResult[Any]:
+        """``variant`` run on the ``async_req`` thread pool: its handle, whose ``get()`` gives the result."""
+        return self.pool.apply_async(variant, (operation, arguments, options._replace(async_req=False)))
+
     def _send(
         self,
         operation: Operation[Any],
         arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout,
-        headers: Optional[Mapping[str, str]],
+        options: RequestOptions,
         preload_content: bool,
-        request_auth: Optional[Mapping[str, Any]] = None,
-        content_type: Optional[str] = None,
     ) -> Tuple[Union[RESTResponse, urllib3.BaseHTTPResponse], str]:
         """Send the operation; returns the response and its URL as shown in messages (no password)."""
         prepared = operation.prepare(arguments)
+        content_type = options.content_type
         request_headers = self._request_headers(
-            operation, content_type if prepared.body is not None and content_type else prepared.content_type, headers
+            operation, content_type if prepared.body is not None and content_type else prepared.content_type, options.headers
         )
         query: List[str] = []
-        self._apply_auth(request_headers, query, request_auth)
+        self._apply_auth(request_headers, query, options.request_auth)
         path = prepared.path
         if query:
             path += ("&" if "?" in path else "?") + "&".join(query)
@@ -248,7 +344,7 @@ class ApiClient:
                 prepared.method, shown_url, redact_headers(request_headers), len(prepared.body or b""),
             )
         response = self.rest_client.request(
-            prepared.method, url, request_headers, prepared.body, request_timeout, preload_content
+            prepared.method, url, request_headers, prepared.body, options.request_timeout, preload_content
         )
         if debug:
             logger.debug(
@@ -256,90 +352,6 @@ class ApiClient:
                 prepared.method, shown_url, response.status, redact_headers(response.headers),
             )
         return response, shown_url
-
-    # What each variant returns, for type checkers; ``async_req=True`` (a handle) and
-    # ``_preload_content=False`` (the unread response) are the generated SDK's run-time
-    # exceptions to these types, kept because its methods are annotated the same way.
-    @overload
-    def invoke(
-        self, variant: Literal["data"], operation: Operation[T], arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout = ..., headers: Optional[Mapping[str, str]] = ...,
-        async_req: Optional[bool] = ..., preload_content: Optional[bool] = ...,
-        return_http_data_only: Optional[bool] = ..., request_auth: Optional[Mapping[str, Any]] = ...,
-        content_type: Optional[str] = ..., host_index: Optional[int] = ...,
-    ) -> T: ...
-
-    @overload
-    def invoke(
-        self, variant: Literal["info"], operation: Operation[T], arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout = ..., headers: Optional[Mapping[str, str]] = ...,
-        async_req: Optional[bool] = ..., preload_content: Optional[bool] = ...,
-        return_http_data_only: Optional[bool] = ..., request_auth: Optional[Mapping[str, Any]] = ...,
-        content_type: Optional[str] = ..., host_index: Optional[int] = ...,
-    ) -> ApiResponse[T]: ...
-
-    @overload
-    def invoke(
-        self, variant: Literal["raw"], operation: Operation[Any], arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout = ..., headers: Optional[Mapping[str, str]] = ...,
-        async_req: Optional[bool] = ..., preload_content: Optional[bool] = ...,
-        return_http_data_only: Optional[bool] = ..., request_auth: Optional[Mapping[str, Any]] = ...,
-        content_type: Optional[str] = ..., host_index: Optional[int] = ...,
-    ) -> urllib3.BaseHTTPResponse: ...
-
-    def invoke(
-        self,
-        variant: str,
-        operation: Operation[Any],
-        arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout = None,
-        headers: Optional[Mapping[str, str]] = None,
-        async_req: Optional[bool] = None,
-        preload_content: Optional[bool] = None,
-        return_http_data_only: Optional[bool] = None,
-        request_auth: Optional[Mapping[str, Any]] = None,
-        content_type: Optional[str] = None,
-        host_index: Optional[int] = None,
-    ) -> Any:
-        """One call of a generated method, with the keyword arguments of the generated SDK.
-
-        ``variant`` is the method called: "data" (``op``), "info" (``op_with_http_info``) or
-        "raw" (``op_without_preload_content``). ``async_req=True`` runs the call on ``pool`` and
-        returns its ``multiprocessing.pool.AsyncResult``, whose ``get()`` gives the result.
-        ``preload_content=False`` leaves the body unparsed: ``op`` then returns the urllib3
-        response and ``op_with_http_info`` an ApiResponse whose ``data`` is None and ``raw_data``
-        the bytes. ``return_http_data_only=True`` makes ``op_with_http_info`` return the data only.
-        """
-        if host_index not in (None, 0):
-            raise ApiValueError(
-                f"_host_index of `{operation.name}` must be 0: Pieces OS serves every operation"
-                f" at one host, got {host_index!r}"
-            )
-        if content_type is not None:
-            if not isinstance(content_type, str):
-                raise ApiTypeError(f"_content_type of `{operation.name}` must be a str, got {type(content_type).__name__}")
-            problem = header_problem("Content-Type", content_type)
-            if problem is not None:
-                raise ApiValueError(f"_content_type of `{operation.name}` cannot be sent: {problem}")
-        if async_req:
-            return self.pool.apply_async(
-                self.invoke,
-                (variant, operation, arguments, request_timeout, headers, False, preload_content,
-                 return_http_data_only, request_auth, content_type),
-            )
-        if variant == "raw" or (variant == "data" and preload_content is False):
-            return self._send(operation, arguments, request_timeout, headers, False, request_auth, content_type)[0]
-        if variant == "info" and preload_content is False:
-            response, url = self._send(operation, arguments, request_timeout, headers, True, request_auth, content_type)
-            self._raise_for_status(operation, response, url)
-            if return_http_data_only:
-                return None
-            return ApiResponse(status_code=response.status, headers=response.headers, data=None, raw_data=response.data)
-        result = self.call_operation(operation, arguments, request_timeout, headers, request_auth, content_type)
-        if variant == "data" or return_http_data_only:
-            return result.data
-        result.raw_data = RawText.decoded(result.raw_data, result.headers)
-        return result
 
     def _raise_for_status(
         self, operation: Operation[Any], response: Union[RESTResponse, urllib3.BaseHTTPResponse], url: str
@@ -354,17 +366,11 @@ class ApiClient:
                 url=url,
             )
 
-    def call_operation(
-        self,
-        operation: Operation[Any],
-        arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout = None,
-        headers: Optional[Mapping[str, str]] = None,
-        request_auth: Optional[Mapping[str, Any]] = None,
-        content_type: Optional[str] = None,
+    def _call_parsed(
+        self, operation: Operation[Any], arguments: Mapping[str, Any], options: RequestOptions
     ) -> ApiResponse[Any]:
         """Send an operation and parse its response; raises an ApiException for an error status."""
-        response, url = self._send(operation, arguments, request_timeout, headers, True, request_auth, content_type)
+        response, url = self._send(operation, arguments, options, preload_content=True)
         self._raise_for_status(operation, response, url)
         body: bytes = response.data
         status = response.status
@@ -380,18 +386,6 @@ class ApiClient:
                 url=url,
             ) from error
         return ApiResponse(status_code=status, headers=response.headers, data=data, raw_data=body)
-
-    def call_operation_raw(
-        self,
-        operation: Operation[Any],
-        arguments: Mapping[str, Any],
-        request_timeout: RequestTimeout = None,
-        headers: Optional[Mapping[str, str]] = None,
-    ) -> urllib3.BaseHTTPResponse:
-        """Send an operation and return the urllib3 response unread, whatever its status."""
-        response = self._send(operation, arguments, request_timeout, headers, False)[0]
-        assert isinstance(response, urllib3.BaseHTTPResponse)
-        return response
 
     # ----- (de)serialization -------------------------------------------------------------
     def _deserialize_body(self, body: bytes, returns: str) -> Any:

@@ -44,7 +44,7 @@ EXAMPLE_SEED = (
 )
 
 # The keyword arguments every REST method of the generated SDK accepts, handled by
-# ApiClient.invoke: (name, annotation); what each does is in the overlay.
+# RequestOptions: (name, annotation); what each does is in the overlay.
 CALL_OPTIONS = [
     ("async_req", "Optional[bool]"),
     ("_preload_content", "Optional[bool]"),
@@ -53,23 +53,26 @@ CALL_OPTIONS = [
     ("_content_type", "Optional[str]"),
     ("_host_index", "Optional[int]"),
 ]
-CALL_OPTION_ARGUMENTS = "async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index"
+# Each per-call argument of a REST method, as the RequestOptions field it is passed to.
+REQUEST_OPTIONS = ", ".join(
+    f"{name.lstrip('_')}={name}" for name in ["_request_timeout", "_headers"] + [name for name, _ in CALL_OPTIONS]
+)
 # What a type checker sees each REST method return for the values of async_req and
 # _preload_content: (async_req, _preload_content, return type), "{T}" the variant's own return
 # type. Declared as overloads under TYPE_CHECKING, so they cost nothing at import; the last
 # takes plain bools and returns any of them.
 CALL_VARIANTS = {
-    "data": [
+    "call": [
         ("Literal[True]", "Literal[False]", "ApplyResult[urllib3.BaseHTTPResponse]"),
         ("Literal[True]", "Optional[Literal[True]] = None", "ApplyResult[{T}]"),
         ("Optional[Literal[False]] = None", "Literal[False]", "urllib3.BaseHTTPResponse"),
         ("Optional[Literal[False]] = None", "Optional[Literal[True]] = None", "{T}"),
     ],
-    "info": [
+    "call_with_http_info": [
         ("Literal[True]", "Optional[bool] = None", "ApplyResult[{T}]"),
         ("Optional[Literal[False]] = None", "Optional[bool] = None", "{T}"),
     ],
-    "raw": [
+    "call_without_preload_content": [
         ("Literal[True]", "Optional[bool] = None", "ApplyResult[{T}]"),
         ("Optional[Literal[False]] = None", "Optional[bool] = None", "{T}"),
     ],
@@ -780,7 +783,7 @@ class Generator:
             "",
             "from pieces_os_client._operation import "
             + ", ".join(["BodyParameter"] * bodies + ["Operation"] + ["Parameter"] * any(op.parameters for op in ops)),
-            "from pieces_os_client.api_client import ApiClient",
+            "from pieces_os_client.api_client import ApiClient, RequestOptions",
             "from pieces_os_client.api_response import ApiResponse",
             "from pieces_os_client.rest import RequestTimeout",
         ]
@@ -844,13 +847,13 @@ class Generator:
         call_args = "{" + ", ".join(f"{n!r}: {n}" for n in names) + "}"
         returns = op.returns
         variants = [
-            ("", returns, "data", "None (Pieces OS answers 204 No Content)" if returns == "None" else f"the parsed {returns}"),
-            ("_with_http_info", f"ApiResponse[{returns}]", "info", f"an ApiResponse: status_code, headers, data (the {returns}) and raw_data"),
-            ("_without_preload_content", "urllib3.BaseHTTPResponse", "raw", "the urllib3 response, its body not yet read"),
+            ("", returns, "call", "None (Pieces OS answers 204 No Content)" if returns == "None" else f"the parsed {returns}"),
+            ("_with_http_info", f"ApiResponse[{returns}]", "call_with_http_info", f"an ApiResponse: status_code, headers, data (the {returns}) and raw_data"),
+            ("_without_preload_content", "urllib3.BaseHTTPResponse", "call_without_preload_content", "the urllib3 response, its body not yet read"),
         ]
         lines: List[str] = []
-        for suffix, annotation, attribute, what in variants:
-            overloads = [(a, p, r.format(T=annotation)) for a, p, r in CALL_VARIANTS[attribute]]
+        for suffix, annotation, entry_point, what in variants:
+            overloads = [(a, p, r.format(T=annotation)) for a, p, r in CALL_VARIANTS[entry_point]]
             every = f"Union[{', '.join(dict.fromkeys(r for _, _, r in overloads))}]"
             lines += ["", "    if TYPE_CHECKING:"]
             for async_req, preload, result in overloads + [("Optional[bool] = None", "Optional[bool] = None", every)]:
@@ -867,8 +870,7 @@ class Generator:
             lines.append(f"    ) -> {every}:")
             lines += self.method_docstring(op, what)
             lines.append(
-                f"        return self.api_client.invoke({attribute!r}, {op.constant}, {call_args}, _request_timeout, _headers,"
-                f" {CALL_OPTION_ARGUMENTS})"
+                f"        return self.api_client.{entry_point}({op.constant}, {call_args}, RequestOptions({REQUEST_OPTIONS}))"
             )
         return lines
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Union, 
 import urllib3
 
 from pieces_os_client._operation import BodyParameter, Operation, Parameter
-from pieces_os_client.api_client import ApiClient
+from pieces_os_client.api_client import ApiClient, RequestOptions
 from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
 
@@ -390,18 +390,19 @@ class AssetApi:
             ServiceException (500): no anchor has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_ASSOCIATE_ANCHOR,
             {"asset": asset, "anchor": anchor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -492,18 +493,19 @@ class AssetApi:
             ServiceException (500): no anchor has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_ASSOCIATE_ANCHOR,
             {"asset": asset, "anchor": anchor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -594,18 +596,19 @@ class AssetApi:
             ServiceException (500): no anchor has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_ANCHOR,
             {"asset": asset, "anchor": anchor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -728,18 +731,19 @@ class AssetApi:
             ServiceException (500): no conversation has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_ASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -830,18 +834,19 @@ class AssetApi:
             ServiceException (500): no conversation has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_ASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -932,18 +937,19 @@ class AssetApi:
             ServiceException (500): no conversation has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1066,18 +1072,19 @@ class AssetApi:
             ServiceException (500): no person has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_ASSOCIATE_PERSON,
             {"asset": asset, "person": person},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1168,18 +1175,19 @@ class AssetApi:
             ServiceException (500): no person has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_ASSOCIATE_PERSON,
             {"asset": asset, "person": person},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1270,18 +1278,19 @@ class AssetApi:
             ServiceException (500): no person has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_PERSON,
             {"asset": asset, "person": person},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1404,18 +1413,19 @@ class AssetApi:
             ServiceException (500): no tag has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_ASSOCIATE_TAG,
             {"asset": asset, "tag": tag},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1506,18 +1516,19 @@ class AssetApi:
             ServiceException (500): no tag has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_ASSOCIATE_TAG,
             {"asset": asset, "tag": tag},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1608,18 +1619,19 @@ class AssetApi:
             ServiceException (500): no tag has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_TAG,
             {"asset": asset, "tag": tag},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1742,18 +1754,19 @@ class AssetApi:
             ServiceException (500): no website has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_ASSOCIATE_WEBSITE,
             {"asset": asset, "website": website},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1844,18 +1857,19 @@ class AssetApi:
             ServiceException (500): no website has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_ASSOCIATE_WEBSITE,
             {"asset": asset, "website": website},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1946,18 +1960,19 @@ class AssetApi:
             ServiceException (500): no website has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_WEBSITE,
             {"asset": asset, "website": website},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2080,18 +2095,19 @@ class AssetApi:
             ServiceException (500): no workstream summary has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY,
             {"asset": asset, "workstream_summary": workstream_summary},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2182,18 +2198,19 @@ class AssetApi:
             ServiceException (500): no workstream summary has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY,
             {"asset": asset, "workstream_summary": workstream_summary},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2284,18 +2301,19 @@ class AssetApi:
             ServiceException (500): no workstream summary has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_WORKSTREAM_SUMMARY,
             {"asset": asset, "workstream_summary": workstream_summary},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2418,18 +2436,19 @@ class AssetApi:
             ServiceException (500): no anchor has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_DISASSOCIATE_ANCHOR,
             {"asset": asset, "anchor": anchor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2520,18 +2539,19 @@ class AssetApi:
             ServiceException (500): no anchor has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_DISASSOCIATE_ANCHOR,
             {"asset": asset, "anchor": anchor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2622,18 +2642,19 @@ class AssetApi:
             ServiceException (500): no anchor has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_ANCHOR,
             {"asset": asset, "anchor": anchor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2756,18 +2777,19 @@ class AssetApi:
             ServiceException (500): no conversation has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_DISASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2858,18 +2880,19 @@ class AssetApi:
             ServiceException (500): no conversation has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_DISASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2960,18 +2983,19 @@ class AssetApi:
             ServiceException (500): no conversation has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3094,18 +3118,19 @@ class AssetApi:
             ServiceException (500): no person has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_DISASSOCIATE_PERSON,
             {"asset": asset, "person": person},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3196,18 +3221,19 @@ class AssetApi:
             ServiceException (500): no person has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_DISASSOCIATE_PERSON,
             {"asset": asset, "person": person},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3298,18 +3324,19 @@ class AssetApi:
             ServiceException (500): no person has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_PERSON,
             {"asset": asset, "person": person},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3432,18 +3459,19 @@ class AssetApi:
             ServiceException (500): no tag has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_DISASSOCIATE_TAG,
             {"tag": tag, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3534,18 +3562,19 @@ class AssetApi:
             ServiceException (500): no tag has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_DISASSOCIATE_TAG,
             {"tag": tag, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3636,18 +3665,19 @@ class AssetApi:
             ServiceException (500): no tag has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_TAG,
             {"tag": tag, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3770,18 +3800,19 @@ class AssetApi:
             ServiceException (500): no website has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_DISASSOCIATE_WEBSITE,
             {"website": website, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3872,18 +3903,19 @@ class AssetApi:
             ServiceException (500): no website has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_DISASSOCIATE_WEBSITE,
             {"website": website, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3974,18 +4006,19 @@ class AssetApi:
             ServiceException (500): no website has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_WEBSITE,
             {"website": website, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4108,18 +4141,19 @@ class AssetApi:
             ServiceException (500): no workstream summary has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY,
             {"asset": asset, "workstream_summary": workstream_summary},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4210,18 +4244,19 @@ class AssetApi:
             ServiceException (500): no workstream summary has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY,
             {"asset": asset, "workstream_summary": workstream_summary},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4312,18 +4347,19 @@ class AssetApi:
             ServiceException (500): no workstream summary has the id given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_WORKSTREAM_SUMMARY,
             {"asset": asset, "workstream_summary": workstream_summary},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4446,18 +4482,19 @@ class AssetApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_FORMATS,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4548,18 +4585,19 @@ class AssetApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_FORMATS,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4650,18 +4688,19 @@ class AssetApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_FORMATS,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4786,18 +4825,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_RECLASSIFY,
             {"transferables": transferables, "asset_reclassification": asset_reclassification},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4890,18 +4930,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_RECLASSIFY,
             {"transferables": transferables, "asset_reclassification": asset_reclassification},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4994,18 +5035,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_RECLASSIFY,
             {"transferables": transferables, "asset_reclassification": asset_reclassification},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5130,18 +5172,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_SCORES_INCREMENT,
             {"asset": asset, "seeded_score_increment": seeded_score_increment},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5234,18 +5277,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_SCORES_INCREMENT,
             {"asset": asset, "seeded_score_increment": seeded_score_increment},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5338,18 +5382,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_SCORES_INCREMENT,
             {"asset": asset, "seeded_score_increment": seeded_score_increment},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5472,18 +5517,19 @@ class AssetApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5574,18 +5620,19 @@ class AssetApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5676,18 +5723,19 @@ class AssetApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5819,18 +5867,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_SNAPSHOT_POST,
             {"asset": asset, "transferables": transferables, "seeded_accessor": seeded_accessor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -5928,18 +5977,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_SNAPSHOT_POST,
             {"asset": asset, "transferables": transferables, "seeded_accessor": seeded_accessor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6037,18 +6087,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_SNAPSHOT_POST,
             {"asset": asset, "transferables": transferables, "seeded_accessor": seeded_accessor},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6174,18 +6225,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_SPECIFIC_ASSET_ACTIVITIES,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6277,18 +6329,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_SPECIFIC_ASSET_ACTIVITIES,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6380,18 +6433,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_SPECIFIC_ASSET_ACTIVITIES,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6519,18 +6573,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_SPECIFIC_ASSET_CONVERSATIONS,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6622,18 +6677,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_SPECIFIC_ASSET_CONVERSATIONS,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6725,18 +6781,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_SPECIFIC_ASSET_CONVERSATIONS,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6862,18 +6919,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_SPECIFIC_ASSET_EXPORT,
             {"asset": asset, "export_type": export_type},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -6963,18 +7021,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_SPECIFIC_ASSET_EXPORT,
             {"asset": asset, "export_type": export_type},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -7064,18 +7123,19 @@ class AssetApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_SPECIFIC_ASSET_EXPORT,
             {"asset": asset, "export_type": export_type},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -7199,18 +7259,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSET_UPDATE,
             {"transferables": transferables, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -7302,18 +7363,19 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSET_UPDATE,
             {"transferables": transferables, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -7405,16 +7467,17 @@ class AssetApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSET_UPDATE,
             {"transferables": transferables, "asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )

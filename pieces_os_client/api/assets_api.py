@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Mapping, Optiona
 import urllib3
 
 from pieces_os_client._operation import BodyParameter, Operation, Parameter
-from pieces_os_client.api_client import ApiClient
+from pieces_os_client.api_client import ApiClient, RequestOptions
 from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
 from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy, Stream
@@ -351,18 +351,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_CREATE_NEW_ASSET,
             {"transferables": transferables, "seed": seed},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -452,18 +453,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_CREATE_NEW_ASSET,
             {"transferables": transferables, "seed": seed},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -553,18 +555,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_CREATE_NEW_ASSET,
             {"transferables": transferables, "seed": seed},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -679,18 +682,19 @@ class AssetsApi:
             GoneException (410): the asset was already deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_DELETE_ASSET,
             {"asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -775,18 +779,19 @@ class AssetsApi:
             GoneException (410): the asset was already deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_DELETE_ASSET,
             {"asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -871,18 +876,19 @@ class AssetsApi:
             GoneException (410): the asset was already deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_DELETE_ASSET,
             {"asset": asset},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1005,18 +1011,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_DRAFT,
             {"transferables": transferables, "seed": seed},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1107,18 +1114,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_DRAFT,
             {"transferables": transferables, "seed": seed},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1209,18 +1217,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_DRAFT,
             {"transferables": transferables, "seed": seed},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1335,18 +1344,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_GET_RECOMMENDED_ASSETS,
             {"seeded_assets_recommendation": seeded_assets_recommendation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1431,18 +1441,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_GET_RECOMMENDED_ASSETS,
             {"seeded_assets_recommendation": seeded_assets_recommendation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1527,18 +1538,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_GET_RECOMMENDED_ASSETS,
             {"seeded_assets_recommendation": seeded_assets_recommendation},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1652,18 +1664,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_GET_RELATED_ASSETS,
             {"assets": assets},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1747,18 +1760,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_GET_RELATED_ASSETS,
             {"assets": assets},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1842,18 +1856,19 @@ class AssetsApi:
             ApiException (413): the request body is larger than Pieces OS accepts.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_GET_RELATED_ASSETS,
             {"assets": assets},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -1972,18 +1987,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_IDENTIFIERS_SNAPSHOT,
             {"pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2065,18 +2081,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_IDENTIFIERS_SNAPSHOT,
             {"pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2158,18 +2175,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_IDENTIFIERS_SNAPSHOT,
             {"pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2278,18 +2296,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_PSEUDO_SNAPSHOT,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2366,18 +2385,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_PSEUDO_SNAPSHOT,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2454,18 +2474,19 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_PSEUDO_SNAPSHOT,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2604,18 +2625,19 @@ class AssetsApi:
             ServiceException (500): neither `query` nor `searchable_tags` was given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_SEARCH_ASSETS,
             {"query": query, "transferables": transferables, "searchable_tags": searchable_tags, "pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2714,18 +2736,19 @@ class AssetsApi:
             ServiceException (500): neither `query` nor `searchable_tags` was given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_SEARCH_ASSETS,
             {"query": query, "transferables": transferables, "searchable_tags": searchable_tags, "pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2824,18 +2847,19 @@ class AssetsApi:
             ServiceException (500): neither `query` nor `searchable_tags` was given.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_SEARCH_ASSETS,
             {"query": query, "transferables": transferables, "searchable_tags": searchable_tags, "pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -2976,22 +3000,23 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_SEARCH_WITH_FILTERS,
             {
                 "transferables": transferables,
                 "pseudo": pseudo,
                 "assets_search_with_filters_input": assets_search_with_filters_input,
             },
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3090,22 +3115,23 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_SEARCH_WITH_FILTERS,
             {
                 "transferables": transferables,
                 "pseudo": pseudo,
                 "assets_search_with_filters_input": assets_search_with_filters_input,
             },
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3202,22 +3228,23 @@ class AssetsApi:
             ServiceException (500): Pieces OS failed to answer; the message says why.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_SEARCH_WITH_FILTERS,
             {
                 "transferables": transferables,
                 "pseudo": pseudo,
                 "assets_search_with_filters_input": assets_search_with_filters_input,
             },
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3343,18 +3370,19 @@ class AssetsApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_SNAPSHOT,
             {"transferables": transferables, "suggested": suggested, "pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3446,18 +3474,19 @@ class AssetsApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_SNAPSHOT,
             {"transferables": transferables, "suggested": suggested, "pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3549,18 +3578,19 @@ class AssetsApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_SNAPSHOT,
             {"transferables": transferables, "suggested": suggested, "pseudo": pseudo},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3683,18 +3713,19 @@ class AssetsApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3785,18 +3816,19 @@ class AssetsApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -3887,18 +3919,19 @@ class AssetsApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_SPECIFIC_ASSET_FORMATS_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4021,18 +4054,19 @@ class AssetsApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _ASSETS_SPECIFIC_ASSET_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4123,18 +4157,19 @@ class AssetsApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _ASSETS_SPECIFIC_ASSET_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -4225,18 +4260,19 @@ class AssetsApi:
             GoneException (410): the asset was deleted.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _ASSETS_SPECIFIC_ASSET_SNAPSHOT,
             {"asset": asset, "transferables": transferables},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     def assets_stream_identifiers(

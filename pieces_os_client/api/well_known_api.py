@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, Union, 
 import urllib3
 
 from pieces_os_client._operation import Operation
-from pieces_os_client.api_client import ApiClient
+from pieces_os_client.api_client import ApiClient, RequestOptions
 from pieces_os_client.api_response import ApiResponse
 from pieces_os_client.rest import RequestTimeout
 
@@ -166,18 +166,19 @@ class WellKnownApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _GET_WELL_KNOWN_HEALTH,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -253,18 +254,19 @@ class WellKnownApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _GET_WELL_KNOWN_HEALTH,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -340,18 +342,19 @@ class WellKnownApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _GET_WELL_KNOWN_HEALTH,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -455,18 +458,19 @@ class WellKnownApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "data",
+        return self.api_client.call(
             _GET_WELL_KNOWN_VERSION,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -542,18 +546,19 @@ class WellKnownApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "info",
+        return self.api_client.call_with_http_info(
             _GET_WELL_KNOWN_VERSION,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     if TYPE_CHECKING:
@@ -629,16 +634,17 @@ class WellKnownApi:
             ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
             ApiException: the subclass for any other error status.
         """
-        return self.api_client.invoke(
-            "raw",
+        return self.api_client.call_without_preload_content(
             _GET_WELL_KNOWN_VERSION,
             {},
-            _request_timeout,
-            _headers,
-            async_req,
-            _preload_content,
-            _return_http_data_only,
-            _request_auth,
-            _content_type,
-            _host_index,
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
