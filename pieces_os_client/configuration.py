@@ -89,6 +89,9 @@ class Configuration:
         which makes a big snapshot parse about three times faster (parsed models form no
         reference cycles, so the collector's passes during a parse find nothing). Default True;
         see docs/performance.md.
+    :param max_decoded_bytes: the most bytes a compressed response body (``Content-Encoding``
+        gzip or deflate, which the SDK never asks for) may expand to; past it the call raises
+        ``ApiDecodeError``. Default 128 MiB. Uncompressed bodies are not limited.
     """
 
     _default: ClassVar[Optional[Configuration]] = None
@@ -125,6 +128,7 @@ class Configuration:
         connection_pool_maxsize: Optional[int] = None,
         debug: bool = False,
         pause_gc: bool = True,
+        max_decoded_bytes: int = 128 * 1024 * 1024,
     ) -> None:
         self.api_key: Dict[str, str] = dict(api_key or {})
         self.api_key_prefix: Dict[str, str] = dict(api_key_prefix or {})
@@ -162,6 +166,9 @@ class Configuration:
             connection_pool_maxsize if connection_pool_maxsize is not None else min(32, (os.cpu_count() or 1) * 5)
         )
         self.pause_gc = pause_gc
+        if isinstance(max_decoded_bytes, bool) or not isinstance(max_decoded_bytes, int) or max_decoded_bytes < 1:
+            raise ApiValueError(f"Configuration.max_decoded_bytes must be a positive int, got {max_decoded_bytes!r}")
+        self.max_decoded_bytes = max_decoded_bytes
         self.logger = logger
         self._debug = False
         self.debug = debug

@@ -32,6 +32,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util import parse_url
 
+from pieces_os_client._content_encoding import body_decoder
 from pieces_os_client._headers import header_problem, redact_url
 from pieces_os_client.configuration import Configuration, check_seconds, proxy_settings
 from pieces_os_client.exceptions import (
@@ -402,8 +403,16 @@ class RESTClientObject:
         chunks: List[bytes] = []
         complete = False
         try:
-            if deadline is None:
+            decoder = body_decoder(response.headers.get("Content-Encoding"), self.configuration.max_decoded_bytes)
+            if deadline is None and decoder is None:
                 chunks.append(response.read())
+            elif deadline is None:
+                assert decoder is not None
+                while True:
+                    chunk = response.read(_READ_CHUNK, decode_content=False)
+                    if not chunk:
+                        break
+                    chunks.append(decoder.feed(chunk))
             else:
                 read_timeout = timing.phases.read_timeout
                 while True:
@@ -416,10 +425,10 @@ class RESTClientObject:
                     sock = getattr(connection, "sock", None)
                     if sock is not None:
                         sock.settimeout(left if read_timeout is None else min(read_timeout, left))
-                    chunk = response.read1(_READ_CHUNK)
+                    chunk = response.read1(_READ_CHUNK, decode_content=decoder is None)
                     if not chunk:
                         break
-                    chunks.append(chunk)
+                    chunks.append(chunk if decoder is None else decoder.feed(chunk))
             complete = True
         except DecodeError as error:
             raise ApiDecodeError(
