@@ -12,14 +12,17 @@ below as an extra base (see ``EXTRA_BASES`` in ``scripts/generate.py``):
 
 The functions ``asset_language``, ``asset_tags``, ``asset_updated``, ``format_content`` and
 ``asset_content`` pick those columns out of an asset, ``asset_row`` is the row under
-``ASSET_COLUMNS``, ``text_table`` aligns columns, ``terminal_text`` makes text from the server
-safe to write to a terminal, and ``plural`` and ``binary_note`` are the few words both displays
-write; the command line uses them too, so the two read the same.
+``ASSET_COLUMNS``, ``text_table`` aligns columns, ``field_text`` and ``content_text`` make text
+from the server safe and short enough to show, and ``plural`` and ``binary_note`` are the few
+words both displays write; the command line uses them too, so the two read the same.
 
-Names, tags and content come from the server: the plain-text display (IPython, the command line)
-shows their control characters as escapes (an ESC as ``\\x1b``), so an asset named ``\\x1b[2J``
-cannot clear the user's screen. A browser does not act on them, so the HTML table shows them as
-they are.
+Names, tags and content come from the server: every display (IPython, the notebook's HTML,
+``str()``, the command line) shows their control, bidirectional and line-break characters as
+escapes (``terminal_text``: an ESC as ``\\x1b``, a line feed in a name as ``\\x0a``), so an
+asset named ``\\x1b[2J`` cannot clear the user's screen, one named with U+202E cannot read
+backwards, and one with a line feed cannot print a line that looks like another field. Only a
+snippet's content keeps its lines. Long text is cut, saying how much was left out
+(``… 1,998,000 more characters``): the data itself (``asset.name``, ``--json``) stays exact.
 
 This module imports nothing heavy: the model modules import it.
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple, Union, cast
 
-from pieces_os_client._terminal import terminal_text
+from pieces_os_client._terminal import cut_line, cut_lines, terminal_text
 
 if TYPE_CHECKING:
     from pieces_os_client.models.asset import Asset
@@ -47,6 +50,8 @@ __all__ = [
     "asset_updated",
     "binary_note",
     "content_format",
+    "content_text",
+    "field_text",
     "format_content",
     "plural",
     "terminal_text",
@@ -55,8 +60,16 @@ __all__ = [
 
 # Rows shown before a table says how many more there are; long snapshots stay readable.
 MAX_ROWS = 50
-# Lines of content shown under a single asset.
+# Lines of content shown under a single asset (str(), IPython, the notebook), and the characters
+# of each of them.
 PREVIEW_LINES = 12
+PREVIEW_LINE_CHARACTERS = 200
+# A snippet's whole content, as the command line's show prints it: long lines and long snippets
+# are cut (a 2 MB one-line file is not something to read on a terminal; --json has it all).
+CONTENT_LINE_CHARACTERS = 2_000
+CONTENT_CHARACTERS = 100_000
+# One field (a name, a tag) printed on its own line.
+FIELD_CHARACTERS = 500
 
 # caption, header, rows, and how many rows there are in all (more than shown when cut at MAX_ROWS)
 _Table = Tuple[str, List[str], List[List[str]], int]
@@ -66,6 +79,7 @@ ASSET_COLUMNS = ("name", "language", "tags", "updated", "id")
 
 _TABLE_STYLE = "border-collapse:collapse;font-size:0.9em"
 _CELL_STYLE = "padding:2px 8px;text-align:left;vertical-align:top"
+_HTML_CELL_CHARACTERS = 200
 
 
 # ----- columns -------------------------------------------------------------------------------
@@ -139,6 +153,26 @@ def asset_row(asset: Asset) -> List[str]:
     return [asset.name or "", asset_language(asset), ", ".join(asset_tags(asset)), asset_updated(asset), asset.id]
 
 
+def field_text(value: str, limit: int = FIELD_CHARACTERS) -> str:
+    """A one-line value from the server (a name, a tag) as it is shown: cut after ``limit``
+    characters, saying how many more there were, and escaped (``terminal_text``)."""
+    return terminal_text(cut_line(value, limit))
+
+
+def content_text(
+    content: str,
+    *,
+    max_lines: int = 1 << 62,
+    line_characters: int = CONTENT_LINE_CHARACTERS,
+    characters: int = CONTENT_CHARACTERS,
+) -> str:
+    """A snippet's text as it is shown: its lines kept, each cut after ``line_characters``, at
+    most ``max_lines`` lines and about ``characters`` in all, saying what was left out; control
+    and bidirectional characters escaped (``terminal_text``)."""
+    cut = cut_lines(content, line_limit=line_characters, max_lines=max_lines, max_characters=characters)
+    return terminal_text(cut, lines=True)
+
+
 def plural(count: int, noun: str) -> str:
     """``1 asset``, ``2 assets``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -154,10 +188,12 @@ def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
     from html import escape
 
     cells = "".join(f'<th style="{_CELL_STYLE}">{escape(name)}</th>' for name in header)
+    # A browser acts on bidirectional overrides and line breaks as a terminal does.
     lines = [f'<table class="pieces-os-client" style="{_TABLE_STYLE}">', f"<caption>{escape(caption)}</caption>"]
     lines.append(f"<thead><tr>{cells}</tr></thead><tbody>")
     for row in rows:
-        lines.append("<tr>" + "".join(f'<td style="{_CELL_STYLE}">{escape(value)}</td>' for value in row) + "</tr>")
+        cells = "".join(f'<td style="{_CELL_STYLE}">{escape(_cut(value, _HTML_CELL_CHARACTERS))}</td>' for value in row)
+        lines.append(f"<tr>{cells}</tr>")
     if total > len(rows):
         lines.append(f'<tr><td colspan="{len(header)}" style="{_CELL_STYLE}">… {total - len(rows)} more</td></tr>')
     lines.append("</tbody></table>")
@@ -165,9 +201,9 @@ def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "", width: int = 40) -> str:
-    """Aligned columns under a header line; each cell on one line, safe for a terminal
-    (``terminal_text``), cut to ``width`` characters."""
-    shown = [[_cut(terminal_text(value), width) for value in row] for row in rows]
+    """Aligned columns under a header line; each cell on one line, escaped (``terminal_text``),
+    cut to ``width`` characters."""
+    shown = [[_cut(value, width) for value in row] for row in rows]
     widths = [max([len(name)] + [len(row[i]) for row in shown]) for i, name in enumerate(header)]
     lines = [header] + shown
     return "\n".join(
@@ -185,7 +221,9 @@ def _text_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
 
 
 def _cut(value: str, width: int) -> str:
-    value = " ".join(value.split())
+    """One cell: escaped, cut to ``width`` characters with an ellipsis. Only what can be shown is
+    escaped: a 2 MB name costs no more than a short one."""
+    value = terminal_text(value[: width + 1])
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
@@ -195,11 +233,10 @@ def _preview(content: Union[str, bytes, None]) -> Optional[str]:
         return None
     if isinstance(content, bytes):
         return binary_note(content)
-    lines = content.splitlines()
-    shown = "\n".join(lines[:PREVIEW_LINES])
-    if len(lines) > PREVIEW_LINES:
-        shown += f"\n… {len(lines) - PREVIEW_LINES} more lines"
-    return shown
+    return content_text(
+        content, max_lines=PREVIEW_LINES, line_characters=PREVIEW_LINE_CHARACTERS,
+        characters=PREVIEW_LINES * PREVIEW_LINE_CHARACTERS,
+    )
 
 
 class _Displayed:
@@ -230,7 +267,7 @@ class _Displayed:
         footer = self._display_footer()
         if footer is not None:
             text += "\n" + "\n".join("  " + line for line in footer.splitlines())
-        printer.text(terminal_text(text))
+        printer.text(terminal_text(text, lines=True))
 
 
 class AssetDisplayMixin(_Displayed):
@@ -255,7 +292,7 @@ class AssetDisplayMixin(_Displayed):
         preview = _preview(asset_content(asset))
         if preview is not None:
             lines += ["  " + line for line in preview.splitlines()]
-        return terminal_text("\n".join(lines))
+        return terminal_text("\n".join(lines), lines=True)
 
 
 class AssetCollectionMixin(_Displayed):

@@ -214,6 +214,49 @@ def test_server_text_is_escaped_in_every_command_and_exact_in_json(
     assert asset_content(Asset.from_json(out)) == HOSTILE_CONTENT
 
 
+FORGED_NAME = "innocent.sql\nlanguage: py\nid: 00000000-0000-0000-0000-000000000000"
+REVERSED_TAG = "evil\u202egnp.exe"
+
+
+def test_a_name_cannot_forge_fields_nor_reorder_a_line_in_any_command(
+    url: str, assets_api: AssetsApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asset = create(assets_api, FORGED_NAME, "SELECT 1;\n", "sql", tags=[REVERSED_TAG])
+    (tmp_path / "snippet.sql").write_text("SELECT 2;\n")
+    commands = [
+        ("list",),
+        ("show", asset.id),
+        ("search", "innocent"),
+        ("create", str(tmp_path / "snippet.sql"), "--name", FORGED_NAME),
+        ("rename", asset.id, FORGED_NAME),
+        ("tag", asset.id, "a\nlanguage: b\u2066"),
+        ("untag", asset.id, "a\nlanguage: b\u2066"),
+    ]
+    for command in commands:
+        code, out, err = run(capsys, "--host", url, *command)
+        assert code == 0, (command, err)
+        assert "innocent.sql\\x0alanguage: py" in out or "a\\x0alanguage: b\\u2066" in out, (command, out)
+        assert not any(line.startswith(("language: py", "id: 0000")) for line in out.splitlines()), (command, out)
+        assert "\u202e" not in out + err and "\u2066" not in out + err, (command, out)
+    code, out, _ = run(capsys, "--host", url, "show", asset.id)
+    assert "evil\\u202egnp.exe" in out
+    code, out, _ = run(capsys, "--host", url, "--json", "list")
+    assert {record["name"] for record in json.loads(out)} == {FORGED_NAME}
+    assert REVERSED_TAG in [tag for record in json.loads(out) for tag in record["tags"]]
+
+
+def test_show_cuts_a_huge_line_and_says_how_much_was_left_out(
+    url: str, assets_api: AssetsApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asset = create(assets_api, "minified.js", "x" * 2_000_000, "js")
+    code, out, _ = run(capsys, "--host", url, "show", asset.id)
+    assert code == 0
+    assert len(out) < 10_000
+    assert "x" * 2_000 + " … 1,998,000 more characters" in out
+    code, out, _ = run(capsys, "--host", url, "--json", "show", asset.id)
+    assert "x" * 2_000_000 in out  # --json keeps it whole
+
+
 def test_export_progress_on_a_terminal_shows_hostile_names_escaped(url: str, assets_api: AssetsApi, tmp_path: Path) -> None:
     create(assets_api, HOSTILE_NAME, "x = 1\n", "py")
     result, drawn = run_on_terminal(

@@ -183,7 +183,8 @@ def test_terminal_text_shows_control_characters_as_escapes() -> None:
     assert terminal_text("rm -rf /\rls") == "rm -rf /\\x0dls"  # a carriage return that would hide text
     assert terminal_text("\ud800") == "\\ud800"  # a lone surrogate no terminal encoding can write
     kept = "line 1\r\nline\t2\n漢字 😀 \U0001f469\u200d\U0001f4bb é"
-    assert terminal_text(kept) == kept
+    assert terminal_text(kept, lines=True) == kept  # content shown as lines keeps them
+    assert terminal_text("a\nb\tc\u2028d\x85e\u2066") == "a\\x0ab\\x09c\\u2028d\\x85e\\u2066"
 
 
 def test_server_text_cannot_drive_the_terminal_in_plain_text_display() -> None:
@@ -195,3 +196,46 @@ def test_server_text_cannot_drive_the_terminal_in_plain_text_display() -> None:
     assert "\\x9b31mred" in pretty(Assets.from_dict({"iterable": [hostile]}))
     assert "x = 1  # \\x1b]0;new title\\x07" in pretty(Asset.from_dict(hostile))
     assert Asset.from_dict(hostile).name == "\x1b[2J\x1b[Hcleared"  # the model keeps the text exact
+
+
+FORGED_NAME = "innocent.sql\nlanguage: py\nid: 00000000-0000-0000-0000-000000000000"
+REVERSED = "evil\u202egnp.exe"
+
+
+def test_every_display_shows_line_breaks_and_bidi_of_a_name_as_escapes() -> None:
+    hostile = asset_dict("a1", FORGED_NAME, "sql", "SELECT 1;\n", tags=[REVERSED, "\x1b[31mred"])
+    asset = Asset.from_dict(hostile)
+    texts = [str(asset), pretty(asset), pretty(Assets.from_dict({"iterable": [hostile]})),
+             asset._repr_html_(), Assets.from_dict({"iterable": [hostile]})._repr_html_()]
+    for text in texts:
+        assert "innocent.sql\\x0alanguage: py" in text, text
+        assert "\ninnocent" not in text and "\nlanguage" not in text and "\nid: 0000" not in text
+        assert "\u202e" not in text and "\x1b" not in text
+        assert "evil\\u202egnp.exe" in text and "\\x1b[31mred" in text
+    assert asset.name == FORGED_NAME  # the data stays exact
+
+
+def test_long_content_is_cut_per_line_and_in_all_saying_how_much_is_left() -> None:
+    one_line = "x" * 300_000
+    asset = Asset.from_dict(asset_dict("a1", "n" * 100_000, "js", one_line))
+    text = str(asset)
+    assert len(text) < 1_000
+    assert "… 299,800 more characters" in text
+    html = asset._repr_html_()
+    assert len(html) < 3_000 and "… 299,800 more characters" in html
+    assert len(pretty(asset)) < 3_000
+
+    many_lines = "".join(f"line {index}\n" for index in range(1_000))
+    text = str(Asset.from_dict(asset_dict("a2", "lines", "py", many_lines)))
+    assert "line 11" in text and "line 12" not in text
+    assert f"… 988 more lines ({len(many_lines) - len(''.join(f'line {i}' + chr(10) for i in range(12))):,} characters)" in text
+
+
+def test_content_text_caps_the_whole_and_each_line() -> None:
+    from pieces_os_client.display import content_text
+
+    shown = content_text("y" * 2_000_000)
+    assert shown == "y" * 2_000 + " … 1,998,000 more characters"
+    shown = content_text("z" * 50 + "\n" + ("w" * 1_000 + "\n") * 1_000, line_characters=100, characters=10_000)
+    assert len(shown) < 12_000
+    assert shown.endswith("characters)") and "more lines" in shown

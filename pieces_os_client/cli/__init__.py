@@ -153,4 +153,5 @@ def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> in
 
 
 def _error_line(text: str) -> None:
+    # One line, whatever the message quotes: a line feed in it is shown as an escape.
     print(terminal_text(text), file=sys.stderr, flush=True)

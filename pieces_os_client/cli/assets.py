@@ -16,7 +16,7 @@ from pieces_os_client.cli.languages import resolve_language
 from pieces_os_client.cli.options import Commands, asset_id
 from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
 from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
-from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note
+from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note, content_text, field_text
 
 
 def command_list(args: argparse.Namespace, api: AssetsApi) -> int:
@@ -37,10 +37,10 @@ def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
         print_json(json.loads(asset.to_json()))
         return EXIT_OK
     fields = [
-        ("name", asset.name or ""),
-        ("id", asset.id),
-        ("language", asset_language(asset)),
-        ("tags", ", ".join(asset_tags(asset))),
+        ("name", field_text(asset.name or "")),
+        ("id", field_text(asset.id)),
+        ("language", field_text(asset_language(asset))),
+        ("tags", ", ".join(field_text(tag) for tag in asset_tags(asset))),
         ("created", asset.created.value.isoformat()),
         ("updated", asset.updated.value.isoformat()),
     ]
@@ -51,7 +51,7 @@ def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
     if isinstance(content, bytes):
         out(binary_note(content))
     elif content is not None:
-        out(content.rstrip("\n"))
+        out(content_text(content.rstrip("\n")))
     return EXIT_OK
 
 
@@ -82,7 +82,7 @@ def command_create(args: argparse.Namespace, api: AssetsApi) -> int:
     if args.json:
         print_json(asset_record(asset))
     else:
-        out(f"created {asset.id}  {asset.name or ''} ({asset_language(asset)})")
+        out(f"created {field_text(asset.id)}  {field_text(asset.name or '')} ({field_text(asset_language(asset))})")
     return EXIT_OK
 
 

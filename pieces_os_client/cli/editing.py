@@ -25,7 +25,7 @@ from pieces_os_client.cli.options import Commands, asset_id
 from pieces_os_client.cli.output import asset_record, out, print_json
 from pieces_os_client.cli.snippets import decode_text, split_tags
 from pieces_os_client.cli.transfer import export_name
-from pieces_os_client.display import asset_tags, content_format, format_content
+from pieces_os_client.display import asset_tags, content_format, field_text, format_content
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.models.format import Format
 from pieces_os_client.models.tag import Tag
@@ -60,10 +60,10 @@ def command_rename(args: argparse.Namespace, api: AssetApi) -> int:
         raise CliError("a snippet's name is not empty", EXIT_USAGE)
     asset = _read(api, args)
     if asset.name == name:
-        return _done(args, asset, False, f"no change: {asset.id} is already named {name!r}")
+        return _done(args, asset, False, f"no change: {asset.id} is already named '{field_text(name)}'")
     asset.name = name
     saved = _save(api, args, asset)
-    return _done(args, saved, True, f"renamed {saved.id} to {saved.name!r}")
+    return _done(args, saved, True, f"renamed {saved.id} to '{field_text(saved.name or '')}'")
 
 
 # ----- tag, untag ------------------------------------------------------------------------------
@@ -80,7 +80,11 @@ def _new_tag(asset: Asset, text: str) -> Tag:
 
 def _tags_line(asset: Asset) -> str:
     tags = asset_tags(asset)
-    return f"its tags: {', '.join(tags)}" if tags else "it has no tags"
+    return f"its tags: {_listed(tags)}" if tags else "it has no tags"
+
+
+def _listed(tags: List[str], quote: str = "") -> str:
+    return ", ".join(f"{quote}{field_text(tag)}{quote}" for tag in tags)
 
 
 def _asset_and_tags(args: argparse.Namespace, api: AssetApi) -> Tuple[Asset, List[str], List[str]]:
@@ -100,7 +104,7 @@ def command_tag(args: argparse.Namespace, api: AssetApi) -> int:
     existing = list(asset.tags.iterable) if asset.tags is not None else []
     asset.tags = Tags(iterable=existing + [_new_tag(asset, text) for text in added])
     saved = _save(api, args, asset)
-    return _done(args, saved, True, f"tagged {saved.id} {', '.join(added)}; {_tags_line(saved)}")
+    return _done(args, saved, True, f"tagged {saved.id} {_listed(added)}; {_tags_line(saved)}")
 
 
 def command_untag(args: argparse.Namespace, api: AssetApi) -> int:
@@ -109,13 +113,13 @@ def command_untag(args: argparse.Namespace, api: AssetApi) -> int:
     if missing:
         # Nothing is removed when one of the tags is not there: a typo should not half-apply.
         raise CliError(
-            f"{asset.id} has no tag {', '.join(repr(text) for text in missing)}; nothing removed ({_tags_line(asset)})",
+            f"{asset.id} has no tag {_listed(missing, quote=chr(39))}; nothing removed ({_tags_line(asset)})",
             EXIT_ERROR,
         )
     kept = [tag for tag in asset.tags.iterable if tag.text not in unwanted] if asset.tags is not None else []
     asset.tags = Tags(iterable=kept)
     saved = _save(api, args, asset)
-    return _done(args, saved, True, f"untagged {saved.id} {', '.join(unwanted)}; {_tags_line(saved)}")
+    return _done(args, saved, True, f"untagged {saved.id} {_listed(unwanted)}; {_tags_line(saved)}")
 
 
 # ----- edit ------------------------------------------------------------------------------------

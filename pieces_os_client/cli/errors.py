@@ -16,6 +16,7 @@ from pieces_os_client.cli.exit_codes import (
     CliError,
 )
 from pieces_os_client.cli.options import Run
+from pieces_os_client.display import field_text
 from pieces_os_client.exceptions import (
     ApiException,
     ApiTimeoutError,
@@ -35,7 +36,7 @@ def status_line(error: ApiException) -> str:
     body = error.body if isinstance(error.body, str) else ""
     detail = body.strip().splitlines()[0] if body.strip() else ""
     where = f" ({error.method} {error.url})" if error.url else ""
-    return f"{error.status} {error.reason or ''}".rstrip() + (f": {detail[:300]}" if detail else "") + where
+    return f"{error.status} {error.reason or ''}".rstrip() + (f": {field_text(detail, 300)}" if detail else "") + where
 
 
 @contextmanager

@@ -9,7 +9,15 @@ import sys
 from typing import Any, Dict, Iterable, List, Optional, TextIO
 
 from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK
-from pieces_os_client.display import ASSET_COLUMNS, asset_language, asset_row, asset_tags, terminal_text, text_table
+from pieces_os_client.display import (
+    ASSET_COLUMNS,
+    asset_language,
+    asset_row,
+    asset_tags,
+    field_text,
+    terminal_text,
+    text_table,
+)
 from pieces_os_client.models.asset import Asset
 
 ASSET_HEADER = [column.upper() for column in ASSET_COLUMNS]
@@ -20,14 +28,16 @@ ASSET_HEADER = [column.upper() for column in ASSET_COLUMNS]
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
-# Text for people goes through terminal_text, which shows the control characters of text from
-# the server as escapes; JSON stays exact (the characters a terminal acts on are \u-escaped).
+# Each value from the server or a file is escaped where it is put into a line (display.field_text,
+# content_text, text_table); out and err escape what a terminal acts on once more, line feeds and
+# tabs aside, for any text that came another way. JSON stays exact (the characters a terminal
+# acts on are \u-escaped the JSON way).
 def out(text: str = "") -> None:
-    print(terminal_text(text), flush=True)
+    print(terminal_text(text, lines=True), flush=True)
 
 
 def err(text: str) -> None:
-    print(terminal_text(text), file=sys.stderr, flush=True)
+    print(terminal_text(text, lines=True), file=sys.stderr, flush=True)
 
 
 def out_json(text: str) -> None:
@@ -75,7 +85,7 @@ class Progress:
     def note(self, message: str) -> None:
         """Print a line above the bar (the bar is redrawn by the next show())."""
         self.clear()
-        self.stream.write(terminal_text(message) + "\n")
+        self.stream.write(terminal_text(message, lines=True) + "\n")
         self.stream.flush()
 
     def clear(self) -> None:
@@ -100,11 +110,11 @@ class Report:
         """Count ``item`` as skipped; a ``note`` is also printed on its own line."""
         self.skipped.append({"path": item, "reason": reason})
         if note is not None:
-            self.progress.note(f"skipped {item}: {note}")
+            self.progress.note(f"skipped {field_text(item)}: {note}")
 
     def fail(self, item: str, error: str) -> None:
         self.failed.append({"path": item, "error": error})
-        self.progress.note(f"error: {item}: {error}")
+        self.progress.note(f"error: {field_text(item)}: {error}")
 
     def finish(self, as_json: bool, done_key: str, headline: str) -> int:
         """Clear the bar, print the summary (or everything, as JSON); the exit code."""

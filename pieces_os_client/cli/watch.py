@@ -10,7 +10,7 @@ from pieces_os_client.cli.errors import reason
 from pieces_os_client.cli.exit_codes import EXIT_OK
 from pieces_os_client.cli.options import Commands, positive_int
 from pieces_os_client.cli.output import err, out, out_json
-from pieces_os_client.display import plural
+from pieces_os_client.display import field_text, plural
 from pieces_os_client.exceptions import ApiException
 from pieces_os_client.streams import ReconnectEvent, ReconnectPolicy
 
@@ -26,7 +26,7 @@ def _print_event(args: argparse.Namespace, event: str, asset_id: str, name: str)
     if args.json:
         out_json(json.dumps({"event": event, "id": asset_id, "name": name}, ensure_ascii=False))
     else:
-        out(f"{event:<8} {asset_id}  {name}".rstrip())
+        out(f"{event:<8} {field_text(asset_id)}  {field_text(name)}".rstrip())
 
 
 def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
