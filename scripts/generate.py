@@ -93,7 +93,7 @@ SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": 
 # classes and the models: ``pieces_os_client.ApiClient``, ``from pieces_os_client import *``.
 RUNTIME_MODULES = ("api_client", "api_response", "configuration", "exceptions", "streams")
 
-PACKAGE_DOC = '''"""pieces-os-client: the Python SDK for the assets API of Pieces OS.
+PACKAGE_DOC = '''"""pieces-os-sdk: the Python SDK for the assets API of Pieces OS.
 
     import pieces_os_client
 
@@ -557,8 +557,11 @@ class Generator:
             PACKAGE_DOC,
             "from typing import TYPE_CHECKING",
             "",
+            "from pieces_os_client._installation import warn_if_official_sdk_installed",
             "from pieces_os_client._lazy import lazy_attributes",
             "from pieces_os_client._version import __version__ as __version__",
+            "",
+            "warn_if_official_sdk_installed()",
             "",
             "__all__ = [",
         ]

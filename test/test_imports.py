@@ -27,8 +27,8 @@ PACKAGE = "pieces_os_client"
 # Lowest first. A module belongs to the layer of the longest prefix that names it ("pieces_os_client"
 # names only the package's __init__, so that a new module must be given its layer here).
 LAYERS: List[Tuple[str, ...]] = [
-    ("pieces_os_client._version", "pieces_os_client._environment", "pieces_os_client._headers", "pieces_os_client._lazy",
-     "pieces_os_client._content_encoding",
+    ("pieces_os_client._version", "pieces_os_client._installation", "pieces_os_client._environment",
+     "pieces_os_client._headers", "pieces_os_client._lazy", "pieces_os_client._content_encoding",
      "pieces_os_client._terminal", "pieces_os_client.api_response", "pieces_os_client.display"),
     ("pieces_os_client.exceptions", "pieces_os_client._models"),
     ("pieces_os_client._discovery", "pieces_os_client.configuration", "pieces_os_client.models"),

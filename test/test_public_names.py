@@ -143,7 +143,9 @@ print(json.dumps({"loaded": loaded, "names": sorted(n for n in namespace if n !=
 def test_star_import_gives_the_public_names_and_a_bare_import_stays_lazy() -> None:
     result = subprocess.run([sys.executable, "-c", STAR_PROBE], capture_output=True, text=True, check=True)
     report = json.loads(result.stdout)
-    assert report["loaded"] == ["pieces_os_client", "pieces_os_client._lazy", "pieces_os_client._version"]
+    assert report["loaded"] == [
+        "pieces_os_client", "pieces_os_client._installation", "pieces_os_client._lazy", "pieces_os_client._version"
+    ]
     names = set(report["names"])
     assert set(SCHEMAS) <= names
     assert {"AssetsApi", "ApiClient", "Configuration", "ApiResponse", "Stream", "ReconnectPolicy"} <= names

@@ -33,7 +33,7 @@ def test_importing_the_emulator_names_the_extra() -> None:
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("ModuleNotFoundError: pieces_os_client.testing needs the server extra (")
-    assert "is not installed): pip install 'pieces-os-client[server]'" in last
+    assert "is not installed): pip install 'pieces-os-sdk[server]'" in last
 
 
 @pytest.mark.parametrize("command, code", [("serve", 1), ("demo", 3)])
@@ -44,5 +44,5 @@ def test_commands_that_need_the_emulator_say_so(command: str, code: int) -> None
     )
     assert done.returncode == code, done.stderr
     assert "needs the server extra (" in done.stderr
-    assert "pip install 'pieces-os-client[server]'" in done.stderr
+    assert "pip install 'pieces-os-sdk[server]'" in done.stderr
     assert "Traceback" not in done.stderr

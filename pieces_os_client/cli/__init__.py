@@ -23,8 +23,9 @@ import os
 import sys
 from typing import Any, List, Optional, Sequence, Tuple
 
-from pieces_os_client import __version__
+from pieces_os_client import _installation
 from pieces_os_client._terminal import terminal_text
+from pieces_os_client._version import __version__
 from pieces_os_client.cli.commands import COMMANDS
 from pieces_os_client.cli.exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, CliError
 from pieces_os_client.cli.options import Commands, Parser, add_common_options
@@ -54,6 +55,10 @@ class _Version(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
         print(f"{parser.prog} {__version__}", flush=True)
+        if not _installation.checked_at_import:
+            message = _installation.official_sdk_warning()
+            if message is not None:
+                _error_line(f"warning: {message}")
         parser.exit()
 
 

@@ -7,7 +7,7 @@
         AssetsApi(client).assets_snapshot()
 
 Or from a shell: ``python -m pieces_os_client.testing --port 39300``. Needs the ``server`` extra
-(``pip install "pieces-os-client[server]"``). See docs/testing.md.
+(``pip install "pieces-os-sdk[server]"``). See docs/testing.md.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ except ModuleNotFoundError as missing:
         raise
     raise ModuleNotFoundError(
         f"pieces_os_client.testing needs the server extra ({package} is not installed):"
-        " pip install 'pieces-os-client[server]'",
+        " pip install 'pieces-os-sdk[server]'",
         name=package,
     ) from missing
 
