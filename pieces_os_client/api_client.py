@@ -30,7 +30,14 @@ from typing import (
 import urllib3
 from pydantic import BaseModel
 
-from pieces_os_client._headers import header_problem, redact_headers, redact_url
+from pieces_os_client._headers import (
+    add_authorization,
+    basic_authorization,
+    header_problem,
+    mark_credential,
+    redact_headers,
+    redact_url,
+)
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, describe_unencodable, quote_component, resolve_model
 from pieces_os_client._version import __version__
@@ -129,7 +136,8 @@ class ApiClient:
         self._pool: Optional[ThreadPool] = None
         self._pool_lock = threading.Lock()
         self.default_headers: Dict[str, str] = {}
-        self._redacted_host = ("", "")  # the host, and the same fit for messages
+        # The host, the same fit for messages, and the Authorization its user information gives.
+        self._redacted_host: Tuple[str, str, Optional[str]] = ("", "", None)
         if header_name is not None:
             self.set_default_header(header_name, header_value or "")
         if cookie is not None:
@@ -221,11 +229,13 @@ class ApiClient:
             value = str(value)
             if where == "header":
                 check_header(key, value)
+                mark_credential(key)
                 headers[key] = value
             elif where == "cookie":
                 check_header("Cookie", value)
                 headers["Cookie"] = value
             elif where == "query":
+                mark_credential(str(key), in_query=True)
                 try:
                     query.append(f"{quote_component(str(key))}={quote_component(value)}")
                 except UnicodeEncodeError as error:
@@ -332,11 +342,14 @@ class ApiClient:
             path += ("&" if "?" in path else "?") + "&".join(query)
         host = self.configuration.host
         url = host + path
-        # A password can only be in the host part; its redacted form is kept while the host stays.
+        # The host's redacted form, and the Basic credentials of its user information, are kept
+        # while the host stays the same.
         redacted = self._redacted_host
         if redacted[0] is not host:
-            redacted = self._redacted_host = (host, redact_url(host))
-        shown_url = redacted[1] + path
+            redacted = self._redacted_host = (host, redact_url(host), basic_authorization(host))
+        add_authorization(request_headers, redacted[2])
+        # A credential can be in the host's user information, or in the query when sent there.
+        shown_url = redact_url(url) if query else redacted[1] + path
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug(

@@ -50,7 +50,8 @@ class Configuration:
     :param host: the base URL of Pieces OS. Default: ``$PIECES_OS_URL`` when set, else the Pieces
         OS found on this machine on first use: the first of ``discovery_ports`` on localhost that
         answers ``GET /.well-known/health`` (see pieces_os_client/_discovery.py). A given host is
-        used as it is, never searched for.
+        used as it is, never searched for. User information in it (``http://user:pw@host:port``)
+        is sent as ``Authorization: Basic`` by every call and stream, and never shown.
     :param api_key, api_key_prefix: as in the generated SDK, dicts keyed by security scheme:
         ``api_key={"application": "my-plugin"}`` sends ``X-Application-ID: my-plugin`` with every
         request (``api_key_prefix={"application": "P"}`` makes it ``P my-plugin``).

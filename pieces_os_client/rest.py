@@ -362,7 +362,10 @@ class RESTClientObject:
                     raise self.transport_error(final, method, url, timing, deadline) from error
                 retries.sleep()
             except Exception as error:
-                raise self.transport_error(error, method, url, timing, deadline) from error
+                # Chained from the error underneath rather than urllib3's MaxRetryError, whose
+                # message shows the request target, query string (and any credential in it) included.
+                underneath = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
+                raise self.transport_error(error, method, url, timing, deadline) from underneath
 
     def _urlopen(self, method: str, url: str, **options: Any) -> urllib3.BaseHTTPResponse:
         """The request sent on the connection pool of the configured host, or through the pool

@@ -52,7 +52,7 @@ from typing import (
 )
 from urllib.parse import urlsplit
 
-from pieces_os_client._headers import redact_url
+from pieces_os_client._headers import add_authorization, basic_authorization, redact_url
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
 from pieces_os_client.configuration import proxy_settings
@@ -362,6 +362,7 @@ class Stream(Generic[T]):
         for name, value in (headers or {}).items():
             check_header(name, value)
             handshake_headers[name] = value
+        add_authorization(handshake_headers, basic_authorization(configuration.host))
         self._headers = handshake_headers
         if api_client.cookie:
             check_header("Cookie", api_client.cookie)

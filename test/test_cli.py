@@ -593,6 +593,41 @@ def test_watch_reconnects_when_pieces_os_restarts(monkeypatch: pytest.MonkeyPatc
     assert all(line.startswith(("watching ", "lost ", "reconnected to ")) for line in watcher.err.seen), watcher.err.seen
 
 
+# ----- a password in the host ------------------------------------------------------------------
+def with_password(url: str) -> str:
+    return url.replace("http://", "http://someone:cli-s3cret@")
+
+
+def test_a_password_in_host_or_pieces_os_url_is_never_printed(
+    cli: Cli, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = url.replace("http://", "http://someone:***@")
+    said = []
+    for host_arguments in (["--host", with_password(url)], []):
+        if not host_arguments:
+            monkeypatch.setenv("PIECES_OS_URL", with_password(url))
+        listed = cli(*host_arguments, "list")
+        assert listed.code == 0 and f"no assets at {shown}" in listed.err
+        missing = cli(*host_arguments, "show", "0123abcd-0123-4567-89ab-0123456789ab")
+        assert missing.code == 4 and f"at {shown}" in missing.one_line_error()
+        said += [listed.out, listed.err, missing.out, missing.err]
+    for bad in ("http://someone:cli-s3cret@", "ftp://someone:cli-s3cret@host"):
+        monkeypatch.setenv("PIECES_OS_URL", bad)
+        for host_arguments in (["--host", bad], []):
+            usage = cli(*host_arguments, "list")
+            assert usage.code == 2 and "someone:***@" in usage.one_line_error()
+            said += [usage.out, usage.err]
+    assert "cli-s3cret" not in "".join(said)
+
+
+def test_the_watch_banner_hides_a_password_in_the_host(monkeypatch: pytest.MonkeyPatch, url: str, api: AssetsApi) -> None:
+    watcher = Watcher(monkeypatch, with_password(url), "--events", "1")
+    create(api, "one", "x = 1", "py")
+    assert watcher.finish() == 0
+    assert watcher.err.seen[0].startswith(f"watching {url.replace('http://', 'http://someone:***@')}")
+    assert "cli-s3cret" not in "\n".join(watcher.err.seen + watcher.out.seen)
+
+
 # ----- import and export -----------------------------------------------------------------------
 SOURCES = {
     "app.py": "def main():\n    print('app')\n",

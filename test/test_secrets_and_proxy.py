@@ -4,13 +4,18 @@ The proxy is ``auth_proxy.AuthProxy``: a real authenticating proxy on loopback.
 """
 from __future__ import annotations
 
+import base64
+import json
 import logging
-from typing import Any, Iterator, List
+import threading
+import traceback
+from typing import Any, Iterator, List, Optional
 
 import pytest
 from auth_proxy import AuthProxy, Seen
-from httpserver_helpers import base_url, make_client, refused_url
+from httpserver_helpers import DroppingServer, base_url, make_client, refused_url, requests_seen
 from pytest_httpserver import HTTPServer
+from websockets.sync.server import ServerConnection, serve
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client._headers import redact_headers
@@ -18,6 +23,7 @@ from pieces_os_client.exceptions import (
     ApiConnectionError,
     ApiDecodeError,
     ApiException,
+    ApiTransportError,
     ApiValueError,
     OpenApiException,
 )
@@ -62,6 +68,93 @@ def test_a_password_in_the_proxy_or_host_url_appears_in_no_message_repr_or_log(
     said += repr(configuration) + configuration.to_debug_report() + logged(debug_log)
     assert "url-s3cret" not in said
     assert "someone:***@127.0.0.1" in str(raised.value)  # still named, without its password
+
+
+@pytest.fixture
+def every_debug_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """DEBUG records of every logger, urllib3's included."""
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+
+
+def client_logged(caplog: pytest.LogCaptureFixture) -> str:
+    """What the client's loggers (the SDK's and urllib3's) said; not the test server's."""
+    return "\n".join(record.getMessage() for record in caplog.records if not record.name.startswith("werkzeug"))
+
+
+def traceback_of(error: BaseException) -> str:
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+
+
+QUERY_AUTH = {"type": "api_key", "in": "query", "key": "k", "value": "q-s3cret"}
+
+
+def test_a_credential_in_the_query_is_sent_and_shown_nowhere(
+    httpserver: HTTPServer, every_debug_log: pytest.LogCaptureFixture
+) -> None:
+    httpserver.expect_request("/assets").respond_with_data("no", status=500)
+    with make_client(base_url(httpserver), retries=1, debug=True) as client, pytest.raises(ApiException) as raised:
+        AssetsApi(client).assets_snapshot(_request_auth=QUERY_AUTH)
+    assert requests_seen(httpserver)[0].args["k"] == "q-s3cret"
+    error = raised.value
+    said = everything_said(error) + error.url + traceback_of(error) + client_logged(every_debug_log)
+    assert "q-s3cret" not in said
+    assert "k=<redacted>" in error.url
+
+
+@pytest.mark.parametrize("server", ["refused", "silent"])
+def test_a_credential_in_the_query_stays_out_of_transport_errors_and_their_tracebacks(
+    server: str, every_debug_log: pytest.LogCaptureFixture
+) -> None:
+    with DroppingServer() as dropping:
+        url = refused_url() if server == "refused" else dropping.url
+        with make_client(url, retries=1, debug=True, read_timeout=0.2) as client:
+            with pytest.raises(ApiTransportError) as raised:
+                AssetsApi(client).assets_snapshot(_request_auth=QUERY_AUTH)
+    error = raised.value
+    said = everything_said(error) + error.url + traceback_of(error) + client_logged(every_debug_log)
+    assert "q-s3cret" not in said
+    assert error.reason is not None  # the urllib3 error underneath is still there
+
+
+def test_the_application_id_api_key_is_sent_and_not_logged(
+    httpserver: HTTPServer, every_debug_log: pytest.LogCaptureFixture
+) -> None:
+    httpserver.expect_request("/assets").respond_with_json({"iterable": []})
+    with make_client(base_url(httpserver), api_key={"application": "app-s3cret"}, debug=True) as client:
+        AssetsApi(client).assets_snapshot()
+    assert requests_seen(httpserver)[0].headers["X-Application-ID"] == "app-s3cret"
+    assert "X-Application-ID" in client_logged(every_debug_log)
+    assert "app-s3cret" not in client_logged(every_debug_log)
+
+
+def test_a_password_in_the_host_url_is_sent_as_basic_auth(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/assets").respond_with_json({"iterable": []})
+    host = base_url(httpserver).replace("http://", "http://some%20one:p%40ss@")
+    with make_client(host) as client:
+        AssetsApi(client).assets_snapshot()
+        AssetsApi(client).assets_snapshot(_headers={"authorization": "Bearer mine"})
+    sent = [request.headers.get("Authorization") for request in requests_seen(httpserver)]
+    assert sent == ["Basic " + base64.b64encode(b"some one:p@ss").decode(), "Bearer mine"]
+
+
+def test_a_password_in_the_host_url_opens_streams_as_basic_auth() -> None:
+    seen: List[Optional[str]] = []
+
+    def handler(connection: ServerConnection) -> None:
+        seen.append(connection.request.headers.get("Authorization") if connection.request else None)
+        connection.send(json.dumps({"iterable": []}))
+        connection.close()
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        host = f"http://user:ws-s3cret@127.0.0.1:{server.socket.getsockname()[1]}"
+        with ApiClient(Configuration(host=host)) as client:
+            with AssetsApi(client).stream_assets(reconnect=False) as stream:
+                assert next(iter(stream)).iterable == []
+                assert "ws-s3cret" not in stream.url
+        server.shutdown()
+    assert seen == ["Basic " + base64.b64encode(b"user:ws-s3cret").decode()]
 
 
 # ----- header redaction -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pieces_os_client._discovery import describe_ports
 from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
+from pieces_os_client._headers import redact_url
 from pieces_os_client.api.asset_api import AssetApi
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
@@ -42,12 +43,15 @@ def _check_host(value: str, source: str) -> None:
         elif port == 0:
             problem = "port 0 is not a port Pieces OS can listen on"
     if problem:
-        raise CliError(f"{source} {value!r} is not a Pieces OS URL: {problem}; expected e.g. {EXAMPLE_HOST}", EXIT_USAGE)
+        raise CliError(
+            f"{source} {redact_url(value)!r} is not a Pieces OS URL: {problem}; expected e.g. {EXAMPLE_HOST}", EXIT_USAGE
+        )
 
 
 def configuration(args: argparse.Namespace, *, timeout: Optional[float] = None) -> Configuration:
     """The Configuration ``--host``, ``$PIECES_OS_URL`` and ``--timeout`` describe; with neither
-    host, the Pieces OS found on localhost. Sets ``args.host`` to the host in use."""
+    host, the Pieces OS found on localhost. Sets ``args.host`` to the host in use as messages
+    show it: a password in it replaced by ``***``."""
     host = args.host
     if host is not None:
         _check_host(host, "--host")
@@ -59,7 +63,7 @@ def configuration(args: argparse.Namespace, *, timeout: Optional[float] = None) 
     if wait is not None:
         found.read_timeout, found.connect_timeout = wait, min(wait, CONNECT_TIMEOUT)
     try:
-        args.host = found.host
+        args.host = redact_url(found.host)
     except ApiConnectionError:
         raise CliError(
             f"no Pieces OS answered on localhost ports {describe_ports(found.discovery_ports)}; start it, or give"

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from typing import List, Set, Tuple
 
 from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
+from pieces_os_client._headers import redact_url
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.cli.client import configuration
@@ -68,7 +69,7 @@ def _answers(host: str) -> bool:
         except ApiTransportError:
             return False
         except ApiException as error:
-            raise CliError(f"{host} answered, but not as Pieces OS does: {status_line(error)}", EXIT_ERROR) from None
+            raise CliError(f"{redact_url(host)} answered, but not as Pieces OS does: {status_line(error)}", EXIT_ERROR) from None
     return True
 
 
@@ -91,11 +92,12 @@ def command_demo(args: argparse.Namespace) -> int:
         raise CliError("demo prints a tour for people; it has no --json output", EXIT_USAGE)
     try:
         host = configuration(args).host
-        where = f"at {host}"
+        shown = args.host  # the host as messages show it: without a password
+        where = f"at {shown}"
     except CliError as error:
         if error.code != EXIT_UNREACHABLE:
             raise
-        host, where = "", "on localhost"  # no host given, and none found on this machine
+        host, shown, where = "", "", "on localhost"  # no host given, and none found on this machine
     with ExitStack() as stack:
         started = False
         if not host or not _answers(host):
@@ -108,7 +110,7 @@ def command_demo(args: argparse.Namespace) -> int:
             out("(an in-memory store that stops when the demo ends).")
             host, started = emulator.url, True
         else:
-            out(f"Pieces OS answers at {host}; the demo's snippets are tagged {DEMO_TAG!r} and deleted at the end.")
+            out(f"Pieces OS answers {where}; the demo's snippets are tagged {DEMO_TAG!r} and deleted at the end.")
         api = AssetsApi(stack.enter_context(ApiClient(Configuration(host=host))))
         stream = stack.enter_context(api.assets_stream_identifiers(reconnect=False))
         created: List[str] = []
@@ -120,7 +122,7 @@ def command_demo(args: argparse.Namespace) -> int:
         if not started:
             count = len(created)
             _delete_quietly(api, created)
-            out(f"\nDeleted the demo's remaining {count} snippets from {host}.")
+            out(f"\nDeleted the demo's remaining {count} snippets from {shown}.")
     _demo_next_steps(args.prog, started)
     return EXIT_OK
 

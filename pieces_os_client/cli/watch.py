@@ -30,7 +30,7 @@ def _print_event(args: argparse.Namespace, event: str, asset_id: str, name: str)
 
 
 def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
-    host = api.api_client.configuration.host
+    host = args.host  # as shown: without a password
 
     def on_reconnect(event: ReconnectEvent) -> None:
         if event.connected:
