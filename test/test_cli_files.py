@@ -168,6 +168,9 @@ def test_export_leaves_nothing_of_a_file_it_failed_to_write(url: str, assets_api
         text=True,
         timeout=WAIT,
         preexec_fn=_limit_file_size,
+        # Under the limit, bytecode Python writes for a changed module would be cut short and
+        # break every later import of it.
+        env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
         check=False,
     )
     assert result.returncode == 1
