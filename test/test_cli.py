@@ -246,6 +246,42 @@ def test_show_and_delete_say_not_found_and_gone(cli: Cli, url: str, api: AssetsA
     assert "deleted" in gone.one_line_error()
 
 
+def test_every_command_taking_an_id_takes_a_unique_prefix(cli: Cli, url: str, api: AssetsApi) -> None:
+    asset = create(api, "prefixed", "x = 1\n", "py")
+    start = asset.id[:8]
+    shown = cli("--host", url, "show", start.upper())
+    assert shown.code == 0 and f"id:       {asset.id}" in shown.out
+    assert cli("--host", url, "rename", start, "renamed").out == f"renamed {asset.id} to 'renamed'\n"
+    assert cli("--host", url, "tag", start, "t1").code == 0
+    assert cli("--host", url, "untag", start, "t1").code == 0
+    assert cli("--host", url, "delete", start).out == f"deleted {asset.id}\n"
+    missing = cli("--host", url, "show", start)
+    assert missing.code == 4
+    assert f"no asset id starts with '{start}'" in missing.one_line_error()
+
+
+def test_an_ambiguous_prefix_lists_the_candidates_and_exits_2(cli: Cli, url: str, api: AssetsApi) -> None:
+    ids = [create(api, f"snippet {index}", f"x = {index}\n", "py").id for index in range(17)]
+    first = max({id_[0] for id_ in ids}, key=lambda character: sum(id_[0] == character for id_ in ids))
+    sharing = sorted(id_ for id_ in ids if id_[0] == first)  # 17 ids, 16 hex digits: two share one
+    result = cli("--host", url, "delete", first)
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert lines[0] == f"error: '{first}' is ambiguous: {len(sharing)} asset ids start with it; give more of the id. The candidates:"
+    assert [line.split()[0] for line in lines[1:]] == sharing
+    assert all(line.split("  ", 2)[2].startswith("snippet ") for line in lines[1:])
+    assert len(api.assets_snapshot().iterable) == 17  # nothing deleted
+
+
+@pytest.mark.parametrize("given", ["f8aac2d7-zz", "12 34", "../assets", "0x12"])
+def test_a_malformed_id_is_refused_before_any_request(cli: Cli, given: str) -> None:
+    for command in ("show", "delete", "rename", "tag", "untag", "edit"):
+        extra = ["a"] if command in ("rename", "tag", "untag") else []
+        result = cli("--host", refused_url(), command, given, *extra)  # nothing listens there
+        assert result.code == 2, (command, result.err)
+        assert "is not an asset id nor the start of one: ids are hexadecimal digits and hyphens" in result.err
+
+
 def test_create_from_a_file_takes_language_from_the_extension(
     cli: Cli, url: str, api: AssetsApi, tmp_path: Path
 ) -> None:

@@ -145,6 +145,8 @@ def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> in
         return code
     except CliError as error:
         _error_line(f"error: {error}")
+        for line in error.details:
+            _error_line(f"  {line}")
         return error.code
     except KeyboardInterrupt:
         _error_line("interrupted")

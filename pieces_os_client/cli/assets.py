@@ -100,7 +100,7 @@ def register(commands: Commands) -> None:
     sub = commands.add("list", with_api(AssetsApi, command_list))
     sub.add_argument("--pseudo", action="store_true", help="include pseudo assets")
     sub = commands.add("show", with_api(AssetsApi, command_show))
-    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
     sub = commands.add("create", with_api(AssetsApi, command_create))
     sub.add_argument("file", help="a UTF-8 text file, or - to read standard input")
     sub.add_argument(
@@ -113,4 +113,4 @@ def register(commands: Commands) -> None:
         " Default: from the extension of the name, else Pieces OS tells it from the content",
     )
     sub = commands.add("delete", with_api(AssetsApi, command_delete))
-    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from typing import Callable, Optional, Type, TypeVar
 from urllib.parse import urlsplit
 
@@ -15,16 +16,19 @@ from pieces_os_client.api.asset_api import AssetApi
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.api_client import ApiClient
 from pieces_os_client.cli.errors import reported
-from pieces_os_client.cli.exit_codes import EXIT_UNREACHABLE, EXIT_USAGE, CliError
+from pieces_os_client.cli.exit_codes import EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_USAGE, CliError
 from pieces_os_client.cli.options import EXAMPLE_HOST, Run
 from pieces_os_client.configuration import Configuration
-from pieces_os_client.exceptions import ApiConnectionError
+from pieces_os_client.display import field_text
+from pieces_os_client.exceptions import ApiConnectionError, GoneException, NotFoundException
 
 Api = TypeVar("Api", AssetsApi, AssetApi)
 
 # How long to wait for a connection when --timeout allows longer: a local service that takes
 # longer than this to accept one is not going to.
 CONNECT_TIMEOUT = 5.0
+
+_WHOLE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _check_host(value: str, source: str) -> None:
@@ -74,12 +78,49 @@ def configuration(args: argparse.Namespace, *, timeout: Optional[float] = None) 
     return found
 
 
+# Candidates listed for an ambiguous id prefix, with their names.
+_CANDIDATES_SHOWN = 10
+
+
+def resolve_asset_id(client: ApiClient, given: str, host: str) -> str:
+    """The id ``given`` stands for: itself when it is a whole id, else the one id that starts
+    with it (any case), as git takes a commit's. None that does is exit 4; more than one is a
+    usage error listing them (exit 2)."""
+    if _WHOLE_ID.fullmatch(given):
+        return given
+    api = AssetsApi(client)
+    wanted = given.lower()
+    found = [item.id for item in api.assets_identifiers_snapshot().iterable or [] if item.id.lower().startswith(wanted)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise CliError(f"no asset id starts with {given!r} at {host}", EXIT_NOT_FOUND)
+    candidates = []
+    for candidate in sorted(found)[:_CANDIDATES_SHOWN]:
+        try:
+            name = api.assets_specific_asset_snapshot(candidate, transferables=False).name or ""
+        except (NotFoundException, GoneException):
+            continue  # deleted meanwhile
+        candidates.append(f"{candidate}  {field_text(name, 60)}".rstrip())
+    if len(found) > _CANDIDATES_SHOWN:
+        candidates.append(f"… {len(found) - _CANDIDATES_SHOWN:,} more")
+    raise CliError(
+        f"{given!r} is ambiguous: {len(found):,} asset ids start with it; give more of the id. The candidates:",
+        EXIT_USAGE,
+        candidates,
+    )
+
+
 def with_api(api_class: Type[Api], command: Callable[[argparse.Namespace, Api], int]) -> Run:
     """A command that talks to Pieces OS through ``api_class`` (``AssetsApi``, ``AssetApi``): opens
-    the client on the common options, closes it afterwards, and reports the SDK's errors."""
+    the client on the common options, closes it afterwards, and reports the SDK's errors. A
+    command's ``id`` argument (``options.asset_id``) may be the start of an id: it is replaced by
+    the whole id first (``resolve_asset_id``)."""
 
     def run(args: argparse.Namespace) -> int:
         with ApiClient(configuration(args)) as client:
+            if isinstance(getattr(args, "id", None), str):
+                args.id = resolve_asset_id(client, args.id, args.host)
             return command(args, api_class(client))
 
     return reported(run)

@@ -203,13 +203,13 @@ def command_edit(args: argparse.Namespace, api: AssetApi) -> int:
 
 def register(commands: Commands) -> None:
     sub = commands.add("rename", with_api(AssetApi, command_rename))
-    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
     sub.add_argument("name", help="the new name")
     sub = commands.add("tag", with_api(AssetApi, command_tag))
-    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
     sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to add (a comma also separates tags)")
     sub = commands.add("untag", with_api(AssetApi, command_untag))
-    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
     sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to remove (a comma also separates tags)")
     sub = commands.add("edit", with_api(AssetApi, command_edit))
-    sub.add_argument("id", type=asset_id, help="the asset's id")
+    sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")

@@ -2,6 +2,8 @@
 Nothing here imports the SDK (the main ``--help`` shows the table)."""
 from __future__ import annotations
 
+from typing import Sequence
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -14,7 +16,8 @@ EXIT_CODES = {
     EXIT_OK: "success (a closed pipe, as in '| head -1', included)",
     EXIT_ERROR: "Pieces OS reported an error, some files failed in import or export, untag named a tag"
     " the asset does not have, or the editor exited with an error",
-    EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request)",
+    EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request, an id"
+    " prefix that more than one asset's id starts with)",
     EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
     EXIT_NOT_FOUND: "no asset with that id",
     EXIT_GONE: "the asset has been deleted",
@@ -25,6 +28,8 @@ EXIT_CODES = {
 class CliError(Exception):
     """A failure the command line reports as one line on stderr, with its exit code."""
 
-    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+    def __init__(self, message: str, code: int = EXIT_ERROR, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.code = code
+        # Lines printed under the error (the candidates an ambiguous id prefix stands for).
+        self.details = list(details)

@@ -48,10 +48,23 @@ def positive_int(text: str) -> int:
     return value
 
 
+EXAMPLE_ID = "f8aac2d7-3b1e-4c55-9d0a-6e2f1b7c8a90"
+_ID_CHARACTERS = frozenset("0123456789abcdefABCDEF-")
+
+
 def asset_id(text: str) -> str:
-    if not text.strip():
+    """An asset's id, or the start of one (``f8aac2d7``), as git takes a commit's: what is not
+    hexadecimal digits and hyphens is refused here, before any request (``client`` finds the id
+    a prefix stands for)."""
+    value = text.strip()
+    if not value:
         raise argparse.ArgumentTypeError("an asset id is not empty")
-    return text
+    if not _ID_CHARACTERS.issuperset(value):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an asset id nor the start of one: ids are hexadecimal digits and hyphens,"
+            f" e.g. {EXAMPLE_ID} or {EXAMPLE_ID[:8]}"
+        )
+    return value
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
