@@ -7,6 +7,7 @@ exception handlers turn it into a text/plain answer that names the problem.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any, Dict, List, Optional, Type, TypeVar
 
@@ -52,8 +53,45 @@ def _describe(error: ValidationError, model: Type[BaseModel]) -> str:
     return f"the body is not a valid {model.__name__}: " + "; ".join(problems) + suffix
 
 
+# A \u escape of a surrogate: only through one can JSON carry a lone surrogate (raw bytes that
+# are not UTF-8 fail the parse anyway).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any) -> Optional[str]:
+    """The first string in ``value`` (keys included) with a lone surrogate, which no store or
+    answer can encode as UTF-8; None when there is none."""
+    strings = value.items() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    for item in strings:
+        for part in item if isinstance(value, dict) else (item,):
+            if isinstance(part, str):
+                try:
+                    part.encode("utf-8")
+                except UnicodeEncodeError:
+                    return part
+            elif isinstance(part, (dict, list)):
+                found = _lone_surrogate(part)
+                if found is not None:
+                    return found
+    return None
+
+
+def _refuse_lone_surrogates(raw: bytes) -> None:
+    if _SURROGATE_ESCAPE.search(raw) is None:
+        return
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return  # the parse that follows says what is wrong with it
+    found = _lone_surrogate(data)
+    if found is not None:
+        shown = found.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:80]
+        raise ApiError(400, f"the body has a string with a lone surrogate, which is not text: {shown!r}")
+
+
 async def read_body(request: Request) -> bytes:
-    """The body, refused with 413 past the application's ``max_body_bytes``."""
+    """The body, refused with 413 past the application's ``max_body_bytes``, and with 400 when
+    a string in it has a lone surrogate (a ``\\ud800`` escape without its pair)."""
     limit: int = request.app.state.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -65,7 +103,9 @@ async def read_body(request: Request) -> bytes:
         if size > limit:
             raise ApiError(413, f"the body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = b"".join(chunks)
+    _refuse_lone_surrogates(raw)
+    return raw
 
 
 async def parse(

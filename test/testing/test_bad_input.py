@@ -85,6 +85,30 @@ def test_search_post_refuses_a_bad_filter(emulator: PiecesOSEmulator) -> None:
     assert_refused(send(emulator, "POST", "/assets/search", body), 400, "filters.type", "XOR")
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/assets/create", json.dumps(seed_with(metadata={"name": "\ud800"})).encode()),
+        ("/assets/create", json.dumps(seed_with(format={"fragment": {"string": {"raw": "x\udfff"}}})).encode()),
+        ("/assets/draft", json.dumps(seed_with(metadata={"tags": [{"text": "\ud83d"}]})).encode()),
+        ("/assets/search", json.dumps({"query": "\udc80"}).encode()),
+        ("/asset/update", json.dumps({"id": "x", "name": "\ud800"}).encode()),
+    ],
+)
+def test_a_lone_surrogate_in_a_body_is_a_400(emulator: PiecesOSEmulator, path: str, body: bytes) -> None:
+    assert b"\\ud" in body or b"\\udc" in body  # written as a JSON escape, as the text cannot be UTF-8
+    assert_refused(send(emulator, "POST", path, body), 400, "lone surrogate")
+
+
+def test_a_surrogate_pair_is_text(emulator: PiecesOSEmulator, assets_api: AssetsApi) -> None:
+    body = json.dumps(seed_with(metadata={"name": "smile \U0001f600"})).encode()  # "\ud83d\ude00"
+    assert b"\\ud83d\\ude00" in body
+    response = send(emulator, "POST", "/assets/create", body)
+    assert response.status == 200
+    assert json.loads(response.data)["name"] == "smile \U0001f600"
+    emulator.reset()
+
+
 @pytest.mark.parametrize("path", ["/assets/not-a-uuid", "/assets/123/formats"])
 def test_a_malformed_id_is_a_400(emulator: PiecesOSEmulator, path: str) -> None:
     assert_refused(send(emulator, "GET", path), 400, "is not an asset id")
