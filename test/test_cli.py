@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Set
 
 import pytest
+import urllib3
 from httpserver_helpers import refused_url
+from pytest_httpserver import HTTPServer
 
 from pieces_os_client import ApiClient, AssetApi, AssetsApi, Configuration
 from pieces_os_client.cli import main
+from pieces_os_client.cli.editing import ATTEMPTS
 from pieces_os_client.cli.snippets import snippet_seed
 from pieces_os_client.display import asset_content
 from pieces_os_client.exceptions import GoneException
@@ -97,7 +100,7 @@ def test_help_lists_every_command_and_the_exit_codes(cli: Cli) -> None:
     assert result.code == 0
     for command in COMMANDS + ["serve"]:
         assert f"\n    {command} " in result.out
-    for code in ("0", "1", "2", "3", "4", "5"):
+    for code in ("0", "1", "2", "3", "4", "5", "6"):
         assert f"\n  {code} " in result.out
 
 
@@ -543,6 +546,40 @@ def test_editing_an_unknown_or_deleted_asset_is_exit_4_or_5(
     asset = create(api, "short-lived", "x = 1", "py")
     api.assets_delete_asset(asset.id)
     assert cli("--host", url, command[0], asset.id, *command[1:]).code == 5
+
+
+def test_a_tag_whose_save_keeps_being_refused_as_stale_tells_the_user_with_its_own_exit_code(
+    cli: Cli, url: str, api: AssetsApi, httpserver: HTTPServer
+) -> None:
+    asset = create(api, "query", "SELECT 1;", "sql")
+    read = urllib3.request("GET", f"{url}/asset/{asset.id}?transferables=true")
+    served = f"/asset/{asset.id}"
+    httpserver.expect_request(served).respond_with_data(
+        read.data, headers={"ETag": '"v1"', "Content-Type": "application/json"}
+    )
+    httpserver.expect_request("/asset/update").respond_with_data("changed since it was read", status=412)
+    result = cli("--host", httpserver.url_for("/").rstrip("/"), "tag", asset.id, "weekly")
+    assert result.code == 6
+    assert "changed each of the 10 times tag read it" in result.one_line_error()
+    updates = [request for request, _ in httpserver.log if request.path == "/asset/update"]
+    assert len(updates) == ATTEMPTS and {request.headers["If-Match"] for request in updates} == {'"v1"'}
+    assert [tag.text for tag in snapshot(url, asset.id).tags.iterable] == []
+
+
+@pytest.mark.slow
+def test_eight_concurrent_tag_processes_on_one_snippet_all_apply(url: str, api: AssetsApi) -> None:
+    asset = create(api, "shared", "x = 1", "py")
+    processes = [
+        subprocess.Popen([SCRIPT, "--host", url, "tag", asset.id, f"t{n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for n in range(8)
+    ]
+    results = [(process.wait(WAIT), process.stderr.read() if process.stderr else b"") for process in processes]
+    for process in processes:
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    assert results == [(0, b"")] * 8
+    assert sorted(tag.text for tag in snapshot(url, asset.id).tags.iterable) == [f"t{n}" for n in range(8)]
 
 
 # ----- watch -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_NOT_FOUND = 4
 EXIT_GONE = 5
+EXIT_CONFLICT = 6
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
@@ -21,6 +22,8 @@ EXIT_CODES = {
     EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
     EXIT_NOT_FOUND: "no asset with that id",
     EXIT_GONE: "the asset has been deleted",
+    EXIT_CONFLICT: "the snippet kept changing while rename, tag or untag ran, or changed while edit ran;"
+    " nothing was saved",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C), watch included",
 }
 

@@ -8,7 +8,7 @@ text/plain message (the only failure its API documents for these operations).
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,7 +37,28 @@ _SPECIFIC = frozenset(member.value for member in ClassificationSpecificEnum)
 
 
 def _answer(request: Request, record: AssetRecord) -> Response:
-    return Response(record.view_json(flag(request, "transferables", True)), 200, media_type="application/json")
+    # The entity tag lets a client that reads, changes and saves an asset send If-Match, so that
+    # a change saved by someone else in between is refused (412) rather than overwritten.
+    return Response(
+        record.view_json(flag(request, "transferables", True)), 200, media_type="application/json",
+        headers={"ETag": record.etag},
+    )
+
+
+def _if_match(request: Request) -> Optional[Callable[[AssetRecord], None]]:
+    """The check of the request's ``If-Match`` (RFC 9110): None without one."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+    def check(record: AssetRecord) -> None:
+        if "*" not in tags and record.etag not in tags:
+            raise ApiError(
+                412, f"asset {record.id} changed since it was read (its ETag is now {record.etag}): read it again"
+            )
+
+    return check
 
 
 def _no_content() -> Response:
@@ -65,7 +86,7 @@ async def _json_object(request: Request, model: str, required: Tuple[str, ...] =
 
 def _modify(request: Request, wanted: str, change: Callable[[Dict[str, Any]], None]) -> AssetRecord:
     store = store_of(request)
-    record = store.modify(wanted, change)
+    record = store.modify(wanted, change, _if_match(request))
     if record is not None:
         return record
     if store.was_deleted(wanted):

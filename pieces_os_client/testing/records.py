@@ -1,6 +1,7 @@
 """A stored asset as the emulator reads it: the fields search, filters and ranking look at."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -112,6 +113,8 @@ class AssetRecord:
     # rather than serializing every asset again for every message.
     json: str = field(compare=False, repr=False)
     lite_json: str = field(compare=False, repr=False)
+    # The HTTP entity tag of the stored asset: it changes with every write that changes anything.
+    etag: str = field(compare=False, repr=False, default="")
 
     @property
     def id(self) -> str:
@@ -142,6 +145,7 @@ class AssetRecord:
         specific = enum_value(formats[0].classification.specific) if formats else None
         fields = {"TITLE": name, "TAGS": " ".join(tags), "CONTENT": text, "WEBSITES": " ".join(websites)}
         asset, lite = served_views(asset)
+        written = asset.to_json()
         return cls(
             asset=asset,
             lite=lite,
@@ -155,8 +159,9 @@ class AssetRecord:
             updated=as_utc(asset.updated.value),
             words={key: frozenset(word.lower() for word in words_of(value)) for key, value in fields.items()},
             lowered={key: value.lower() for key, value in fields.items()},
-            json=asset.to_json(),
+            json=written,
             lite_json=lite.to_json(),
+            etag='"' + hashlib.blake2b(written.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() + '"',
         )
 
     def view_json(self, transferables: bool) -> str:

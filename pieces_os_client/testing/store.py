@@ -233,15 +233,23 @@ class AssetStore:
             self._publish("update", (record,))
         return record
 
-    def modify(self, asset_id: str, change: Callable[[Dict[str, Any]], None]) -> Optional[AssetRecord]:
+    def modify(
+        self,
+        asset_id: str,
+        change: Callable[[Dict[str, Any]], None],
+        precondition: Optional[Callable[[AssetRecord], None]] = None,
+    ) -> Optional[AssetRecord]:
         """Apply ``change`` to the stored asset's JSON (with content) and store the result, atomically.
 
-        None if no such asset is stored; nothing is stored when ``change`` raises.
+        None if no such asset is stored; nothing is stored when ``precondition`` (given the
+        stored record, under the same lock) or ``change`` raises.
         """
         with self._lock:
             record = self._records.get(asset_id)
             if record is None:
                 return None
+            if precondition is not None:
+                precondition(record)
             data = json.loads(record.json)
             change(data)
             return self.replace(Asset.model_validate(data))

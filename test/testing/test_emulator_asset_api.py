@@ -134,6 +134,34 @@ def test_update_renames_retags_annotates_and_edits_content(emulator: PiecesOSEmu
     assert [item["identifier"] for item in found] == [stored.id]
 
 
+def test_an_update_with_a_stale_if_match_is_refused_with_412_and_writes_nothing(
+    emulator: PiecesOSEmulator, stored: Asset
+) -> None:
+    first = call(emulator, "GET", f"/asset/{stored.id}")
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and call(emulator, "GET", f"/asset/{stored.id}").headers["ETag"] == etag
+    data = first.json()
+    data["name"] = "saved first"
+    saved = urllib3.request(
+        "POST", emulator.url + "/asset/update", body=json.dumps(data).encode(),
+        headers={"Content-Type": "application/json", "If-Match": etag}, retries=False,
+    )
+    assert saved.status == 200 and saved.headers["ETag"] != etag
+    data["name"] = "saved from a stale read"
+    for stale in (etag, f"W/{etag}", '"other", ' + etag):
+        refused = urllib3.request(
+            "POST", emulator.url + "/asset/update", body=json.dumps(data).encode(),
+            headers={"Content-Type": "application/json", "If-Match": stale}, retries=False,
+        )
+        assert refused.status == 412 and "changed since it was read" in refused.data.decode()
+    assert read(emulator, stored.id)["name"] == "saved first"
+    anyway = urllib3.request(
+        "POST", emulator.url + "/asset/update", body=json.dumps(data).encode(),
+        headers={"Content-Type": "application/json", "If-Match": "*"}, retries=False,
+    )
+    assert anyway.status == 200 and read(emulator, stored.id)["name"] == "saved from a stale read"
+
+
 def test_update_through_formats_and_a_partial_body(emulator: PiecesOSEmulator, stored: Asset) -> None:
     data = read(emulator, stored.id)
     data["formats"]["iterable"][0]["fragment"]["string"]["raw"] = "x = 2\n"
