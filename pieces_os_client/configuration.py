@@ -23,6 +23,8 @@ from pieces_os_client.exceptions import ApiValueError
 __all__ = ["Configuration"]
 
 DEFAULT_HOST = "http://localhost:1000"
+# Where today's Pieces OS listens first, for messages that show what a host looks like.
+EXAMPLE_HOST = "http://localhost:39300"
 # The API key that 4.1 and later generated SDKs send as X-Application-ID when it is set.
 APPLICATION_AUTH = "application"
 # The longest timeout accepted: beyond it, a number is a mistake (and urllib3 and the socket
@@ -143,9 +145,15 @@ class Configuration:
         self._host: Optional[str] = None
         self.server_index: Optional[int] = None
         self.server_variables: Dict[str, str] = dict(server_variables or {})
-        given = host if host is not None else os.environ.get(HOST_ENVIRONMENT_VARIABLE)
-        if given is not None:
-            self.host = given
+        # An empty PIECES_OS_URL (as `PIECES_OS_URL= cmd` leaves it) counts as unset.
+        from_environment = (os.environ.get(HOST_ENVIRONMENT_VARIABLE) or "").strip()
+        if host is not None:
+            self.host = host
+        elif from_environment:
+            try:
+                self.host = from_environment
+            except ApiValueError as error:
+                raise ApiValueError(f"the {HOST_ENVIRONMENT_VARIABLE} environment variable: {error}") from None
         elif server_index is not None:
             self.get_host_from_settings(server_index, self.server_variables)  # refuse a bad index now
             self.server_index = server_index
@@ -186,7 +194,7 @@ class Configuration:
     @host.setter
     def host(self, value: str) -> None:
         if not isinstance(value, str):
-            raise ApiValueError(f"host must be a str URL such as {DEFAULT_HOST!r}, got {type(value).__name__}")
+            raise ApiValueError(f"host must be a str URL such as {EXAMPLE_HOST!r}, got {type(value).__name__}")
         value = value.strip().rstrip("/")
         try:
             parts = urlsplit(value)
@@ -195,11 +203,11 @@ class Configuration:
             _check_bracketed_host(parts.netloc)
         except ValueError as error:
             raise ApiValueError(
-                f"host {redact_url(value)!r} is not a valid URL ({error}); expected something like {DEFAULT_HOST!r}"
+                f"host {redact_url(value)!r} is not a valid URL ({error}); expected something like {EXAMPLE_HOST!r}"
             ) from error
         if not valid:
             raise ApiValueError(
-                f"host {redact_url(value)!r} is not an http(s) URL; expected something like {DEFAULT_HOST!r}"
+                f"host {redact_url(value)!r} is not an http(s) URL; expected something like {EXAMPLE_HOST!r}"
             )
         self._host = value
         self.server_index = None

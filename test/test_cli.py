@@ -91,7 +91,8 @@ def create(api: AssetsApi, name: str, text: str, language: Optional[str] = None,
 
 # ----- help and errors -------------------------------------------------------------------------
 COMMANDS = [
-    "list", "show", "create", "delete", "rename", "tag", "untag", "edit", "search", "watch", "import", "export", "demo"
+    "list", "show", "create", "delete", "rename", "tag", "untag", "edit", "search", "watch", "import", "export", "demo",
+    "status",
 ]
 
 
@@ -100,7 +101,7 @@ def test_help_lists_every_command_and_the_exit_codes(cli: Cli) -> None:
     assert result.code == 0
     for command in COMMANDS + ["serve"]:
         assert f"\n    {command} " in result.out
-    for code in ("0", "1", "2", "3", "4", "5", "6"):
+    for code in ("0", "1", "2", "3", "4", "5", "6", "7"):
         assert f"\n  {code} " in result.out
 
 

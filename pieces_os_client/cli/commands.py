@@ -67,6 +67,11 @@ COMMANDS: Dict[str, Command] = {
     "demo": Command(
         f"{_CLI}.server", "A tour of the SDK in a few seconds, on the emulator when nothing answers at the host."
     ),
+    "status": Command(
+        f"{_CLI}.status",
+        "Say which Pieces OS is used and how it was found (--host, PIECES_OS_URL, or the port that answered"
+        " the search), its version and health, and how many assets it holds.",
+    ),
     "languages": Command(
         f"{_CLI}.languages",
         "List the languages --language accepts: names (python, c++, C#), any case, and extensions (.py).",

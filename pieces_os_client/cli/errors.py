@@ -5,6 +5,16 @@ from __future__ import annotations
 import argparse
 from contextlib import contextmanager
 from typing import Iterator, Optional
+from urllib.parse import urlsplit
+
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    EmptyPoolError,
+    MaxRetryError,
+    NewConnectionError,
+    ProxyError,
+    SSLError,
+)
 
 from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client.cli.exit_codes import (
@@ -39,6 +49,10 @@ def status_line(error: ApiException) -> str:
     return f"{error.status} {error.reason or ''}".rstrip() + (f": {field_text(detail, 300)}" if detail else "") + where
 
 
+# urllib3's errors for a connection that was never made.
+_CONNECTING = (NewConnectionError, ConnectTimeoutError, EmptyPoolError, ProxyError, SSLError)
+
+
 @contextmanager
 def about_asset(asset_id: str, host: str) -> Iterator[None]:
     """Turn a 404 or 410 for ``asset_id`` into a one-line CliError with its exit code."""
@@ -71,6 +85,22 @@ def reason(error: BaseException) -> str:
     return " ".join(text.split())[:120]
 
 
+def connected(error: ApiTransportError) -> bool:
+    """Whether the failure came once a connection was made (a response cut short, a connection
+    reset or closed mid-answer), rather than while making one (refused, no such host, TLS, proxy,
+    timed out)."""
+    inner: Optional[BaseException] = error.reason
+    if inner is None:
+        return False
+    seen = []
+    while inner is not None and inner not in seen:
+        if isinstance(inner, _CONNECTING):
+            return False
+        seen.append(inner)
+        inner = inner.reason if isinstance(inner, MaxRetryError) and inner.reason is not None else inner.__cause__
+    return True
+
+
 def error_for(error: OpenApiException, timeout: Optional[float] = None) -> CliError:
     """The one-line message and exit code for an exception the SDK raised, in the command line's
     terms (--host, PIECES_OS_URL, --timeout) rather than the SDK's."""
@@ -79,6 +109,13 @@ def error_for(error: OpenApiException, timeout: Optional[float] = None) -> CliEr
         return CliError(
             f"Pieces OS at {error.host} did not answer {waited} ({error.method} {error.url});"
             " --timeout SECONDS waits longer",
+            EXIT_UNREACHABLE,
+        )
+    if isinstance(error, ApiTransportError) and connected(error):
+        return CliError(
+            f"Pieces OS at {error.host} was reached, but the connection broke before its answer to"
+            f" {error.method} {urlsplit(str(error.url)).path} was complete: {reason(error)}. It may be restarting or failing;"
+            " try again, and see its logs if it goes on.",
             EXIT_UNREACHABLE,
         )
     if isinstance(error, ApiTransportError):

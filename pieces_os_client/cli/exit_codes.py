@@ -11,6 +11,7 @@ EXIT_UNREACHABLE = 3
 EXIT_NOT_FOUND = 4
 EXIT_GONE = 5
 EXIT_CONFLICT = 6
+EXIT_NOT_PIECES_OS = 7
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES = {
@@ -19,11 +20,12 @@ EXIT_CODES = {
     " the asset does not have, or the editor exited with an error",
     EXIT_USAGE: "bad usage or bad input (unknown option, unreadable or binary file, rejected request, an id"
     " prefix that more than one asset's id starts with)",
-    EXIT_UNREACHABLE: "Pieces OS is not reachable, or did not answer within the timeout",
+    EXIT_UNREACHABLE: "Pieces OS is not reachable, did not answer within the timeout, or its answer broke off",
     EXIT_NOT_FOUND: "no asset with that id",
     EXIT_GONE: "the asset has been deleted",
     EXIT_CONFLICT: "the snippet kept changing while rename, tag or untag ran, or changed while edit ran;"
     " nothing was saved",
+    EXIT_NOT_PIECES_OS: "the server at the host is not Pieces OS",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C), watch included",
 }
 

@@ -12,6 +12,9 @@ from pieces_os_client.cli.commands import COMMANDS
 Run = Callable[[argparse.Namespace], int]
 
 EXAMPLE_HOST = "http://localhost:39300"
+# The longest wait the SDK accepts (configuration.MAX_TIMEOUT_SECONDS, a year), checked here while
+# the options are read, before the SDK is loaded.
+MAX_SECONDS = 365 * 24 * 3600
 
 
 class Parser(argparse.ArgumentParser):
@@ -35,6 +38,8 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above 0")
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text} seconds is more than a year; give at most {MAX_SECONDS}")
     return value
 
 
