@@ -229,9 +229,17 @@ def test_show_prints_the_fields_and_the_content(cli: Cli, url: str, api: AssetsA
     assert "name:     greeting" in result.out and f"id:       {asset.id}" in result.out
     assert "language: py" in result.out and "tags:     demo" in result.out
     assert result.out.endswith("print('hello')\nprint('world')\n")
-    as_json = cli("--host", url, "--json", "show", asset.id)
-    assert as_json.out.startswith('{\n  "') and as_json.out.endswith("}\n")  # as every --json output
-    assert Asset.from_json(as_json.out).id == asset.id
+    raw = cli("--host", url, "show", "--raw", asset.id)
+    assert raw.out.startswith('{\n  "') and raw.out.endswith("}\n")  # as every --json output
+    assert Asset.from_json(raw.out).id == asset.id
+
+
+def test_show_json_is_the_record_list_gives_and_the_content(cli: Cli, url: str, api: AssetsApi) -> None:
+    asset = create(api, "greeting", "print('hello')\n", "py", tags=["demo"])
+    (listed,) = json.loads(cli("--host", url, "--json", "list").out)
+    shown = json.loads(cli("--host", url, "--json", "show", asset.id).out)
+    assert shown == dict(listed, content="print('hello')\n")
+    assert set(shown) == {"id", "name", "language", "tags", "updated", "content"}
 
 
 def test_show_and_delete_say_not_found_and_gone(cli: Cli, url: str, api: AssetsApi) -> None:

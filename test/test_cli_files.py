@@ -213,6 +213,8 @@ def test_server_text_is_escaped_in_every_command_and_exact_in_json(
     (record,) = [record for record in json.loads(out) if record["id"] == asset.id]
     assert (record["name"], record["tags"]) == (HOSTILE_NAME, [HOSTILE_TAG])
     code, out, _ = run(capsys, "--host", url, "--json", "show", asset.id)
+    assert (json.loads(out)["name"], json.loads(out)["content"]) == (HOSTILE_NAME, HOSTILE_CONTENT)
+    code, out, _ = run(capsys, "--host", url, "show", "--raw", asset.id)
     assert Asset.from_json(out).name == HOSTILE_NAME
     assert asset_content(Asset.from_json(out)) == HOSTILE_CONTENT
 

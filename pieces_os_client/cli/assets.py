@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import sys
@@ -33,8 +34,17 @@ def command_list(args: argparse.Namespace, api: AssetsApi) -> int:
 def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
     with about_asset(args.id, args.host):
         asset = api.assets_specific_asset_snapshot(args.id, transferables=True)
-    if args.json:
+    content = asset_content(asset)
+    if args.raw:
         print_json(json.loads(asset.to_json()))
+        return EXIT_OK
+    if args.json:
+        record = asset_record(asset)
+        if isinstance(content, bytes):
+            record.update(content=None, content_base64=base64.b64encode(content).decode("ascii"))
+        else:
+            record.update(content=content)
+        print_json(record)
         return EXIT_OK
     fields = [
         ("name", field_text(asset.name or "")),
@@ -46,7 +56,6 @@ def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
     ]
     for label, value in fields:
         out(f"{label + ':':<10}{value}")
-    content = asset_content(asset)
     out()
     if isinstance(content, bytes):
         out(binary_note(content))
@@ -100,6 +109,11 @@ def register(commands: Commands) -> None:
     sub = commands.add("list", with_api(AssetsApi, command_list))
     sub.add_argument("--pseudo", action="store_true", help="include pseudo assets")
     sub = commands.add("show", with_api(AssetsApi, command_show))
+    sub.add_argument(
+        "--raw",
+        action="store_true",
+        help="the whole asset as Pieces OS sent it, as JSON (--json gives the fields list gives, and the content)",
+    )
     sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
     sub = commands.add("create", with_api(AssetsApi, command_create))
     sub.add_argument("file", help="a UTF-8 text file, or - to read standard input")
