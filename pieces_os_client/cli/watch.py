@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
+from typing import List
 
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.client import with_api
@@ -31,13 +33,18 @@ def _print_event(args: argparse.Namespace, event: str, asset_id: str, name: str)
 
 def command_watch(args: argparse.Namespace, api: AssetsApi) -> int:
     host = args.host  # as shown: without a password
+    # One line when the connection is lost and one when it is back, however many attempts the
+    # outage takes in between.
+    lost_at: List[float] = []
 
     def on_reconnect(event: ReconnectEvent) -> None:
         if event.connected:
-            err(f"reconnected to {host}")
-        else:
+            if lost_at:
+                err(f"reconnected to {host} after {time.monotonic() - lost_at.pop():.1f} s")
+        elif not lost_at:
+            lost_at.append(time.monotonic())
             why = reason(event.error) if event.error is not None else "connection closed"
-            err(f"lost {host} ({why}); reconnecting in {event.delay:.1f} s (attempt {event.attempt})")
+            err(f"lost {host} ({why}); reconnecting until it is back")
 
     def on_error(error: Exception) -> None:
         err(f"warning: ignored a stream message: {reason(error)}")
