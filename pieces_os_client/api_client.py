@@ -112,7 +112,7 @@ _collector_pause = _CollectorPause()
 class ApiClient:
     """Owns the connection pool and the default headers; shared safely by many threads.
 
-    >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
+    >>> with ApiClient(Configuration()) as api_client:  # the Pieces OS on this machine
     ...     AssetsApi(api_client).assets_snapshot()
     """
 

@@ -804,7 +804,7 @@ class Generator:
             f"class {self.api_class(tag)}:",
             f'    """{about[:1].upper()}{about[1:]}.',
             "",
-            "    >>> with ApiClient(Configuration(host=\"http://localhost:1000\")) as api_client:",
+            "    >>> with ApiClient(Configuration()) as api_client:  # the Pieces OS on this machine",
             f"    ...     {self.overlay.text('api_classes', tag, 'example')}",
             "",
             "    Every REST method also takes the generated Pieces SDK's keyword arguments:",
@@ -935,8 +935,9 @@ class Generator:
             MD_HEADER,
             f"# {PACKAGE}.{self.api_class(tag)}",
             "",
-            "All paths are relative to the configured host, by default *http://localhost:1000*"
-            " (or `PIECES_OS_URL` when set).",
+            "All paths are relative to the Pieces OS the client talks to: with `Configuration()`, the one"
+            " running on this machine (found on its port, 39300-39333), else the host given with"
+            " `Configuration(host=...)` or `PIECES_OS_URL`.",
             "",
             "Method | HTTP request | Description",
             "------ | ------------ | -----------",
@@ -1020,7 +1021,7 @@ class Generator:
         """A program a user can paste and run against their own Pieces OS: an operation on one asset
         works on a snippet the example creates and deletes again, never on one of the user's."""
         lines = ["import pieces_os_client", "from pieces_os_client.rest import ApiException", ""]
-        lines += ['configuration = pieces_os_client.Configuration(host="http://localhost:1000")', ""]
+        lines += ["configuration = pieces_os_client.Configuration()  # the Pieces OS on this machine, or PIECES_OS_URL", ""]
         api_class = self.api_class(op.tag)
         lines += ["with pieces_os_client.ApiClient(configuration) as api_client:", f"    api = pieces_os_client.{api_class}(api_client)"]
         if op.websocket:

@@ -30,9 +30,10 @@ def test_the_quickstart_runs_against_the_emulator() -> None:
     code = re.search(r"```python\n(.*?)```", section, re.S)
     assert code is not None
     with PiecesOSEmulator(host="127.0.0.1", port=0) as emulator:
-        script = code.group(1).replace('"http://localhost:1000"', repr(emulator.url))
+        # As written: Configuration() takes PIECES_OS_URL, here the emulator's address.
         result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+            [sys.executable, "-c", code.group(1)], capture_output=True, text=True, timeout=60, check=False,
+            env=dict(os.environ, PIECES_OS_URL=emulator.url),
         )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -47,7 +48,7 @@ def snippet(containing: str) -> str:
 def run_python(code: str, url: str) -> subprocess.Popen[str]:
     environment = dict(os.environ, PIECES_OS_URL=url)
     return subprocess.Popen(
-        [sys.executable, "-c", code.replace('"http://localhost:1000"', repr(url))],
+        [sys.executable, "-c", code],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
     )
 

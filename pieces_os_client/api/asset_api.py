@@ -249,7 +249,7 @@ _ASSET_UPDATE: Operation[Asset] = Operation(
 class AssetApi:
     """The operations of Pieces OS on one asset: read, update, reclassify, associate.
 
-    >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
+    >>> with ApiClient(Configuration()) as api_client:  # the Pieces OS on this machine
     ...     asset = AssetApi(api_client).asset_snapshot(asset_id)
 
     Every REST method also takes the generated Pieces SDK's keyword arguments:

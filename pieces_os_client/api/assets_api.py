@@ -211,7 +211,7 @@ _WORKSTREAM_SUGGESTIONS_STREAM: Operation[WorkstreamSuggestions] = Operation(
 class AssetsApi:
     """The REST and WebSocket operations of Pieces OS on assets.
 
-    >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
+    >>> with ApiClient(Configuration()) as api_client:  # the Pieces OS on this machine
     ...     assets = AssetsApi(api_client).assets_snapshot(transferables=False)
 
     Every REST method also takes the generated Pieces SDK's keyword arguments:

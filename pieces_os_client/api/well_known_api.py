@@ -44,7 +44,7 @@ _GET_WELL_KNOWN_VERSION: Operation[str] = Operation(
 class WellKnownApi:
     """The health and version of Pieces OS.
 
-    >>> with ApiClient(Configuration(host="http://localhost:1000")) as api_client:
+    >>> with ApiClient(Configuration()) as api_client:  # the Pieces OS on this machine
     ...     health = WellKnownApi(api_client).get_well_known_health()
 
     Every REST method also takes the generated Pieces SDK's keyword arguments:

@@ -3,8 +3,8 @@
 The examples of docs/AssetsApi.md, docs/AssetApi.md and docs/WellKnownApi.md run against the
 emulator beside a snippet of the "user": after each one, that snippet is byte for byte what it was,
 and the example has left no snippet of its own behind. They run with an empty store too, where none
-may fail with a traceback. Only the host changes, from Pieces OS's default address to the
-emulator's.
+may fail with a traceback. They find Pieces OS as written, with PIECES_OS_URL naming the
+emulator.
 
 One child interpreter runs them all, one at a time, each in a fresh namespace (as a user pasting it
 would run it), with its output captured: the store is checked between two examples, and no example
@@ -13,6 +13,7 @@ pays for an interpreter's start.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from pieces_os_client.testing import PiecesOSEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 API_CLASSES = (AssetsApi, AssetApi, WellKnownApi)
-DEFAULT_HOST = 'host="http://localhost:1000"'
+FINDS_PIECES_OS = "Configuration()"
 EXAMPLE_TIMEOUT = 60.0
 
 # Reads one example (a JSON string) per line, runs it, answers one JSON line: what it printed, what
@@ -97,6 +98,7 @@ class Driver:
         self.process = subprocess.Popen(
             [sys.executable, "-c", DRIVER],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            env=dict(os.environ, PIECES_OS_URL=url),
         )
 
     def run(self, code: str) -> Ran:
@@ -104,7 +106,7 @@ class Driver:
         watchdog = threading.Timer(EXAMPLE_TIMEOUT, self.process.kill)
         watchdog.start()
         try:
-            self.process.stdin.write(json.dumps(code.replace(DEFAULT_HOST, f'host="{self.url}"')) + "\n")
+            self.process.stdin.write(json.dumps(code) + "\n")
             self.process.stdin.flush()
             line = self.process.stdout.readline()
         finally:
@@ -160,7 +162,9 @@ def test_every_method_has_one_example() -> None:
 
     assert sorted(IDS) == sorted(name for api_class in API_CLASSES for name in operations(api_class))
     assert len(IDS) == 39
-    assert all(DEFAULT_HOST in example.code for example in EXAMPLES)
+    # They find the user's Pieces OS as the SDK does (here PIECES_OS_URL names the emulator), rather
+    # than pinning a port it may not listen on.
+    assert all(FINDS_PIECES_OS in example.code and "localhost:" not in example.code for example in EXAMPLES)
     assert all(".iterable[0]" not in example.code for example in EXAMPLES)
 
 
