@@ -1,30 +1,32 @@
 """The emulator as a Starlette application over an ``AssetStore``: routes, errors, streams.
 
-Every error is text/plain and names the problem: ``ApiError`` carries its status, a refused
-request body (``InvalidRequestError``) is a 400, an unknown path or method names itself, and any
-other failure is a 500 naming the operation (the server keeps going).
+The routes are those of ``routes.ROUTES``. Every error is text/plain and names the problem:
+``ApiError`` carries its status, a refused request body (``InvalidRequestError``) is a 400, an
+unknown path or method names itself, and any other failure is a 500 naming the operation (the
+server keeps going). An operation of the spec the emulator does not implement answers 501 with a
+JSON body naming it.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, List, Tuple
+from typing import Awaitable, Callable, List, Tuple
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from pieces_os_client.testing import asset_endpoints, assets_endpoints as assets
 from pieces_os_client.testing.guard import LocalOnly
 from pieces_os_client.testing.hub import StreamHub
+from pieces_os_client.testing.routes import ROUTES, specificity, unimplemented
 from pieces_os_client.testing.store import AssetStore
 from pieces_os_client.testing.validation import InvalidRequestError
-from pieces_os_client.testing.web import ApiError, text
+from pieces_os_client.testing.web import ApiError, Endpoint, text
 
 logger = logging.getLogger("pieces_os_client.testing")
 
@@ -32,8 +34,6 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 # The Pieces OS release the emulator says it is (GET /.well-known/version): the newest one seen
 # answering in published logs. Plugins that check a version range can be given another.
 DEFAULT_VERSION = "12.2.1"
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 # ----- errors ----------------------------------------------------------------------------------
@@ -66,20 +66,7 @@ async def _internal_error(request: Request, error: Exception) -> Response:
     return text(500, message, {"Connection": "close"})
 
 
-# ----- well-known ------------------------------------------------------------------------------
-
-
-async def health(request: Request) -> Response:
-    # Pieces OS 12 answers "ok:" and its instance id; clients check the "ok" prefix.
-    store: AssetStore = request.app.state.store
-    return PlainTextResponse(f"ok:{store.creator}")
-
-
-async def version(request: Request) -> Response:
-    return PlainTextResponse(request.app.state.version)
-
-
-# ----- streams ---------------------------------------------------------------------------------
+# ----- streams and what the emulator does not implement -----------------------------------------
 
 
 def _stream(kind: str) -> Callable[[WebSocket], Awaitable[None]]:
@@ -96,31 +83,51 @@ async def websocket_only(request: Request) -> Response:
     return text(426, f"{request.url.path} is a WebSocket endpoint: connect to {url}", {"Upgrade": "websocket"})
 
 
+def _not_implemented_answer(name: str, method: str, path: str) -> Response:
+    return JSONResponse({
+        "error": "not implemented",
+        "operation": name,
+        "message": f"the Pieces OS emulator does not implement {name} ({method} {path})",
+    }, status_code=501)
+
+
+def _not_implemented(name: str, method: str, path: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        return _not_implemented_answer(name, method, path)
+
+    endpoint.__name__ = f"not_implemented_{name}"
+    return endpoint
+
+
+def _stream_not_implemented(name: str, path: str) -> Callable[[WebSocket], Awaitable[None]]:
+    async def endpoint(websocket: WebSocket) -> None:
+        await websocket.send_denial_response(_not_implemented_answer(name, "GET", path))
+
+    endpoint.__name__ = f"not_implemented_{name}"
+    return endpoint
+
+
 # ----- the application -------------------------------------------------------------------------
 
 
-_OPERATIONS: List[Tuple[str, Endpoint, str]] = [
-    ("/assets", assets.snapshot, "GET"),
-    ("/assets/create", assets.create_asset, "POST"),
-    ("/assets/draft", assets.draft_asset, "POST"),
-    ("/assets/identifiers", assets.identifiers, "GET"),
-    ("/assets/pseudo", assets.pseudo_snapshot, "GET"),
-    ("/assets/search", assets.search_assets, "GET"),
-    ("/assets/search", assets.search_with_filters, "POST"),
-    ("/assets/related", assets.related_assets, "GET"),
-    ("/assets/recommended", assets.recommended_assets, "GET"),
-    ("/assets/{asset}", assets.specific_asset, "GET"),
-    ("/assets/{asset}/formats", assets.specific_asset_formats, "GET"),
-    ("/assets/{asset}/delete", assets.delete_asset, "POST"),
-    ("/.well-known/health", health, "GET"),
-    ("/.well-known/version", version, "GET"),
-]
-_STREAMS = {
-    "/assets/stream": "assets",
-    "/assets/stream/identifiers": "identifiers",
-    "/assets/stream/transferables": "transferables",
-    "/workstream/suggestions/stream": "suggestions",
-}
+def _routes() -> List[BaseRoute]:
+    """Every route of ``ROUTES`` and a 501 for every other declared operation, most specific path
+    first (``/assets/stream`` before ``/assets/{asset}``)."""
+    found: List[Tuple[Tuple[int, ...], int, BaseRoute]] = []
+    for served in ROUTES:
+        order = specificity(served.path)
+        if served.kind is not None:
+            found.append((order, len(found), WebSocketRoute(served.path, _stream(served.kind))))
+            found.append((order, len(found), Route(served.path, websocket_only, methods=["GET"])))
+        else:
+            assert served.endpoint is not None
+            found.append((order, len(found), Route(served.path, served.endpoint, methods=[served.method])))
+    for name, method, path in unimplemented():
+        order = specificity(path)
+        found.append((order, len(found), Route(path, _not_implemented(name, method, path), methods=[method])))
+        if method == "GET":
+            found.append((order, len(found), WebSocketRoute(path, _stream_not_implemented(name, path))))
+    return [route for _, _, route in sorted(found, key=lambda entry: entry[:2])]
 
 
 class RoutePathAsSent:
@@ -154,15 +161,8 @@ def create_app(
     ``host`` is the address it listens on: requests naming it in their Host header are answered
     as well as those naming loopback.
     """
-    routes: List[Any] = []
-    # Streams first: "/assets/stream" would otherwise be taken for an asset id.
-    for path, kind in _STREAMS.items():
-        routes.append(WebSocketRoute(path, _stream(kind)))
-        routes.append(Route(path, websocket_only, methods=["GET"]))
-    operations = _OPERATIONS + asset_endpoints.routes()
-    routes += [Route(path, handler, methods=[method]) for path, handler, method in operations]
     app = Starlette(
-        routes=routes,
+        routes=_routes(),
         exception_handlers={
             ApiError: _api_error,
             InvalidRequestError: _invalid_request,

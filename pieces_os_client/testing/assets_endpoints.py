@@ -31,7 +31,6 @@ from pieces_os_client.testing.web import (
     parse_required,
     store_of,
     stored,
-    text,
     view,
 )
 
@@ -89,7 +88,7 @@ async def specific_asset_formats(request: Request) -> Response:
     return json_response(view(stored(request), flag(request, "transferables", True)).formats)
 
 
-def _searched(hits: Sequence[Hit], transferables: bool) -> SearchedAssets:
+def searched(hits: Sequence[Hit], transferables: bool) -> SearchedAssets:
     exact = sum(1 for hit in hits if hit.exact)
     return SearchedAssets(
         iterable=[
@@ -119,7 +118,7 @@ async def search_assets(request: Request) -> Response:
         hits = await run_in_threadpool(search, records, query)
     else:
         hits = await run_in_threadpool(search_tags, records, tags)
-    return json_response(_searched(hits, transferables))
+    return json_response(searched(hits, transferables))
 
 
 async def search_with_filters(request: Request) -> Response:
@@ -128,7 +127,7 @@ async def search_with_filters(request: Request) -> Response:
     given = await parse(request, AssetsSearchWithFiltersInput, required=False)
     wanted = given if given is not None else AssetsSearchWithFiltersInput()
     hits = await run_in_threadpool(_filtered_search, records, wanted)
-    return json_response(AssetsSearchWithFiltersOutput(results=_searched(hits, transferables)))
+    return json_response(AssetsSearchWithFiltersOutput(results=searched(hits, transferables)))
 
 
 def _filtered_search(records: List[AssetRecord], wanted: AssetsSearchWithFiltersInput) -> List[Hit]:
@@ -180,7 +179,3 @@ async def recommended_assets(request: Request) -> Response:
     found = await run_in_threadpool(recommended, store.records(), weighted)
     return json_response(Assets(iterable=[record.asset for record in found]))
 
-
-async def websocket_only(request: Request) -> Response:
-    url = request.url.replace(scheme="wss" if request.url.scheme == "https" else "ws")
-    return text(426, f"{request.url.path} is a WebSocket endpoint: connect to {url}", {"Upgrade": "websocket"})

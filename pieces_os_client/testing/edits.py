@@ -10,7 +10,7 @@ import copy
 import html
 import json
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing.classify import LANGUAGE_NAMES, generic_for
@@ -134,6 +134,28 @@ def _update_content(
         return
 
 
+def update_format_value(data: Dict[str, Any], given: Any, now: datetime) -> None:
+    """The asset's format ``given.id`` takes the content ``given`` carries.
+
+    The asset's original and preview name its formats, so they show the new content too.
+    """
+    formats = {item["id"]: item for item in data["formats"]["iterable"]}
+    stored = formats[given.id]
+    _update_content(stored, copy.deepcopy(stored), given, f"format {given.id}", grouped_timestamp(now))
+    _touch(data, now)
+
+
+def reclassify_format(data: Dict[str, Any], format_id: str, specific: str, now: datetime) -> None:
+    """The asset's format ``format_id`` becomes ``specific`` (its generic kind follows)."""
+    for item in data["formats"]["iterable"]:
+        if item["id"] == format_id:
+            item["classification"] = dict(
+                item.get("classification") or {}, specific=specific, generic=generic_for(specific)
+            )
+            item["updated"] = grouped_timestamp(now)
+    _touch(data, now)
+
+
 # ----- reclassify, scores ----------------------------------------------------------------------
 
 
@@ -149,13 +171,16 @@ def reclassify(data: Dict[str, Any], specific: str, now: datetime) -> None:
 _SCORE_FIELDS = ("priority", "reference", "reuse", "update")
 
 
-def increment_scores(data: Dict[str, Any], increment: Dict[str, Any]) -> None:
-    """Add one to each asset score that a SeededScoreIncrement's ``asset`` or ``assets`` names as true.
+def increment_scores(
+    data: Dict[str, Any], increment: Dict[str, Any], keys: Sequence[str] = ("asset", "assets")
+) -> None:
+    """Add one to each score of ``data`` that a SeededScoreIncrement's entries ``keys`` name as true.
 
-    The other entries score kinds of things the emulator does not keep (anchors, persons, ...).
+    The other entries score other kinds of things (an asset's increment names ``asset``, a tag's
+    ``tag``).
     """
     score = data.get("score") or {"manual": 0, "automatic": 0}
-    for key in ("asset", "assets"):
+    for key in keys:
         seeded = increment.get(key)
         if seeded is None:
             continue
@@ -173,25 +198,17 @@ def increment_scores(data: Dict[str, Any], increment: Dict[str, Any]) -> None:
 # ----- tags and websites -----------------------------------------------------------------------
 
 
-def find_item(records: Sequence[AssetRecord], key: str, item_id: str) -> Optional[Dict[str, Any]]:
-    """The tag or website (``key`` "tags" or "websites") with ``item_id`` on any stored asset."""
-    for record in records:
-        holder = getattr(record.asset, key)
-        for item in holder.iterable if holder is not None else []:
-            if item.id == item_id:
-                found: Dict[str, Any] = json.loads(item.to_json())
-                return found
-    return None
-
-
 def associate(data: Dict[str, Any], key: str, item: Dict[str, Any], now: datetime) -> None:
-    """Link ``item`` (a tag or website) to the asset by hand; linking it again changes nothing."""
+    """Link ``item`` (a tag, website, annotation or anchor) to the asset by hand; linking it again
+    changes nothing."""
     items = _items(data, key)
     if any(existing["id"] == item["id"] for existing in items):
         return
     linked = dict(item)
-    linked["mechanisms"] = dict(linked.get("mechanisms") or {}, **{data["id"]: "MANUAL"})
+    if key in ("tags", "websites"):
+        linked["mechanisms"] = dict(linked.get("mechanisms") or {}, **{data["id"]: "MANUAL"})
     linked.pop("assets", None)
+    linked.pop("asset", None)
     items.append(linked)
     _touch(data, now)
 

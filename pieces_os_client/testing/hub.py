@@ -9,8 +9,9 @@ the changes after it.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -20,7 +21,7 @@ from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
 from pieces_os_client.models.workstream_suggestion import WorkstreamSuggestion
 from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions
 from pieces_os_client.testing.records import AssetRecord, assets_json
-from pieces_os_client.testing.store import AssetStore, Change
+from pieces_os_client.testing.store import AssetStore, Change, State
 
 SUGGESTION_COUNT = 10
 
@@ -53,27 +54,61 @@ def _suggestions(records: Sequence[AssetRecord]) -> str:
     ]).to_json()
 
 
-def _snapshot_message(kind: str, records: Sequence[AssetRecord]) -> str:
+# The entity identifier streams (``/tags/stream/identifiers``, ...): the StreamedIdentifier field
+# each id goes in. Formats are those of the assets.
+ID_FIELDS = {
+    "tags": "tag", "websites": "website", "annotations": "annotation", "anchors": "anchor",
+    "applications": "application", "models": "model", "formats": "format",
+}
+
+
+def _entity_identifiers(kind: str, changes: Sequence[Tuple[str, bool]]) -> str:
+    field = ID_FIELDS[kind]
+    return json.dumps({"iterable": [
+        {field: {"id": entity_id}, "deleted": True} if deleted else {field: {"id": entity_id}}
+        for entity_id, deleted in changes
+    ]})
+
+
+def _format_ids(records: Sequence[AssetRecord]) -> List[str]:
+    return [item.id for record in records for item in record.asset.formats.iterable]
+
+
+def _snapshot_message(kind: str, state: State) -> str:
+    records = _visible(state.records)
     if kind == "identifiers":
         return _identifiers(records, deleted=False)
     if kind == "suggestions":
         return _suggestions(records)
+    if kind == "formats":
+        return _entity_identifiers(kind, [(format_id, False) for format_id in _format_ids(records)])
+    if kind in ID_FIELDS:
+        return _entity_identifiers(kind, [(entity_id, False) for entity_id in state.entity_ids.get(kind, ())])
     return assets_json(records, kind == "transferables")
 
 
 def _change_message(kind: str, change: Change) -> Optional[str]:
+    if kind in ID_FIELDS:
+        if kind == "formats":
+            deleted = change.kind in ("delete", "reset")
+            changes = [(format_id, deleted) for format_id in _format_ids(_visible(change.affected))]
+        else:
+            changes = [(entity_id, deleted) for of, entity_id, deleted in change.entities if of == kind]
+        return _entity_identifiers(kind, changes) if changes else None
     affected = _visible(change.affected)
     if not affected:
         return None
     if kind == "identifiers":
         return _identifiers(affected, deleted=change.kind in ("delete", "reset"))
-    return _snapshot_message(kind, _visible(change.records))
+    if kind == "suggestions":
+        return _suggestions(_visible(change.records))
+    return assets_json(_visible(change.records), kind == "transferables")
 
 
 class StreamHub:
     """Sends every committed change to every stream client, in commit order, dropping nothing."""
 
-    KINDS = ("identifiers", "assets", "transferables", "suggestions")
+    KINDS = ("identifiers", "assets", "transferables", "suggestions", *ID_FIELDS)
 
     def __init__(self, store: AssetStore) -> None:
         self.store = store
@@ -100,9 +135,9 @@ class StreamHub:
     async def serve(self, websocket: WebSocket, kind: str) -> None:
         await websocket.accept()
         self._loop = asyncio.get_running_loop()
-        version, records = self.store.state()
-        client = _Client(kind, version)
-        client.queue.put_nowait(_snapshot_message(kind, _visible(records)))
+        state = self.store.state()
+        client = _Client(kind, state.version)
+        client.queue.put_nowait(_snapshot_message(kind, state))
         self._clients[kind].add(client)
         sender = asyncio.ensure_future(self._send(websocket, client))
         receiver = asyncio.ensure_future(self._receive(websocket))
@@ -134,9 +169,6 @@ class StreamHub:
                     return
         except (WebSocketDisconnect, RuntimeError):
             return
-
-    def client_count(self) -> int:
-        return sum(len(clients) for clients in self._clients.values())
 
     async def close_all(self, timeout: float = 5.0) -> None:
         """Close every stream with 1001 (going away), so clients see the server leave."""

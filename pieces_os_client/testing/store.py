@@ -1,9 +1,17 @@
 """The emulator's storage: SQLite through the standard library, one transaction per write.
 
-Assets live in the ``assets`` table and their formats in ``formats``; deleted ids stay in
-``tombstones`` so that asking for one answers 410 Gone rather than 404. The database runs in WAL
-mode. Every write commits before anyone hears of it: listeners are called after the commit, in
-commit order, with a ``Change`` that carries the state right after it.
+Assets live in the ``assets`` table and their formats in ``formats``; everything else a plugin
+creates (tags, websites, annotations, anchors, applications, models, sessions) is an entity in
+``entities``, one JSON body per row. Deleted ids stay in ``tombstones`` (assets) and
+``entity_tombstones`` so that asking for one answers 410 Gone rather than 404. The database runs
+in WAL mode. Every write commits before anyone hears of it: listeners are called after the commit,
+in commit order, with a ``Change`` that carries the state right after it.
+
+An asset's tags, websites, annotations and anchors are entities too, linked to it: the asset keeps
+a copy of each in its collection (what Pieces OS serves inside an asset), and a write keeps the
+two sides the same (see ``_sync``): renaming a tag renames it on every asset holding it, and a tag
+an asset update brings in becomes the tag of that text. Which assets an entity is linked to is
+read off the assets, never stored twice.
 
 Reads are served from an in-memory mirror of the committed rows (parsed once), so a snapshot of a
 thousand assets costs no parsing; the mirror is rebuilt from the database when a store opens.
@@ -16,11 +24,12 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar
 
 from pieces_os_client.models.asset import Asset
+from pieces_os_client.testing.catalogue import catalogue
 from pieces_os_client.testing.records import AssetRecord
 
 logger = logging.getLogger("pieces_os_client.testing")
@@ -41,7 +50,25 @@ CREATE TABLE IF NOT EXISTS formats (
 );
 CREATE INDEX IF NOT EXISTS formats_by_asset ON formats(asset, position);
 CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, deleted TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE TABLE IF NOT EXISTS entity_tombstones (
+    kind TEXT NOT NULL, id TEXT NOT NULL, deleted TEXT NOT NULL, PRIMARY KEY (kind, id)
+);
 """
+
+#: The asset collections whose items are entities of the same name.
+RELATIONS = ("tags", "websites", "annotations", "anchors")
+#: Fields of an entity read off the assets linking to it rather than stored.
+LINK_FIELDS = ("assets", "asset")
+
+T = TypeVar("T")
+Json = Dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -49,13 +76,24 @@ class Change:
     """One committed write: ``kind`` is "create", "update", "delete" or "reset".
 
     ``records`` is every stored asset right after the commit, in creation order; ``affected`` are
-    the records the write created, changed or removed.
+    the records the write created, changed or removed. ``entities`` are the (kind, id, deleted)
+    of the entities it created, changed or removed, those whose links to assets changed included.
     """
 
     version: int
     kind: str
     affected: Tuple[AssetRecord, ...]
     records: Tuple[AssetRecord, ...]
+    entities: Tuple[Tuple[str, str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class State:
+    """What the store holds at one version: the assets and the ids of every entity kind."""
+
+    version: int
+    records: Tuple[AssetRecord, ...]
+    entity_ids: Dict[str, Tuple[str, ...]]
 
 
 Listener = Callable[[Change], None]
@@ -65,22 +103,129 @@ class StoreClosedError(RuntimeError):
     """The store was used after ``close()``."""
 
 
-class AssetStore:
-    """Assets in one SQLite database; safe to share between threads.
+def copied(data: T) -> T:
+    """A deep copy of JSON data (through the json module's C code: faster than deepcopy)."""
+    result: T = json.loads(json.dumps(data))
+    return result
 
-    ``path`` None keeps everything in memory for the life of the store.
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # As the SDK's models write a UTC timestamp.
+        return value.isoformat().replace("+00:00", "Z")
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def plain(data: T) -> T:
+    """JSON data as it reads back from JSON (timestamps as the models write them), a copy."""
+    result: T = json.loads(json.dumps(data, default=_encode))
+    return result
+
+
+def items_of(data: Json, key: str) -> List[Json]:
+    """The items of the asset collection ``key`` in an asset's JSON (an empty list when absent)."""
+    holder = data.get(key) or {}
+    items: List[Json] = holder.get("iterable") or []
+    return items
+
+
+def stored_entity(item: Json) -> Json:
+    """An entity's body as stored: without the links read off the assets."""
+    return {key: value for key, value in item.items() if key not in LINK_FIELDS}
+
+
+@dataclass
+class Draft:
+    """The writes of one transaction, read through to the committed state.
+
+    Write functions get one, read what they need and put what they change; nothing is stored
+    until the function returns, and nothing at all when it raises.
     """
 
-    def __init__(self, path: Optional[str] = None) -> None:
+    store: AssetStore
+    assets: Dict[str, Optional[Json]] = field(default_factory=dict)  # None: deleted
+    created: Set[str] = field(default_factory=set)
+    entities: Dict[Tuple[str, str], Optional[Json]] = field(default_factory=dict)  # None: deleted
+    new_entities: Set[Tuple[str, str]] = field(default_factory=set)
+
+    # ----- assets
+    def asset(self, asset_id: str) -> Optional[Json]:
+        """The asset's JSON (with content) as it stands in this transaction, a copy to change."""
+        if asset_id in self.assets:
+            pending = self.assets[asset_id]
+            return None if pending is None else pending
+        record = self.store._records.get(asset_id)
+        return None if record is None else json.loads(record.json)
+
+    def asset_ids(self) -> List[str]:
+        ids = [asset_id for asset_id in self.store._records if self.assets.get(asset_id, True) is not None]
+        return ids + [asset_id for asset_id in self.created if asset_id not in self.store._records]
+
+    def add_asset(self, data: Json) -> None:
+        self.assets[data["id"]] = plain(data)
+        self.created.add(data["id"])
+
+    def put_asset(self, data: Json) -> None:
+        if data["id"] not in self.store._records and data["id"] not in self.created:
+            raise KeyError(data["id"])
+        self.assets[data["id"]] = plain(data)
+
+    def delete_asset(self, asset_id: str) -> None:
+        self.assets[asset_id] = None
+
+    # ----- entities
+    def entity(self, kind: str, entity_id: str) -> Optional[Json]:
+        """The entity's stored body as it stands in this transaction, a copy to change."""
+        key = (kind, entity_id)
+        if key in self.entities:
+            pending = self.entities[key]
+            return None if pending is None else copied(pending)
+        found = self.store._entities.get(kind, {}).get(entity_id)
+        return None if found is None else copied(found)
+
+    def entities_of(self, kind: str) -> List[Json]:
+        """Every entity of ``kind`` in creation order, as it stands in this transaction."""
+        stored = self.store._entities.get(kind, {})
+        found = []
+        for entity_id, body in stored.items():
+            pending = self.entities.get((kind, entity_id), body)
+            if pending is not None:
+                found.append(pending)
+        found += [body for (k, i), body in self.entities.items() if k == kind and i not in stored and body]
+        return found
+
+    def put_entity(self, kind: str, body: Json) -> None:
+        key = (kind, body["id"])
+        if key not in self.entities and body["id"] not in self.store._entities.get(kind, {}):
+            self.new_entities.add(key)
+        self.entities[key] = plain(stored_entity(body))
+
+    def delete_entity(self, kind: str, entity_id: str) -> None:
+        self.entities[(kind, entity_id)] = None
+
+
+class AssetStore:
+    """Assets and the entities around them in one SQLite database; safe to share between threads.
+
+    ``path`` None keeps everything in memory for the life of the store. ``seed_entities`` gives,
+    per kind, entities that must exist whenever the store opens or is reset (by default the model
+    catalogue).
+    """
+
+    def __init__(self, path: Optional[str] = None, seed_entities: Optional[Dict[str, List[Json]]] = None) -> None:
         self.path = path
         self._lock = threading.RLock()
         self._connection: Optional[sqlite3.Connection] = sqlite3.connect(
             path if path is not None else ":memory:", check_same_thread=False, isolation_level=None
         )
         self._records: Dict[str, AssetRecord] = {}
+        self._format_owner: Dict[str, str] = {}
+        self._entities: Dict[str, Dict[str, Json]] = {}
+        self._seed_entities = {"models": catalogue()} if seed_entities is None else seed_entities
         self._listeners: List[Listener] = []
         self._version = 0
         self._seq = 0
+        self._entity_seq = 0
         try:
             self._open()
         except BaseException:
@@ -103,6 +248,7 @@ class AssetStore:
             else:
                 self.creator = str(row[0])
         self._load()
+        self._seed()
 
     def _load(self) -> None:
         db = self._db()
@@ -112,9 +258,28 @@ class AssetStore:
         for asset_id, seq, body in db.execute("SELECT id, seq, body FROM assets ORDER BY seq"):
             data = json.loads(body)
             data["formats"] = {"iterable": [json.loads(item) for item in formats.get(asset_id, [])]}
-            self._records[asset_id] = AssetRecord.from_asset(Asset.model_validate(data))
+            self._set_record(AssetRecord.from_asset(Asset.model_validate(data)))
             self._seq = max(self._seq, int(seq))
+        for kind, entity_id, seq, body in db.execute("SELECT kind, id, seq, body FROM entities ORDER BY seq"):
+            self._entities.setdefault(kind, {})[entity_id] = json.loads(body)
+            self._entity_seq = max(self._entity_seq, int(seq))
         logger.debug("opened %s with %d assets", self.path or "an in-memory store", len(self._records))
+
+    def _seed(self) -> None:
+        """Store the seed entities that are missing, and the entities of assets stored without them."""
+        def add_missing(draft: Draft) -> None:
+            for kind, bodies in self._seed_entities.items():
+                for body in bodies:
+                    if draft.entity(kind, body["id"]) is None:
+                        draft.put_entity(kind, body)
+            for record in self._records.values():
+                for key in RELATIONS:
+                    holder = getattr(record.asset, key)
+                    for item in holder.iterable if holder is not None else []:
+                        if draft.entity(key, item.id) is None:
+                            draft.put_entity(key, json.loads(item.to_json()))
+
+        self.write(add_missing, quiet=True)
 
     # ----- plumbing ----------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
@@ -133,10 +298,26 @@ class AssetStore:
             raise
         db.execute("COMMIT")
 
-    def _publish(self, kind: str, affected: Tuple[AssetRecord, ...]) -> None:
+    def _set_record(self, record: AssetRecord) -> None:
+        previous = self._records.get(record.id)
+        if previous is not None:
+            for item in previous.asset.formats.iterable:
+                self._format_owner.pop(item.id, None)
+        self._records[record.id] = record
+        for item in record.asset.formats.iterable:
+            self._format_owner[item.id] = record.id
+
+    def _drop_record(self, asset_id: str) -> None:
+        record = self._records.pop(asset_id)
+        for item in record.asset.formats.iterable:
+            self._format_owner.pop(item.id, None)
+
+    def _publish(
+        self, kind: str, affected: Tuple[AssetRecord, ...], entities: Tuple[Tuple[str, str, bool], ...] = ()
+    ) -> None:
         # Called with the lock held, right after the commit: listeners see changes in commit order.
         self._version += 1
-        change = Change(self._version, kind, affected, tuple(self._records.values()))
+        change = Change(self._version, kind, affected, tuple(self._records.values()), entities)
         for listener in list(self._listeners):
             try:
                 listener(change)
@@ -158,11 +339,12 @@ class AssetStore:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
-    def state(self) -> Tuple[int, Tuple[AssetRecord, ...]]:
-        """(version, every record) at one instant; changes after it have higher versions."""
+    def state(self) -> State:
+        """The assets and entity ids at one instant; changes after it have higher versions."""
         with self._lock:
             self._db()
-            return self._version, tuple(self._records.values())
+            ids = {kind: tuple(bodies) for kind, bodies in self._entities.items()}
+            return State(self._version, tuple(self._records.values()), ids)
 
     # ----- reads -------------------------------------------------------------------------------
     def records(self, pseudo: bool = False, suggested: bool = True) -> List[AssetRecord]:
@@ -184,10 +366,48 @@ class AssetStore:
             self._db()
             return self._records.get(asset_id)
 
+    def format_owner(self, format_id: str) -> Optional[AssetRecord]:
+        """The stored asset one of whose formats has ``format_id``."""
+        with self._lock:
+            self._db()
+            owner = self._format_owner.get(format_id)
+            return None if owner is None else self._records.get(owner)
+
     def was_deleted(self, asset_id: str) -> bool:
         with self._lock:
             row = self._db().execute("SELECT 1 FROM tombstones WHERE id = ?", (asset_id,)).fetchone()
             return row is not None
+
+    def entity(self, kind: str, entity_id: str) -> Optional[Json]:
+        """A copy of the stored body of one entity (without its links to assets)."""
+        with self._lock:
+            self._db()
+            found = self._entities.get(kind, {}).get(entity_id)
+            return None if found is None else copied(found)
+
+    def entities(self, kind: str) -> List[Json]:
+        """Copies of every entity of ``kind``, in creation order."""
+        with self._lock:
+            self._db()
+            return copied(list(self._entities.get(kind, {}).values()))
+
+    def entity_was_deleted(self, kind: str, entity_id: str) -> bool:
+        with self._lock:
+            row = self._db().execute(
+                "SELECT 1 FROM entity_tombstones WHERE kind = ? AND id = ?", (kind, entity_id)
+            ).fetchone()
+            return row is not None
+
+    def links(self, kind: str) -> Dict[str, List[str]]:
+        """For each entity of the asset collection ``kind``, the ids of the assets holding it."""
+        with self._lock:
+            self._db()
+            found: Dict[str, List[str]] = {}
+            for record in self._records.values():
+                holder = getattr(record.asset, kind)
+                for item in holder.iterable if holder is not None else []:
+                    found.setdefault(item.id, []).append(record.id)
+            return found
 
     def __len__(self) -> int:
         with self._lock:
@@ -197,46 +417,100 @@ class AssetStore:
         return iter(self.records(pseudo=True))
 
     # ----- writes ------------------------------------------------------------------------------
+    def write(self, change: Callable[[Draft], T], when: Optional[datetime] = None, quiet: bool = False) -> T:
+        """Run ``change`` on a Draft and store what it put, in one transaction; returns its result.
+
+        Nothing is stored when ``change`` raises. ``when`` dates the tombstones of what is deleted.
+        ``quiet`` stores without telling the listeners (seeding when the store opens).
+        """
+        with self._lock:
+            self._db()
+            draft = Draft(self)
+            result = change(draft)
+            touched_entities = _sync(draft, self._records)
+            if not draft.assets and not draft.entities:
+                return result
+            stamp = (when or datetime.now().astimezone()).isoformat()
+            records: Dict[str, Optional[AssetRecord]] = {}
+            for asset_id, data in draft.assets.items():
+                records[asset_id] = None if data is None else AssetRecord.from_asset(Asset.model_validate(data))
+            removed = {asset_id: self._records[asset_id] for asset_id, data in draft.assets.items()
+                       if data is None and asset_id in self._records}
+            with self._transaction() as db:
+                for asset_id, record in records.items():
+                    if record is None:
+                        if asset_id in self._records:
+                            db.execute("DELETE FROM formats WHERE asset = ?", (asset_id,))
+                            db.execute("DELETE FROM assets WHERE id = ?", (asset_id,))
+                            db.execute("INSERT OR REPLACE INTO tombstones (id, deleted) VALUES (?, ?)",
+                                       (asset_id, stamp))
+                    elif asset_id in draft.created:
+                        self._seq += 1
+                        db.execute(
+                            "INSERT INTO assets (id, seq, pseudo, body) VALUES (?, ?, ?, ?)",
+                            (asset_id, self._seq, int(record.pseudo), _body_json(record.asset)),
+                        )
+                        _insert_formats(db, record.asset)
+                    else:
+                        db.execute("UPDATE assets SET pseudo = ?, body = ? WHERE id = ?",
+                                   (int(record.pseudo), _body_json(record.asset), asset_id))
+                        db.execute("DELETE FROM formats WHERE asset = ?", (asset_id,))
+                        _insert_formats(db, record.asset)
+                for (kind, entity_id), body in draft.entities.items():
+                    if body is None:
+                        db.execute("DELETE FROM entities WHERE kind = ? AND id = ?", (kind, entity_id))
+                        db.execute("INSERT OR REPLACE INTO entity_tombstones (kind, id, deleted) VALUES (?, ?, ?)",
+                                   (kind, entity_id, stamp))
+                    elif entity_id in self._entities.get(kind, {}):
+                        db.execute("UPDATE entities SET body = ? WHERE kind = ? AND id = ?",
+                                   (json.dumps(body, ensure_ascii=False), kind, entity_id))
+                    else:
+                        self._entity_seq += 1
+                        db.execute("INSERT INTO entities (kind, id, seq, body) VALUES (?, ?, ?, ?)",
+                                   (kind, entity_id, self._entity_seq, json.dumps(body, ensure_ascii=False)))
+            for asset_id, record in records.items():
+                if record is None:
+                    if asset_id in self._records:
+                        self._drop_record(asset_id)
+                else:
+                    self._set_record(record)
+            for (kind, entity_id), body in draft.entities.items():
+                bodies = self._entities.setdefault(kind, {})
+                if body is None:
+                    bodies.pop(entity_id, None)
+                else:
+                    bodies[entity_id] = body
+            if not quiet:
+                affected = tuple(removed.values()) if removed else tuple(
+                    record for record in records.values() if record is not None
+                )
+                kind = "delete" if removed else ("create" if draft.created else "update")
+                entities = tuple(
+                    (kind_, entity_id, (kind_, entity_id) in draft.entities and draft.entities[(kind_, entity_id)] is None)
+                    for kind_, entity_id in touched_entities
+                )
+                self._publish(kind, affected, entities)
+            return result
+
     def add(self, asset: Asset) -> AssetRecord:
         """Store a new asset and its formats in one transaction."""
-        record = AssetRecord.from_asset(asset)
-        with self._lock:
-            with self._transaction() as db:
-                seq = self._seq + 1
-                db.execute(
-                    "INSERT INTO assets (id, seq, pseudo, body) VALUES (?, ?, ?, ?)",
-                    (asset.id, seq, int(record.pseudo), _body_json(asset)),
-                )
-                _insert_formats(db, asset)
-            self._seq = seq
-            self._records[asset.id] = record
-            self._publish("create", (record,))
-        return record
+        data: Json = json.loads(asset.to_json())
+        self.write(lambda draft: draft.add_asset(data))
+        return self._records[asset.id]
 
     def replace(self, asset: Asset) -> AssetRecord:
         """Store a changed version of an asset that is stored (same id), formats and all.
 
         Raises KeyError when no asset with that id is stored.
         """
-        record = AssetRecord.from_asset(asset)
-        with self._lock:
-            if asset.id not in self._records:
-                raise KeyError(asset.id)
-            with self._transaction() as db:
-                db.execute(
-                    "UPDATE assets SET pseudo = ?, body = ? WHERE id = ?",
-                    (int(record.pseudo), _body_json(asset), asset.id),
-                )
-                db.execute("DELETE FROM formats WHERE asset = ?", (asset.id,))
-                _insert_formats(db, asset)
-            self._records[asset.id] = record
-            self._publish("update", (record,))
-        return record
+        data: Json = json.loads(asset.to_json())
+        self.write(lambda draft: draft.put_asset(data))
+        return self._records[asset.id]
 
     def modify(
         self,
         asset_id: str,
-        change: Callable[[Dict[str, Any]], None],
+        change: Callable[[Json], None],
         precondition: Optional[Callable[[AssetRecord], None]] = None,
     ) -> Optional[AssetRecord]:
         """Apply ``change`` to the stored asset's JSON (with content) and store the result, atomically.
@@ -244,15 +518,20 @@ class AssetStore:
         None if no such asset is stored; nothing is stored when ``precondition`` (given the
         stored record, under the same lock) or ``change`` raises.
         """
-        with self._lock:
+        def apply(draft: Draft) -> bool:
             record = self._records.get(asset_id)
             if record is None:
-                return None
+                return False
             if precondition is not None:
                 precondition(record)
-            data = json.loads(record.json)
+            data = draft.asset(asset_id)
+            assert data is not None
             change(data)
-            return self.replace(Asset.model_validate(data))
+            draft.put_asset(data)
+            return True
+
+        with self._lock:
+            return self._records[asset_id] if self.write(apply) else None
 
     def delete(self, asset_id: str, when: datetime) -> Optional[AssetRecord]:
         """Remove an asset and its formats, leaving a tombstone; None if it is not stored."""
@@ -260,27 +539,22 @@ class AssetStore:
             record = self._records.get(asset_id)
             if record is None:
                 return None
-            with self._transaction() as db:
-                db.execute("DELETE FROM formats WHERE asset = ?", (asset_id,))
-                db.execute("DELETE FROM assets WHERE id = ?", (asset_id,))
-                db.execute(
-                    "INSERT OR REPLACE INTO tombstones (id, deleted) VALUES (?, ?)",
-                    (asset_id, when.isoformat()),
-                )
-            del self._records[asset_id]
-            self._publish("delete", (record,))
+            self.write(lambda draft: draft.delete_asset(asset_id), when)
             return record
 
     def reset(self) -> None:
-        """Remove every asset, format and tombstone in one transaction."""
+        """Remove every asset, format, entity and tombstone in one transaction; seed entities come back."""
         with self._lock:
             with self._transaction() as db:
-                db.execute("DELETE FROM formats")
-                db.execute("DELETE FROM assets")
-                db.execute("DELETE FROM tombstones")
+                for table in ("formats", "assets", "tombstones", "entities", "entity_tombstones"):
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608 (the names above, no input)
             removed = tuple(self._records.values())
+            gone = tuple((kind, entity_id, True) for kind, bodies in self._entities.items() for entity_id in bodies)
             self._records.clear()
-            self._publish("reset", removed)
+            self._format_owner.clear()
+            self._entities.clear()
+            self._seed()
+            self._publish("reset", removed, gone)
 
     def close(self) -> None:
         """Close the database; calling it again is harmless."""
@@ -293,6 +567,100 @@ class AssetStore:
     @property
     def closed(self) -> bool:
         return self._connection is None
+
+
+def _same(left: Json, right: Json) -> bool:
+    return stored_entity(left) == stored_entity(right)
+
+
+def _links(data: Json) -> Set[Tuple[str, str]]:
+    return {(key, item["id"]) for key in RELATIONS for item in items_of(data, key) if isinstance(item.get("id"), str)}
+
+
+def _record_links(record: AssetRecord) -> Set[Tuple[str, str]]:
+    found: Set[Tuple[str, str]] = set()
+    for key in RELATIONS:
+        holder = getattr(record.asset, key)
+        found.update((key, item.id) for item in (holder.iterable if holder is not None else []))
+    return found
+
+
+def _sync(draft: Draft, committed: Dict[str, AssetRecord]) -> List[Tuple[str, str]]:
+    """Make the assets' collections and the entities agree; returns the (kind, id) of every entity
+    whose body or links changed.
+
+    An entity the write put wins over the copies assets hold; a copy an asset the write put holds
+    wins over the entity (a rename through the asset); a copy no entity has becomes one, a tag
+    being the tag of its text when one exists. The copies of a changed entity on every other
+    asset follow it, and copies of a deleted one go.
+    """
+    put_by_write = set(draft.entities)
+    for data in draft.assets.values():
+        if data is None:
+            continue
+        for key in RELATIONS:
+            kept: List[Json] = []
+            for item in items_of(data, key):
+                pulled = _pull(draft, key, item, put_by_write)
+                if pulled is not None and all(other["id"] != pulled["id"] for other in kept):
+                    kept.append(pulled)
+            if kept or data.get(key) is not None:
+                data[key] = {"iterable": kept}
+    changed = set(draft.entities)
+    if changed:
+        for asset_id in draft.asset_ids():
+            record = committed.get(asset_id)
+            if asset_id not in draft.assets and record is not None and not (_record_links(record) & changed):
+                continue
+            data = draft.asset(asset_id)
+            if data is None or not (_links(data) & changed):
+                continue
+            altered = False
+            for key in RELATIONS:
+                fresh = []
+                for item in items_of(data, key):
+                    if (key, item.get("id")) in changed:
+                        body = draft.entity(key, item["id"])
+                        if body is None:
+                            altered = True
+                            continue
+                        if not _same(body, item):
+                            item, altered = body, True
+                    fresh.append(item)
+                if data.get(key) is not None:
+                    data[key] = {"iterable": fresh}
+            if altered:
+                draft.assets[asset_id] = data
+    touched = set(draft.entities)
+    for asset_id, data in draft.assets.items():
+        record = committed.get(asset_id)
+        before = _record_links(record) if record is not None else set()
+        touched |= before ^ (_links(data) if data is not None else set())
+    return sorted(touched)
+
+
+def _pull(draft: Draft, key: str, item: Json, put_by_write: Iterable[Tuple[str, str]]) -> Optional[Json]:
+    """The copy of ``item`` an asset keeps, after the entity it stands for is brought in line."""
+    item_id = item.get("id")
+    if not isinstance(item_id, str):
+        return None
+    if (key, item_id) in put_by_write:
+        return draft.entity(key, item_id)  # None when the write deleted it: the copy goes
+    entity = draft.entity(key, item_id)
+    if entity is None and key == "tags":
+        entity = next((tag for tag in draft.entities_of("tags") if tag.get("text") == item.get("text")), None)
+        if entity is not None:
+            mechanisms = dict(entity.get("mechanisms") or {}, **(item.get("mechanisms") or {}))
+            merged = dict(entity, mechanisms=mechanisms)
+            if merged != entity:
+                draft.put_entity(key, merged)
+            return merged
+    if entity is None:
+        draft.put_entity(key, copied(stored_entity(item)))
+        return stored_entity(item)
+    if not _same(entity, item):
+        draft.put_entity(key, copied(stored_entity(item)))
+    return stored_entity(item)
 
 
 def _body_json(asset: Asset) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any, Dict, List, Optional, Type, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -17,11 +17,14 @@ from starlette.responses import PlainTextResponse, Response
 
 from pieces_os_client._models import PiecesModel
 from pieces_os_client.models.asset import Asset
+from pieces_os_client.testing.classify import SPECIFIC_VALUES
 from pieces_os_client.testing.records import AssetRecord
 from pieces_os_client.testing.store import AssetStore
 from pieces_os_client.testing.validation import unknown_enum_values
 
 M = TypeVar("M", bound=BaseModel)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class ApiError(Exception):
@@ -106,6 +109,37 @@ async def read_body(request: Request) -> bytes:
     raw = b"".join(chunks)
     _refuse_lone_surrogates(raw)
     return raw
+
+
+async def json_object(request: Request, model: str, required: Tuple[str, ...] = ()) -> Dict[str, Any]:
+    """A body that must be a JSON object (for models the emulator reads field by field)."""
+    raw = await read_body(request)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, f"the request needs a JSON {model} body")
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, f"the body is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, f"the body is not a valid {model}: it must be a JSON object")
+    for key in required:
+        if key not in data:
+            raise ApiError(400, f"the body is not a valid {model}: `{key}` is required")
+    return data
+
+
+async def reclassification(request: Request, model: str, target: str) -> Tuple[str, str]:
+    """(ext, the id of ``target``) of an AssetReclassification or FormatReclassification body."""
+    body = await json_object(request, model, (target, "ext"))
+    ext = body["ext"]
+    if ext not in SPECIFIC_VALUES:
+        raise ApiError(400, f"the body is not a valid {model}: `ext` {ext!r} is not a ClassificationSpecificEnum value")
+    given = body[target]
+    if not isinstance(given, dict) or not isinstance(given.get("id"), str):
+        raise ApiError(400, f"the body is not a valid {model}: `{target}.id` is required")
+    return ext, given["id"]
 
 
 async def parse(

@@ -1,0 +1,370 @@
+"""Tags, websites, annotations and anchors: the TagsApi/TagApi, WebsitesApi/WebsiteApi,
+AnnotationsApi/AnnotationApi and AnchorsApi/AnchorApi operations.
+
+Each is an entity of the store, linked to assets: creating one with an ``asset`` links it, linking
+and unlinking (from either side) changes the asset's collection, and an entity lists the assets
+holding it (``assets``; an annotation's ``asset`` is the first). Deleting one takes it off every
+asset; asking for it afterwards answers 410. Operations that answer nothing answer 204.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pieces_os_client._models import PiecesModel
+from pieces_os_client.models.anchor import Anchor
+from pieces_os_client.models.anchor_type_enum import AnchorTypeEnum
+from pieces_os_client.models.annotation import Annotation
+from pieces_os_client.models.annotation_type_enum import AnnotationTypeEnum
+from pieces_os_client.models.mechanism_enum import MechanismEnum
+from pieces_os_client.models.platform_enum import PlatformEnum
+from pieces_os_client.models.tag import Tag
+from pieces_os_client.models.tag_category_enum import TagCategoryEnum
+from pieces_os_client.models.website import Website
+from pieces_os_client.testing import edits
+from pieces_os_client.testing.seeds import annotation_item, grouped_timestamp, now_utc
+from pieces_os_client.testing.store import AssetStore, Draft, Json
+from pieces_os_client.testing.web import (
+    ApiError,
+    Endpoint,
+    flag,
+    json_object,
+    parse_required,
+    path_id,
+    store_of,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of entity: its collection key, its singular name and its model."""
+
+    key: str  # "tags": the store's kind and the asset's collection
+    one: str  # "tag": the path parameter, the SeededScoreIncrement field
+    model: Type[PiecesModel]
+
+    @property
+    def what(self) -> str:
+        return self.one
+
+
+TAGS = Kind("tags", "tag", Tag)
+WEBSITES = Kind("websites", "website", Website)
+ANNOTATIONS = Kind("annotations", "annotation", Annotation)
+ANCHORS = Kind("anchors", "anchor", Anchor)
+KINDS = (TAGS, WEBSITES, ANNOTATIONS, ANCHORS)
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status, media_type="application/json")
+
+
+def _no_content() -> Response:
+    return Response(status_code=204)
+
+
+def render(kind: Kind, body: Json, asset_ids: List[str]) -> Json:
+    """The entity as Pieces OS serves it: its body with the assets linking to it."""
+    data = dict(body)
+    data["assets"] = {"iterable": [{"id": asset_id} for asset_id in asset_ids],
+                      "indices": {asset_id: index for index, asset_id in enumerate(asset_ids)}}
+    if kind is ANNOTATIONS and asset_ids:
+        data["asset"] = {"id": asset_ids[0]}
+    return data
+
+
+def rendered(store: AssetStore, kind: Kind, entity_id: str) -> Json:
+    body = store.entity(kind.key, entity_id)
+    if body is None:
+        raise _missing(store, kind, entity_id)
+    return render(kind, body, store.links(kind.key).get(entity_id, []))
+
+
+def _missing(store: AssetStore, kind: Kind, entity_id: str) -> ApiError:
+    if store.entity_was_deleted(kind.key, entity_id):
+        return ApiError(410, f"{kind.what} {entity_id} was deleted and is gone")
+    return ApiError(404, f"no {kind.what} with id {entity_id}")
+
+
+def _entity_id(request: Request, kind: Kind) -> str:
+    return path_id(request, kind.one, f"a {kind.what}")
+
+
+def _asset_in(draft: Draft, asset_id: str) -> Json:
+    data = draft.asset(asset_id)
+    if data is None:
+        if draft.store.was_deleted(asset_id):
+            raise ApiError(410, f"asset {asset_id} was deleted and is gone")
+        raise ApiError(404, f"no asset with id {asset_id}")
+    return data
+
+
+def _entity_in(draft: Draft, kind: Kind, entity_id: str) -> Json:
+    body = draft.entity(kind.key, entity_id)
+    if body is None:
+        raise _missing(draft.store, kind, entity_id)
+    return body
+
+
+def link(draft: Draft, kind: Kind, entity_id: str, asset_id: str, linking: bool) -> None:
+    """Link the entity to the asset or unlink it; doing what is already done changes nothing."""
+    now = now_utc()
+    data = _asset_in(draft, asset_id)
+    body = _entity_in(draft, kind, entity_id)
+    if linking:
+        if kind in (TAGS, WEBSITES):
+            body["mechanisms"] = dict(body.get("mechanisms") or {}, **{asset_id: "MANUAL"})
+        edits.associate(data, kind.key, body, now)
+        draft.put_asset(data)
+        draft.put_entity(kind.key, body)
+        return
+    edits.disassociate(data, kind.key, entity_id, now)
+    draft.put_asset(data)
+    mechanisms = body.get("mechanisms")
+    if isinstance(mechanisms, dict) and asset_id in mechanisms:
+        del mechanisms[asset_id]
+        draft.put_entity(kind.key, body)
+
+
+# ----- the collection ----------------------------------------------------------------------------
+
+
+def snapshot(kind: Kind) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        flag(request, "transferables", False)
+        store = store_of(request)
+        links = store.links(kind.key)
+        items = [render(kind, body, links.get(body["id"], [])) for body in store.entities(kind.key)]
+        wanted = request.query_params.get("annotation_type_filter") if kind is ANNOTATIONS else None
+        if wanted:
+            _enum(wanted, AnnotationTypeEnum, "annotation_type_filter")
+            items = [item for item in items if item.get("type") == wanted]
+        return _json({"iterable": items, "indices": {item["id"]: index for index, item in enumerate(items)}})
+
+    endpoint.__name__ = f"{kind.key}_snapshot"
+    return endpoint
+
+
+def specific(kind: Kind) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        flag(request, "transferables", False)
+        return _json(rendered(store_of(request), kind, _entity_id(request, kind)))
+
+    endpoint.__name__ = f"{kind.one}_snapshot"
+    return endpoint
+
+
+def delete(kind: Kind) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        entity_id = _entity_id(request, kind)
+
+        def remove(draft: Draft) -> None:
+            _entity_in(draft, kind, entity_id)
+            draft.delete_entity(kind.key, entity_id)
+
+        store_of(request).write(remove)
+        return _no_content()
+
+    endpoint.__name__ = f"delete_{kind.one}"
+    return endpoint
+
+
+def associate(kind: Kind, linking: bool) -> Endpoint:
+    """``/{kind}/{id}/assets/associate/{asset}`` and its disassociation, from the entity's side."""
+    async def endpoint(request: Request) -> Response:
+        entity_id = _entity_id(request, kind)
+        asset_id = path_id(request, "asset", "an asset")
+        store_of(request).write(lambda draft: link(draft, kind, entity_id, asset_id, linking))
+        return _no_content()
+
+    endpoint.__name__ = f"{kind.one}_{'associate' if linking else 'disassociate'}_asset"
+    return endpoint
+
+
+def asset_link(kind: Kind, linking: bool) -> Endpoint:
+    """``/asset/{asset}/{kind}/associate/{id}`` and its disassociation, from the asset's side."""
+    async def endpoint(request: Request) -> Response:
+        asset_id = path_id(request, "asset", "an asset")
+        entity_id = str(request.path_params[kind.one])
+
+        def change(draft: Draft) -> None:
+            _asset_in(draft, asset_id)
+            if draft.entity(kind.key, entity_id) is None:
+                # The one failure Pieces OS documents for these operations.
+                raise ApiError(500, f"no {kind.what} with id {entity_id}")
+            link(draft, kind, entity_id, asset_id, linking)
+
+        store_of(request).write(change)
+        return _no_content()
+
+    endpoint.__name__ = f"asset_{'associate' if linking else 'disassociate'}_{kind.one}"
+    return endpoint
+
+
+def scores_increment(kind: Kind) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        entity_id = _entity_id(request, kind)
+        increment = await json_object(request, "SeededScoreIncrement")
+
+        def add(draft: Draft) -> None:
+            body = _entity_in(draft, kind, entity_id)
+            edits.increment_scores(body, increment, (kind.one, kind.key))
+            draft.put_entity(kind.key, body)
+
+        store_of(request).write(add)
+        return _no_content()
+
+    endpoint.__name__ = f"{kind.one}_scores_increment"
+    return endpoint
+
+
+def update(kind: Kind) -> Endpoint:
+    """``/{kind}/update``: the fields the client changed, on the stored entity (links stay)."""
+    async def endpoint(request: Request) -> Response:
+        flag(request, "transferables", False)
+        given = await parse_required(request, kind.model)
+        changes: Json = json.loads(given.to_json())
+        entity_id = str(changes["id"])
+
+        def apply(draft: Draft) -> None:
+            body = _entity_in(draft, kind, entity_id)
+            for key, value in changes.items():
+                if key not in ("id", "created", "updated", "assets", "asset", "mechanisms", "points"):
+                    body[key] = value
+            body["updated"] = grouped_timestamp(now_utc())
+            draft.put_entity(kind.key, body)
+
+        store = store_of(request)
+        store.write(apply)
+        return _json(rendered(store, kind, entity_id))
+
+    endpoint.__name__ = f"{kind.one}_update"
+    return endpoint
+
+
+# ----- creating ------------------------------------------------------------------------------------
+
+
+def _enum(value: Any, enum: Any, where: str) -> str:
+    allowed = [member.value for member in enum]
+    if value not in allowed:
+        raise ApiError(400, f"`{where}` {value!r} is not a {enum.__name__} value")
+    return str(value)
+
+
+def _string(data: Json, key: str, model: str, required: bool = True) -> Optional[str]:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ApiError(400, f"the body is not a valid {model}: `{key}` must be a non-empty string")
+    return value
+
+
+def _bool(data: Json, key: str, model: str) -> Optional[bool]:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise ApiError(400, f"the body is not a valid {model}: `{key}` must be true or false")
+    return value
+
+
+def _mechanism(data: Json, model: str) -> str:
+    value = data.get("mechanism")
+    return "MANUAL" if value is None else _enum(value, MechanismEnum, f"{model}.mechanism")
+
+
+def _new_tag(data: Json, stamp: Json) -> Json:
+    text = _string(data, "text", "SeededTag")
+    category = data.get("category")
+    return {"id": str(uuid.uuid4()), "text": text, "created": stamp, "updated": stamp,
+            "category": "UNKNOWN" if category is None else _enum(category, TagCategoryEnum, "category"),
+            "mechanisms": {}}
+
+
+def _new_website(data: Json, stamp: Json) -> Json:
+    url = _string(data, "url", "SeededWebsite")
+    name = _string(data, "name", "SeededWebsite")
+    return {"id": str(uuid.uuid4()), "url": url, "name": name, "created": stamp, "updated": stamp,
+            "mechanisms": {}}
+
+
+def _new_annotation(data: Json, stamp: Json) -> Json:
+    kind = _enum(data.get("type"), AnnotationTypeEnum, "type")
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ApiError(400, "the body is not a valid SeededAnnotation: `text` must be a string")
+    item = annotation_item(kind, text, stamp, _mechanism(data, "SeededAnnotation"))
+    for key in ("favorited", "pseudo"):
+        if _bool(data, key, "SeededAnnotation") is not None:
+            item[key] = data[key]
+    return item
+
+
+def _new_anchor(data: Json, stamp: Json) -> Json:
+    kind = _enum(data.get("type"), AnchorTypeEnum, "type")
+    fullpath = _string(data, "fullpath", "SeededAnchor")
+    assert fullpath is not None
+    anchor_id, point_id = str(uuid.uuid4()), str(uuid.uuid4())
+    point: Json = {"id": point_id, "fullpath": fullpath, "created": stamp, "updated": stamp,
+                   "anchor": {"id": anchor_id}, "verified": True}
+    platform = data.get("platform")
+    if platform is not None:
+        point["platform"] = _enum(platform, PlatformEnum, "platform")
+    name = _string(data, "name", "SeededAnchor", required=False)
+    return {"id": anchor_id, "type": kind, "watch": bool(_bool(data, "watch", "SeededAnchor")),
+            "name": name or posixpath.basename(fullpath.rstrip("/\\").replace("\\", "/")) or fullpath,
+            "points": {"iterable": [{"id": point_id, "reference": point}]},
+            "created": stamp, "updated": stamp}
+
+
+_BUILDERS: Dict[str, Tuple[str, Callable[[Json, Json], Json]]] = {
+    "tags": ("SeededTag", _new_tag),
+    "websites": ("SeededWebsite", _new_website),
+    "annotations": ("SeededAnnotation", _new_annotation),
+    "anchors": ("SeededAnchor", _new_anchor),
+}
+
+
+def create(kind: Kind) -> Endpoint:
+    """``/{kind}/create``: a new entity, linked to the seed's ``asset`` when it names one."""
+    model, build = _BUILDERS[kind.key]
+
+    async def endpoint(request: Request) -> Response:
+        flag(request, "transferables", False)
+        data = await json_object(request, model, required=())
+        if not data:
+            raise ApiError(400, f"the request needs a JSON {model} body")
+        body = build(data, grouped_timestamp(now_utc()))
+        asset_id = _string(data, "asset", model, required=False)
+
+        def add(draft: Draft) -> None:
+            if asset_id is not None:
+                _asset_in(draft, asset_id)
+            draft.put_entity(kind.key, body)
+            if asset_id is not None:
+                link(draft, kind, body["id"], asset_id, True)
+
+        store = store_of(request)
+        store.write(add)
+        return _json(rendered(store, kind, body["id"]))
+
+    endpoint.__name__ = f"create_{kind.one}"
+    return endpoint
+
+
+def exists(kind: Kind, field: str) -> Endpoint:
+    """``/{kind}/exists``: the tag of that text, or the website of that url (ExistingMetadata)."""
+    async def endpoint(request: Request) -> Response:
+        data = await json_object(request, "ExistentMetadata", ("value",))
+        value = _string(data, "value", "ExistentMetadata")
+        found = next((body for body in store_of(request).entities(kind.key) if body.get(field) == value), None)
+        return _json({} if found is None else {kind.one: {"id": found["id"]}})
+
+    endpoint.__name__ = f"{kind.key}_exists"
+    return endpoint

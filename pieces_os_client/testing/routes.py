@@ -1,0 +1,179 @@
+"""Every endpoint the emulator serves, in one table; the spec's other operations answer 501.
+
+A row is ``rest(method, path, endpoint)`` or ``stream(path, kind)`` (a WebSocket fed by the
+StreamHub), with the path exactly as the spec writes it. ``unimplemented()`` lists the operations
+the SDK's API classes declare (the spec's) that no row serves: each answers 501 with a JSON body
+naming it, rather than a 404 that would read like a missing asset.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import List, Optional, Tuple
+
+from pieces_os_client._operation import Operation
+from pieces_os_client.testing import (
+    asset_endpoints as asset,
+    assets_endpoints as assets,
+    connector_endpoints as connector,
+    entity_endpoints as entity,
+    format_endpoints as formats,
+    model_endpoints as models,
+    search_endpoints as searching,
+    system_endpoints as system,
+)
+from pieces_os_client.testing.web import Endpoint
+
+
+@dataclass(frozen=True)
+class Served:
+    """One route: ``endpoint`` answers ``method`` on ``path``; a stream has ``kind`` instead."""
+
+    method: str
+    path: str
+    endpoint: Optional[Endpoint] = None
+    kind: Optional[str] = None
+
+
+def rest(method: str, path: str, endpoint: Endpoint) -> Served:
+    return Served(method, path, endpoint=endpoint)
+
+
+def stream(path: str, kind: str) -> Served:
+    return Served("GET", path, kind=kind)
+
+
+def _entity_routes() -> List[Served]:
+    found: List[Served] = []
+    for kind in entity.KINDS:
+        key, one = kind.key, kind.one
+        found += [
+            rest("GET", f"/{key}", entity.snapshot(kind)),
+            rest("POST", f"/{key}/create", entity.create(kind)),
+            rest("POST", f"/{key}/{{{one}}}/delete", entity.delete(kind)),
+            rest("GET", f"/{one}/{{{one}}}", entity.specific(kind)),
+            rest("POST", f"/{one}/update", entity.update(kind)),
+            rest("POST", f"/{one}/{{{one}}}/scores/increment", entity.scores_increment(kind)),
+            rest("POST", f"/{one}/{{{one}}}/assets/associate/{{asset}}", entity.associate(kind, True)),
+            rest("POST", f"/{one}/{{{one}}}/assets/disassociate/{{asset}}", entity.associate(kind, False)),
+            rest("POST", f"/asset/{{asset}}/{key}/associate/{{{one}}}", entity.asset_link(kind, True)),
+            rest("POST", f"/asset/{{asset}}/{key}/disassociate/{{{one}}}", entity.asset_link(kind, False)),
+            stream(f"/{key}/stream/identifiers", key),
+        ]
+    found += [
+        rest("POST", "/tags/exists", entity.exists(entity.TAGS, "text")),
+        rest("POST", "/websites/exists", entity.exists(entity.WEBSITES, "url")),
+        rest("POST", "/anchors/{anchor}/assets/delete/{asset}", entity.associate(entity.ANCHORS, False)),
+    ]
+    return found
+
+
+ROUTES: Tuple[Served, ...] = (
+    # AssetsApi
+    rest("GET", "/assets", assets.snapshot),
+    rest("POST", "/assets/create", assets.create_asset),
+    rest("POST", "/assets/draft", assets.draft_asset),
+    rest("GET", "/assets/identifiers", assets.identifiers),
+    rest("GET", "/assets/pseudo", assets.pseudo_snapshot),
+    rest("GET", "/assets/search", assets.search_assets),
+    rest("POST", "/assets/search", assets.search_with_filters),
+    rest("GET", "/assets/related", assets.related_assets),
+    rest("GET", "/assets/recommended", assets.recommended_assets),
+    rest("GET", "/assets/{asset}", assets.specific_asset),
+    rest("GET", "/assets/{asset}/formats", assets.specific_asset_formats),
+    rest("POST", "/assets/{asset}/delete", assets.delete_asset),
+    stream("/assets/stream", "assets"),
+    stream("/assets/stream/identifiers", "identifiers"),
+    stream("/assets/stream/transferables", "transferables"),
+    stream("/workstream/suggestions/stream", "suggestions"),
+    # AssetApi
+    rest("POST", "/asset/update", asset.update),
+    rest("POST", "/asset/reclassify", asset.reclassify),
+    rest("GET", "/asset/{asset}", asset.snapshot),
+    rest("POST", "/asset/{asset}", asset.snapshot_post),
+    rest("GET", "/asset/{asset}/formats", asset.formats),
+    rest("GET", "/asset/{asset}/activities", asset.activities),
+    rest("GET", "/asset/{asset}/conversations", asset.conversations),
+    rest("GET", "/asset/{asset}/export", asset.export),
+    rest("POST", "/asset/{asset}/scores/increment", asset.scores_increment),
+    *(
+        rest("POST", f"/asset/{{asset}}/{key}/{verb}/{{{one}}}", asset.unknown_link(one, what))
+        for key, one, what in asset.UNKEPT_LINKS
+        for verb in ("associate", "disassociate")
+    ),
+    # TagsApi/TagApi, WebsitesApi/WebsiteApi, AnnotationsApi/AnnotationApi, AnchorsApi/AnchorApi
+    *_entity_routes(),
+    # ConnectorApi
+    rest("POST", "/connect", connector.connect),
+    rest("POST", "/{application}/track", connector.track),
+    rest("POST", "/{application}/onboarded", connector.onboarded),
+    rest("POST", "/{application}/intention", connector.intention),
+    rest("POST", "/{application}/reaction", connector.react),
+    rest("POST", "/{application}/suggestion", connector.suggest),
+    # ApplicationsApi, ApplicationApi
+    rest("GET", "/applications", connector.applications_snapshot),
+    rest("POST", "/applications/register", connector.applications_register),
+    rest("GET", "/applications/{application}", connector.application_snapshot),
+    rest("POST", "/applications/session/open", connector.session_open),
+    rest("POST", "/applications/session/close", connector.session_close),
+    rest("GET", "/applications/sessions/{session}", connector.session_snapshot),
+    rest("POST", "/application/update", connector.application_update),
+    stream("/applications/stream/identifiers", "applications"),
+    # FormatApi, FormatsApi
+    rest("GET", "/format/{format}", formats.snapshot),
+    rest("POST", "/format/update/value", formats.update_value),
+    rest("POST", "/format/reclassify", formats.reclassify),
+    rest("GET", "/format/{format}/analysis", formats.analysis),
+    rest("GET", "/formats", formats.formats_snapshot),
+    rest("GET", "/formats/{format}", formats.snapshot),
+    stream("/formats/stream/identifiers", "formats"),
+    # SearchApi
+    rest("GET", "/search/full_text", searching.full_text),
+    rest("GET", "/search/neural_code", searching.full_text),
+    rest("POST", "/search/tag_based", searching.tag_based),
+    # ModelsApi, ModelApi
+    rest("GET", "/models", models.snapshot),
+    rest("POST", "/models/unload", models.unload_all),
+    rest("GET", "/model/{model}", models.specific),
+    rest("POST", "/model/update", models.update),
+    rest("POST", "/model/{model}/download", models.download),
+    rest("POST", "/model/{model}/download/cancel", models.download_cancel),
+    rest("GET", "/model/{model}/download/progress", models.download_progress),
+    rest("POST", "/model/{model}/load", models.load),
+    rest("POST", "/model/{model}/unload", models.unload),
+    stream("/models/stream/identifiers", "models"),
+    # OSApi, UserApi, WellKnownApi
+    rest("GET", "/os/device/information", system.os_device_information),
+    rest("POST", "/os/sign_out", system.sign_out),
+    rest("GET", "/user", system.user_snapshot),
+    rest("GET", "/.well-known/health", system.health),
+    rest("GET", "/.well-known/version", system.version),
+)
+
+
+def specificity(path: str) -> Tuple[int, ...]:
+    """Sorts a path before any other that a request for it could also match: at the first
+    segment where two paths differ, a fixed segment comes before a ``{parameter}``."""
+    return tuple(1 if segment.startswith("{") else 0 for segment in path.split("/"))
+
+
+@lru_cache(maxsize=1)
+def declared_operations() -> Tuple[Tuple[str, str, str], ...]:
+    """(name, method, path) of every operation the SDK's API classes declare."""
+    import pieces_os_client.api as api_package
+
+    found = {}
+    for module_info in pkgutil.iter_modules(api_package.__path__):
+        module = importlib.import_module(f"{api_package.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Operation):
+                found[(value.method.upper(), value.path)] = value.name
+    return tuple((name, method, path) for (method, path), name in sorted(found.items()))
+
+
+def unimplemented() -> List[Tuple[str, str, str]]:
+    """(name, method, path) of every declared operation no route serves."""
+    served = {(route.method, route.path) for route in ROUTES}
+    return [(name, method, path) for name, method, path in declared_operations() if (method, path) not in served]
