@@ -134,3 +134,12 @@ def forget() -> None:
     """Forget every Pieces OS found so far; the next default request searches again."""
     with _lock:
         _found.clear()
+
+
+def forget_found(ports: Iterable[int], url: str) -> None:
+    """Forget that ``url`` was found on ``ports`` (a connection to it failed): the next call that
+    needs a host searches again. Something found since, at another URL, is kept."""
+    chosen = tuple(ports)
+    with _lock:
+        if _found.get(chosen) == url:
+            del _found[chosen]

@@ -86,9 +86,11 @@ class Operation(Generic[T]):
     ``T`` is the parsed response (the model ``returns`` names, ``str`` or ``None``), for type
     checkers: the generated modules declare ``_OP: Operation[Asset] = Operation(...)``, so that
     ``ApiClient.call`` and ``Stream`` return the right type. At run time ``returns`` decides.
+    A WebSocket operation also declares what its ``messages`` are: ``"changes"`` or
+    ``"snapshots"`` (see ``_stream_messages``).
     """
 
-    __slots__ = ("name", "method", "path", "parameters", "body", "returns", "accept", "_body_model")
+    __slots__ = ("name", "method", "path", "parameters", "body", "returns", "accept", "messages", "_body_model")
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class Operation(Generic[T]):
         body: Optional[BodyParameter] = None,
         returns: str,
         accept: str,
+        messages: Optional[str] = None,
     ) -> None:
         self.name = name
         self.method = method
@@ -108,6 +111,7 @@ class Operation(Generic[T]):
         self.body = body
         self.returns = returns
         self.accept = accept
+        self.messages = messages
         self._body_model: Optional[Type[Any]] = None
 
     def __repr__(self) -> str:

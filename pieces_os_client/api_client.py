@@ -30,6 +30,7 @@ from typing import (
 import urllib3
 from pydantic import BaseModel
 
+from pieces_os_client._discovery import discover, forget_found
 from pieces_os_client._headers import (
     add_authorization,
     basic_authorization,
@@ -40,11 +41,19 @@ from pieces_os_client._headers import (
 )
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, describe_unencodable, quote_component, resolve_model
+from pieces_os_client._transport import check_header
 from pieces_os_client._version import __version__
 from pieces_os_client.api_response import ApiResponse, RawText
 from pieces_os_client.configuration import Configuration
-from pieces_os_client.exceptions import ApiDecodeError, ApiException, ApiTypeError, ApiValueError, describe_problems
-from pieces_os_client.rest import RequestTimeout, RESTClientObject, RESTResponse, check_header
+from pieces_os_client.exceptions import (
+    ApiDecodeError,
+    ApiException,
+    ApiTransportError,
+    ApiTypeError,
+    ApiValueError,
+    describe_problems,
+)
+from pieces_os_client.rest import RequestTimeout, RESTClientObject, RESTResponse
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, ThreadPool
@@ -184,6 +193,26 @@ class ApiClient:
     def set_default(cls, default: Optional[ApiClient]) -> None:
         with cls._default_lock:
             cls._default = default
+
+    # ----- the host ----------------------------------------------------------------------
+    def resolve_host(self) -> str:
+        """The base URL this client's calls and streams go to.
+
+        ``Configuration.host`` when one was given (``host=``, ``PIECES_OS_URL`` or
+        ``server_index``); else the Pieces OS found on this machine (see ``_discovery``), searched
+        for on first use, kept for the process, and searched for again once a connection to it
+        has failed. Raises ApiConnectionError when nothing answers.
+        """
+        configuration = self.configuration
+        if configuration.host_is_given:
+            return configuration.host
+        return discover(configuration.discovery_ports)
+
+    def connection_failed(self, host: str) -> None:
+        """Called when a connection to ``host`` (from ``resolve_host``) failed: a host found by
+        discovery is searched for again by the next call or stream, as Pieces OS may have moved."""
+        if not self.configuration.host_is_given:
+            forget_found(self.configuration.discovery_ports, host)
 
     # ----- headers -----------------------------------------------------------------------
     @property
@@ -340,7 +369,7 @@ class ApiClient:
         path = prepared.path
         if query:
             path += ("&" if "?" in path else "?") + "&".join(query)
-        host = self.configuration.host
+        host = self.resolve_host()
         url = host + path
         # The host's redacted form, and the Basic credentials of its user information, are kept
         # while the host stays the same.
@@ -356,9 +385,13 @@ class ApiClient:
                 "request %s %s headers=%s body=%d bytes",
                 prepared.method, shown_url, redact_headers(request_headers), len(prepared.body or b""),
             )
-        response = self.rest_client.request(
-            prepared.method, url, request_headers, prepared.body, options.request_timeout, preload_content
-        )
+        try:
+            response = self.rest_client.request(
+                prepared.method, url, request_headers, prepared.body, options.request_timeout, preload_content, host=host
+            )
+        except ApiTransportError:
+            self.connection_failed(host)
+            raise
         if debug:
             logger.debug(
                 "response %s %s: %s, headers=%s",

@@ -7,12 +7,12 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, Callable, ClassVar, Dict, List, NamedTuple, Optional, Sequence
-from urllib.parse import unquote, urlsplit
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence
+from urllib.parse import urlsplit
 
 from urllib3.util import make_headers
 
-from pieces_os_client._discovery import candidate_ports, discover
+from pieces_os_client._discovery import candidate_ports
 from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client._headers import redact_url
 from pieces_os_client._version import __version__
@@ -50,10 +50,12 @@ class Configuration:
     """Settings shared by an ApiClient and everything made from it.
 
     :param host: the base URL of Pieces OS. Default: ``$PIECES_OS_URL`` when set, else the Pieces
-        OS found on this machine on first use: the first of ``discovery_ports`` on localhost that
-        answers ``GET /.well-known/health`` (see pieces_os_client/_discovery.py). A given host is
-        used as it is, never searched for. User information in it (``http://user:pw@host:port``)
-        is sent as ``Authorization: Basic`` by every call and stream, and never shown.
+        OS that the ApiClient finds on this machine on its first call: the first of
+        ``discovery_ports`` on localhost that answers ``GET /.well-known/health`` (see
+        pieces_os_client/_discovery.py). A given host is used as it is, never searched for. The
+        Configuration itself is plain data: reading ``host`` never searches. User information in
+        it (``http://user:pw@host:port``) is sent as ``Authorization: Basic`` by every call and
+        stream, and never shown.
     :param api_key, api_key_prefix: as in the generated SDK, dicts keyed by security scheme:
         ``api_key={"application": "my-plugin"}`` sends ``X-Application-ID: my-plugin`` with every
         request (``api_key_prefix={"application": "P"}`` makes it ``P my-plugin``).
@@ -184,12 +186,18 @@ class Configuration:
 
     @property
     def host(self) -> str:
-        """The base URL of Pieces OS; when none was given, searching for it on first read."""
+        """The base URL of Pieces OS as configured: the given host, the server ``server_index``
+        picks, or, when neither was given, ``http://localhost:1000`` as in the generated SDK.
+
+        Reading it never touches the network. With no host given (``host_is_given`` is False),
+        an ApiClient sends its calls to the Pieces OS it finds on this machine instead
+        (``ApiClient.resolve_host()``).
+        """
         if self._host is not None:
             return self._host
         if self.server_index is not None:
             return self.get_host_from_settings(self.server_index, self.server_variables)
-        return discover(self.discovery_ports)
+        return DEFAULT_HOST
 
     @host.setter
     def host(self, value: str) -> None:
@@ -337,38 +345,3 @@ def check_seconds(value: Any, name: str) -> Optional[float]:
             f"{name} must be a positive number of seconds, at most {MAX_TIMEOUT_SECONDS:.0f}, or None; got {value!r}"
         )
     return float(value)
-
-
-class ProxySettings(NamedTuple):
-    """The proxy of a Configuration as the transports use it."""
-
-    url: str  # the proxy URL without its user information
-    headers: Dict[str, str]  # sent to the proxy: proxy_headers, and credentials from the URL
-    shown: str  # the proxy URL for messages and logs (password replaced)
-
-
-def proxy_settings(configuration: Configuration) -> Optional[ProxySettings]:
-    """How to use ``configuration.proxy``: credentials in its URL become ``Proxy-Authorization``.
-
-    urllib3 and websocket-client each treat credentials in a proxy URL their own way (urllib3
-    ignores them); turning them into a header here gives REST calls and streams one behaviour.
-    An explicit ``Proxy-Authorization`` in ``proxy_headers`` wins over the URL's credentials.
-    """
-    proxy = configuration.proxy
-    if not proxy:
-        return None
-    shown = redact_url(proxy)
-    try:
-        parts = urlsplit(proxy)
-        port = parts.port
-    except ValueError as error:
-        raise ApiValueError(f"Configuration.proxy {shown!r} is not a valid URL ({error})") from error
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiValueError(f"Configuration.proxy {shown!r} is not an http(s) URL like 'http://proxy:3128'")
-    headers = dict(configuration.proxy_headers or {})
-    if parts.username is not None and not any(name.lower() == "proxy-authorization" for name in headers):
-        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        headers.update(make_headers(proxy_basic_auth=credentials))
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    url = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
-    return ProxySettings(url, headers, shown)

@@ -33,8 +33,16 @@ from urllib3.exceptions import (
 from urllib3.util import parse_url
 
 from pieces_os_client._content_encoding import body_decoder
-from pieces_os_client._headers import header_problem, redact_url
-from pieces_os_client.configuration import Configuration, check_seconds, proxy_settings
+from pieces_os_client._headers import redact_url
+from pieces_os_client._transport import (
+    check_header,
+    proxy_failure,
+    proxy_settings,
+    tls_context,
+    tls_failure,
+    unreachable_hint,
+)
+from pieces_os_client.configuration import Configuration, check_seconds
 from pieces_os_client.exceptions import (
     ApiConnectionError,
     ApiDecodeError,
@@ -62,13 +70,6 @@ _READ_CHUNK = 256 * 1024
 # Retried on GET (never on POST): a proxy or a restarting Pieces OS answers these briefly.
 RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
-
-
-def check_header(name: str, value: str) -> None:
-    """Refuse a header that could split the request (CR, LF, NUL) or is not text: ApiValueError."""
-    problem = header_problem(name, value)
-    if problem is not None:
-        raise ApiValueError(problem)
 
 
 class RetryPolicy(urllib3.Retry):
@@ -277,16 +278,14 @@ class RESTClientObject:
             "timeout": self.timeout,
         }
         # Set for every pool: urllib3 gives the TLS options to https pools only, and the host may
-        # not be known yet (it is found on the first request when none was given).
+        # not be known yet (it is found on the first request when none was given). Settings that
+        # cannot be loaded fail the first https call, not an http client that never uses them.
         options["cert_reqs"] = ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE
-        if configuration.ssl_ca_cert:
-            options["ca_certs"] = configuration.ssl_ca_cert
-        if configuration.ca_cert_data:
-            options["ca_cert_data"] = configuration.ca_cert_data
-        if configuration.cert_file:
-            options["cert_file"] = configuration.cert_file
-        if configuration.key_file:
-            options["key_file"] = configuration.key_file
+        self._tls_problem: Optional[ApiValueError] = None
+        try:
+            options["ssl_context"] = tls_context(configuration)
+        except ApiValueError as problem:
+            self._tls_problem = problem
         if configuration.assert_hostname is not None:
             options["assert_hostname"] = configuration.assert_hostname
         self.pool_manager: urllib3.PoolManager
@@ -298,15 +297,6 @@ class RESTClientObject:
         else:
             self.pool_manager = urllib3.PoolManager(**options)
 
-    @property
-    def host(self) -> str:
-        return self.configuration.host
-
-    @property
-    def shown_host(self) -> str:
-        """The host for messages and logs: without a password in it."""
-        return redact_url(self.configuration.host)
-
     def request(
         self,
         method: str,
@@ -315,8 +305,13 @@ class RESTClientObject:
         body: Optional[bytes] = None,
         timeout: RequestTimeout = None,
         preload_content: bool = True,
+        *,
+        host: Optional[str] = None,
     ) -> Union[RESTResponse, urllib3.BaseHTTPResponse]:
         """Send one request, retrying as the policy allows, and read its body unless told not to.
+
+        ``host`` is the base URL ``url`` starts with (default ``Configuration.host``): its
+        connection pool is kept, and messages name it.
 
         Every failure below this method (urllib3, http.client, the socket, a decoder) leaves it as
         an SDK exception: ApiValueError for an unusable timeout, ApiDecodeError for a body that
@@ -325,6 +320,11 @@ class RESTClientObject:
         the call up to the response's headers only.
         """
         timing = call_timeout(timeout, self.configuration, self.timeout)
+        if host is None:
+            host = self.configuration.host
+        if self._tls_problem is not None and url.startswith("https:"):
+            raise self._tls_problem
+        shown_host = redact_url(host)
         deadline = None if timing.deadline is None else time.monotonic() + timing.deadline
         phases = timing.phases
         retries = self.retry
@@ -339,6 +339,7 @@ class RESTClientObject:
                 response = self._urlopen(
                     method,
                     url,
+                    host,
                     body=body,
                     headers=headers,
                     timeout=phases,
@@ -348,26 +349,26 @@ class RESTClientObject:
                 )
                 if not preload_content:
                     return response
-                return RESTResponse(response, self._read_body(response, method, url, timing, deadline))
+                return RESTResponse(response, self._read_body(response, method, url, shown_host, timing, deadline))
             except OpenApiException:
                 raise
             except ProtocolError as error:
                 if response is None:
-                    raise self.transport_error(error, method, url, timing, deadline) from error
+                    raise self.transport_error(error, method, url, shown_host, timing, deadline) from error
                 # The body broke off after the headers: urllib3 retries only what fails before
                 # them, so the same policy decides here (idempotent methods only, within budget).
                 try:
                     retries = (response.retries or retries).increment(method, url, error=error)
                 except Exception as final:
-                    raise self.transport_error(final, method, url, timing, deadline) from error
+                    raise self.transport_error(final, method, url, shown_host, timing, deadline) from error
                 retries.sleep()
             except Exception as error:
                 # Chained from the error underneath rather than urllib3's MaxRetryError, whose
                 # message shows the request target, query string (and any credential in it) included.
                 underneath = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
-                raise self.transport_error(error, method, url, timing, deadline) from underneath
+                raise self.transport_error(error, method, url, shown_host, timing, deadline) from underneath
 
-    def _urlopen(self, method: str, url: str, **options: Any) -> urllib3.BaseHTTPResponse:
+    def _urlopen(self, method: str, url: str, host: str, **options: Any) -> urllib3.BaseHTTPResponse:
         """The request sent on the connection pool of the configured host, or through the pool
         manager for any other URL and behind a proxy.
 
@@ -378,7 +379,6 @@ class RESTClientObject:
         never followed (``build_retry``), so the pool answers as the manager would.
         """
         method = method.upper()  # as the pool manager's request() does
-        host = self.configuration.host
         if self.proxy is None and url.startswith(host):
             kept_host, pool, prefix = self._host_pool
             if pool is None or kept_host != host or pool.pool is None:
@@ -400,7 +400,13 @@ class RESTClientObject:
         return self.pool_manager.connection_from_url(host), parsed.path or ""
 
     def _read_body(
-        self, response: urllib3.BaseHTTPResponse, method: str, url: str, timing: CallTimeout, deadline: Optional[float]
+        self,
+        response: urllib3.BaseHTTPResponse,
+        method: str,
+        url: str,
+        shown_host: str,
+        timing: CallTimeout,
+        deadline: Optional[float],
     ) -> bytes:
         """The whole body; urllib3's errors pass through, but for DecodeError (ApiDecodeError)."""
         chunks: List[bytes] = []
@@ -421,7 +427,7 @@ class RESTClientObject:
                 while True:
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        raise self._deadline_error(method, url, timing)
+                        raise self._deadline_error(method, url, shown_host, timing)
                     # Each socket read waits at most for what is left of the call, so a body that
                     # trickles in cannot hold it past the deadline.
                     connection = getattr(response, "connection", None)
@@ -450,25 +456,31 @@ class RESTClientObject:
                 response.release_conn()
         return b"".join(chunks)
 
-    def _deadline_error(self, method: str, url: str, timing: CallTimeout) -> ApiTimeoutError:
+    def _deadline_error(self, method: str, url: str, host: str, timing: CallTimeout) -> ApiTimeoutError:
         return ApiTimeoutError(
             f"{method} {redact_url(url)} did not complete within {timing.source}={timing.deadline:g} s,"
             " a deadline for the whole call (connecting, sending, the response and any retries)."
             " Pieces OS may be busy, or the response very large; give the call more time if it needs it.",
-            host=self.shown_host, method=method, url=redact_url(url),
+            host=host, method=method, url=redact_url(url),
         )
 
     def transport_error(
-        self, error: Exception, method: str, url: str, timing: Optional[CallTimeout] = None, deadline: Optional[float] = None
+        self,
+        error: Exception,
+        method: str,
+        url: str,
+        host: str,
+        timing: Optional[CallTimeout] = None,
+        deadline: Optional[float] = None,
     ) -> ApiTransportError:
-        """The SDK exception for any failure of the transport: known ones explained, the rest by type."""
+        """The SDK exception for any failure of the transport: known ones explained, the rest by
+        type. ``host`` is the host as messages show it (without a password)."""
         if deadline is not None and timing is not None and time.monotonic() >= deadline:
-            return self._deadline_error(method, url, timing)
+            return self._deadline_error(method, url, host, timing)
         reason = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
         shown_url = redact_url(url)
-        host = self.shown_host
         where = f"{method} {shown_url}"
-        hint = f"Is Pieces OS running and listening at {host}? (set PIECES_OS_URL or Configuration(host=...))"
+        hint = unreachable_hint(host)
         if isinstance(reason, EmptyPoolError):
             return ApiTimeoutError(
                 f"All {self.configuration.connection_pool_maxsize} connections to {host} stayed busy"
@@ -492,7 +504,7 @@ class RESTClientObject:
             )
         if isinstance(reason, ProxyError) and self.proxy is not None:
             return ApiConnectionError(
-                f"The proxy {self.proxy.shown} failed for {where}: {_cause(reason)}",
+                proxy_failure(self.proxy, where, _cause(reason)),
                 host=host, method=method, url=shown_url,
             )
         if isinstance(reason, NewConnectionError):
@@ -502,7 +514,7 @@ class RESTClientObject:
             )
         if isinstance(reason, SSLError):
             return ApiConnectionError(
-                f"TLS failed with {host} for {where}: {_cause(reason)}. Check ssl_ca_cert or verify_ssl.",
+                tls_failure(host, where, _cause(reason)),
                 host=host, method=method, url=shown_url,
             )
         sent = "" if method in IDEMPOTENT_METHODS else " It was not retried: the request may have reached Pieces OS."

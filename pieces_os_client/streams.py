@@ -12,14 +12,12 @@ callbacks; it also sends a ping when the connection has been quiet for ``ping_in
 seconds, and treats a connection that does not answer as lost.
 
 A lost connection is reopened with capped exponential backoff and jitter (``ReconnectPolicy``).
-Pieces OS sends its full state when a stream connects; for the identifiers stream, ids that
-disappeared while disconnected are added to that first message as ``deleted: true`` items, so a
-consumer that applies every message converges to the server's set.
-
-Parsed messages wait for the consumer in a bounded queue (``max_queued``). When it is full, a
-full-snapshot stream (``Assets``, ``WorkstreamSuggestions``) drops its oldest waiting message,
-which the newer ones supersede; the identifiers stream, whose every message matters, stops
-reading until the consumer makes room, so the server feels the backpressure.
+Pieces OS sends its full state when a stream connects. What else happens to a message depends on
+what the operation declares its messages to be (``_stream_messages``): a stream of changes (the
+identifiers stream) delivers every one, adding the ids deleted while disconnected to the first
+message after a reconnect, and stops reading while its queue (``max_queued``) is full, so the
+server feels the backpressure; a stream of snapshots (``Assets``, ``WorkstreamSuggestions``)
+drops its oldest waiting message when the queue is full, as the newer ones supersede it.
 """
 from __future__ import annotations
 
@@ -44,7 +42,6 @@ from typing import (
     Mapping,
     NamedTuple,
     Optional,
-    Set,
     Tuple,
     Type,
     TypeVar,
@@ -55,7 +52,15 @@ from urllib.parse import urlsplit
 from pieces_os_client._headers import add_authorization, basic_authorization, redact_url
 from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
-from pieces_os_client.configuration import proxy_settings
+from pieces_os_client._stream_messages import message_handling
+from pieces_os_client._transport import (
+    check_header,
+    proxy_failure,
+    proxy_settings,
+    tls_context,
+    tls_failure,
+    unreachable_hint,
+)
 from pieces_os_client.exceptions import (
     ApiConnectionError,
     ApiDecodeError,
@@ -66,7 +71,6 @@ from pieces_os_client.exceptions import (
     OpenApiException,
     describe_problems,
 )
-from pieces_os_client.rest import check_header
 
 if TYPE_CHECKING:
     # Imported where a stream connects, not with the SDK: a program that never opens a stream
@@ -184,33 +188,42 @@ def stream_url(host: str, path: str) -> str:
     return f"{scheme}:{host[len(parts.scheme) + 1:]}{path}"
 
 
-def _ssl_context(configuration: Any) -> ssl.SSLContext:
-    """The TLS settings of ``Configuration`` as an SSLContext (the same ones the REST calls use)."""
-    try:
-        context = ssl.create_default_context(cafile=configuration.ssl_ca_cert, cadata=configuration.ca_cert_data)
-        if configuration.cert_file:
-            context.load_cert_chain(configuration.cert_file, configuration.key_file)
-    except (OSError, ValueError) as error:
-        raise ApiValueError(
-            f"the TLS settings of the Configuration (ssl_ca_cert, ca_cert_data, cert_file, key_file)"
-            f" could not be loaded: {error}"
-        ) from error
-    if not configuration.verify_ssl:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 # What the reader thread hands to the consumer, in order.
 _MESSAGE = "message"
 _ERROR = "error"
 _END = "end"
 _Item = Tuple[str, Any]
 
-# How many parsed messages may wait for the consumer, by default: identifiers messages are small
-# and each one matters; a full snapshot can be large, and only the newest one matters.
-DEFAULT_MAX_QUEUED_CHANGES = 1024
-DEFAULT_MAX_QUEUED_SNAPSHOTS = 8
+
+class ConnectionEnd(NamedTuple):
+    """How one connection of a stream ended: the close code the server sent, or the error that
+    broke it (exactly one of the two is set)."""
+
+    close_code: Optional[int] = None
+    error: Optional[BaseException] = None
+
+    @property
+    def normal(self) -> bool:
+        """The server ended the stream on purpose (close code 1000)."""
+        return self.close_code == _NORMAL_CLOSURE
+
+    def reason(self, url: str, host: str) -> BaseException:
+        """Why the connection ended, as an error for logs and ``ReconnectEvent``."""
+        if self.error is not None:
+            return self.error
+        return ApiConnectionError(f"{host} closed the stream {url} (close code {self.close_code})", host=host, url=url)
+
+    def final_error(self, url: str) -> Optional[Exception]:
+        """The error that ends a stream that does not reconnect; None for a normal close."""
+        if self.error is None:
+            if self.normal:
+                return None
+            return ApiConnectionError(f"the server closed the stream {url} with close code {self.close_code}", url=url)
+        if isinstance(self.error, ApiTransportError):
+            return self.error
+        return ApiConnectionError(
+            f"the connection of the stream {url} was lost: {self.error or type(self.error).__name__}", url=url
+        )
 
 
 class _Mailbox:
@@ -306,10 +319,10 @@ class Stream(Generic[T]):
     :param connect_timeout: seconds to wait for each connection; default
         ``Configuration.connect_timeout``.
     :param headers: extra headers for the WebSocket handshake, after the client's defaults.
-    :param max_queued: how many parsed messages may wait for the consumer (default 1024 for the
-        identifiers stream, 8 for the full-snapshot streams). When they are that many, a
-        full-snapshot stream drops the oldest waiting snapshot (counted in ``superseded``); the
-        identifiers stream stops reading until the consumer takes one, never dropping a change.
+    :param max_queued: how many parsed messages may wait for the consumer (default 1024 for a
+        stream of changes, the identifiers stream, and 8 for a stream of snapshots). When they are
+        that many, a stream of snapshots drops the oldest waiting one (counted in ``superseded``);
+        a stream of changes stops reading until the consumer takes one, never dropping a change.
 
     Iterating yields messages until ``close()``; a message that does not parse raises
     ``StreamMessageError`` (unless ``on_error`` is given) and the next iteration continues with
@@ -347,13 +360,16 @@ class Stream(Generic[T]):
         if max_queued is not None and (type(max_queued) is not int or max_queued < 1):
             raise ApiValueError(f"max_queued must be a positive int or None, got {max_queued!r}")
         self.operation = operation
-        self._connect_url = stream_url(configuration.host, operation.path)
-        # What messages and logs show: the URL and host without a password.
-        self.url = redact_url(self._connect_url)
-        self._host = redact_url(configuration.host)
+        self._api_client = api_client
         self._configuration = configuration
+        # Where the stream connects, set by each connect (the host is resolved each time, so a
+        # Pieces OS found anew after a failure is followed); shown without a password.
+        self._connect_url = ""
+        self.url = ""
+        self._host = ""
+        self._ssl_context: Optional[ssl.SSLContext] = None
         self._adapter = type_adapter(resolve_model(operation.returns))
-        self._tracks_identifiers = operation.returns == "StreamedIdentifiers"
+        self._messages = message_handling(operation.messages, operation.name)
         self._on_reconnect = on_reconnect
         self._on_error = on_error
         self._ping_interval = ping_interval
@@ -367,17 +383,14 @@ class Stream(Generic[T]):
         if api_client.cookie:
             check_header("Cookie", api_client.cookie)
         self._cookie = api_client.cookie
-        self._ssl_context = _ssl_context(configuration) if self.url.startswith("wss:") else None
 
         if max_queued is None:
-            max_queued = DEFAULT_MAX_QUEUED_CHANGES if self._tracks_identifiers else DEFAULT_MAX_QUEUED_SNAPSHOTS
+            max_queued = self._messages.default_max_queued
         self.max_queued = max_queued
-        self._mailbox = _Mailbox(max_queued, supersede=not self._tracks_identifiers)
+        self._mailbox = _Mailbox(max_queued, supersede=self._messages.supersede)
         self._closing = threading.Event()
         self._ended = False
         self._lock = threading.Lock()
-        self._known_ids: Set[str] = set()
-        self._first_after_connect = True
         self._dispatcher: Optional[threading.Thread] = None
 
         self._ws: Optional[websocket.WebSocket] = self._connect()
@@ -526,6 +539,22 @@ class Stream(Generic[T]):
     # ----- connecting --------------------------------------------------------------------
     def _connect(self) -> websocket.WebSocket:
         """Open the connection; raises ApiConnectionError, ApiTimeoutError or an ApiException."""
+        host_url = self._api_client.resolve_host()
+        self._connect_url = stream_url(host_url, self.operation.path)
+        self.url = redact_url(self._connect_url)
+        self._host = redact_url(host_url)
+        if self._connect_url.startswith("wss:") and self._ssl_context is None:
+            self._ssl_context = tls_context(self._configuration)
+        try:
+            ws = self._handshake()
+        except (ApiTransportError, ApiException):
+            self._api_client.connection_failed(host_url)
+            raise
+        self._messages.connected()
+        logger.debug("stream %s connected", self.url)
+        return ws
+
+    def _handshake(self) -> websocket.WebSocket:
         import websocket
 
         parts = urlsplit(self._connect_url)
@@ -562,8 +591,7 @@ class Stream(Generic[T]):
             ) from error
         except ssl.SSLError as error:
             raise ApiConnectionError(
-                f"TLS failed with {self._host} for the stream {self.url}: {error}. Check ssl_ca_cert or verify_ssl.",
-                host=self._host, method="GET", url=self.url,
+                tls_failure(self._host, f"the stream {self.url}", error), host=self._host, method="GET", url=self.url
             ) from error
         except Exception as error:
             # Whatever else fails below (the socket, TLS, websocket-client, a malformed handshake
@@ -572,11 +600,10 @@ class Stream(Generic[T]):
                 f"Could not open the stream {self.url} on {self._host}: {error or type(error).__name__}. {self._hint()}",
                 host=self._host, method="GET", url=self.url,
             ) from error
-        logger.debug("stream %s connected", self.url)
         return ws
 
     def _hint(self) -> str:
-        return f"Is Pieces OS running and listening at {self._host}? (set PIECES_OS_URL or Configuration(host=...))"
+        return unreachable_hint(self._host)
 
     def _open_socket(self, host: str, port: int) -> socket.socket:
         """A connected socket to ``host``: direct, or tunnelled through the proxy; TLS-wrapped for wss."""
@@ -586,7 +613,7 @@ class Stream(Generic[T]):
             sock = socket.create_connection((host, port), timeout=self._connect_timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self._ssl_context is not None:
+            if self._connect_url.startswith("wss:") and self._ssl_context is not None:
                 server_hostname = self._configuration.assert_hostname or host
                 return self._ssl_context.wrap_socket(sock, server_hostname=server_hostname)
         except BaseException:
@@ -614,8 +641,7 @@ class Stream(Generic[T]):
             if isinstance(error, (socket.timeout, TimeoutError)):
                 raise
             raise ApiConnectionError(
-                f"The proxy {proxy.shown} did not open a tunnel to {host}:{port} for the stream"
-                f" {self.url}: {error}. Check Configuration.proxy and proxy_headers.",
+                proxy_failure(proxy, f"a tunnel to {host}:{port} for the stream {self.url}", error),
                 host=self._host, method="GET", url=self.url,
             ) from error
         sock = tunnel.sock
@@ -631,14 +657,14 @@ class Stream(Generic[T]):
                 with self._lock:
                     ws = self._ws
                 assert ws is not None
-                lost = self._receive(ws)
+                end = self._receive(ws)
                 _release(ws)
                 if self._closing.is_set():
                     break
                 if self._policy is None:
-                    final = _lost_for_good(lost, self.url)
+                    final = end.final_error(self.url)
                     break
-                final = self._reconnect(lost, self._policy)
+                final = self._reconnect(end, self._policy)
                 if final is not None:
                     break
         except Exception as error:
@@ -652,8 +678,8 @@ class Stream(Generic[T]):
                 _release(ws)
             self._mailbox.finish(final)
 
-    def _receive(self, ws: websocket.WebSocket) -> Union[BaseException, int]:
-        """Receive until the connection ends; returns the error, or the server's close code."""
+    def _receive(self, ws: websocket.WebSocket) -> ConnectionEnd:
+        """Receive until the connection ends, and say how it ended."""
         import websocket
 
         ws.settimeout(self._ping_interval)
@@ -663,26 +689,26 @@ class Stream(Generic[T]):
                 opcode, frame = ws.recv_data_frame(control_frame=True)
             except websocket.WebSocketTimeoutException:
                 if ping_unanswered:
-                    return ApiTimeoutError(
+                    return ConnectionEnd(error=ApiTimeoutError(
                         f"{self._host} did not answer a ping on the stream {self.url}"
                         f" within {self._ping_interval} s",
                         host=self._host, url=self.url,
-                    )
+                    ))
                 try:
                     ws.ping()
                 except (OSError, websocket.WebSocketException) as error:
-                    return error
+                    return ConnectionEnd(error=error)
                 ping_unanswered = True
                 continue
             except (OSError, websocket.WebSocketException) as error:
-                return error
+                return ConnectionEnd(error=error)
             ping_unanswered = False
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 data: bytes = frame.data
-                return int.from_bytes(data[:2], "big") if len(data) >= 2 else _NORMAL_CLOSURE
+                return ConnectionEnd(close_code=int.from_bytes(data[:2], "big") if len(data) >= 2 else _NORMAL_CLOSURE)
             if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
                 self._accept(frame.data)
-        return _NORMAL_CLOSURE
+        return ConnectionEnd(close_code=_NORMAL_CLOSURE)
 
     def _accept(self, raw: bytes) -> None:
         try:
@@ -691,36 +717,11 @@ class Stream(Generic[T]):
             reason = f"a message is not a valid {self.operation.returns}: {describe_problems(error)}"
             self._mailbox.put((_ERROR, StreamMessageError(reason, raw, self.url)))
             return
-        if self._tracks_identifiers:
-            self._converge(message)
-        self._first_after_connect = False
-        self._mailbox.put((_MESSAGE, message))
+        self._mailbox.put((_MESSAGE, self._messages.received(message)))
 
-    def _converge(self, message: Any) -> None:
-        """Track the asset ids; after a reconnect, add the ids that vanished as deleted items."""
-        if self._first_after_connect:
-            present = {item.asset.id for item in message.iterable if item.asset is not None and not item.deleted}
-            vanished = sorted(self._known_ids - present)
-            if vanished:
-                identifier = resolve_model("StreamedIdentifier")
-                reference = resolve_model("ReferencedAsset")
-                logger.info("stream %s: %d asset(s) were deleted while disconnected", self.url, len(vanished))
-                message.iterable = list(message.iterable) + [
-                    identifier(asset=reference(id=asset_id), deleted=True) for asset_id in vanished
-                ]
-            self._known_ids = present
-            return
-        for item in message.iterable:
-            if item.asset is None:
-                continue
-            if item.deleted:
-                self._known_ids.discard(item.asset.id)
-            else:
-                self._known_ids.add(item.asset.id)
-
-    def _reconnect(self, lost: Union[BaseException, int], policy: ReconnectPolicy) -> Optional[Exception]:
+    def _reconnect(self, end: ConnectionEnd, policy: ReconnectPolicy) -> Optional[Exception]:
         """Reconnect as the policy allows; returns None once connected (or closed), else the final error."""
-        error: BaseException = _lost_error(lost, self.url, self._host)
+        error: BaseException = end.reason(self.url, self._host)
         attempt = 0
         while True:
             attempt += 1
@@ -749,7 +750,6 @@ class Stream(Generic[T]):
                     _release(ws)
                     return None
                 self._ws = ws
-            self._first_after_connect = True
             logger.info("stream %s reconnected after %d attempt(s)", self.url, attempt)
             self._notify(ReconnectEvent(attempt, 0.0, None))
             return None
@@ -783,23 +783,6 @@ def _abort(ws: websocket.WebSocket) -> None:
 def _release(ws: websocket.WebSocket) -> None:
     """Close the socket of a connection that has ended (harmless when already closed)."""
     ws.shutdown()  # type: ignore[no-untyped-call]
-
-
-def _lost_error(lost: Union[BaseException, int], url: str, host: str) -> BaseException:
-    if isinstance(lost, int):
-        return ApiConnectionError(f"{host} closed the stream {url} (close code {lost})", host=host, url=url)
-    return lost
-
-
-def _lost_for_good(lost: Union[BaseException, int], url: str) -> Optional[Exception]:
-    """The error that ends a stream that does not reconnect; None for a normal close."""
-    if lost == _NORMAL_CLOSURE:
-        return None
-    if isinstance(lost, int):
-        return ApiConnectionError(f"the server closed the stream {url} with close code {lost}", url=url)
-    if isinstance(lost, ApiTransportError):
-        return lost
-    return ApiConnectionError(f"the connection of the stream {url} was lost: {lost or type(lost).__name__}", url=url)
 
 
 def _call(callback: Callable[..., None], *args: Any) -> None:

@@ -91,6 +91,8 @@ SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": 
 
 # The hand-written modules whose ``__all__`` the package exports at its top level, beside the API
 # classes and the models: ``pieces_os_client.ApiClient``, ``from pieces_os_client import *``.
+# What a WebSocket operation may declare its messages to be (pieces_os_client/_stream_messages.py).
+STREAM_MESSAGES = ("changes", "snapshots")
 RUNTIME_MODULES = ("api_client", "api_response", "configuration", "exceptions", "streams")
 
 PACKAGE_DOC = '''"""pieces-os-sdk: the Python SDK for the assets API of Pieces OS.
@@ -204,6 +206,7 @@ class OperationDescription:
     accept: str
     errors: Tuple[ErrorDescription, ...]
     websocket: bool
+    messages: Optional[str] = None  # a WebSocket operation's: "changes" or "snapshots"
 
     @property
     def constant(self) -> str:
@@ -710,7 +713,16 @@ class Generator:
             accept=accept,
             errors=errors,
             websocket=bool(op.get("x-websocket")),
+            messages=self.stream_messages(name) if op.get("x-websocket") else None,
         )
+
+    def stream_messages(self, operation: str) -> str:
+        """What a WebSocket operation's messages are (``operations.<name>.messages``): changes,
+        each to be delivered, or whole snapshots, where the newest supersedes the others."""
+        kind = self.overlay.text("operations", operation, "messages")
+        if kind not in STREAM_MESSAGES and not kind.startswith("(no "):
+            raise SystemExit(f"spec/overlay.json: operations.{operation}.messages is {kind!r}, not one of {STREAM_MESSAGES}")
+        return kind
 
     def describe_errors(self, operation: str, documented: List[str]) -> Tuple[ErrorDescription, ...]:
         """The error statuses the spec documents for an operation and those the overlay adds (what
@@ -840,6 +852,8 @@ class Generator:
             lines.append(f"    body=BodyParameter({b.name!r}, {b.model!r}, {b.media_type!r}, required={b.required}),")
         lines.append(f"    returns={op.returns!r},")
         lines.append(f"    accept={op.accept!r},")
+        if op.messages is not None:
+            lines.append(f"    messages={op.messages!r},")
         lines.append(")")
         return lines
 

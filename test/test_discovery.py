@@ -115,7 +115,7 @@ def test_what_was_found_is_kept_for_the_process(serve: Callable[[int], HTTPServe
         AssetsApi(second).assets_snapshot()
 
     assert [request.path for request in requests_seen(server)].count(HEALTH) == 1
-    assert Configuration(discovery_ports=ports).host == f"http://localhost:{port}"
+    assert ApiClient(Configuration(discovery_ports=ports)).resolve_host() == f"http://localhost:{port}"
 
 
 def test_nothing_answering_raises_a_connection_error_that_says_what_was_tried(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,11 +133,39 @@ def test_nothing_answering_raises_a_connection_error_that_says_what_was_tried(mo
 
 def test_a_failure_is_not_kept_so_pieces_os_started_later_is_found(serve: Callable[[int], HTTPServer]) -> None:
     (port,) = closed_ports(1)
-    configuration = Configuration(discovery_ports=[port])
+    client = ApiClient(Configuration(discovery_ports=[port]))
     with pytest.raises(ApiConnectionError):
-        _ = configuration.host
+        client.resolve_host()
     pieces_os(serve(port))
-    assert configuration.host == f"http://localhost:{port}"
+    assert client.resolve_host() == f"http://localhost:{port}"
+
+
+def test_reading_the_configured_host_never_searches(serve: Callable[[int], HTTPServer]) -> None:
+    (port,) = closed_ports(1)
+    server = pieces_os(serve(port))
+    configuration = Configuration(discovery_ports=[port])
+
+    # What code written for the generated SDK reads to build a WebSocket URL: its default.
+    assert configuration.host == "http://localhost:1000"
+    assert configuration.get_host_from_settings(None) == "http://localhost:1000"
+    assert "found on first use" in repr(configuration)
+    assert requests_seen(server) == []
+
+
+def test_a_pieces_os_that_moved_is_found_again_after_a_connection_failure(
+    serve: Callable[[int], HTTPServer],
+) -> None:
+    first, second = closed_ports(2)
+    old = pieces_os(serve(first), assets=1)
+    with ApiClient(Configuration(discovery_ports=[first, second], retries=0)) as client:
+        api = AssetsApi(client)
+        assert len(api.assets_snapshot().iterable) == 1
+        old.stop()  # Pieces OS restarts on the next port
+        pieces_os(serve(second), assets=2)
+        with pytest.raises(ApiConnectionError, match=str(first)):
+            api.assets_snapshot()
+        assert len(api.assets_snapshot().iterable) == 2  # searched again, found on its new port
+        assert client.resolve_host() == f"http://localhost:{second}"
 
 
 def test_creating_a_client_does_not_search(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,12 +16,14 @@ from httpserver_helpers import minimal_instance, refused_url
 from websockets.sync.server import Server, ServerConnection, serve
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client._operation import Operation
 from pieces_os_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiValueError, NotFoundException
 from pieces_os_client.models.assets import Assets
 from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
 from pieces_os_client.streams import (
     ReconnectEvent,
     ReconnectPolicy,
+    Stream,
     StreamClosedError,
     StreamMessageError,
     reconnect_backoff,
@@ -690,3 +692,34 @@ def test_max_queued_is_checked(scripted: Callable[..., ScriptedServer]) -> None:
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ApiValueError, match="max_queued"):
             api_for("http://127.0.0.1:9").stream_assets(max_queued=bad)
+
+
+def test_what_a_stream_does_with_its_messages_comes_from_the_operations_declaration(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    flushed = threading.Event()
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        for i in range(20):
+            connection.send(identifiers(f"id-{i}"))
+        connection.close()
+        flushed.set()
+
+    server = scripted(handler)
+    client = ApiClient(Configuration(host=server.url))
+    # The identifiers path declared as snapshots: the newest supersede the rest, as for Assets.
+    as_snapshots: Operation[StreamedIdentifiers] = Operation(
+        name="identifiers_as_snapshots", method="GET", path="/assets/stream/identifiers",
+        returns="StreamedIdentifiers", accept="application/json", messages="snapshots",
+    )
+    with Stream(client, as_snapshots, reconnect=False) as stream:
+        assert flushed.wait(WAIT)
+        assert stream.max_queued == 8 and stream.superseded == 12
+        assert [first_id(message) for message in stream] == [f"id-{i}" for i in range(12, 20)]
+    undeclared: Operation[StreamedIdentifiers] = Operation(
+        name="undeclared", method="GET", path="/assets/stream/identifiers",
+        returns="StreamedIdentifiers", accept="application/json",
+    )
+    with pytest.raises(ApiValueError, match="undeclared"):
+        Stream(client, undeclared)
+    assert server.connections == 1  # refused before connecting

@@ -178,6 +178,7 @@ _ASSETS_STREAM_IDENTIFIERS: Operation[StreamedIdentifiers] = Operation(
     parameters=(),
     returns="StreamedIdentifiers",
     accept="application/json",
+    messages="changes",
 )
 
 _GET_ASSETS_STREAM_TRANSFERABLES: Operation[Assets] = Operation(
@@ -187,6 +188,7 @@ _GET_ASSETS_STREAM_TRANSFERABLES: Operation[Assets] = Operation(
     parameters=(),
     returns="Assets",
     accept="application/json",
+    messages="snapshots",
 )
 
 _STREAM_ASSETS: Operation[Assets] = Operation(
@@ -196,6 +198,7 @@ _STREAM_ASSETS: Operation[Assets] = Operation(
     parameters=(),
     returns="Assets",
     accept="application/json",
+    messages="snapshots",
 )
 
 _WORKSTREAM_SUGGESTIONS_STREAM: Operation[WorkstreamSuggestions] = Operation(
@@ -205,6 +208,7 @@ _WORKSTREAM_SUGGESTIONS_STREAM: Operation[WorkstreamSuggestions] = Operation(
     parameters=(),
     returns="WorkstreamSuggestions",
     accept="application/json",
+    messages="snapshots",
 )
 
 

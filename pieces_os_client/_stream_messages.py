@@ -1,0 +1,103 @@
+"""What a stream's messages are, and what a Stream does with them.
+
+Each WebSocket operation declares what its messages are (``Operation.messages``, from
+``spec/overlay.json``):
+
+- ``"snapshots"``: every message is the whole state (``Assets``, ``WorkstreamSuggestions``), so
+  a newer one supersedes an older one still waiting for the consumer: when the queue is full the
+  oldest is dropped.
+- ``"changes"``: every message is a change (``StreamedIdentifiers``: ids created, updated or
+  deleted) and none may be lost: when the queue is full the reader waits for the consumer. The
+  first message after each connect is the server's full set of ids; ids that disappeared while
+  disconnected are added to it as ``deleted: true`` items, so a consumer that applies every
+  message converges to the server's set.
+
+``Stream`` asks ``message_handling(operation.messages)`` for a fresh handler and calls it; the
+handler holds whatever state its kind needs (the ids known so far).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional, Set, Type
+
+from pieces_os_client._operation import resolve_model
+from pieces_os_client.exceptions import ApiValueError
+
+logger = logging.getLogger("pieces_os_client")
+
+CHANGES = "changes"
+SNAPSHOTS = "snapshots"
+
+
+class MessageHandling:
+    """The handling of one stream's messages; the base treats them as snapshots."""
+
+    #: When the queue is full: drop the oldest message (True) or wait for the consumer (False).
+    supersede = True
+    #: How many parsed messages may wait for the consumer when the stream is not told.
+    default_max_queued = 8
+
+    def __init__(self, name: str) -> None:
+        self.name = name  # the stream, for log lines
+
+    def connected(self) -> None:
+        """A connection opened: its first message is the server's whole state."""
+
+    def received(self, message: Any) -> Any:
+        """The message to deliver for ``message`` as parsed."""
+        return message
+
+
+class Snapshots(MessageHandling):
+    """Every message is the whole state: only the newest matters."""
+
+
+class Changes(MessageHandling):
+    """Every message is a change to a set of asset ids, each one to be delivered."""
+
+    supersede = False
+    default_max_queued = 1024
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._known: Set[str] = set()
+        self._first_after_connect = True
+
+    def connected(self) -> None:
+        self._first_after_connect = True
+
+    def received(self, message: Any) -> Any:
+        if self._first_after_connect:
+            self._first_after_connect = False
+            present = {item.asset.id for item in message.iterable if item.asset is not None and not item.deleted}
+            vanished = sorted(self._known - present)
+            if vanished:
+                identifier = resolve_model("StreamedIdentifier")
+                reference = resolve_model("ReferencedAsset")
+                logger.info("stream %s: %d asset(s) were deleted while disconnected", self.name, len(vanished))
+                message.iterable = list(message.iterable) + [
+                    identifier(asset=reference(id=asset_id), deleted=True) for asset_id in vanished
+                ]
+            self._known = present
+            return message
+        for item in message.iterable:
+            if item.asset is None:
+                continue
+            if item.deleted:
+                self._known.discard(item.asset.id)
+            else:
+                self._known.add(item.asset.id)
+        return message
+
+
+_KINDS: Dict[str, Type[MessageHandling]] = {SNAPSHOTS: Snapshots, CHANGES: Changes}
+
+
+def message_handling(kind: Optional[str], name: str) -> MessageHandling:
+    """A fresh handler for messages of ``kind`` (an operation's ``messages``) on stream ``name``."""
+    handling = _KINDS.get(kind or "")
+    if handling is None:
+        raise ApiValueError(
+            f"the operation {name} declares no stream messages ({kind!r}); expected one of {sorted(_KINDS)}"
+        )
+    return handling(name)
