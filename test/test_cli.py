@@ -23,6 +23,7 @@ from typing import Callable, Iterator, List, Optional, Sequence, Set
 
 import pytest
 import urllib3
+from faults import FaultProxy
 from httpserver_helpers import refused_url
 from pytest_httpserver import HTTPServer
 
@@ -864,6 +865,36 @@ def test_import_shows_a_progress_bar_only_on_a_terminal(
     assert b"\r\x1b[Kimporting [....................] 0/4 more.py" in drawn
     assert b"\r\x1b[Kimporting [###############.....] 3/4 snippet2.py" in drawn
     assert drawn.endswith(b"\r\x1b[K")  # the bar is gone before the summary
+
+
+def test_an_import_stopped_by_a_vanished_pieces_os_says_how_many_files_it_never_tried(
+    cli: Cli, proxy: FaultProxy, emulator: PiecesOSEmulator, tmp_path: Path
+) -> None:
+    total = 150
+    for index in range(total):
+        (tmp_path / f"snippet{index:03}.py").write_text(f"value = {index}\n")
+
+    def vanish_after_a_few() -> None:
+        deadline = time.monotonic() + WAIT
+        while len(emulator.store) < 3 and time.monotonic() < deadline:
+            time.sleep(0.002)
+        proxy.refuse()
+        proxy.reset_all()
+
+    vanishing = threading.Thread(target=vanish_after_a_few)
+    vanishing.start()
+    try:
+        result = cli("--host", proxy.url, "import", str(tmp_path))
+    finally:
+        vanishing.join(WAIT)
+    assert result.code == 3, result.err
+    # The one under way failed (whether it was saved is not known); the files after it were never tried.
+    summary = re.fullmatch(r"imported (\d+) files; 1 failed; stopped early: (\d+) files never tried\n", result.out)
+    assert summary is not None, result.out
+    imported, never_tried = int(summary.group(1)), int(summary.group(2))
+    assert imported >= 2 and never_tried >= 1
+    assert imported + 1 + never_tried == total
+    assert "error: snippet" in result.err and "stopped while importing it" in result.err
 
 
 # ----- demo ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pieces_os_client.display import (
     asset_row,
     asset_tags,
     field_text,
+    plural,
     terminal_text,
     text_table,
 )
@@ -102,6 +103,8 @@ class Report:
         self.done: List[Dict[str, str]] = []
         self.skipped: List[Dict[str, str]] = []
         self.failed: List[Dict[str, str]] = []
+        # What a command that stopped early never got to (None: not a command that counts them).
+        self.never_tried: Optional[List[str]] = None
 
     def add_done(self, **record: str) -> None:
         self.done.append(record)
@@ -120,7 +123,10 @@ class Report:
         """Clear the bar, print the summary (or everything, as JSON); the exit code."""
         self.progress.clear()
         if as_json:
-            print_json({done_key: self.done, "skipped": self.skipped, "failed": self.failed})
+            record: Dict[str, Any] = {done_key: self.done, "skipped": self.skipped, "failed": self.failed}
+            if self.never_tried is not None:
+                record["never_tried"] = self.never_tried
+            print_json(record)
         else:
             line = headline
             if self.skipped:
@@ -131,5 +137,7 @@ class Report:
                 line += f"; skipped {len(self.skipped)} ({counts})"
             if self.failed:
                 line += f"; {len(self.failed)} failed"
+            if self.never_tried:
+                line += f"; stopped early: {plural(len(self.never_tried), 'file')} never tried"
             out(line)
         return EXIT_ERROR if self.failed else EXIT_OK

@@ -128,12 +128,21 @@ def command_import(args: argparse.Namespace, api: AssetsApi) -> int:
         if isinstance(content, str):
             known.add(content_digest(content))
     tags = split_tags(args.tag)
+    relatives = [path.relative_to(root).as_posix() for path in files]
+    finished = 0
     try:
         for index, path in enumerate(files):
-            relative = path.relative_to(root).as_posix()
-            report.progress.show(index, relative)
-            _import_file(api, path, relative, known, tags, report)
+            report.progress.show(index, relatives[index])
+            try:
+                _import_file(api, path, relatives[index], known, tags, report)
+            except BaseException:
+                # Pieces OS went away, or Ctrl-C: whether this one was saved is not known.
+                report.fail(relatives[index], "stopped while importing it; it may or may not have been saved")
+                finished += 1
+                raise
+            finished += 1
     finally:
+        report.never_tried = relatives[finished:]
         code = report.finish(args.json, "imported", f"imported {plural(len(report.done), 'file')}")
     return code
 
