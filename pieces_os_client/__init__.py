@@ -327,6 +327,7 @@ __all__ = [
     "Stream",
     "StreamClosedError",
     "StreamMessageError",
+    "StreamRedirectError",
     "StreamedIdentifier",
     "StreamedIdentifiers",
     "SubscriptionTermEnum",
@@ -708,6 +709,7 @@ _NAMES = {
     "Stream": "pieces_os_client.streams",
     "StreamClosedError": "pieces_os_client.streams",
     "StreamMessageError": "pieces_os_client.streams",
+    "StreamRedirectError": "pieces_os_client.streams",
     "StreamedIdentifier": "pieces_os_client.models.streamed_identifier",
     "StreamedIdentifiers": "pieces_os_client.models.streamed_identifiers",
     "SubscriptionTermEnum": "pieces_os_client.models.subscription_term_enum",
@@ -1367,6 +1369,7 @@ if TYPE_CHECKING:
         Stream as Stream,
         StreamClosedError as StreamClosedError,
         StreamMessageError as StreamMessageError,
+        StreamRedirectError as StreamRedirectError,
     )
 
 __getattr__, __dir__ = lazy_attributes(

@@ -89,6 +89,7 @@ __all__ = [
     "Stream",
     "StreamClosedError",
     "StreamMessageError",
+    "StreamRedirectError",
 ]
 
 # The close code Pieces OS sends when it ends a stream on purpose.
@@ -163,6 +164,22 @@ class StreamMessageError(ApiDecodeError):
 
     def __str__(self) -> str:
         return f"{self.reason} (stream {self.url}); raw message: {self.raw[:2000]!r}"
+
+
+class StreamRedirectError(ApiException):
+    """The WebSocket handshake was answered with a redirect (3xx), which streams never follow: the
+    stream's headers and credentials would go wherever it points, past the configured proxy and
+    TLS settings. ``location`` is where it pointed (without credentials)."""
+
+    def __init__(self, *args: Any, location: str = "", **kwargs: Any) -> None:
+        self.location = location
+        super().__init__(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return (
+            f"({self.status}) the stream {self.url} was redirected to {self.location or 'nowhere (no Location)'};"
+            " streams never follow a redirect. Give the host Pieces OS itself answers at."
+        )
 
 
 class StreamClosedError(OpenApiException):
@@ -560,17 +577,19 @@ class Stream(Generic[T]):
         parts = urlsplit(self._connect_url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "wss" else 80)
-        options: Dict[str, Any] = {
-            "header": self._headers,
-            "cookie": self._cookie,
-            "enable_multithread": True,
-            "skip_utf8_validation": True,
-        }
+        options: Dict[str, Any] = {"header": self._headers, "cookie": self._cookie}
         try:
             # An open socket also keeps websocket-client from taking a proxy from the environment,
             # which the REST calls (urllib3) do not do either.
             options["socket"] = self._open_socket(host, port)
-            ws = websocket.create_connection(self._connect_url, timeout=self._connect_timeout, **options)
+            ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=True)
+            ws.settimeout(self._connect_timeout)
+            try:
+                # websocket-client follows up to three redirects by default, on a socket of its
+                # own, taking the handshake's headers along: never follow one.
+                ws.connect(self._connect_url, redirect_limit=0, **options)  # type: ignore[no-untyped-call]
+            finally:
+                self._refuse_redirect(ws)
         except OpenApiException:
             raise
         except websocket.WebSocketBadStatusException as error:
@@ -604,6 +623,21 @@ class Stream(Generic[T]):
 
     def _hint(self) -> str:
         return unreachable_hint(self._host)
+
+    def _refuse_redirect(self, ws: websocket.WebSocket) -> None:
+        """Raise StreamRedirectError when the handshake was answered with a redirect."""
+        response = getattr(ws, "handshake_response", None)
+        status = getattr(response, "status", None)
+        if not isinstance(status, int) or not 300 <= status < 400:
+            return
+        ws.shutdown()  # type: ignore[no-untyped-call]
+        headers = dict(getattr(response, "headers", None) or {})
+        location = redact_url(str(headers.pop("location", "") or ""))
+        if location:
+            headers["location"] = location
+        raise StreamRedirectError(
+            status=status, reason=_reason_phrase(status), headers=headers, method="GET", url=self.url, location=location
+        )
 
     def _open_socket(self, host: str, port: int) -> socket.socket:
         """A connected socket to ``host``: direct, or tunnelled through the proxy; TLS-wrapped for wss."""

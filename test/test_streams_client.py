@@ -17,7 +17,13 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client._operation import Operation
-from pieces_os_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiValueError, NotFoundException
+from pieces_os_client.exceptions import (
+    ApiConnectionError,
+    ApiException,
+    ApiTimeoutError,
+    ApiValueError,
+    NotFoundException,
+)
 from pieces_os_client.models.assets import Assets
 from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
 from pieces_os_client.streams import (
@@ -26,6 +32,7 @@ from pieces_os_client.streams import (
     Stream,
     StreamClosedError,
     StreamMessageError,
+    StreamRedirectError,
     reconnect_backoff,
     stream_url,
 )
@@ -324,6 +331,31 @@ def test_a_refused_handshake_raises_the_status_exception(scripted: Callable[...,
     with pytest.raises(NotFoundException) as raised:
         api_for(server.url).assets_stream_identifiers()
     assert raised.value.status == 404 and "/assets/stream/identifiers" in str(raised.value)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirected_handshake_is_a_typed_error_and_never_followed(
+    scripted: Callable[..., ScriptedServer], status: int
+) -> None:
+    elsewhere = scripted(lambda connection, number: connection.send(identifiers("from-elsewhere")))
+    target = elsewhere.url.replace("http://", "ws://user:s3cret@") + "/assets/stream/identifiers"
+
+    def redirect(connection: ServerConnection, request: Any) -> Any:
+        response = connection.respond(status, "")
+        response.headers["Location"] = target
+        return response
+
+    server = scripted(lambda c, n: None, process_request=redirect)
+    client = ApiClient(Configuration(host=server.url))
+    client.set_default_header("X-Pieces-Api-Key", "key-for-this-host-only")
+    with pytest.raises(StreamRedirectError) as raised:
+        AssetsApi(client).assets_stream_identifiers(reconnect=False)
+    error = raised.value
+    assert isinstance(error, ApiException) and error.status == status
+    assert error.location == elsewhere.url.replace("http://", "ws://user:***@") + "/assets/stream/identifiers"
+    assert "s3cret" not in str(error) and "s3cret" not in repr(error.headers)
+    assert error.location in str(error) and "never follow" in str(error)
+    assert server.connections == 0 and elsewhere.connections == 0  # nothing was opened there
 
 
 def test_after_a_drop_the_identifiers_stream_reports_ids_deleted_while_disconnected(
