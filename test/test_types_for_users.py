@@ -3,7 +3,7 @@
 ``pip install -e . --config-settings editable_mode=compat`` (the README's command) installs a
 ``.pth`` file naming the clone; that is what a static tool follows. This builds that layout (a
 virtual environment whose site-packages holds such a ``.pth``) and runs mypy --strict there on a
-small plugin script; and mypy --strict passes on the README's Python snippets, as a user would
+small plugin script; and mypy --strict passes on the Python snippets of the README and the guide, as a user would
 paste them into a project of their own.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def environment_with_dependencies(directory: Path) -> Tuple[Path, Path]:
 
 def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snippets(tmp_path: Path) -> None:
     """One mypy --strict run over a project outside the clone: a plugin script, whose types must be
-    resolved (not Any), and every Python block of the README, each a file of that project. The
+    resolved (not Any), and every Python block of the README and the guide (and the streams page's first), each a file of that project. The
     project's environment finds the SDK only through the ``.pth`` the README's install writes; its
     dependencies (and pytest, for the fixture snippet) come from this environment's site-packages,
     named by a plain path line, where the SDK is not (an editable install leaves only a ``.pth``
@@ -69,7 +69,13 @@ def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snip
     project = tmp_path / "plugin"
     project.mkdir()
     (project / "plugin.py").write_text(USER_SCRIPT)
-    snippets = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    snippets = [
+        code
+        for page in ("README.md", "docs/guide.md", "docs/streams.md")
+        for code in re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(encoding="utf-8"), re.S)
+        # the streams page's first example is a whole program; the others are fragments of one
+        if page != "docs/streams.md" or "assets_stream_identifiers() as stream" in code
+    ]
     assert len(snippets) >= 4
     for number, code in enumerate(snippets, 1):
         (project / f"readme_snippet_{number}.py").write_text(code, encoding="utf-8")

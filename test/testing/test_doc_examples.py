@@ -223,7 +223,7 @@ def test_the_readme_quickstart_leaves_the_users_snippet_alone(
 ) -> None:
     users_id, before = users_snippet(assets_api, make_seed)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    quickstart = re.search(r"```python\n(.*?)```", readme.split("## Use it with Pieces OS", 1)[1], re.S)
+    quickstart = re.search(r"```python\n(.*?)```", readme.split("## Save and list snippets", 1)[1], re.S)
     assert quickstart is not None
 
     ran = driver.run(quickstart.group(1))
