@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cut_line", "cut_lines", "more", "terminal_text"]
+__all__ = ["BIDI_CONTROLS", "cut_line", "cut_lines", "more", "terminal_text"]
 
+#: The bidirectional marks, embeddings, overrides and isolates, as the inside of a regular
+#: expression's character class: what JSON output escapes and exported file names replace too.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # Compiled on first use, through re's cache: a process that never prints server text does not pay.
-_CONTROLS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+_CONTROLS = f"\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff"
 _ONE_LINE = f"[{_CONTROLS}]"
 # As lines: a line feed (with the carriage return of a CRLF before it) and a tab stay.
-_AS_LINES = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]|\r(?!\n)"
+_AS_LINES = f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]|\r(?!\n)"
 
 
 def _escape(match: re.Match[str]) -> str:

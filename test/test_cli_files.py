@@ -2,12 +2,14 @@
 server's text is hostile: driven through the command line against the emulator on loopback."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -178,6 +180,58 @@ def test_export_leaves_nothing_of_a_file_it_failed_to_write(url: str, assets_api
     assert result.stdout == f"exported 1 asset to {target}; 1 failed\n"
     assert sorted(path.name for path in target.iterdir()) == ["small.py"]  # no partial or temporary file
     assert (target / "small.py").read_text() == "print('small')\n"
+
+
+def test_sigterm_during_export_leaves_no_partial_file(url: str, assets_api: AssetsApi, tmp_path: Path) -> None:
+    # Big enough that writing it (and flushing it to the disk) takes a while.
+    create(assets_api, "big.txt", "a" * (4 * 1024 * 1024), "txt")
+    target = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pieces_os_client", "--host", url, "export", str(target)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        seen_part = False
+        while process.poll() is None and not seen_part:
+            seen_part = target.is_dir() and any(name.endswith(".part") for name in os.listdir(target))
+            time.sleep(0.0005)
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert seen_part, "the export ended before its temporary file could be seen"
+    assert process.returncode == 143 and errors == "terminated\n"
+    assert [name for name in os.listdir(target) if name.endswith(".part")] == []
+
+
+def test_create_reads_at_most_the_snippet_limit(
+    url: str, assets_api: AssetsApi, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, errors = run(capsys, "--host", url, "create", "/dev/zero")
+    assert code == 2 and errors == "error: cannot read /dev/zero: larger than 32 MiB, the most a snippet may hold\n"
+    with open("/dev/zero", "rb") as zeros:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(zeros))
+        code, _, errors = run(capsys, "--host", url, "create", "-")
+    assert code == 2 and errors == "error: cannot read standard input: larger than 32 MiB, the most a snippet may hold\n"
+    assert len(assets_api.assets_snapshot()) == 0
+
+
+BIDI_NAME = "invoice\u202etxt.exe"
+
+
+def test_bidirectional_controls_are_escaped_in_json_and_replaced_in_exported_names(
+    url: str, assets_api: AssetsApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asset = create(assets_api, BIDI_NAME, "print(1)\n", "py")
+    for command in (("list",), ("show", asset.id)):
+        code, output, _ = run(capsys, "--host", url, "--json", *command)
+        assert code == 0 and "\u202e" not in output and "\\u202e" in output
+        parsed = json.loads(output)
+        assert (parsed[0] if isinstance(parsed, list) else parsed)["name"] == BIDI_NAME  # the value is exact
+    code, _, _ = run(capsys, "--host", url, "export", str(tmp_path / "out"))
+    assert code == 0 and os.listdir(tmp_path / "out") == ["invoice_txt.exe.py"]
 
 
 # ----- text from the server on a terminal ----------------------------------------------------

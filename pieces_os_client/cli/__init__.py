@@ -20,14 +20,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from typing import Any, List, Optional, Sequence, Tuple
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from pieces_os_client import _installation
 from pieces_os_client._terminal import terminal_text
 from pieces_os_client._version import __version__
 from pieces_os_client.cli.commands import COMMANDS
-from pieces_os_client.cli.exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, CliError
+from pieces_os_client.cli.exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, CliError
 from pieces_os_client.cli.options import Commands, Parser, add_common_options
 
 __all__ = ["COMMANDS", "EXIT_CODES", "CliError", "build_parser", "command_parser", "main"]
@@ -130,6 +133,28 @@ def command_parser(name: str, prog: str) -> argparse.ArgumentParser:
     return commands.parsers[name]
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived while a command ran. Raised like KeyboardInterrupt is for Ctrl-C, so that
+    what a command cleans up when interrupted (an export's temporary files) is cleaned up too."""
+
+
+@contextmanager
+def _terminated_like_interrupted() -> Iterator[None]:
+    """While the command runs, SIGTERM raises Terminated (only the main thread gets signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signal_number: int, frame: Any) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
     arguments = sys.argv[1:] if argv is None else list(argv)
@@ -141,7 +166,8 @@ def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> in
             args.arguments = extra
         elif extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        code: int = args.run(args)
+        with _terminated_like_interrupted():
+            code: int = args.run(args)
         return code
     except CliError as error:
         _error_line(f"error: {error}")
@@ -151,6 +177,9 @@ def main(argv: Optional[List[str]] = None, prog: str = "pieces-os-client") -> in
     except KeyboardInterrupt:
         _error_line("interrupted")
         return EXIT_INTERRUPTED
+    except Terminated:
+        _error_line("terminated")
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader went away (e.g. '| head -1'): it has what it wanted, so stop quietly and
         # keep Python from complaining when it flushes stdout at exit.

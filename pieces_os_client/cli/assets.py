@@ -6,13 +6,13 @@ import base64
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.errors import about_asset
 from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
+from pieces_os_client.cli.files import read_at_most
 from pieces_os_client.cli.languages import resolve_language
 from pieces_os_client.cli.options import Commands, asset_id
 from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
@@ -65,14 +65,15 @@ def command_show(args: argparse.Namespace, api: AssetsApi) -> int:
 
 
 def command_create(args: argparse.Namespace, api: AssetsApi) -> int:
-    if args.file == "-":
-        data, source = sys.stdin.buffer.read(), "standard input"
-    else:
-        source = args.file
-        try:
-            data = Path(args.file).read_bytes()
-        except OSError as error:
-            raise CliError(f"cannot read {args.file}: {error.strerror or error}", EXIT_USAGE) from None
+    source = "standard input" if args.file == "-" else args.file
+    try:
+        if args.file == "-":
+            data = read_at_most(sys.stdin.buffer)
+        else:
+            with open(args.file, "rb") as file:
+                data = read_at_most(file)
+    except OSError as error:
+        raise CliError(f"cannot read {source}: {error.strerror or error}", EXIT_USAGE) from None
     text = decode_text(data)
     if text is None:
         raise CliError(f"{source} is not UTF-8 text; only text snippets can be created", EXIT_USAGE)

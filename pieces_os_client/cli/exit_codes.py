@@ -13,6 +13,7 @@ EXIT_GONE = 5
 EXIT_CONFLICT = 6
 EXIT_NOT_PIECES_OS = 7
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 EXIT_CODES = {
     EXIT_OK: "success (a closed pipe, as in '| head -1', included)",
@@ -27,6 +28,7 @@ EXIT_CODES = {
     " nothing was saved",
     EXIT_NOT_PIECES_OS: "the server at the host is not Pieces OS",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C), watch included",
+    EXIT_TERMINATED: "terminated (SIGTERM); like Ctrl-C, an export leaves no partial files",
 }
 
 

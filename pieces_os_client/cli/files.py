@@ -9,6 +9,8 @@ reads that never follow a symbolic link.
   (disk full, a file-size limit, an interruption) nothing is left behind.
 - ``read_regular_file``: the bytes of a regular file, refusing a symbolic link even if one is put
   in its place after the directory was listed.
+- ``read_at_most``: every read of a snippet stops at ``MAX_SNIPPET_BYTES``, so that ``/dev/zero``
+  or an endless pipe is refused with a message rather than read until memory runs out.
 """
 from __future__ import annotations
 
@@ -17,11 +19,24 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Optional
 
-__all__ = ["NAME_MAX_BYTES", "SymbolicLinkError", "cut_to_bytes", "numbered_name", "read_regular_file", "write_new_file"]
+__all__ = [
+    "MAX_SNIPPET_BYTES",
+    "NAME_MAX_BYTES",
+    "SnippetTooLargeError",
+    "SymbolicLinkError",
+    "cut_to_bytes",
+    "numbered_name",
+    "read_at_most",
+    "read_regular_file",
+    "write_new_file",
+]
 
 NAME_MAX_BYTES = 255
+#: The most bytes create and import read for one snippet: what the emulator accepts in one
+#: request (its --max-body-bytes default), and far beyond any snippet people keep.
+MAX_SNIPPET_BYTES = 32 * 1024 * 1024
 # A suffix longer than this is not an extension (``notes.from the meeting on monday``); a name
 # cut to fit keeps its extension only when it is one.
 _MAX_EXTENSION_BYTES = 16
@@ -30,6 +45,21 @@ _ZERO_WIDTH_JOINER = "\u200d"
 
 class SymbolicLinkError(OSError):
     """The path is a symbolic link, which is not followed."""
+
+
+class SnippetTooLargeError(OSError):
+    """More than ``MAX_SNIPPET_BYTES`` to read: too large for a snippet."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EFBIG, f"larger than {MAX_SNIPPET_BYTES // (1024 * 1024)} MiB, the most a snippet may hold")
+
+
+def read_at_most(file: BinaryIO, limit: int = MAX_SNIPPET_BYTES) -> bytes:
+    """All of ``file``, or ``SnippetTooLargeError`` as soon as it holds more than ``limit`` bytes."""
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise SnippetTooLargeError
+    return data
 
 
 def cut_to_bytes(text: str, limit: int) -> str:
@@ -103,4 +133,4 @@ def read_regular_file(path: Path) -> Optional[bytes]:
     with open(descriptor, "rb") as file:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        return file.read()
+        return read_at_most(file)

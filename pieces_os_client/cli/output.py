@@ -8,6 +8,7 @@ import shutil
 import sys
 from typing import Any, Dict, Iterable, List, Optional, TextIO
 
+from pieces_os_client._terminal import BIDI_CONTROLS
 from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from pieces_os_client.display import (
     ASSET_COLUMNS,
@@ -25,8 +26,10 @@ ASSET_HEADER = [column.upper() for column in ASSET_COLUMNS]
 
 
 # Characters JSON may carry unescaped that a terminal acts on (DEL, the C1 controls, the line and
-# paragraph separators) or cannot write (lone surrogates); they can only be inside strings.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# paragraph separators, the bidirectional controls, which reorder how a line reads: a name with
+# U+202E can show "exe.txt" as "txt.exe") or cannot write (lone surrogates); they can only be
+# inside strings, where the \u escape keeps the value exact.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
 
 
 # Each value from the server or a file is escaped where it is put into a line (display.field_text,

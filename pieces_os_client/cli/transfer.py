@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import List, Sequence, Set, Tuple
 
+from pieces_os_client._terminal import BIDI_CONTROLS
 from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.errors import status_line
@@ -27,7 +28,9 @@ from pieces_os_client.display import asset_content, asset_language, plural
 from pieces_os_client.exceptions import ApiException
 from pieces_os_client.models.asset import Asset
 
-_UNSAFE_NAME_CHARACTERS = re.compile('[\x00-\x1f\x7f-\x9f\ud800-\udfff<>:"|?*]')
+# Controls, the line separators, the bidirectional controls (a name with U+202E can read as
+# another extension than the one it has), lone surrogates, and what Windows forbids.
+_UNSAFE_NAME_CHARACTERS = re.compile(f'[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff<>:"|?*]')
 _EXTENSION = re.compile(r"[a-z0-9]+")
 _LINK_NOTE = "a symbolic link (links are not followed)"
 
@@ -153,7 +156,8 @@ def export_name(asset: Asset) -> List[str]:
     made safe, with its language's extension unless the name already ends with it.
 
     No component is empty, ``.`` or ``..``, so the path always stays inside the export
-    directory; characters Windows forbids and control characters become ``_``. Each component
+    directory; characters Windows forbids, control characters and bidirectional controls
+    become ``_``. Each component
     takes at most 255 bytes of UTF-8, the file-name limit (a long name is cut, its extension
     kept).
     """
