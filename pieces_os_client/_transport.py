@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from urllib3.util import make_headers
 
+from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client._headers import header_problem, redact_url
 from pieces_os_client.exceptions import ApiValueError
 
@@ -81,9 +82,30 @@ def proxy_settings(configuration: Configuration) -> Optional[ProxySettings]:
 
 
 # ----- what connection errors say -------------------------------------------------------------
-def unreachable_hint(host: str) -> str:
-    """What to check when ``host`` (shown without a password) cannot be reached."""
-    return f"Is Pieces OS running and listening at {host}? (set PIECES_OS_URL or Configuration(host=...))"
+def unreachable_hint(host: str, configuration: Configuration) -> str:
+    """What to check when ``host`` (shown without a password) cannot be reached, by how the host
+    was chosen (``Configuration.host_source``): a host the program gave, ``PIECES_OS_URL``, the
+    generated SDK's ``server_index``, or the Pieces OS found on this machine."""
+    source = configuration.host_source
+    if source == "environment":
+        return (
+            f"Is Pieces OS running at {host}? That address comes from the {HOST_ENVIRONMENT_VARIABLE} environment"
+            " variable: correct it, or unset it to use the Pieces OS found on this machine."
+        )
+    if source == "server_index":
+        return (
+            f"Is Pieces OS running at {host}? server_index picks that address, where Pieces OS listened before it"
+            " moved to 39300-39333: leave host and server_index out to use the Pieces OS found on this machine."
+        )
+    if source == "discovery":
+        return (
+            f"Pieces OS was found at {host} on this machine and no longer answers there (stopped, or restarted"
+            " on another port); the next call searches for it again."
+        )
+    return (
+        f"Is Pieces OS running at {host}? Check the host given to the Configuration; Configuration() without"
+        " one uses the Pieces OS found on this machine."
+    )
 
 
 def tls_failure(host: str, what: str, cause: object) -> str:

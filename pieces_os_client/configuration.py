@@ -145,6 +145,7 @@ class Configuration:
         self.server_operation_variables: Dict[str, Dict[str, str]] = dict(server_operation_variables or {})
         self.discovery_ports = candidate_ports(discovery_ports)
         self._host: Optional[str] = None
+        self._host_source = "given"
         self.server_index: Optional[int] = None
         self.server_variables: Dict[str, str] = dict(server_variables or {})
         # An empty PIECES_OS_URL (as `PIECES_OS_URL= cmd` leaves it) counts as unset.
@@ -156,6 +157,7 @@ class Configuration:
                 self.host = from_environment
             except ApiValueError as error:
                 raise ApiValueError(f"the {HOST_ENVIRONMENT_VARIABLE} environment variable: {error}") from None
+            self._host_source = "environment"
         elif server_index is not None:
             self.get_host_from_settings(server_index, self.server_variables)  # refuse a bad index now
             self.server_index = server_index
@@ -218,7 +220,17 @@ class Configuration:
                 f"host {redact_url(value)!r} is not an http(s) URL; expected something like {EXAMPLE_HOST!r}"
             )
         self._host = value
+        self._host_source = "given"
         self.server_index = None
+
+    @property
+    def host_source(self) -> str:
+        """How the host was chosen: ``"given"`` (``host=``, or assigned), ``"environment"``
+        (``PIECES_OS_URL``), ``"server_index"``, or ``"discovery"`` (none given: the client
+        finds the Pieces OS on this machine). Error messages give advice that fits it."""
+        if self._host is not None:
+            return self._host_source
+        return "server_index" if self.server_index is not None else "discovery"
 
     @property
     def host_is_given(self) -> bool:

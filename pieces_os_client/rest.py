@@ -480,7 +480,7 @@ class RESTClientObject:
         reason = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
         shown_url = redact_url(url)
         where = f"{method} {shown_url}"
-        hint = unreachable_hint(host)
+        hint = unreachable_hint(host, self.configuration)
         if isinstance(reason, EmptyPoolError):
             return ApiTimeoutError(
                 f"All {self.configuration.connection_pool_maxsize} connections to {host} stayed busy"

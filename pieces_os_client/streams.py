@@ -622,7 +622,7 @@ class Stream(Generic[T]):
         return ws
 
     def _hint(self) -> str:
-        return unreachable_hint(self._host)
+        return unreachable_hint(self._host, self._configuration)
 
     def _refuse_redirect(self, ws: websocket.WebSocket) -> None:
         """Raise StreamRedirectError when the handshake was answered with a redirect."""

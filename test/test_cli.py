@@ -177,7 +177,7 @@ def test_a_bad_host_is_bad_usage_naming_where_it_came_from(
 def test_messages_speak_of_the_command_lines_options(cli: Cli) -> None:
     result = cli("--host", refused_url(), "list")
     message = result.one_line_error()
-    assert "--host URL or PIECES_OS_URL" in message and "Connection refused" in message
+    assert "Check the URL given with --host" in message and "Connection refused" in message
     for sdk_word in ("Configuration", "_request_timeout", "assets_snapshot"):
         assert sdk_word not in message
 

@@ -101,7 +101,23 @@ def connected(error: ApiTransportError) -> bool:
     return True
 
 
-def error_for(error: OpenApiException, timeout: Optional[float] = None) -> CliError:
+def where_to_look(host_source: Optional[str]) -> str:
+    """What to check about an unreachable host, by how it was chosen (``client.configuration``)."""
+    if host_source == "--host":
+        return "Is it running there? Check the URL given with --host (without it, the Pieces OS on this machine is found)."
+    if host_source == HOST_ENVIRONMENT_VARIABLE:
+        return (
+            f"Is it running there? The address comes from {HOST_ENVIRONMENT_VARIABLE}: correct it, or unset it to"
+            " use the Pieces OS found on this machine."
+        )
+    if host_source == "discovery":
+        return "It was found on this machine a moment ago and may have stopped or moved; run the command again."
+    return f"Is it running there? --host URL or {HOST_ENVIRONMENT_VARIABLE} gives its address."
+
+
+def error_for(
+    error: OpenApiException, timeout: Optional[float] = None, host_source: Optional[str] = None
+) -> CliError:
     """The one-line message and exit code for an exception the SDK raised, in the command line's
     terms (--host, PIECES_OS_URL, --timeout) rather than the SDK's."""
     if isinstance(error, ApiTimeoutError):
@@ -120,8 +136,8 @@ def error_for(error: OpenApiException, timeout: Optional[float] = None) -> CliEr
         )
     if isinstance(error, ApiTransportError):
         return CliError(
-            f"cannot reach Pieces OS at {error.host}: {reason(error)}. Is it running there? --host URL or"
-            f" {HOST_ENVIRONMENT_VARIABLE} gives its address; without Pieces OS, 'demo' and 'serve' start an emulator.",
+            f"cannot reach Pieces OS at {error.host}: {reason(error)}. {where_to_look(host_source)}"
+            " Without Pieces OS, 'demo' and 'serve' start an emulator.",
             EXIT_UNREACHABLE,
         )
     if isinstance(error, (ApiValueError, ApiTypeError)):
@@ -144,6 +160,6 @@ def reported(run: Run) -> Run:
         try:
             return run(args)
         except OpenApiException as error:
-            raise error_for(error, getattr(args, "timeout", None)) from None
+            raise error_for(error, getattr(args, "timeout", None), getattr(args, "host_source", None)) from None
 
     return reporting
