@@ -6,7 +6,7 @@ Each repetition is a fresh interpreter that imports the SDK and parses one asset
 around the steps of building the validators: importing the model modules (``ModelRef.resolve``),
 creating the pydantic model classes and the enums inside those imports, and compiling the
 validator and serializer in pydantic-core (complete validators, and the partial ones ``from_json``
-builds, see ``_models.PartialValidator``). What remains of the first parse is pydantic turning the
+builds, see ``_partial.PartialValidator``). What remains of the first parse is pydantic turning the
 classes into core schemas (twice for a partial validator's first parse: before and after it meets
 the models the data contains), and noting those models. The timers wrap pydantic internals
 (``ModelMetaclass``, ``_model_construction``, ``type_adapter``), so this is a diagnostic for the

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import gc
 import logging
 import threading
 from typing import (
@@ -39,7 +38,7 @@ from pieces_os_client._headers import (
     redact_headers,
     redact_url,
 )
-from pieces_os_client._models import type_adapter
+from pieces_os_client._models import parse_json
 from pieces_os_client._operation import Operation, describe_unencodable, quote_component, resolve_model
 from pieces_os_client._transport import check_header
 from pieces_os_client._version import __version__
@@ -86,38 +85,6 @@ class RequestOptions(NamedTuple):
 _DEFAULTS = RequestOptions()
 
 
-class _CollectorPause:
-    """Pauses Python's cyclic garbage collector while any thread parses a large response.
-
-    Most of a big parse is otherwise spent in collector passes that its own allocations set off,
-    and parsed models form no reference cycles for them to find. The collector is paused while at
-    least one parse is running and resumed when the last one ends, and only if it was enabled
-    when the first one started: a program that disabled it keeps it disabled. (A ``gc.disable()``
-    called by another thread while a parse runs is undone when the parse ends.)
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-        self._resume = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._running == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._running += 1
-
-    def __exit__(self, *exc_info: Any) -> None:
-        with self._lock:
-            self._running -= 1
-            if self._running == 0 and self._resume:
-                gc.enable()
-
-
-_collector_pause = _CollectorPause()
-
-
 class ApiClient:
     """Owns the connection pool and the default headers; shared safely by many threads.
 
@@ -127,9 +94,6 @@ class ApiClient:
 
     _default: ClassVar[Optional[ApiClient]] = None
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
-    #: Response bodies at least this long (bytes, or characters for ``deserialize`` of a str)
-    #: are parsed with the garbage collector paused, unless ``Configuration.pause_gc`` is False.
-    PAUSE_GC_MIN_BYTES: ClassVar[int] = 128 * 1024
 
     def __init__(
         self,
@@ -439,13 +403,7 @@ class ApiClient:
             return None
         if returns == "str":
             return body.decode("utf-8")
-        return self._validate_json(type_adapter(resolve_model(returns)), body)
-
-    def _validate_json(self, adapter: Any, body: Union[str, bytes, bytearray]) -> Any:
-        if len(body) >= self.PAUSE_GC_MIN_BYTES and self.configuration.pause_gc:
-            with _collector_pause:
-                return adapter.validate_json(body)
-        return adapter.validate_json(body)
+        return parse_json(resolve_model(returns), body, self.configuration.pause_gc)
 
     def deserialize(
         self,
@@ -463,7 +421,7 @@ class ApiClient:
                 text = response_text if isinstance(response_text, str) else bytes(response_text).decode("utf-8")
                 return text
             response_type = resolve_model(response_type)
-        return self._validate_json(type_adapter(response_type), response_text)
+        return parse_json(response_type, response_text, self.configuration.pause_gc)
 
     def sanitize_for_serialization(self, obj: Any) -> Any:
         """``obj`` as plain JSON values: models by their JSON keys (no None), datetimes as ISO 8601."""

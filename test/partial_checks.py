@@ -1,4 +1,4 @@
-"""Checks of partial validators (``_models.PartialValidator``) that need a fresh interpreter.
+"""Checks of partial validators (``_partial.PartialValidator``) that need a fresh interpreter.
 
     python test/partial_checks.py      # prints {check: [problem, ...]} as one JSON line
 
@@ -23,7 +23,7 @@ from spec_documents import OBJECT_SCHEMAS, dependencies_first, whole_document  #
 
 import pieces_os_client  # noqa: E402
 from pieces_os_client import Asset, Assets  # noqa: E402
-from pieces_os_client._models import NeededModels, PartialValidator  # noqa: E402
+from pieces_os_client._partial import NeededModels, PartialValidator  # noqa: E402
 
 TIME = {"value": "2024-05-13T10:15:30.123456Z"}
 ASSET: Dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""The garbage collector pause around large parses: paused while any parse runs, always restored."""
+"""The garbage collector pause around large parses: paused while any parse runs, always restored,
+and never turning on a collector the program turned off."""
 from __future__ import annotations
 
 import gc
@@ -11,10 +12,15 @@ from httpserver_helpers import base_url, make_client, minimal_instance
 from pydantic import BaseModel, ValidationError, field_validator
 from pytest_httpserver import HTTPServer
 
-from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client import ApiClient, Asset, Assets, AssetsApi, Configuration, _collector
 from pieces_os_client.exceptions import ApiDecodeError
 
-LARGE = ApiClient.PAUSE_GC_MIN_BYTES
+LARGE = _collector.MIN_CHARS
+
+
+def collecting() -> bool:
+    """Whether automatic collection runs now: enabled, and not paused (a first threshold of 0)."""
+    return gc.isenabled() and gc.get_threshold()[0] != 0
 
 
 class Observed(BaseModel):
@@ -30,7 +36,7 @@ class Observed(BaseModel):
 
 
 def _note_state(value: str) -> None:
-    seen.append(gc.isenabled())
+    seen.append(collecting())
     if value.strip() == "fail":
         raise ValueError("rejected on purpose")
 
@@ -46,12 +52,13 @@ def body(size: int, text: str = "x") -> str:
 @pytest.fixture(autouse=True)
 def collector_on() -> Iterator[None]:
     global _observer
-    was_enabled = gc.isenabled()
+    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
     gc.enable()
     seen.clear()
     _observer = _note_state
     yield
     _observer = _note_state
+    gc.set_threshold(*thresholds)
     if not was_enabled:
         gc.disable()
 
@@ -66,7 +73,7 @@ def test_a_large_parse_runs_with_the_collector_paused_and_resumes_it(client: Api
     parsed = client.deserialize(body(LARGE), Observed)
     assert parsed.text.startswith("x")
     assert seen == [False]
-    assert gc.isenabled()
+    assert collecting()
 
 
 def test_a_small_parse_leaves_the_collector_alone(client: ApiClient) -> None:
@@ -84,10 +91,10 @@ def test_the_collector_is_resumed_when_the_parse_fails(client: ApiClient) -> Non
     with pytest.raises(ValidationError):
         client.deserialize(body(LARGE, "fail"), Observed)
     assert seen == [False]
-    assert gc.isenabled()
+    assert collecting()
     with pytest.raises(ValueError):
         client.deserialize(b"{" + b" " * LARGE, Observed)
-    assert gc.isenabled()
+    assert collecting()
 
 
 def test_a_collector_the_program_disabled_stays_disabled(client: ApiClient) -> None:
@@ -108,11 +115,11 @@ def test_threads_parsing_at_once_resume_the_collector_only_after_the_last(client
 
     def observe(value: str) -> None:
         value = value.strip()
-        states.append(gc.isenabled())
+        states.append(collecting())
         all_inside.wait()  # every parse has started before any ends
         if value != "first":
             assert first_finished.wait(timeout=10)
-            states.append(gc.isenabled())
+            states.append(collecting())
         if value == "fail":
             raise ValueError("rejected on purpose")
 
@@ -131,14 +138,14 @@ def test_threads_parsing_at_once_resume_the_collector_only_after_the_last(client
         worker.start()
     workers[0].join(timeout=10)
     assert not workers[0].is_alive()
-    assert not gc.isenabled()  # one parse ended, three still run
+    assert not collecting()  # one parse ended, three still run
     first_finished.set()
     for worker in workers[1:]:
         worker.join(timeout=10)
     assert not any(worker.is_alive() for worker in workers)
     assert states == [False] * (2 * threads - 1)
     assert len(errors) == 1
-    assert gc.isenabled()
+    assert collecting()
 
 
 def collections_during(function: Callable[[], Any]) -> int:
@@ -169,7 +176,7 @@ def test_a_large_snapshot_call_parses_without_collector_passes(httpserver: HTTPS
         AssetsApi(paused).assets_snapshot()  # builds the validators
         with_pause = collections_during(lambda: AssetsApi(paused).assets_snapshot())
         without = collections_during(lambda: AssetsApi(plain).assets_snapshot())
-    assert gc.isenabled()
+    assert collecting()
     # The request and response handling around the parse may set off a pass or two; the parse
     # alone sets off dozens.
     assert with_pause * 4 < without
@@ -181,4 +188,67 @@ def test_a_large_body_that_does_not_fit_resumes_the_collector(httpserver: HTTPSe
     with make_client(base_url(httpserver)) as client:
         with pytest.raises(ApiDecodeError):
             AssetsApi(client).assets_snapshot()
-    assert gc.isenabled()
+    assert collecting()
+
+
+def test_a_collector_the_program_disables_during_a_parse_stays_disabled(client: ApiClient) -> None:
+    global _observer
+
+    def disable(value: str) -> None:
+        seen.append(collecting())
+        gc.disable()
+
+    _observer = disable
+    client.deserialize(body(LARGE), Observed)
+    assert seen == [False]
+    assert not gc.isenabled()
+
+
+def test_thresholds_the_program_sets_during_a_parse_are_kept(client: ApiClient) -> None:
+    global _observer
+    _observer = lambda value: gc.set_threshold(5000, 20, 20)  # noqa: E731
+    client.deserialize(body(LARGE), Observed)
+    assert gc.get_threshold() == (5000, 20, 20)
+
+
+def test_cycles_other_threads_make_during_a_parse_are_collected_after_it(client: ApiClient) -> None:
+    global _observer
+    collected = threading.Event()
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            collected.set()
+
+    def make_garbage(value: str) -> None:
+        thread = threading.Thread(target=Cycle)
+        thread.start()
+        thread.join()
+        assert not collected.is_set()  # nothing collects while the parse runs
+
+    _observer = make_garbage
+    client.deserialize(body(LARGE), Observed)
+    # Automatic collection, resumed, gets to the cycle as the program allocates.
+    for _ in range(100):
+        [[] for _ in range(1000)]
+        if collected.is_set():
+            break
+    assert collected.is_set()
+
+
+def test_from_json_takes_the_same_path_and_the_default_configuration_turns_the_pause_off() -> None:
+    stamp = {"value": "May 13 2024 10:15:30 UTC"}  # read in Python: see the test above
+    asset = json.dumps({**minimal_instance("Asset"), "created": stamp, "updated": stamp})
+    text = json.dumps({"iterable": [json.loads(asset)] * (LARGE // len(asset) + 1)})
+    assert len(text) >= LARGE
+    with_pause = collections_during(lambda: Assets.from_json(text))
+    assert collecting()
+    Configuration.set_default(Configuration(pause_gc=False))
+    try:
+        without = collections_during(lambda: Assets.from_json(text))
+    finally:
+        Configuration.set_default(None)
+    assert with_pause < without
+    assert Asset.from_json(asset).id == json.loads(asset)["id"]

@@ -29,7 +29,10 @@ PACKAGE = "pieces_os_client"
 LAYERS: List[Tuple[str, ...]] = [
     ("pieces_os_client._version", "pieces_os_client._installation", "pieces_os_client._environment",
      "pieces_os_client._headers", "pieces_os_client._lazy", "pieces_os_client._content_encoding",
-     "pieces_os_client._terminal", "pieces_os_client.api_response", "pieces_os_client.display"),
+     "pieces_os_client._terminal", "pieces_os_client.api_response", "pieces_os_client.display",
+     "pieces_os_client._building", "pieces_os_client._collector", "pieces_os_client._fields", "pieces_os_client._slices"),
+    ("pieces_os_client._refs",),
+    ("pieces_os_client._partial",),
     ("pieces_os_client.exceptions", "pieces_os_client._models", "pieces_os_client._transport"),
     ("pieces_os_client._discovery", "pieces_os_client.configuration", "pieces_os_client.models"),
     ("pieces_os_client._operation", "pieces_os_client.rest", "pieces_os_client._stream_messages"),
@@ -48,7 +51,7 @@ OPTIONAL_EXTRA = "pieces_os_client.testing"
 # (only from its table, cli.commands.COMMANDS; see test_the_command_line_loads_modules_only_from_its_table).
 LOADED_BY_NAME = {
     ("pieces_os_client._lazy", "get_attribute"),
-    ("pieces_os_client._models", "resolve"),
+    ("pieces_os_client._refs", "resolve"),
     ("pieces_os_client._operation", "resolve_model"),
     ("pieces_os_client.cli", "command_parser"),
 }

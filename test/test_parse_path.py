@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from types import FrameType
 from typing import Any, Callable, List, Optional
 
-from pieces_os_client import Asset, GroupedTimestamp, MechanismEnum, _models
+from pieces_os_client import Asset, GroupedTimestamp, MechanismEnum, _fields, _models
 
 ASSET = {
     "id": "a1",
@@ -25,10 +25,10 @@ ASSET = {
 def python_calls_into_the_sdk(function: Callable[[], Any]) -> List[str]:
     """The names of the SDK's own Python functions called while ``function`` runs."""
     called: List[str] = []
-    base_file = _models.__file__
+    files = {_models.__file__, _fields.__file__}
 
     def profile(frame: FrameType, event: str, arg: Optional[object]) -> None:
-        if event == "call" and frame.f_code.co_filename == base_file:
+        if event == "call" and frame.f_code.co_filename in files:
             called.append(frame.f_code.co_name)
 
     sys.setprofile(profile)

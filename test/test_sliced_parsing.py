@@ -1,4 +1,4 @@
-"""A large collection's JSON text is validated a slice of items at a time (``_models._in_slices``),
+"""A large collection's JSON text is validated a slice of items at a time (``_slices``),
 so that pydantic-core's parse of the whole text is never held next to all the models; the result,
 and any error, is the one a single pass gives. The slices are made small here, so that texts of a
 few dozen kilobytes are cut into many."""
@@ -13,16 +13,17 @@ from httpserver_helpers import minimal_instance
 from pydantic import ValidationError, model_validator
 from seeds import SeedFactory
 
-from pieces_os_client import ApiClient, Assets, AssetsApi, Configuration, Tags, _models
-from pieces_os_client._models import SlicedAdapter, type_adapter
+from pieces_os_client import ApiClient, Assets, AssetsApi, Configuration, Tags, _models, _partial, _slices
+from pieces_os_client._models import type_adapter
+from pieces_os_client._slices import SlicedAdapter
 
 SLICE = 2_000
 
 
 @pytest.fixture(autouse=True)
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_models, "SLICE_CHARS", SLICE)
-    monkeypatch.setattr(_models, "SLICED_MIN_CHARS", 2 * SLICE)
+    monkeypatch.setattr(_slices, "SLICE_CHARS", SLICE)
+    monkeypatch.setattr(_slices, "SLICED_MIN_CHARS", 2 * SLICE)
 
 
 def asset(index: int, code: str = "def f():\n    return {'a': [1, 2]}\n") -> Dict[str, Any]:
@@ -45,7 +46,7 @@ def snapshot(count: int, indent: Union[int, None] = None, **members: Any) -> str
 
 def sliced(text: Union[str, bytes], target: Any = Assets) -> Any:
     """What the sliced path gives for ``text``: None when it left the text to one pass."""
-    return _models._in_slices(type_adapter(target)._slices(), text)
+    return _slices.in_slices(type_adapter(target)._slices(), text)
 
 
 def assert_as_one_pass(text: Union[str, bytes]) -> Assets:
@@ -208,16 +209,31 @@ def test_a_snapshot_as_the_emulator_sends_it_is_sliced(assets_api: AssetsApi, ma
 
 
 def test_without_partial_validators_large_collections_are_sliced_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Other pydantic versions build every validator whole; slicing does not depend on that.
-    monkeypatch.setattr(_models, "partial_validators", False)
+    # Where partial validators are off every validator is built whole; slicing does not depend on that.
+    monkeypatch.setattr(_partial, "_checked", False)
     monkeypatch.setattr(_models, "_adapters", {})
     adapter = type_adapter(Assets)
     assert isinstance(adapter, SlicedAdapter)
     text = snapshot(40)
-    assert _models._in_slices(adapter._slices(), text) is not None
+    assert _slices.in_slices(adapter._slices(), text) is not None
     assert_as_one_pass(text)
     # Everything else is the TypeAdapter's.
     parsed = Assets.model_validate_json(text)
     assert adapter.dump_json(parsed, by_alias=True, exclude_none=True) == parsed.to_json().encode()
     client = ApiClient(Configuration(host="http://127.0.0.1:1"))
     assert client.deserialize(text.encode(), "Assets") == parsed
+
+
+@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\u00a0", "\u3000"], ids=["VT", "FF", "NBSP", "ideographic"])
+@pytest.mark.parametrize("where", ["after [", "before ]", "between items"])
+def test_what_json_does_not_call_whitespace_is_refused_as_in_one_pass(space: str, where: str) -> None:
+    items = [json.dumps(asset(index)) for index in range(40)]
+    joined = ", ".join(items[:20]) + (", " + space if where == "between items" else ", ") + ", ".join(items[20:])
+    opening, closing = ("[" + space, "]") if where == "after [" else ("[", space + "]") if where == "before ]" else ("[", "]")
+    text = '{"iterable": ' + opening + joined + closing + "}"
+    for data in (text, text.encode()):
+        with pytest.raises(ValidationError):
+            Assets.model_validate_json(data)
+        with pytest.raises(ValidationError):
+            Assets.from_json(data)
+        assert sliced(data) is None
