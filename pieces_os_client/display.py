@@ -51,6 +51,8 @@ __all__ = [
     "binary_note",
     "content_format",
     "content_text",
+    "cut_to_width",
+    "display_width",
     "field_text",
     "format_content",
     "plural",
@@ -200,14 +202,82 @@ def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
     return "\n".join(lines)
 
 
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, indent: str = "", width: int = 40) -> str:
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for each wide or full-width character (CJK,
+    most emoji), none for combining marks and zero-width characters, one for the rest."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    width = 0
+    for character in text:
+        if unicodedata.combining(character) or unicodedata.category(character) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
+    return width
+
+
+def cut_to_width(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal columns, ending with an ellipsis when it was cut."""
+    if display_width(text) <= width:
+        return text
+    if text.isascii():
+        return text[: width - 1] + "…"
+    kept = []
+    used = 0
+    for character in text:
+        used += display_width(character)
+        if used > width - 1:
+            break
+        kept.append(character)
+    return "".join(kept) + "…"
+
+
+# The narrowest a column is cut to when a table is made to fit a terminal, and an id column:
+# the start of an id still names it (the command line takes a prefix), 13 characters of a UUID
+# (48 bits) all but surely one alone.
+_NARROWEST_COLUMN = 8
+_NARROWEST_ID = 13
+
+
+def text_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    indent: str = "",
+    width: int = 40,
+    fit: int = 0,
+    fixed: Sequence[int] = (),
+    ids: Sequence[int] = (),
+) -> str:
     """Aligned columns under a header line; each cell on one line, escaped (``terminal_text``),
-    cut to ``width`` characters."""
+    cut to ``width`` columns. Wide characters (CJK) count as the two columns they take.
+
+    With ``fit``, the table is made to fit that many columns: the widest cells of the columns
+    not in ``fixed`` nor ``ids`` are cut first, with an ellipsis, down to a few columns each;
+    then, if it is still too wide, the ``ids`` columns are cut to the start of each id, without
+    an ellipsis, so that what is shown can still be given to a command."""
     shown = [[_cut(value, width) for value in row] for row in rows]
-    widths = [max([len(name)] + [len(row[i]) for row in shown]) for i, name in enumerate(header)]
-    lines = [header] + shown
+    widths = [max([len(name)] + [display_width(row[i]) for row in shown]) for i, name in enumerate(header)]
+    if fit:
+        excess = len(indent) + sum(widths) + 2 * (len(widths) - 1) - fit
+        cuttable = [index for index in range(len(header)) if index not in fixed and index not in ids]
+        for columns, narrowest in ((cuttable, _NARROWEST_COLUMN), (list(ids), _NARROWEST_ID)):
+            while excess > 0:
+                widest = max(columns, key=lambda index: widths[index], default=None)
+                if widest is None or widths[widest] <= max(narrowest, len(header[widest])):
+                    break
+                widths[widest] -= 1
+                excess -= 1
+        for row in shown:
+            for index in cuttable:
+                row[index] = cut_to_width(row[index], widths[index])
+            for index in ids:
+                row[index] = row[index][: widths[index]]
+    lines = [list(header)] + shown
     return "\n".join(
-        indent + "  ".join(value.ljust(size) for value, size in zip(line, widths)).rstrip() for line in lines
+        indent + "  ".join(value + " " * (size - display_width(value)) for value, size in zip(line, widths)).rstrip()
+        for line in lines
     )
 
 
@@ -221,10 +291,9 @@ def _text_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
 
 
 def _cut(value: str, width: int) -> str:
-    """One cell: escaped, cut to ``width`` characters with an ellipsis. Only what can be shown is
-    escaped: a 2 MB name costs no more than a short one."""
-    value = terminal_text(value[: width + 1])
-    return value if len(value) <= width else value[: width - 1] + "…"
+    """One cell: escaped, cut to ``width`` terminal columns with an ellipsis. Only what can be
+    shown is escaped: a 2 MB name costs no more than a short one."""
+    return cut_to_width(terminal_text(value[: width + 1]), width)
 
 
 def _preview(content: Union[str, bytes, None]) -> Optional[str]:

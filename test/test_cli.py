@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Set
@@ -211,6 +212,35 @@ def test_list_shows_name_language_tags_updated_and_id(cli: Cli, url: str, api: A
     assert set(by_id) == {first.id, second.id}
     assert "fetch users" in by_id[first.id] and " py " in by_id[first.id] and "http, users" in by_id[first.id]
     assert "top rows" in by_id[second.id] and " sql " in by_id[second.id]
+
+
+def columns(text: str) -> int:
+    """The terminal columns ``text`` takes (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def test_tables_fit_the_terminal_and_align_wide_characters(
+    cli: Cli, url: str, api: AssetsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_name = "a very long snippet name that goes on " * 4
+    names = [long_name, "漢字のスニペット.py", "short.py"]
+    assets = [create(api, name, f"x = {index}\n", "py", tags=["t"]) for index, name in enumerate(names)]
+    for width in (80, 120):
+        monkeypatch.setenv("COLUMNS", str(width))
+        for command in (["list"], ["search", "--tags", "t"]):
+            lines = cli("--host", url, *command).out.splitlines()
+            assert len(lines) == 4, lines
+            assert all(columns(line) <= width for line in lines), (width, lines)
+            assert any("…" in line for line in lines)  # the long name was cut
+            for asset in assets:  # the id is whole, or its start when the terminal is narrow
+                shown = [line.split()[-1] for line in lines if asset.id.startswith(line.split()[-1])]
+                assert len(shown) == 1 and len(shown[0]) >= (36 if width >= 120 else 13), lines
+            # Every row's language starts in the same terminal column as the header's.
+            starts = {columns(line[: line.index(" py ")]) + 1 for line in lines[1:]}
+            assert starts == {columns(lines[0][: lines[0].index("LANGUAGE")])}, lines
+    monkeypatch.delenv("COLUMNS")
+    piped = cli("--host", url, "list").out  # not a terminal: names are not cut to fit one
+    assert "漢字のスニペット.py" in piped
 
 
 def test_list_json_is_one_record_per_asset(cli: Cli, url: str, api: AssetsApi) -> None:

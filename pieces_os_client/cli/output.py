@@ -64,8 +64,23 @@ def asset_record(asset: Asset) -> Dict[str, Any]:
     }
 
 
+# When a table is made to fit the terminal, the time stays whole and the id is cut last, to its
+# start (which every command takes).
+ASSET_FIXED_COLUMNS = (ASSET_HEADER.index("UPDATED"),)
+ASSET_ID_COLUMNS = (ASSET_HEADER.index("ID"),)
+
+
+def terminal_columns() -> int:
+    """The width tables are fitted to: $COLUMNS, else the width of the terminal stdout is; 0 (no
+    fitting: whole names) when stdout is a pipe or a file."""
+    return shutil.get_terminal_size((0, 0)).columns
+
+
 def asset_table(assets: Iterable[Asset], indent: str = "") -> str:
-    return text_table(ASSET_HEADER, [asset_row(asset) for asset in assets], indent=indent)
+    rows = [asset_row(asset) for asset in assets]
+    return text_table(
+        ASSET_HEADER, rows, indent=indent, fit=terminal_columns(), fixed=ASSET_FIXED_COLUMNS, ids=ASSET_ID_COLUMNS
+    )
 
 
 class Progress:

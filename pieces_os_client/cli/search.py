@@ -9,7 +9,16 @@ from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.languages import resolve_language
 from pieces_os_client.cli.options import Commands
-from pieces_os_client.cli.output import ASSET_HEADER, asset_record, err, out, print_json
+from pieces_os_client.cli.output import (
+    ASSET_FIXED_COLUMNS,
+    ASSET_HEADER,
+    ASSET_ID_COLUMNS,
+    asset_record,
+    err,
+    out,
+    print_json,
+    terminal_columns,
+)
 from pieces_os_client.cli.snippets import split_tags
 from pieces_os_client.display import asset_row, text_table
 from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
@@ -52,7 +61,9 @@ def results_table(results: SearchedAssets, indent: str = "") -> str:
     for result in results.iterable:
         columns = asset_row(result.asset)[:-1] if result.asset is not None else ["", "", "", ""]
         rows.append([f"{result.score:.3g}"] + columns + [result.identifier])
-    return text_table(["SCORE"] + ASSET_HEADER, rows, indent=indent)
+    fixed = (0,) + tuple(index + 1 for index in ASSET_FIXED_COLUMNS)
+    ids = tuple(index + 1 for index in ASSET_ID_COLUMNS)
+    return text_table(["SCORE"] + ASSET_HEADER, rows, indent=indent, fit=terminal_columns(), fixed=fixed, ids=ids)
 
 
 def _result_record(result: SearchedAsset) -> Dict[str, Any]:
