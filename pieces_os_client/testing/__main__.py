@@ -102,7 +102,8 @@ def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--pieces-os-version", default=DEFAULT_VERSION,
-        help=f"what GET /.well-known/version answers (default: {DEFAULT_VERSION})",
+        help=f"the Pieces OS version to answer as (default: {DEFAULT_VERSION}): what GET /.well-known/version"
+        " answers; the health text is 'ok' before 11, 'ok:<instance id>' from 11 on",
     )
     return parser
 

@@ -147,7 +147,11 @@ ROUTES: Tuple[Served, ...] = (
     # OSApi, UserApi, WellKnownApi
     rest("GET", "/os/device/information", system.os_device_information),
     rest("POST", "/os/sign_out", system.sign_out),
+    rest("POST", "/os/update/check", system.os_update_check),
     rest("GET", "/user", system.user_snapshot),
+    rest("GET", "/user/providers", system.user_snapshot),
+    rest("GET", "/user/refresh", system.refresh_user),
+    rest("POST", "/user/clear", system.clear_user),
     rest("GET", "/.well-known/health", system.health),
     rest("GET", "/.well-known/version", system.version),
 )

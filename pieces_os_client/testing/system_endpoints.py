@@ -18,7 +18,7 @@ from typing import Any, Dict, Optional
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from pieces_os_client.testing.web import store_of
+from pieces_os_client.testing.web import ApiError, store_of
 
 #: The first major version of Pieces OS whose health text carries the instance id.
 HEALTH_WITH_ID_SINCE = 11
@@ -83,5 +83,19 @@ async def sign_out(request: Request) -> Response:
 
 
 async def user_snapshot(request: Request) -> Response:
-    # A ReturnedUserProfile without `user`: nobody is signed in.
+    """``/user`` and ``/user/providers``: a ReturnedUserProfile without ``user``, nobody is signed in."""
     return _answer({})
+
+
+async def refresh_user(request: Request) -> Response:
+    raise ApiError(500, "no user is signed in to this Pieces OS: there is no user to refresh")
+
+
+async def clear_user(request: Request) -> Response:
+    # Nobody is signed in: there is nothing to clear.
+    return Response(status_code=204)
+
+
+async def os_update_check(request: Request) -> Response:
+    # The emulator is whatever version it was told to be: there is never an update to it.
+    return _answer({"status": "UP_TO_DATE"})

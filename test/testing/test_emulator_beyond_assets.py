@@ -277,8 +277,10 @@ def test_the_os_and_a_user_nobody_signed_in_as(emulator: PiecesOSEmulator) -> No
     device = ok(emulator, "GET", "/os/device/information")
     assert device["hardware"]["cpus"][0]["cores"] == os.cpu_count()
     assert device["name"] and device["version"]
-    assert ok(emulator, "GET", "/user") == {}
+    assert ok(emulator, "GET", "/user") == {} and ok(emulator, "GET", "/user/providers") == {}
+    assert call(emulator, "GET", "/user/refresh")[0] == 500
     assert ok(emulator, "POST", "/os/sign_out") == {"iterable": []}
+    assert ok(emulator, "POST", "/os/update/check", {}) == {"status": "UP_TO_DATE"}
 
 
 @pytest.mark.parametrize("version, healthy", [("9.0.0", "ok"), ("10.0.2", "ok"), ("11.0.0", "ok:"), ("12.2.1", "ok:")])
