@@ -5,6 +5,9 @@ The store calls ``StreamHub`` after each commit; the hub hops onto the server's 
 queues it for every client of that kind. Queues are unbounded, so a slow client delays only
 itself and loses nothing. A client that connects gets the state at one version and then exactly
 the changes after it.
+
+Kinds: the assets streams (ids, snapshots without and with content, suggestions) and an identifier
+stream per other collection (tags, websites, annotations, anchors, applications, formats, models).
 """
 from __future__ import annotations
 

@@ -549,12 +549,16 @@ class AssetStore:
                 for table in ("formats", "assets", "tombstones", "entities", "entity_tombstones"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 (the names above, no input)
             removed = tuple(self._records.values())
-            gone = tuple((kind, entity_id, True) for kind, bodies in self._entities.items() for entity_id in bodies)
+            before = [(kind, entity_id) for kind, bodies in self._entities.items() for entity_id in bodies]
             self._records.clear()
             self._format_owner.clear()
             self._entities.clear()
             self._seed()
-            self._publish("reset", removed, gone)
+            # Seed entities come back as they were seeded: changed, not gone.
+            entities = tuple(
+                (kind, entity_id, entity_id not in self._entities.get(kind, {})) for kind, entity_id in before
+            )
+            self._publish("reset", removed, entities)
 
     def close(self) -> None:
         """Close the database; calling it again is harmless."""

@@ -273,6 +273,24 @@ def test_models_are_a_catalogue_whose_state_changes(emulator: PiecesOSEmulator) 
     assert call(emulator, "POST", f"/model/{cloud['id']}/download")[0] == 400
 
 
+def test_reset_empties_the_collections_and_brings_the_catalogue_back(emulator: PiecesOSEmulator) -> None:
+    application = connect(emulator)["application"]
+    save(emulator, application, "x = 1", ("kept",))
+    models = [model["id"] for model in ok(emulator, "GET", "/models")["iterable"]]
+    tags, catalogue = stream(emulator, "/tags/stream/identifiers"), stream(emulator, "/models/stream/identifiers")
+    try:
+        [(tag_id, _)] = ids(tags.recv(), "tag")
+        catalogue.recv()
+        emulator.reset()
+        assert ids(tags.recv(), "tag") == [(tag_id, True)]
+        assert ids(catalogue.recv(), "model") == [(model_id, False) for model_id in models]
+    finally:
+        tags.close()
+        catalogue.close()
+    assert ok(emulator, "GET", "/tags")["iterable"] == [] and ok(emulator, "GET", "/applications")["iterable"] == []
+    assert [model["id"] for model in ok(emulator, "GET", "/models")["iterable"]] == models
+
+
 def test_the_os_and_a_user_nobody_signed_in_as(emulator: PiecesOSEmulator) -> None:
     device = ok(emulator, "GET", "/os/device/information")
     assert device["hardware"]["cpus"][0]["cores"] == os.cpu_count()
