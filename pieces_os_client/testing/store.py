@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar
 
+from pieces_os_client.exceptions import describe_problems
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing.catalogue import catalogue
 from pieces_os_client.testing.records import AssetRecord
@@ -101,6 +102,12 @@ Listener = Callable[[Change], None]
 
 class StoreClosedError(RuntimeError):
     """The store was used after ``close()``."""
+
+
+class UnusableDatabaseError(sqlite3.DatabaseError):
+    """The database cannot be the emulator's: another application's, not SQLite, read-only, or
+    holding a row the emulator cannot read. Raised when the store opens, before anything is
+    written to a database the emulator did not create."""
 
 
 def copied(data: T) -> T:
@@ -234,21 +241,51 @@ class AssetStore:
 
     def _open(self) -> None:
         connection = self._db()
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        with self._transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            row = db.execute("SELECT value FROM meta WHERE key = ?", ("creator",)).fetchone()
-            if row is None:
-                self.creator = str(uuid.uuid4())
-                db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", ("creator", self.creator))
-            else:
-                self.creator = str(row[0])
+        self._check_ours(connection)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            with self._transaction() as db:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                row = db.execute("SELECT value FROM meta WHERE key = ?", ("creator",)).fetchone()
+                if row is None:
+                    self.creator = str(uuid.uuid4())
+                    db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", ("creator", self.creator))
+                else:
+                    self.creator = str(row[0])
+                    # A write, so that a database the emulator may not change is refused now
+                    # rather than on the first request that changes something.
+                    db.execute("UPDATE meta SET value = value WHERE key = ?", ("creator",))
+        except sqlite3.OperationalError as error:
+            if "readonly" not in str(error) and "read-only" not in str(error):
+                raise
+            raise UnusableDatabaseError(
+                f"{self.path} cannot be written ({error}): the emulator keeps its assets in a database it"
+                " can change; check the file's (and its folder's) permissions, or give --db another file"
+            ) from None
         self._load()
         self._seed()
+
+    def _check_ours(self, connection: sqlite3.Connection) -> None:
+        """Refuse, before anything is written, a database the emulator did not create: one whose
+        tables are there but not its ``meta`` table with the emulator's ``creator`` row."""
+        try:
+            tables = sorted(name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+            if not tables:
+                return  # a new (or empty) database: the emulator's from now on
+            if "meta" in tables and connection.execute("SELECT 1 FROM meta WHERE key = 'creator'").fetchone():
+                return
+        except sqlite3.DatabaseError as error:
+            if "no such column" not in str(error):
+                raise UnusableDatabaseError(f"{self.path} is not an SQLite database ({error})") from None
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise UnusableDatabaseError(
+            f"{self.path} is not a database the emulator created (its tables: {shown}); it changes no other"
+            " application's database: give --db a new file, or one the emulator made"
+        )
 
     def _load(self) -> None:
         db = self._db()
@@ -256,14 +293,29 @@ class AssetStore:
         for asset_id, body in db.execute("SELECT asset, body FROM formats ORDER BY asset, position"):
             formats.setdefault(asset_id, []).append(body)
         for asset_id, seq, body in db.execute("SELECT id, seq, body FROM assets ORDER BY seq"):
-            data = json.loads(body)
-            data["formats"] = {"iterable": [json.loads(item) for item in formats.get(asset_id, [])]}
-            self._set_record(AssetRecord.from_asset(Asset.model_validate(data)))
-            self._seq = max(self._seq, int(seq))
+            with self._row("assets", asset_id):
+                data = json.loads(body)
+                data["formats"] = {"iterable": [json.loads(item) for item in formats.get(asset_id, [])]}
+                self._set_record(AssetRecord.from_asset(Asset.model_validate(data)))
+                self._seq = max(self._seq, int(seq))
         for kind, entity_id, seq, body in db.execute("SELECT kind, id, seq, body FROM entities ORDER BY seq"):
-            self._entities.setdefault(kind, {})[entity_id] = json.loads(body)
-            self._entity_seq = max(self._entity_seq, int(seq))
+            with self._row("entities", entity_id):
+                self._entities.setdefault(kind, {})[entity_id] = json.loads(body)
+                self._entity_seq = max(self._entity_seq, int(seq))
         logger.debug("opened %s with %d assets", self.path or "an in-memory store", len(self._records))
+
+    @contextmanager
+    def _row(self, table: str, row_id: str) -> Iterator[None]:
+        """A row that cannot be read (not JSON, not an asset: changed outside the emulator) is an
+        UnusableDatabaseError naming it, not a traceback."""
+        try:
+            yield
+        except (ValueError, TypeError, KeyError, RecursionError) as error:
+            raise UnusableDatabaseError(
+                f"{self.path or 'the database'}: the row {row_id!r} of the table {table} cannot be read"
+                f" ({describe_problems(error)}); it was changed outside the emulator: delete the row, or give"
+                " --db another file"
+            ) from None
 
     def _seed(self) -> None:
         """Store the seed entities that are missing, and the entities of assets stored without them."""

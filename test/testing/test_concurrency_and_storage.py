@@ -1,11 +1,13 @@
 """Many writers at once, and what the SQLite file holds."""
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any, List, Set
+from typing import Any, Dict, Iterator, List, Set
 
 import pytest
 import urllib3
@@ -14,6 +16,7 @@ from seeds import build_seed
 from pieces_os_client import ApiClient, AssetsApi, Configuration, WellKnownApi
 from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
 from pieces_os_client.testing import PiecesOSEmulator, assets_endpoints
+from pieces_os_client.testing.__main__ import main as emulator_main
 from pieces_os_client.testing.search import search
 from pieces_os_client.testing.seeds import build_asset, now_utc
 from pieces_os_client.testing.store import AssetStore
@@ -156,3 +159,79 @@ def test_a_search_in_progress_does_not_hold_up_other_clients(
         searcher.join(timeout=30)
     assert health.startswith("ok") and names == ["config"]
     assert found == [["config"]]
+
+
+# ----- databases the emulator must not use ---------------------------------------------------------
+def _serve_db(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``python -m pieces_os_client.testing --db path`` says when it refuses to start."""
+    assert emulator_main(["--port", "0", "--db", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    assert len(captured.err.strip().splitlines()) == 1, captured.err
+    return captured.err
+
+
+def _files_of(directory: Path) -> Dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in directory.iterdir()}
+
+
+@pytest.mark.parametrize("schema", [
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'ann');",
+    "CREATE TABLE assets (id INTEGER, owner TEXT); CREATE TABLE meta (name TEXT, value TEXT);",
+], ids=["other-tables", "conflicting-assets-and-meta"])
+def test_another_applications_database_is_refused_before_any_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], schema: str
+) -> None:
+    path = tmp_path / "app.db"
+    connection = sqlite3.connect(str(path))
+    connection.executescript(schema)
+    connection.close()
+    before = _files_of(tmp_path)
+    said = _serve_db(path, capsys)
+    assert f"{path} is not a database the emulator created" in said
+    assert _files_of(tmp_path) == before  # no table, no meta row, no WAL file: not one byte changed
+
+
+def test_a_file_that_is_not_sqlite_is_refused_unchanged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("these are my notes, not a database\n" * 100)
+    before = _files_of(tmp_path)
+    assert "is not an SQLite database" in _serve_db(path, capsys)
+    assert _files_of(tmp_path) == before
+
+
+def test_a_row_of_bad_json_in_its_own_database_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "assets.db"
+    store = AssetStore(str(path))
+    record = store.add(build_asset(build_seed("a = 1"), store.creator, now_utc()))
+    store.close()
+    connection = sqlite3.connect(str(path))
+    connection.execute("UPDATE assets SET body = ? WHERE id = ?", ('{"id": "cut short', record.id))
+    connection.commit()
+    connection.close()
+    said = _serve_db(path, capsys)
+    assert f"the row '{record.id}' of the table assets cannot be read" in said
+    assert "changed outside the emulator" in said
+
+
+@pytest.fixture
+def read_only_database(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "assets.db"
+    AssetStore(str(path)).close()
+    path.chmod(0o444)
+    immutable = False
+    if os.geteuid() == 0:  # root writes whatever the permissions: make the file immutable instead
+        immutable = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode == 0
+        if not immutable:
+            pytest.skip("running as root on a file system where chattr +i does not work")
+    try:
+        yield path
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=False)
+        path.chmod(0o644)
+
+
+def test_a_read_only_database_is_refused_at_start(read_only_database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    said = _serve_db(read_only_database, capsys)
+    assert f"{read_only_database} cannot be written" in said and "permissions" in said
