@@ -50,7 +50,7 @@ OPTIONAL_EXTRA = "pieces_os_client.testing"
 # model, and the command line's entry point loading the module of the one command that runs
 # (only from its table, cli.commands.COMMANDS; see test_the_command_line_loads_modules_only_from_its_table).
 LOADED_BY_NAME = {
-    ("pieces_os_client._lazy", "get_attribute"),
+    ("pieces_os_client._lazy", "load"),
     ("pieces_os_client._refs", "resolve"),
     ("pieces_os_client._operation", "resolve_model"),
     ("pieces_os_client.cli", "command_parser"),

@@ -89,6 +89,26 @@ def test_dir_lists_models_and_core_names() -> None:
     assert "Seed" in dir(pieces_os_client.models)
 
 
+def test_the_package_exports_each_hand_written_module_s_all_and_every_generated_name_once() -> None:
+    """The package's table of hand-written names is each module's own ``__all__``; the API classes
+    and the models come from the generated packages, and no name is in two of them."""
+    exported = pieces_os_client._EXPORTED
+    for module, names in exported.items():
+        assert list(names) == importlib.import_module(f"pieces_os_client.{module}").__all__, module
+    hand_written = [name for names in exported.values() for name in names]
+    every = hand_written + pieces_os_client.models.__all__ + pieces_os_client.api.__all__
+    assert len(every) == len(set(every))
+    assert pieces_os_client.__all__ == every
+
+
+def test_every_public_module_is_an_attribute_of_the_package() -> None:
+    package = Path(pieces_os_client.__file__).parent
+    public = {p.stem for p in package.glob("[!_]*.py")} | {p.parent.name for p in package.glob("[!_]*/__init__.py")}
+    script = f"import json, pieces_os_client as p; print(json.dumps([hasattr(p, m) for m in {sorted(public)!r}]))"
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(found) == [True] * len(public)
+
+
 def test_py_typed_is_shipped() -> None:
     assert (Path(pieces_os_client.__file__).parent / "py.typed").is_file()
 

@@ -103,15 +103,24 @@ def test_the_sdk_is_not_importable_from_the_dependencies_alone(tmp_path: Path) -
 
 
 # A user's script with one mistake on each line marked "mistake"; every other line is right and
-# must pass. Unknown JSON fields stay reachable at run time (getattr), but a misspelled field is
-# not a field; async_req=True gives a handle and _preload_content=False the urllib3 response, not
+# must pass. Every public name is there for the star import and as an attribute of the package,
+# and a misspelled one is not; unknown JSON fields stay reachable at run time (getattr), but a
+# misspelled field is not a field; async_req=True gives a handle and _preload_content=False the urllib3 response, not
 # the model; from_dict of a dict gives the model itself.
 MISTAKES_SCRIPT = '''
 from multiprocessing.pool import ApplyResult
 
 import urllib3
 
+import pieces_os_client
+from pieces_os_client import *
 from pieces_os_client import ApiResponse, Assets, AssetsApi, Seed
+
+
+def every_kind_of_public_name() -> None:
+    print(Tag, WellKnownApi, ApiClient, Configuration, GoneException, ReconnectPolicy, StreamMessageError)
+    print(pieces_os_client.Asset, pieces_os_client.AssetApi, pieces_os_client.ApiException)
+    print(pieces_os_client.Assett)  # mistake: no such name
 
 
 def check(api: AssetsApi) -> None:

@@ -49,15 +49,14 @@ class WellKnownApi:
 
     Every REST method also takes the generated Pieces SDK's keyword arguments:
 
-        async_req: `True` runs the call on the `ApiClient(pool_threads=N)` thread pool and returns at once
-            a handle whose `.get(timeout=None)` gives the result (or raises the error).
+        async_req: `True` runs the call on the `ApiClient(pool_threads=N)` thread pool and returns at once a
+            handle whose `.get(timeout=None)` gives the result (or raises the error).
         _preload_content: `False` leaves the body unparsed: `op` returns the urllib3 response,
             `op_with_http_info` an `ApiResponse` whose `data` is None and `raw_data` the bytes.
-        _return_http_data_only: `True` makes `op_with_http_info` return the parsed data only, as `op`
-            does.
+        _return_http_data_only: `True` makes `op_with_http_info` return the parsed data only, as `op` does.
         _request_auth: one credential for this call instead of the configured API keys: `{'in': 'header',
-            'key': 'X-Application-ID', 'value': 'my-plugin', 'type': 'api_key'}` ('in' may also be 'query'
-            or 'cookie').
+            'key': 'X-Application-ID', 'value': 'my-plugin', 'type': 'api_key'}` ('in' may also be 'query' or
+            'cookie').
         _content_type: the Content-Type sent with a request body instead of the documented one.
         _host_index: accepted for code written for the generated SDK; Pieces OS has one host, so only 0.
     """
