@@ -94,7 +94,8 @@ def test_the_package_exports_each_hand_written_module_s_all_and_every_generated_
     and the models come from the generated packages, and no name is in two of them."""
     exported = pieces_os_client._EXPORTED
     for module, names in exported.items():
-        assert list(names) == importlib.import_module(f"pieces_os_client.{module}").__all__, module
+        declared = importlib.import_module(f"pieces_os_client.{module}").__all__
+        assert list(names) == declared, f"_EXPORTED[{module!r}] in pieces_os_client/__init__.py must be {declared}"
     hand_written = [name for names in exported.values() for name in names]
     every = hand_written + pieces_os_client.models.__all__ + pieces_os_client.api.__all__
     assert len(every) == len(set(every))
