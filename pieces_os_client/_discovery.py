@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import urllib3
 
-from pieces_os_client.exceptions import ApiConnectionError, ApiValueError
+from pieces_os_client._transport import call_deadline, deadline_pools
+from pieces_os_client.exceptions import ApiConnectionError, ApiTimeoutError, ApiValueError
 
 logger = logging.getLogger("pieces_os_client")
 
@@ -26,9 +28,11 @@ PORTS_ENVIRONMENT_VARIABLE = "PIECES_OS_PORTS"
 HEALTH_PATH = "/.well-known/health"
 LOOPBACK = "localhost"
 # Pieces OS answers health in well under a millisecond; these only bound a port held by
-# something that accepts connections and never answers.
+# something that accepts connections and answers slowly or never: the connection, each read, and
+# the whole health answer.
 CONNECT_TIMEOUT = 0.5
 READ_TIMEOUT = 1.0
+PROBE_DEADLINE = 2.0
 
 _found: Dict[Tuple[int, ...], str] = {}
 _lock = threading.Lock()
@@ -80,20 +84,27 @@ def describe_ports(ports: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
-def _answers(pool: urllib3.PoolManager, url: str) -> bool:
+def _answers(pool: urllib3.PoolManager, url: str, deadline: float) -> bool:
     try:
-        response = pool.request("GET", url + HEALTH_PATH, retries=False, redirect=False)
+        with call_deadline(deadline):
+            response = pool.request("GET", url + HEALTH_PATH, retries=False, redirect=False)
     except urllib3.exceptions.HTTPError:
         return False
     return response.status == 200
 
 
-def discover(ports: Optional[Iterable[int]] = None, *, refresh: bool = False) -> str:
+def discover(
+    ports: Optional[Iterable[int]] = None, *, refresh: bool = False, deadline: Optional[float] = None
+) -> str:
     """The base URL of the Pieces OS answering on loopback, e.g. ``http://localhost:39300``.
 
     :param ports: the ports to try, in order of preference (default: see ``candidate_ports``).
     :param refresh: ask again even when an earlier call found one.
+    :param deadline: when the search must be over (``time.monotonic()``), as the deadline of the
+        call that needs the host; the search takes at most ``PROBE_DEADLINE`` seconds anyway,
+        every byte of every health answer included.
     :raises ApiConnectionError: nothing answered; the message lists what was tried.
+    :raises ApiTimeoutError: ``deadline`` passed before the search was over.
     """
     chosen = candidate_ports(ports)
     if not refresh:
@@ -104,18 +115,34 @@ def discover(ports: Optional[Iterable[int]] = None, *, refresh: bool = False) ->
         if not refresh and chosen in _found:
             return _found[chosen]
         urls = [f"http://{LOOPBACK}:{port}" for port in chosen]
-        pool = urllib3.PoolManager(
-            num_pools=len(urls), timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
+        probe_deadline = time.monotonic() + PROBE_DEADLINE
+        if deadline is not None:
+            probe_deadline = min(probe_deadline, deadline)
+        pool = deadline_pools(
+            urllib3.PoolManager(num_pools=len(urls), timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT))
         )
         # Imported here: only a search for Pieces OS uses it, and most programs name their host.
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 
         executor = ThreadPoolExecutor(max_workers=min(len(urls), 40), thread_name_prefix="pieces-os-discovery")
         try:
-            answers = [executor.submit(_answers, pool, url) for url in urls]
+            answers = [executor.submit(_answers, pool, url, probe_deadline) for url in urls]
             # In list order: a later port is taken only once every earlier one has said no.
             for url, answer in zip(urls, answers):
-                if answer.result():
+                try:
+                    # The probe itself ends by its deadline (a connection still being opened then
+                    # counts as no answer).
+                    answered = answer.result(timeout=max(probe_deadline - time.monotonic(), 0.0) + 0.05)
+                except FutureTimeout:
+                    answered = False
+                if not answered and deadline is not None and time.monotonic() >= deadline:
+                    raise ApiTimeoutError(
+                        f"The search for Pieces OS on {LOOPBACK} ports {describe_ports(chosen)} did not end"
+                        " within the deadline of the call. Give the host (Configuration(host=...) or"
+                        " PIECES_OS_URL), or the call more time.",
+                        host=LOOPBACK, method="GET", url=HEALTH_PATH,
+                    )
+                if answered:
                     logger.debug("found Pieces OS at %s", url)
                     _found[chosen] = url
                     return url

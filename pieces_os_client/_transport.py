@@ -1,15 +1,24 @@
 """What the REST transport (``rest``) and the streams (``streams``) share.
 
 Both connect to the same host with the same Configuration, so they take their TLS context, their
-proxy and its credentials, their header checks and the hints of their connection errors from
-here, and behave alike: a setting means the same thing for a call and for a stream.
+proxy and its credentials, their header checks, the hints of their connection errors and the
+way a deadline bounds every byte from here, and behave alike: a setting means the same thing
+for a call and for a stream.
 """
 from __future__ import annotations
 
+import http.client
+import io
+import socket
 import ssl
-from typing import TYPE_CHECKING, Dict, NamedTuple, Optional
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
 from urllib.parse import unquote, urlsplit
 
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import make_headers
 
 from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
@@ -116,3 +125,145 @@ def tls_failure(host: str, what: str, cause: object) -> str:
 def proxy_failure(proxy: ProxySettings, what: str, cause: object) -> str:
     """The message for a proxy that failed ``what``."""
     return f"The proxy {proxy.shown} failed for {what}: {cause}. Check Configuration.proxy and proxy_headers."
+
+
+# ----- deadlines that cover every byte ----------------------------------------------------------
+# A socket timeout bounds one read: a server that sends one byte per read, forever, is never
+# timed out. A deadline is a moment (time.monotonic()) past which no read of this thread's call
+# waits; urllib3 and http.client read the status line, headers and body of a response through
+# the reader below, which cuts each socket read to what is left of the deadline.
+_calls = threading.local()
+
+
+class call_deadline:  # noqa: N801 (used as a context manager, like contextlib's)
+    """While active, every response read on this thread's connections of ``deadline_pools``
+    waits at most until ``deadline`` (a ``time.monotonic()`` moment; None: no deadline), and at
+    most ``read_timeout`` seconds of silence; a response read after it (left unread by the call)
+    waits ``read_timeout`` seconds of silence only."""
+
+    __slots__ = ("_deadline", "_read_timeout", "_previous")
+
+    def __init__(self, deadline: Optional[float], read_timeout: Optional[float] = None) -> None:
+        self._deadline = deadline
+        self._read_timeout = read_timeout
+
+    def __enter__(self) -> None:
+        self._previous = getattr(_calls, "deadline", None), getattr(_calls, "read_timeout", None)
+        _calls.deadline, _calls.read_timeout = self._deadline, self._read_timeout
+
+    def __exit__(self, *exc_info: object) -> None:
+        _calls.deadline, _calls.read_timeout = self._previous
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reads (through ``raw``, its ``makefile``), each waiting no longer than the
+    running call's deadline allows."""
+
+    def __init__(self, raw: Any, sock: socket.socket) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        # The call's read timeout (the connection's may have been cut to what was left of it).
+        self._timeout = getattr(_calls, "read_timeout", None) or sock.gettimeout()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        deadline = getattr(_calls, "deadline", None)
+        if deadline is None:
+            self._sock.settimeout(self._timeout)
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("the deadline of the call has passed")
+            self._sock.settimeout(left if self._timeout is None else min(self._timeout, left))
+        return self._raw.readinto(buffer)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        # The socket's file object holds the socket open until it is closed, as http.client expects.
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response, reading through a ``_DeadlineReader`` when a deadline runs."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        if getattr(_calls, "deadline", None) is not None:
+            self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock))
+
+
+class _HTTPConnection(HTTPConnection):
+    response_class = _DeadlineResponse
+
+
+class _HTTPSConnection(HTTPSConnection):
+    response_class = _DeadlineResponse
+
+
+class _HTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+def deadline_pools(manager: urllib3.PoolManager) -> urllib3.PoolManager:
+    """``manager``, its pools' responses read within the running ``call_deadline``."""
+    manager.pool_classes_by_scheme = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+    return manager
+
+
+class HandshakeWatch:
+    """Bounds a handshake that reads through libraries of its own (a proxy's CONNECT, TLS, the
+    WebSocket upgrade): when ``seconds`` pass before the ``with`` block ends, every socket given
+    to ``track`` is shut down, so whatever is reading from it returns at once, and ``expired``
+    is True."""
+
+    def __init__(self, seconds: Optional[float]) -> None:
+        self._seconds = seconds
+        self._sockets: List[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = False
+        self.expired = False
+        self._timer: Optional[threading.Timer] = None
+
+    def track(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+        return sock
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def __enter__(self) -> HandshakeWatch:
+        if self._seconds is not None:
+            self._timer = threading.Timer(self._seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass

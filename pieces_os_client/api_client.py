@@ -9,6 +9,7 @@ import datetime
 import enum
 import logging
 import threading
+import time
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -52,7 +53,7 @@ from pieces_os_client.exceptions import (
     ApiValueError,
     describe_problems,
 )
-from pieces_os_client.rest import RequestTimeout, RESTClientObject, RESTResponse
+from pieces_os_client.rest import RequestTimeout, RESTClientObject, RESTResponse, call_timeout
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, ThreadPool
@@ -159,18 +160,19 @@ class ApiClient:
             cls._default = default
 
     # ----- the host ----------------------------------------------------------------------
-    def resolve_host(self) -> str:
+    def resolve_host(self, deadline: Optional[float] = None) -> str:
         """The base URL this client's calls and streams go to.
 
         ``Configuration.host`` when one was given (``host=``, ``PIECES_OS_URL`` or
         ``server_index``); else the Pieces OS found on this machine (see ``_discovery``), searched
         for on first use, kept for the process, and searched for again once a connection to it
-        has failed. Raises ApiConnectionError when nothing answers.
+        has failed. Raises ApiConnectionError when nothing answers, and ApiTimeoutError when
+        ``deadline`` (a ``time.monotonic()`` moment) passes during the search.
         """
         configuration = self.configuration
         if configuration.host_is_given:
             return configuration.host
-        return discover(configuration.discovery_ports)
+        return discover(configuration.discovery_ports, deadline=deadline)
 
     def connection_failed(self, host: str) -> None:
         """Called when a connection to ``host`` (from ``resolve_host``) failed: a host found by
@@ -333,7 +335,14 @@ class ApiClient:
         path = prepared.path
         if query:
             path += ("&" if "?" in path else "?") + "&".join(query)
-        host = self.resolve_host()
+        started: Optional[float] = None
+        if self.configuration.host_is_given:
+            host = self.configuration.host
+        else:
+            # The search for Pieces OS is part of the call: its deadline counts from here.
+            started = time.monotonic()
+            seconds = call_timeout(options.request_timeout, self.configuration, self.rest_client.timeout).deadline
+            host = self.resolve_host(None if seconds is None else started + seconds)
         url = host + path
         # The host's redacted form, and the Basic credentials of its user information, are kept
         # while the host stays the same.
@@ -351,7 +360,7 @@ class ApiClient:
             )
         try:
             response = self.rest_client.request(
-                prepared.method, url, request_headers, prepared.body, options.request_timeout, preload_content, host=host
+                prepared.method, url, request_headers, prepared.body, options.request_timeout, preload_content, host=host, started=started
             )
         except ApiTransportError:
             self.connection_failed(host)

@@ -35,7 +35,9 @@ from urllib3.util import parse_url
 from pieces_os_client._content_encoding import body_decoder
 from pieces_os_client._headers import redact_url
 from pieces_os_client._transport import (
+    call_deadline,
     check_header,
+    deadline_pools,
     proxy_failure,
     proxy_settings,
     tls_context,
@@ -296,6 +298,7 @@ class RESTClientObject:
             self.pool_manager = urllib3.ProxyManager(proxy_url=self.proxy.url, proxy_headers=self.proxy.headers, **options)
         else:
             self.pool_manager = urllib3.PoolManager(**options)
+        deadline_pools(self.pool_manager)
 
     def request(
         self,
@@ -307,11 +310,16 @@ class RESTClientObject:
         preload_content: bool = True,
         *,
         host: Optional[str] = None,
+        started: Optional[float] = None,
     ) -> Union[RESTResponse, urllib3.BaseHTTPResponse]:
         """Send one request, retrying as the policy allows, and read its body unless told not to.
 
         ``host`` is the base URL ``url`` starts with (default ``Configuration.host``): its
-        connection pool is kept, and messages name it.
+        connection pool is kept, and messages name it. ``started`` is when the call began
+        (``time.monotonic()``; default now), which its deadline counts from.
+
+        A deadline bounds every byte: connecting, sending, the status line and headers, the body,
+        retries and their waits.
 
         Every failure below this method (urllib3, http.client, the socket, a decoder) leaves it as
         an SDK exception: ApiValueError for an unusable timeout, ApiDecodeError for a body that
@@ -325,7 +333,7 @@ class RESTClientObject:
         if self._tls_problem is not None and url.startswith("https:"):
             raise self._tls_problem
         shown_host = redact_url(host)
-        deadline = None if timing.deadline is None else time.monotonic() + timing.deadline
+        deadline = None if timing.deadline is None else (started or time.monotonic()) + timing.deadline
         phases = timing.phases
         retries = self.retry
         pool_timeout = self.configuration.read_timeout
@@ -333,6 +341,27 @@ class RESTClientObject:
             phases = DeadlineTimeout(phases.connect_timeout, phases.read_timeout, deadline)  # type: ignore[arg-type]
             retries = self.retry.until(deadline) if isinstance(self.retry, RetryPolicy) else self.retry
             pool_timeout = min(pool_timeout or timing.deadline, timing.deadline)  # type: ignore[type-var]
+        with call_deadline(deadline, timing.phases.read_timeout):
+            return self._attempts(
+                method, url, host, shown_host, headers, body, preload_content, timing, deadline, phases, retries, pool_timeout
+            )
+
+    def _attempts(
+        self,
+        method: str,
+        url: str,
+        host: str,
+        shown_host: str,
+        headers: Mapping[str, str],
+        body: Optional[bytes],
+        preload_content: bool,
+        timing: CallTimeout,
+        deadline: Optional[float],
+        phases: urllib3.Timeout,
+        retries: urllib3.Retry,
+        pool_timeout: Optional[float],
+    ) -> Union[RESTResponse, urllib3.BaseHTTPResponse]:
+        """The attempts of one call, as the retry policy allows them."""
         while True:
             response: Optional[urllib3.BaseHTTPResponse] = None
             try:
@@ -423,17 +452,10 @@ class RESTClientObject:
                         break
                     chunks.append(decoder.feed(chunk))
             else:
-                read_timeout = timing.phases.read_timeout
                 while True:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise self._deadline_error(method, url, shown_host, timing)
-                    # Each socket read waits at most for what is left of the call, so a body that
-                    # trickles in cannot hold it past the deadline.
-                    connection = getattr(response, "connection", None)
-                    sock = getattr(connection, "sock", None)
-                    if sock is not None:
-                        sock.settimeout(left if read_timeout is None else min(read_timeout, left))
                     chunk = response.read1(_READ_CHUNK, decode_content=decoder is None)
                     if not chunk:
                         break

@@ -54,6 +54,7 @@ from pieces_os_client._models import type_adapter
 from pieces_os_client._operation import Operation, resolve_model
 from pieces_os_client._stream_messages import message_handling
 from pieces_os_client._transport import (
+    HandshakeWatch,
     check_header,
     proxy_failure,
     proxy_settings,
@@ -578,22 +579,43 @@ class Stream(Generic[T]):
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "wss" else 80)
         options: Dict[str, Any] = {"header": self._headers, "cookie": self._cookie}
+        # connect_timeout bounds the whole opening, every byte of it: the connection, a proxy's
+        # tunnel, TLS and the upgrade's answer (which a server could trickle a byte at a time).
+        watch = HandshakeWatch(self._connect_timeout)
         try:
-            # An open socket also keeps websocket-client from taking a proxy from the environment,
-            # which the REST calls (urllib3) do not do either.
-            options["socket"] = self._open_socket(host, port)
-            ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=True)
-            ws.settimeout(self._connect_timeout)
-            try:
-                # websocket-client follows up to three redirects by default, on a socket of its
-                # own, taking the handshake's headers along: never follow one.
-                ws.connect(self._connect_url, redirect_limit=0, **options)  # type: ignore[no-untyped-call]
-            finally:
-                self._refuse_redirect(ws)
+            with watch:
+                # An open socket also keeps websocket-client from taking a proxy from the
+                # environment, which the REST calls (urllib3) do not do either.
+                options["socket"] = self._open_socket(host, port, watch)
+                ws = websocket.WebSocket(enable_multithread=True, skip_utf8_validation=True)
+                ws.settimeout(self._connect_timeout)
+                try:
+                    # websocket-client follows up to three redirects by default, on a socket of
+                    # its own, taking the handshake's headers along: never follow one.
+                    ws.connect(self._connect_url, redirect_limit=0, **options)  # type: ignore[no-untyped-call]
+                finally:
+                    self._refuse_redirect(ws)
+            if watch.expired:
+                ws.shutdown()  # type: ignore[no-untyped-call]
+                raise socket.timeout("the handshake did not end within connect_timeout")
         except OpenApiException:
             raise
-        except websocket.WebSocketBadStatusException as error:
-            raise ApiException.from_response(
+        except Exception as error:
+            raise self._open_error(error, watch.expired) from error
+        return ws
+
+    def _open_error(self, error: Exception, expired: bool) -> OpenApiException:
+        """The SDK exception for a failure to open the stream (``expired``: connect_timeout passed)."""
+        import websocket
+
+        if expired or isinstance(error, (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException)):
+            return ApiTimeoutError(
+                f"Timed out opening the stream {self.url} on {self._host} after {self._connect_timeout} s."
+                f" {self._hint()}",
+                host=self._host, method="GET", url=self.url,
+            )
+        if isinstance(error, websocket.WebSocketBadStatusException):
+            return ApiException.from_response(
                 status=error.status_code,
                 # websocket-client 1.9.0 (the last release for Python 3.9) does not keep the reason.
                 reason=getattr(error, "status_message", None) or _reason_phrase(error.status_code),
@@ -601,25 +623,17 @@ class Stream(Generic[T]):
                 headers=error.resp_headers,
                 method="GET",
                 url=self.url,
-            ) from error
-        except (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException) as error:
-            raise ApiTimeoutError(
-                f"Timed out opening the stream {self.url} on {self._host} after {self._connect_timeout} s."
-                f" {self._hint()}",
-                host=self._host, method="GET", url=self.url,
-            ) from error
-        except ssl.SSLError as error:
-            raise ApiConnectionError(
+            )
+        if isinstance(error, ssl.SSLError):
+            return ApiConnectionError(
                 tls_failure(self._host, f"the stream {self.url}", error), host=self._host, method="GET", url=self.url
-            ) from error
-        except Exception as error:
-            # Whatever else fails below (the socket, TLS, websocket-client, a malformed handshake
-            # answer), the stream could not be opened: one SDK exception for all of it.
-            raise ApiConnectionError(
-                f"Could not open the stream {self.url} on {self._host}: {error or type(error).__name__}. {self._hint()}",
-                host=self._host, method="GET", url=self.url,
-            ) from error
-        return ws
+            )
+        # Whatever else fails below (the socket, TLS, websocket-client, a malformed handshake
+        # answer), the stream could not be opened: one SDK exception for all of it.
+        return ApiConnectionError(
+            f"Could not open the stream {self.url} on {self._host}: {error or type(error).__name__}. {self._hint()}",
+            host=self._host, method="GET", url=self.url,
+        )
 
     def _hint(self) -> str:
         return unreachable_hint(self._host, self._configuration)
@@ -639,23 +653,27 @@ class Stream(Generic[T]):
             status=status, reason=_reason_phrase(status), headers=headers, method="GET", url=self.url, location=location
         )
 
-    def _open_socket(self, host: str, port: int) -> socket.socket:
+    def _open_socket(self, host: str, port: int, watch: HandshakeWatch) -> socket.socket:
         """A connected socket to ``host``: direct, or tunnelled through the proxy; TLS-wrapped for wss."""
         if self._configuration.proxy:
-            sock = self._open_tunnel(host, port)
+            sock = self._open_tunnel(host, port, watch)
         else:
-            sock = socket.create_connection((host, port), timeout=self._connect_timeout)
+            sock = watch.track(socket.create_connection((host, port), timeout=self._connect_timeout))
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._connect_url.startswith("wss:") and self._ssl_context is not None:
                 server_hostname = self._configuration.assert_hostname or host
-                return self._ssl_context.wrap_socket(sock, server_hostname=server_hostname)
+                # The TLS socket takes over the file descriptor: the watch shuts that one down.
+                sock = watch.track(
+                    self._ssl_context.wrap_socket(sock, server_hostname=server_hostname, do_handshake_on_connect=False)
+                )
+                sock.do_handshake()  # type: ignore[attr-defined]
         except BaseException:
             sock.close()
             raise
         return sock
 
-    def _open_tunnel(self, host: str, port: int) -> socket.socket:
+    def _open_tunnel(self, host: str, port: int, watch: HandshakeWatch) -> socket.socket:
         """A socket tunnelled to ``host:port`` by the proxy's CONNECT, with the proxy headers.
 
         The same headers the REST calls send to the proxy: ``Configuration.proxy_headers`` and
@@ -667,6 +685,8 @@ class Stream(Generic[T]):
         if parts.scheme != "http" or not parts.hostname:
             raise ApiValueError(f"Configuration.proxy {proxy.shown!r} is not an http:// proxy URL, which streams need")
         tunnel = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=self._connect_timeout)
+        opened = tunnel._create_connection  # type: ignore[attr-defined]
+        tunnel._create_connection = lambda *args, **kwargs: watch.track(opened(*args, **kwargs))  # type: ignore[attr-defined]
         tunnel.set_tunnel(host, port, headers=proxy.headers)
         try:
             tunnel.connect()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import time
 from typing import Callable, Optional, Type, TypeVar
 from urllib.parse import urlsplit
 
@@ -29,8 +30,8 @@ from pieces_os_client.cli.options import EXAMPLE_HOST, Run
 from pieces_os_client.configuration import Configuration
 from pieces_os_client.display import field_text
 from pieces_os_client.exceptions import (
-    ApiConnectionError,
     ApiException,
+    ApiTransportError,
     GoneException,
     NotFoundException,
     OpenApiException,
@@ -90,11 +91,13 @@ def configuration(args: argparse.Namespace, *, timeout: Optional[float] = None) 
     found = Configuration(host=host)
     wait = timeout if timeout is not None else args.timeout
     if wait is not None:
-        found.read_timeout, found.connect_timeout = wait, min(wait, CONNECT_TIMEOUT)
+        # A deadline: each call ends within it, however slowly Pieces OS (or whatever holds
+        # its port) trickles its answer.
+        found.read_timeout, found.connect_timeout, found.deadline = wait, min(wait, CONNECT_TIMEOUT), wait
     if host is None:
         try:
-            found.host = discover(found.discovery_ports)
-        except ApiConnectionError:
+            found.host = discover(found.discovery_ports, deadline=None if wait is None else time.monotonic() + wait)
+        except ApiTransportError:
             raise CliError(
                 f"no Pieces OS answered on localhost ports {describe_ports(found.discovery_ports)}; start it, or"
                 f" give its address with --host URL or {HOST_ENVIRONMENT_VARIABLE} (without Pieces OS, 'demo' and"

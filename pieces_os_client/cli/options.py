@@ -87,7 +87,8 @@ def add_common_options(parser: argparse.ArgumentParser, *, on_command: bool) -> 
         metavar="SECONDS",
         type=seconds,
         default=argparse.SUPPRESS if on_command else None,
-        help="how long to wait for Pieces OS to answer (default: 60)",
+        help="the most seconds each request to Pieces OS may take, every byte of its answer included"
+        " (default: no bound on the whole; 60 s of silence at most)",
     )
     parser.add_argument(
         "--json",
