@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -153,17 +153,24 @@ class EnumDescription:
 
 @dataclass(frozen=True)
 class ParameterDescription:
-    """A path or query parameter of an operation."""
+    """A path, query or form parameter of an operation."""
 
-    name: str
-    location: str  # "path" or "query"
+    name: str  # the argument's name
+    location: str  # "path", "query" or "form" (a field of an application/x-www-form-urlencoded body)
     required: bool
-    type: str  # the Python type's name: str, int, bool or float
+    type: str  # the Python type: str, int, bool, float, list (of str), or object (a model sent as JSON text)
     doc: str
+    wire: str  # its name in the request
+    delimiter: str = ""  # a list's separator in one query value ("" repeats the parameter)
+
+    @property
+    def python_type(self) -> str:
+        return {"list": "List[str]", "object": "Any"}.get(self.type, self.type)
 
     @property
     def annotation(self) -> str:
-        return f"{self.type}" if self.required else f"Optional[{self.type}] = None"
+        """Its annotation in the methods' signatures, with its default."""
+        return self.python_type if self.required else f"Optional[{self.python_type}] = None"
 
 
 @dataclass(frozen=True)
@@ -171,16 +178,22 @@ class BodyDescription:
     """The JSON request body of an operation."""
 
     name: str  # the argument's name: the model's module name, as the generated SDK calls it
-    model: str
+    model: str  # a model's name, or the JSON scalar sent: "str", "bool", "int", "float"
     required: bool
     media_type: str
     doc: str
 
     @property
+    def scalar(self) -> bool:
+        return self.model in JSON_SCALARS.values()
+
+    @property
     def annotation(self) -> str:
+        """Its annotation in the methods' signatures, with its default."""
+        accepted = self.model if self.scalar else f"{self.model}, Dict[str, Any]"
         if self.required:
-            return f"Union[{self.model}, Dict[str, Any]]"
-        return f"Union[{self.model}, Dict[str, Any], None] = None"
+            return accepted if self.scalar else f"Union[{accepted}]"
+        return f"Optional[{accepted}] = None" if self.scalar else f"Union[{accepted}, None] = None"
 
 
 @dataclass(frozen=True)
@@ -273,7 +286,8 @@ class ApiDescription:
     def models(self) -> List[str]:
         """The models its methods take or return, for the imports."""
         ops = self.operations
-        return sorted({op.returns for op in ops if op.returns not in ("str", "None")} | {op.body.model for op in ops if op.body})
+        returned = {op.returns for op in ops if op.returns not in ("str", "None")}
+        return sorted(returned | {op.body.model for op in ops if op.body and not op.body.scalar})
 
 
 # ----- naming ------------------------------------------------------------------------------------
@@ -517,13 +531,15 @@ class Generator:
         )
 
     def describe_operations(self) -> List[OperationDescription]:
-        """Every operation of the spec, described once, sorted by name."""
+        """Every operation of the spec, described once for each API class (tag) it belongs to, sorted by name."""
         ops = [
-            self.describe_operation(path, method.upper(), op)
+            replace(described, tag=tag)
             for path, item in self.spec["paths"].items()
             for method, op in item.items()
+            for described in [self.describe_operation(path, method.upper(), op)]
+            for tag in op["tags"]
         ]
-        return sorted(ops, key=lambda o: o.name)
+        return sorted(ops, key=lambda o: (o.name, o.tag))
 
     def tags(self) -> List[str]:
         """The spec's tags that have operations, each one API class."""
@@ -533,34 +549,39 @@ class Generator:
 
     def describe_operation(self, path: str, method: str, op: Dict[str, Any]) -> OperationDescription:
         name = op["operationId"]
+        # In the generated SDK's order: the spec's parameters, then the body or the form's fields.
         params = tuple(
-            ParameterDescription(
-                name=p["name"],
-                location=location,
-                required=bool(p.get("required")),
-                type=JSON_SCALARS[p["schema"]["type"]],
-                doc=self.overlay.parameter(name, p["name"]),
-            )
-            for location in ("path", "query")
+            self.describe_parameter(name, p["in"], p.get("x-python-name", p["name"]), p["name"], bool(p.get("required")), p)
             for p in op.get("parameters", [])
-            if p["in"] == location
         )
         body = None
         if "requestBody" in op:
             media, content = next(iter(op["requestBody"]["content"].items()))
-            model = ref_name(content["schema"]["$ref"])
-            body = BodyDescription(
-                name=self.modules[model],
-                model=model,
-                required=bool(op["requestBody"].get("required")),
-                media_type=media,
-                doc=self.overlay.optional("operations", name, "parameters", self.modules[model])
-                or f"the {model} to send as the JSON body, as the model or a dict",
-            )
+            schema = content["schema"]
+            if media == "application/x-www-form-urlencoded":
+                renames = schema.get("x-python-names", {})
+                params += tuple(
+                    self.describe_parameter(
+                        name, "form", renames.get(key, key), key, key in schema.get("required", []), {"schema": prop}
+                    )
+                    for key, prop in schema["properties"].items()
+                )
+            else:
+                model = ref_name(schema["$ref"]) if "$ref" in schema else JSON_SCALARS[schema["type"]]
+                argument = op["requestBody"].get("x-python-name") or self.modules[model]
+                body = BodyDescription(
+                    name=argument,
+                    model=model,
+                    required=bool(op["requestBody"].get("required")),
+                    media_type=media,
+                    doc=self.overlay.optional("operations", name, "parameters", argument)
+                    or f"the {model} to send as the JSON body" + (", as the model or a dict" if "$ref" in schema else ""),
+                )
         success = next(code for code in op["responses"] if code.startswith("2"))
         ok_content = op["responses"][success].get("content", {})
         if "application/json" in ok_content:
-            returns = ref_name(ok_content["application/json"]["schema"]["$ref"])
+            ok_schema = ok_content["application/json"]["schema"]
+            returns = ref_name(ok_schema["$ref"]) if "$ref" in ok_schema else "str"
             accept = "application/json"
         elif ok_content:
             returns = "str"
@@ -598,6 +619,24 @@ class Generator:
             raise SystemExit(f"spec/overlay.json: operations.{operation}.messages is {kind!r}, not one of {STREAM_MESSAGES}")
         return kind
 
+    def describe_parameter(
+        self, operation: str, location: str, name: str, wire: str, required: bool, spec: Dict[str, Any]
+    ) -> ParameterDescription:
+        schema = spec["schema"]
+        if "$ref" in schema:  # an enum (its members are str) or, in a form, a model sent as JSON text
+            kind = "str" if "enum" in self.schemas[ref_name(schema["$ref"])] else "object"
+        else:
+            kind = {"array": "list"}.get(schema["type"]) or JSON_SCALARS[schema["type"]]
+        return ParameterDescription(
+            name=name,
+            location=location,
+            required=required,
+            type=kind,
+            doc=self.overlay.parameter(operation, name),
+            wire=wire,
+            delimiter=" " if spec.get("style") == "spaceDelimited" else "",
+        )
+
     def describe_errors(self, operation: str, documented: List[str]) -> Tuple[ErrorDescription, ...]:
         """The error statuses the spec documents for an operation and those the overlay adds (what
         Pieces OS, and the emulator, also answer), each with what it means for this operation."""
@@ -605,7 +644,8 @@ class Generator:
         return tuple(
             ErrorDescription(
                 status,
-                self.overlay.text("exceptions", status),
+                # the status's own exception, else its class's (4xx, 5xx)
+                self.overlay.optional("exceptions", status) or self.overlay.text("exceptions", f"{status[0]}xx"),
                 self.overlay.optional("operations", operation, "error_notes", status) or self.overlay.text("statuses", status),
             )
             for status in sorted(set(documented) | set(added), key=int)
@@ -632,13 +672,19 @@ class Generator:
                 call.append(value if p.location == "path" else f"{p.name}={value}")
         body = None
         if op.body:
-            entry = self.overlay.get("examples", "bodies", op.body.model)
-            if not isinstance(entry, dict):
-                self.overlay.note_missing("examples", "bodies", op.body.model)
+            # A working body where the overlay has one (for this API class, if it names one), else
+            # a literal for a scalar, else the model for the reader to fill in.
+            model = op.body.model
+            entry = self.overlay.get("examples", "bodies", model) or {}
+            if entry.get("api", api_class) != api_class:
                 entry = {}
             needs += [entry["needs"]] if "needs" in entry else []
             if "value" in entry:
                 body = f"{op.body.name} = {entry['value']}"
+            elif "needs" not in entry:
+                scalars = {"bool": "True", "str": '"text"', "int": "1", "float": "1.0"}
+                value = scalars.get(model) or f"pieces_os_client.{model}.from_dict({{}})  # with the fields of a {model} ({model}.md)"
+                body = f"{op.body.name} = {value}"
             call.append(f"{op.body.name}={op.body.name}")
         setups: List[str] = []
         for need in needs:
@@ -681,10 +727,12 @@ class Generator:
     def describe_api(self, tag: str) -> ApiDescription:
         name = f"{tag}Api"
         ops = tuple(op for op in self.operations if op.tag == tag)
+        # The module is the spec's ``x-python-module`` of the tag, else from the tag's words.
+        declared = next((t for t in self.spec.get("tags", []) if t["name"] == tag and "x-python-module" in t), None)
         return ApiDescription(
             tag=tag,
             name=name,
-            module=re.sub(r"(?<!^)(?=[A-Z])", "_", tag).lower() + "_api",
+            module=declared["x-python-module"] if declared else re.sub(r"(?<!^)(?=[A-Z])", "_", tag).lower() + "_api",
             about=self.overlay.text("api_classes", tag, "about"),
             example=self.overlay.text("api_classes", tag, "example"),
             operations=ops,

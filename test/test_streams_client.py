@@ -36,6 +36,7 @@ from pieces_os_client.streams import (
     reconnect_backoff,
     stream_url,
 )
+from pieces_os_client.testing import PiecesOSEmulator
 
 WAIT = 10.0  # generous bound for anything that should happen at once
 FAST = ReconnectPolicy(max_attempts=5, backoff_base=0.02, backoff_max=0.1)
@@ -755,3 +756,15 @@ def test_what_a_stream_does_with_its_messages_comes_from_the_operations_declarat
     with pytest.raises(ApiValueError, match="undeclared"):
         Stream(client, undeclared)
     assert server.connections == 1  # refused before connecting
+
+
+def test_a_stream_operation_s_other_variants_send_the_plain_get_as_the_generated_sdk_did(
+    emulator: PiecesOSEmulator, assets_api: AssetsApi
+) -> None:
+    """``op_with_http_info`` and ``op_without_preload_content`` of a WebSocket operation exist, as in
+    the generated SDK, and send a plain GET (the emulator answers 426 Upgrade Required)."""
+    raw = assets_api.assets_stream_identifiers_without_preload_content(_request_timeout=5)
+    assert raw.status == 426
+    with pytest.raises(ApiException) as raised:
+        assets_api.stream_assets_with_http_info(_request_timeout=5)
+    assert raised.value.status == 426

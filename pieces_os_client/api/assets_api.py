@@ -4324,6 +4324,182 @@ class AssetsApi:
             max_queued=max_queued,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_stream_identifiers_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[StreamedIdentifiers]]: ...
+
+        @overload
+        def assets_stream_identifiers_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[StreamedIdentifiers]: ...
+
+        @overload
+        def assets_stream_identifiers_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[StreamedIdentifiers]], ApiResponse[StreamedIdentifiers]]: ...
+
+    def assets_stream_identifiers_with_http_info(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[StreamedIdentifiers]], ApiResponse[StreamedIdentifiers]]:
+        """GET /assets/stream/identifiers: A WebSocket stream of asset ids: every id on connect, then one message per change.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the StreamedIdentifiers) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSETS_STREAM_IDENTIFIERS,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def assets_stream_identifiers_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def assets_stream_identifiers_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def assets_stream_identifiers_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def assets_stream_identifiers_without_preload_content(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """GET /assets/stream/identifiers: A WebSocket stream of asset ids: every id on connect, then one message per change.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSETS_STREAM_IDENTIFIERS,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
     def get_assets_stream_transferables(
         self,
         *,
@@ -4368,6 +4544,182 @@ class AssetsApi:
             connect_timeout=connect_timeout,
             headers=_headers,
             max_queued=max_queued,
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_assets_stream_transferables_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Assets]]: ...
+
+        @overload
+        def get_assets_stream_transferables_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Assets]: ...
+
+        @overload
+        def get_assets_stream_transferables_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]: ...
+
+    def get_assets_stream_transferables_with_http_info(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]:
+        """GET /assets/stream/transferables: A WebSocket stream of every asset with its content, on connect and after every change.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Assets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _GET_ASSETS_STREAM_TRANSFERABLES,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_assets_stream_transferables_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_assets_stream_transferables_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_assets_stream_transferables_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def get_assets_stream_transferables_without_preload_content(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """GET /assets/stream/transferables: A WebSocket stream of every asset with its content, on connect and after every change.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _GET_ASSETS_STREAM_TRANSFERABLES,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     def stream_assets(
@@ -4416,6 +4768,182 @@ class AssetsApi:
             max_queued=max_queued,
         )
 
+    if TYPE_CHECKING:
+
+        @overload
+        def stream_assets_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[Assets]]: ...
+
+        @overload
+        def stream_assets_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[Assets]: ...
+
+        @overload
+        def stream_assets_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]: ...
+
+    def stream_assets_with_http_info(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[Assets]], ApiResponse[Assets]]:
+        """GET /assets/stream: A WebSocket stream of every asset, on connect and after every change.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the Assets) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _STREAM_ASSETS,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def stream_assets_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def stream_assets_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def stream_assets_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def stream_assets_without_preload_content(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """GET /assets/stream: A WebSocket stream of every asset, on connect and after every change.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _STREAM_ASSETS,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
     def workstream_suggestions_stream(
         self,
         *,
@@ -4460,6 +4988,184 @@ class AssetsApi:
             connect_timeout=connect_timeout,
             headers=_headers,
             max_queued=max_queued,
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def workstream_suggestions_stream_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[WorkstreamSuggestions]]: ...
+
+        @overload
+        def workstream_suggestions_stream_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[WorkstreamSuggestions]: ...
+
+        @overload
+        def workstream_suggestions_stream_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[WorkstreamSuggestions]], ApiResponse[WorkstreamSuggestions]]: ...
+
+    def workstream_suggestions_stream_with_http_info(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[WorkstreamSuggestions]], ApiResponse[WorkstreamSuggestions]]:
+        """GET /workstream/suggestions/stream: A WebSocket stream of workstream suggestions (recently created or edited assets).
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the WorkstreamSuggestions) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _WORKSTREAM_SUGGESTIONS_STREAM,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def workstream_suggestions_stream_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def workstream_suggestions_stream_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def workstream_suggestions_stream_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def workstream_suggestions_stream_without_preload_content(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """GET /workstream/suggestions/stream: A WebSocket stream of workstream suggestions (recently created or edited assets).
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetsApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _WORKSTREAM_SUGGESTIONS_STREAM,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
         )
 
     # Names later versions of the generated SDK gave the same operations.
