@@ -1,10 +1,20 @@
-"""Streams: every committed change reaches every stream client, in commit order, dropping nothing.
+"""Streams: every committed change reaches every stream client, in commit order.
 
 The store calls ``StreamHub`` after each commit; the hub hops onto the server's event loop
 (``call_soon_threadsafe`` keeps commit order), builds each kind of message once per change and
-queues it for every client of that kind. Queues are unbounded, so a slow client delays only
-itself and loses nothing. A client that connects gets the state at one version and then exactly
-the changes after it.
+queues it for every client of that kind. A client that connects gets the state at one version
+and then exactly the changes after it.
+
+A slow client delays only itself, and what waits for it is bounded, so that a client that stops
+reading cannot grow the emulator without end:
+
+- on the snapshot streams (``/assets/stream``, ``/assets/stream/transferables``, the
+  suggestions), each message holds the whole state, so at most one waits: a newer snapshot
+  replaces the one not sent yet, and the client still ends up with the latest state;
+- on the identifier streams, each message is a change, so they wait in order, up to
+  ``MAX_QUEUED_CHANGES``; a client further behind is disconnected with close code 1008, and on
+  reconnecting gets every current id again (the SDK's identifiers stream reports what changed
+  meanwhile), so nothing is lost.
 
 Kinds: the assets streams (ids, snapshots without and with content, suggestions) and an identifier
 stream per other collection (tags, websites, annotations, anchors, applications, formats, models).
@@ -27,6 +37,13 @@ from pieces_os_client.testing.records import AssetRecord, assets_json
 from pieces_os_client.testing.store import AssetStore, Change, State
 
 SUGGESTION_COUNT = 10
+#: The most change messages waiting for one client of an identifier stream (see the module's
+#: docstring); a client further behind is disconnected (close code 1008).
+MAX_QUEUED_CHANGES = 1000
+# The streams whose every message is the whole state: only the newest waiting one matters.
+SNAPSHOT_KINDS = frozenset({"assets", "transferables", "suggestions"})
+# Close code for a client disconnected for reading too slowly (1008: policy violation).
+TOO_SLOW = 1008
 
 _CLOSE = object()
 
@@ -37,6 +54,20 @@ class _Client:
     since: int
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    too_slow: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, message: str) -> None:
+        """Queue ``message``, within the bounds of the module's docstring."""
+        queue = self.queue
+        if self.kind in SNAPSHOT_KINDS:
+            while not queue.empty():
+                if queue.get_nowait() is _CLOSE:  # the stream is closing: nothing more to send
+                    queue.put_nowait(_CLOSE)
+                    return
+        elif queue.qsize() >= MAX_QUEUED_CHANGES:
+            self.too_slow.set()
+            return
+        queue.put_nowait(message)
 
 
 def _visible(records: Sequence[AssetRecord]) -> List[AssetRecord]:
@@ -108,6 +139,16 @@ def _change_message(kind: str, change: Change) -> Optional[str]:
     return assets_json(_visible(change.records), kind == "transferables")
 
 
+async def _drop(websocket: WebSocket) -> None:
+    """Close a client that fell too far behind. One whose socket is full takes no close frame
+    within a second; its connection ends when the handler returns."""
+    reason = f"more than {MAX_QUEUED_CHANGES} changes waited: reconnect"
+    try:
+        await asyncio.wait_for(websocket.close(code=TOO_SLOW, reason=reason), timeout=1.0)
+    except (asyncio.TimeoutError, RuntimeError, OSError):
+        pass
+
+
 class StreamHub:
     """Sends every committed change to every stream client, in commit order, dropping nothing."""
 
@@ -133,7 +174,7 @@ class StreamHub:
             if message is None:
                 continue
             for client in waiting:
-                client.queue.put_nowait(message)
+                client.offer(message)
 
     async def serve(self, websocket: WebSocket, kind: str) -> None:
         await websocket.accept()
@@ -144,13 +185,16 @@ class StreamHub:
         self._clients[kind].add(client)
         sender = asyncio.ensure_future(self._send(websocket, client))
         receiver = asyncio.ensure_future(self._receive(websocket))
+        too_slow = asyncio.ensure_future(client.too_slow.wait())
         try:
-            await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({sender, receiver, too_slow}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._clients[kind].discard(client)
-            for task in (sender, receiver):
+            for task in (sender, receiver, too_slow):
                 task.cancel()
-            await asyncio.gather(sender, receiver, return_exceptions=True)
+            await asyncio.gather(sender, receiver, too_slow, return_exceptions=True)
+            if client.too_slow.is_set():
+                await _drop(websocket)
             client.done.set()
 
     @staticmethod

@@ -1,7 +1,11 @@
 """The emulator's four WebSocket streams, read with websocket-client directly."""
 from __future__ import annotations
 
+import asyncio
+import socket
 import threading
+import time
+import tracemalloc
 from pathlib import Path
 from typing import Iterator, List, Tuple, Type, TypeVar
 
@@ -14,7 +18,8 @@ from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.models.assets import Assets
 from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
 from pieces_os_client.models.workstream_suggestions import WorkstreamSuggestions
-from pieces_os_client.testing import PiecesOSEmulator
+from pieces_os_client.testing import PiecesOSEmulator, hub
+from pieces_os_client.testing.seeds import build_asset, now_utc
 
 M = TypeVar("M", Assets, StreamedIdentifiers, WorkstreamSuggestions)
 
@@ -185,3 +190,49 @@ def test_plain_http_on_a_stream_path_says_to_use_a_websocket(emulator: PiecesOSE
     assert response.status == 426
     assert response.headers["content-type"].startswith("text/plain")
     assert "ws://" in response.data.decode()
+
+
+# ----- a client that does not read ---------------------------------------------------------------
+@pytest.mark.slow
+def test_a_snapshot_stream_client_that_never_reads_does_not_grow_the_emulator(
+    emulator: PiecesOSEmulator, make_seed: SeedFactory
+) -> None:
+    # A small receive buffer, so that the server's sends block soon, as with a client that hung.
+    slow = websocket.create_connection(
+        emulator.url.replace("http://", "ws://") + "/assets/stream/transferables", timeout=10,
+        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),),
+    )
+    try:
+        assert receive(slow, Assets).iterable == []
+        creator, store = emulator.store.creator, emulator.store
+        seeds = [make_seed(f"value_{number} = '{'x' * 1000}'", name=f"v{number}", ext="py") for number in range(200)]
+        tracemalloc.start()
+        try:
+            for seed in seeds:
+                store.add(build_asset(seed, creator, now_utc()))
+            time.sleep(0.3)  # the server's loop has dispatched every change by now
+            grown = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        # Each change makes a snapshot of every asset: all 200 kept for the client took 150 MB
+        # more than the assets themselves, which (with what the first creates load) take about 35.
+        assert grown < 64 * 1024 * 1024, grown
+        # The client still gets the latest state once it reads.
+        last = None
+        while last is None or len(last.iterable) < 200:
+            last = receive(slow, Assets)
+    finally:
+        slow.close()
+
+
+def test_what_waits_for_a_client_is_bounded() -> None:
+    async def offer_all() -> None:
+        snapshots, changes_ = hub._Client("transferables", 0), hub._Client("identifiers", 0)
+        for number in range(hub.MAX_QUEUED_CHANGES + 5):
+            snapshots.offer(f"snapshot {number}")
+            changes_.offer(f"change {number}")
+        assert snapshots.queue.qsize() == 1 and snapshots.queue.get_nowait() == f"snapshot {hub.MAX_QUEUED_CHANGES + 4}"
+        assert changes_.queue.qsize() == hub.MAX_QUEUED_CHANGES and changes_.too_slow.is_set()
+        assert [changes_.queue.get_nowait() for _ in range(2)] == ["change 0", "change 1"]  # in order
+
+    asyncio.run(offer_all())
