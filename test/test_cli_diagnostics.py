@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -161,3 +162,22 @@ def test_status_names_the_pieces_os_how_it_was_found_its_version_health_and_asse
     assert found.code == 0
     assert f"  found by:  searching localhost ports 1, {port}: port {port} answered first" in found.out
     assert json.loads(cli("status", "--json").out)["found_by"] == "discovery"
+
+
+def test_text_that_is_not_utf8_is_refused_as_usage_before_any_request(
+    cli: Cli, emulator: PiecesOSEmulator, tmp_path: Path  # noqa: F811
+) -> None:
+    """Bytes that are not UTF-8 in an argument or a file name reach Python as lone surrogates; the
+    command says which argument, showing the bytes, not which SDK parameter could not be sent."""
+    not_utf8 = os.fsdecode(b"q\xff")
+    for args in (["search", not_utf8], ["search", "--tags", not_utf8], ["create", "-", "--name", not_utf8]):
+        result = cli("--host", emulator.url, *args, stdin=b"x = 1\n")
+        assert result.code == 2, result
+        assert "'q\\xff' is not UTF-8 text" in result.err, result.err
+    badly_named = tmp_path / os.fsdecode(b"\xff.py")
+    badly_named.write_text("x = 1\n")
+    result = cli("--host", emulator.url, "create", str(badly_named))
+    assert result.code == 2
+    assert result.one_line_error().endswith("\\xff.py' is not UTF-8 text; give the snippet a name with --name")
+    with ApiClient(Configuration(host=emulator.url)) as client:
+        assert len(AssetsApi(client).assets_snapshot()) == 0

@@ -14,7 +14,7 @@ from pieces_os_client.cli.errors import about_asset
 from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.files import read_at_most
 from pieces_os_client.cli.languages import resolve_language
-from pieces_os_client.cli.options import Commands, asset_id
+from pieces_os_client.cli.options import Commands, asset_id, is_utf8, shown_bytes, text
 from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
 from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note, content_text, field_text
@@ -80,6 +80,8 @@ def command_create(args: argparse.Namespace, api: AssetsApi) -> int:
     if not text.strip():
         raise CliError(f"{source} is empty; there is nothing to save", EXIT_USAGE)
     name = args.name or (os.path.basename(args.file) if args.file != "-" else None)
+    if name is not None and not is_utf8(name):
+        raise CliError(f"the name of {shown_bytes(args.file)} is not UTF-8 text; give the snippet a name with --name", EXIT_USAGE)
     if args.language is not None:
         language: Optional[str] = resolve_language(args.language)
     else:
@@ -119,11 +121,12 @@ def register(commands: Commands) -> None:
     sub = commands.add("create", with_api(AssetsApi, command_create))
     sub.add_argument("file", help="a UTF-8 text file, or - to read standard input")
     sub.add_argument(
-        "--name", help="the snippet's name (default: the file's name); its extension gives the language"
+        "--name", type=text, help="the snippet's name (default: the file's name); its extension gives the language"
     )
-    sub.add_argument("--tag", action="append", help="a tag; repeat it or separate tags with commas")
+    sub.add_argument("--tag", action="append", type=text, help="a tag; repeat it or separate tags with commas")
     sub.add_argument(
         "--language",
+        type=text,
         help="the language: a name or an extension, any case (python, py, .py, C#; see 'languages')."
         " Default: from the extension of the name, else Pieces OS tells it from the content",
     )

@@ -30,7 +30,7 @@ from pieces_os_client.api.asset_api import AssetApi
 from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.errors import about_asset
 from pieces_os_client.cli.exit_codes import EXIT_CONFLICT, EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError
-from pieces_os_client.cli.options import Commands, asset_id
+from pieces_os_client.cli.options import Commands, asset_id, text
 from pieces_os_client.cli.output import asset_record, out, print_json
 from pieces_os_client.cli.snippets import decode_text, split_tags
 from pieces_os_client.cli.transfer import export_name
@@ -286,12 +286,12 @@ def command_edit(args: argparse.Namespace, api: AssetApi) -> int:
 def register(commands: Commands) -> None:
     sub = commands.add("rename", with_api(AssetApi, command_rename))
     sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
-    sub.add_argument("name", help="the new name")
+    sub.add_argument("name", type=text, help="the new name")
     sub = commands.add("tag", with_api(AssetApi, command_tag))
     sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
-    sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to add (a comma also separates tags)")
+    sub.add_argument("tags", nargs="+", metavar="TAG", type=text, help="a tag to add (a comma also separates tags)")
     sub = commands.add("untag", with_api(AssetApi, command_untag))
     sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")
-    sub.add_argument("tags", nargs="+", metavar="TAG", help="a tag to remove (a comma also separates tags)")
+    sub.add_argument("tags", nargs="+", metavar="TAG", type=text, help="a tag to remove (a comma also separates tags)")
     sub = commands.add("edit", with_api(AssetApi, command_edit))
     sub.add_argument("id", type=asset_id, help="the asset's id, or enough of its start to tell it from the others")

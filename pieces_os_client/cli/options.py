@@ -57,6 +57,31 @@ EXAMPLE_ID = "f8aac2d7-3b1e-4c55-9d0a-6e2f1b7c8a90"
 _ID_CHARACTERS = frozenset("0123456789abcdefABCDEF-")
 
 
+def is_utf8(value: str) -> bool:
+    """Whether ``value`` is text a request can carry: bytes that are not UTF-8 (in a file name, or
+    an argument the shell passed) reach Python as lone surrogates, which no request can send."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_bytes(value: str) -> str:
+    """``value`` quoted as the bytes it came from: ``'q\\xff'`` for a byte that is not UTF-8."""
+    try:
+        return repr(value.encode("utf-8", "surrogateescape"))[1:]
+    except UnicodeEncodeError:
+        return ascii(value)
+
+
+def text(value: str) -> str:
+    """A name, tag, query or language as given, refused when it is not UTF-8 text."""
+    if not is_utf8(value):
+        raise argparse.ArgumentTypeError(f"{shown_bytes(value)} is not UTF-8 text")
+    return value
+
+
 def asset_id(text: str) -> str:
     """An asset's id, or the start of one (``f8aac2d7``), as git takes a commit's: what is not
     hexadecimal digits and hyphens is refused here, before any request (``client`` finds the id

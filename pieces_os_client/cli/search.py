@@ -8,7 +8,7 @@ from pieces_os_client.api.assets_api import AssetsApi
 from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.languages import resolve_language
-from pieces_os_client.cli.options import Commands
+from pieces_os_client.cli.options import Commands, text
 from pieces_os_client.cli.output import (
     ASSET_FIXED_COLUMNS,
     ASSET_HEADER,
@@ -92,14 +92,15 @@ def command_search(args: argparse.Namespace, api: AssetsApi) -> int:
 
 def register(commands: Commands) -> None:
     sub = commands.add("search", with_api(AssetsApi, command_search))
-    sub.add_argument("query", nargs="?", help="the text to search for")
+    sub.add_argument("query", nargs="?", type=text, help="the text to search for")
     sub.add_argument(
         "--tags",
         action="append",
+        type=text,
         metavar="TAG[,TAG...]",
         help="only assets with any of these tags (repeat it or separate with commas)",
     )
     sub.add_argument("--all-tags", action="store_true", help="only assets with every one of the --tags")
     sub.add_argument(
-        "--language", help="only assets in this language: a name or an extension, any case (sql, Python, .py)"
+        "--language", type=text, help="only assets in this language: a name or an extension, any case (sql, Python, .py)"
     )

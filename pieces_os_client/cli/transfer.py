@@ -21,7 +21,7 @@ from pieces_os_client.cli.files import (
     read_regular_file,
     write_new_file,
 )
-from pieces_os_client.cli.options import Commands
+from pieces_os_client.cli.options import Commands, text
 from pieces_os_client.cli.output import Progress, Report
 from pieces_os_client.cli.snippets import content_digest, decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, plural
@@ -245,6 +245,6 @@ def command_export(args: argparse.Namespace, api: AssetsApi) -> int:
 def register(commands: Commands) -> None:
     sub = commands.add("import", with_api(AssetsApi, command_import))
     sub.add_argument("dir", help="the directory to import")
-    sub.add_argument("--tag", action="append", help="a tag for every snippet; repeat it or separate with commas")
+    sub.add_argument("--tag", action="append", type=text, help="a tag for every snippet; repeat it or separate with commas")
     sub = commands.add("export", with_api(AssetsApi, command_export))
     sub.add_argument("dir", help="the directory to write to (created if missing)")
