@@ -56,6 +56,7 @@ def environment_with_dependencies(directory: Path) -> Tuple[Path, Path]:
     return python, Path(site)
 
 
+@pytest.mark.tooling
 def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snippets(tmp_path: Path) -> None:
     """One mypy --strict run over a project outside the clone: a plugin script, whose types must be
     resolved (not Any), and every Python block of the README and the guide (and the streams page's first), each a file of that project. The
