@@ -50,6 +50,7 @@ _EXPORTED = {
         "Stream",
         "StreamClosedError",
         "StreamMessageError",
+        "StreamMessageTooLargeError",
         "StreamRedirectError",
     ),
 }

@@ -28,6 +28,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections import deque
 from http import HTTPStatus
 from types import TracebackType
@@ -90,11 +91,14 @@ __all__ = [
     "Stream",
     "StreamClosedError",
     "StreamMessageError",
+    "StreamMessageTooLargeError",
     "StreamRedirectError",
 ]
 
 # The close code Pieces OS sends when it ends a stream on purpose.
 _NORMAL_CLOSURE = 1000
+# The close code that says a message was too big (RFC 6455, 7.4.1).
+_MESSAGE_TOO_BIG = 1009
 # How long close() waits for the reader thread; it normally ends at once, since close() shuts the
 # socket down under it.
 _JOIN_TIMEOUT = 1.0
@@ -102,23 +106,54 @@ _JOIN_TIMEOUT = 1.0
 _CLOSE_FRAME_TIMEOUT = 0.5
 # How much of a malformed message's raw text goes into a log line.
 _LOGGED_RAW_CHARS = 200
+# The longest reconnect wait a policy may set: beyond it, a number is a mistake.
+_MAX_BACKOFF_SECONDS = 24 * 3600.0
+#: The largest message a stream accepts by default (``max_message_bytes``), in bytes: a snapshot
+#: of tens of thousands of assets with their content fits; a runaway or hostile one does not.
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
-class ReconnectPolicy(NamedTuple):
+class _ReconnectSettings(NamedTuple):
+    max_attempts: Optional[int] = 20
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+
+
+class ReconnectPolicy(_ReconnectSettings):
     """How a stream reconnects after its connection is lost.
 
-    :param max_attempts: attempts after one loss before the stream gives up and raises
-        ``ApiConnectionError``; None retries forever. The count starts again after each
-        successful reconnect.
+    :param max_attempts: attempts before the stream gives up and raises ``ApiConnectionError``;
+        None retries forever. The count starts again once a connection has stayed open for
+        ``backoff_max`` seconds: a server that accepts each connection and closes it at once
+        counts as failing, and is waited for longer and longer, as a refusing one is.
     :param backoff_base: the ceiling, in seconds, of the first wait; each next attempt doubles it.
     :param backoff_max: the largest ceiling, in seconds.
 
     Each wait is random between half its ceiling and the ceiling (see ``reconnect_backoff``).
+    Values that would reconnect without waiting (``backoff_base=0``) are refused with
+    ``ApiValueError``.
     """
 
-    max_attempts: Optional[int] = 20
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
+    __slots__ = ()
+
+    def __new__(
+        cls, max_attempts: Optional[int] = 20, backoff_base: float = 0.5, backoff_max: float = 30.0
+    ) -> ReconnectPolicy:
+        _check_policy(max_attempts, backoff_base, backoff_max)
+        return super().__new__(cls, max_attempts, backoff_base, backoff_max)
+
+
+def _check_policy(max_attempts: Any, backoff_base: Any, backoff_max: Any) -> None:
+    """ApiValueError naming the first setting of a ReconnectPolicy that cannot be used."""
+    if max_attempts is not None and (type(max_attempts) is not int or max_attempts < 1):
+        raise ApiValueError(f"ReconnectPolicy.max_attempts must be an int of at least 1, or None; got {max_attempts!r}")
+    for name, value in (("backoff_base", backoff_base), ("backoff_max", backoff_max)):
+        # NaN fails every comparison, so it is refused here too.
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= _MAX_BACKOFF_SECONDS:
+            raise ApiValueError(
+                f"ReconnectPolicy.{name} must be a positive number of seconds, at most"
+                f" {_MAX_BACKOFF_SECONDS:.0f}; got {value!r}"
+            )
 
 
 class ReconnectEvent(NamedTuple):
@@ -183,6 +218,25 @@ class StreamRedirectError(ApiException):
         )
 
 
+class StreamMessageTooLargeError(ApiDecodeError):
+    """A stream message longer than the stream's ``max_message_bytes``. It is refused as soon as
+    its frame headers announce it (before its payload is read), and the stream ends with this
+    error: skipping a message would lose it, and a reconnect would most likely meet it again."""
+
+    def __init__(self, *args: Any, size: int = 0, limit: int = 0, **kwargs: Any) -> None:
+        self.size = size
+        self.limit = limit
+        kwargs.setdefault(
+            "reason",
+            f"a message of {size} bytes is more than max_message_bytes={limit}; the stream was closed."
+            " Pass a larger max_message_bytes to the stream method if messages this large are expected.",
+        )
+        super().__init__(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.reason} (stream {self.url})"
+
+
 class StreamClosedError(OpenApiException):
     """``next_message`` was called on a stream that has ended (closed, or failed for good)."""
 
@@ -237,7 +291,7 @@ class ConnectionEnd(NamedTuple):
             if self.normal:
                 return None
             return ApiConnectionError(f"the server closed the stream {url} with close code {self.close_code}", url=url)
-        if isinstance(self.error, ApiTransportError):
+        if isinstance(self.error, OpenApiException):
             return self.error
         return ApiConnectionError(
             f"the connection of the stream {url} was lost: {self.error or type(self.error).__name__}", url=url
@@ -317,69 +371,29 @@ class _Mailbox:
             return (_END, final)
 
 
-class Stream(Generic[T]):
-    """A WebSocket operation of Pieces OS: an iterator of parsed messages, or callbacks on a thread.
+class _StreamConnection:
+    """What a Stream runs on its reader thread: connecting, receiving, reconnecting.
 
-    Made by the stream methods of ``AssetsApi``; the connection is open when they return.
-
-    :param api_client: the client whose configuration (host, TLS, proxy) and default headers
-        the connection uses.
-    :param operation: the declared operation: its path and message type.
-    :param reconnect: True (the default) reconnects with ``ReconnectPolicy()``; a
-        ``ReconnectPolicy`` sets the limits; False ends the stream when the connection is lost.
-    :param on_reconnect: called with a ``ReconnectEvent`` before each reconnect wait and once
-        connected again, on the stream's reader thread (keep it quick).
-    :param on_error: receives each ``StreamMessageError`` (a message that did not parse) instead
-        of the iterator raising it. With ``start()``, it also receives the error that ended the
-        stream.
-    :param ping_interval: seconds of silence after which a ping is sent; a connection that stays
-        silent for another interval is treated as lost. None sends no pings.
-    :param connect_timeout: seconds to wait for each connection; default
-        ``Configuration.connect_timeout``.
-    :param headers: extra headers for the WebSocket handshake, after the client's defaults.
-    :param max_queued: how many parsed messages may wait for the consumer (default 1024 for a
-        stream of changes, the identifiers stream, and 8 for a stream of snapshots). When they are
-        that many, a stream of snapshots drops the oldest waiting one (counted in ``superseded``);
-        a stream of changes stops reading until the consumer takes one, never dropping a change.
-
-    Iterating yields messages until ``close()``; a message that does not parse raises
-    ``StreamMessageError`` (unless ``on_error`` is given) and the next iteration continues with
-    the following message. When the connection is lost for good (reconnect off, or its attempts
-    used up), the iterator raises ``ApiConnectionError``; a server that ends the stream normally
-    with reconnect off simply ends the iteration.
+    Apart from the Stream, so that the reader thread never holds the Stream itself: a Stream
+    that its program drops without closing is collected, and its finalizer closes this.
     """
 
     def __init__(
         self,
         api_client: ApiClient,
-        operation: Operation[T],
-        *,
-        reconnect: Union[bool, ReconnectPolicy] = True,
-        on_reconnect: Optional[Callable[[ReconnectEvent], None]] = None,
-        on_error: Optional[Callable[[Exception], None]] = None,
-        ping_interval: Optional[float] = 20.0,
-        connect_timeout: Optional[float] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        max_queued: Optional[int] = None,
+        operation: Operation[Any],
+        policy: Optional[ReconnectPolicy],
+        on_reconnect: Optional[Callable[[ReconnectEvent], None]],
+        ping_interval: Optional[float],
+        connect_timeout: Optional[float],
+        headers: Dict[str, str],
+        max_queued: Optional[int],
+        max_message_bytes: int,
     ) -> None:
-        configuration = api_client.configuration
-        if isinstance(reconnect, ReconnectPolicy):
-            self._policy: Optional[ReconnectPolicy] = reconnect
-        elif isinstance(reconnect, bool):
-            self._policy = ReconnectPolicy() if reconnect else None
-        else:
-            raise ApiValueError(f"reconnect must be a bool or a ReconnectPolicy, got {type(reconnect).__name__}")
-        if self._policy is not None and self._policy.max_attempts is not None and self._policy.max_attempts < 1:
-            raise ApiValueError(f"ReconnectPolicy.max_attempts must be at least 1 or None, got {self._policy.max_attempts}")
-        if ping_interval is not None and (
-            not isinstance(ping_interval, (int, float)) or isinstance(ping_interval, bool) or not ping_interval > 0
-        ):
-            raise ApiValueError(f"ping_interval must be a positive number of seconds or None, got {ping_interval!r}")
-        if max_queued is not None and (type(max_queued) is not int or max_queued < 1):
-            raise ApiValueError(f"max_queued must be a positive int or None, got {max_queued!r}")
         self.operation = operation
         self._api_client = api_client
-        self._configuration = configuration
+        self._configuration = api_client.configuration
+        self._policy = policy
         # Where the stream connects, set by each connect (the host is resolved each time, so a
         # Pieces OS found anew after a failure is followed); shown without a password.
         self._connect_url = ""
@@ -389,170 +403,33 @@ class Stream(Generic[T]):
         self._adapter = type_adapter(resolve_model(operation.returns))
         self._messages = message_handling(operation.messages, operation.name)
         self._on_reconnect = on_reconnect
-        self._on_error = on_error
         self._ping_interval = ping_interval
-        self._connect_timeout = connect_timeout if connect_timeout is not None else configuration.connect_timeout
-        handshake_headers = dict(api_client.default_headers)
-        for name, value in (headers or {}).items():
-            check_header(name, value)
-            handshake_headers[name] = value
-        add_authorization(handshake_headers, basic_authorization(configuration.host))
-        self._headers = handshake_headers
-        if api_client.cookie:
-            check_header("Cookie", api_client.cookie)
+        self._connect_timeout = connect_timeout
+        self._headers = headers
         self._cookie = api_client.cookie
-
-        if max_queued is None:
-            max_queued = self._messages.default_max_queued
-        self.max_queued = max_queued
-        self._mailbox = _Mailbox(max_queued, supersede=self._messages.supersede)
-        self._closing = threading.Event()
-        self._ended = False
+        self._max_message_bytes = max_message_bytes
+        self.max_queued = max_queued if max_queued is not None else self._messages.default_max_queued
+        self.mailbox = _Mailbox(self.max_queued, supersede=self._messages.supersede)
+        self.closing = threading.Event()
         self._lock = threading.Lock()
-        self._dispatcher: Optional[threading.Thread] = None
-
+        # Reconnect attempts since the last connection that stayed open (see _read_loop).
+        self._attempts = 0
         self._ws: Optional[websocket.WebSocket] = self._connect()
-        self._reader = threading.Thread(target=self._read_loop, name=f"pieces-os-client stream {operation.path}", daemon=True)
-        self._reader.start()
+        self._connected_at = time.monotonic()
+        self.reader = threading.Thread(target=self._read_loop, name=f"pieces-os-client stream {operation.path}", daemon=True)
+        self.reader.start()
 
-    # ----- lifecycle ---------------------------------------------------------------------
-    def __enter__(self) -> Stream[T]:
-        return self
-
-    def __exit__(
-        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<Stream {self.operation.name} {self.url}{' closed' if self.closed else ''}>"
-
-    @property
-    def queued(self) -> int:
-        """How many parsed messages are waiting for the consumer (at most ``max_queued``)."""
-        return len(self._mailbox)
-
-    @property
-    def superseded(self) -> int:
-        """How many snapshots were dropped, unread, because newer ones filled the queue."""
-        return self._mailbox.superseded
-
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called or the stream ended for good."""
-        return self._closing.is_set() or self._ended
-
-    def close(self) -> None:
-        """Close the connection and end iteration and callbacks; safe from any thread, and twice.
-
-        Every thread waiting in the iterator or ``next_message`` returns at once; messages not
-        yet taken are dropped.
-        """
-        self._closing.set()
-        self._mailbox.close()
+    def close(self, join: bool = True) -> None:
+        """Close the connection and wake every waiting thread; with ``join``, wait (briefly) for
+        the reader thread to end."""
+        self.closing.set()
+        self.mailbox.close()
         with self._lock:
             ws = self._ws
         if ws is not None:
             _abort(ws)
-        current = threading.current_thread()
-        for thread in (self._reader, self._dispatcher):
-            if thread is not None and thread is not current:
-                thread.join(_JOIN_TIMEOUT)
-
-    # ----- consuming ---------------------------------------------------------------------
-    def __iter__(self) -> Iterator[T]:
-        return self
-
-    def __next__(self) -> T:
-        try:
-            message = self.next_message()
-        except StreamClosedError:
-            raise StopIteration from None
-        assert message is not None
-        return message
-
-    def next_message(self, timeout: Optional[float] = None) -> Optional[T]:
-        """The next message, waiting up to ``timeout`` seconds (None waits until one arrives).
-
-        Returns None when nothing arrived in time. Raises ``StreamClosedError`` once the stream
-        has ended, ``StreamMessageError`` for a message that did not parse (unless ``on_error``
-        was given; the stream goes on), and ``ApiConnectionError`` when the connection was lost
-        for good.
-        """
-        if self._dispatcher is not None:
-            raise ApiValueError("this stream delivers its messages to the callbacks given to start(); it cannot also be iterated")
-        while True:
-            if self.closed:
-                raise StreamClosedError(f"the stream {self.url} is closed")
-            item = self._mailbox.get(timeout)
-            if item is None:
-                return None
-            kind, payload = item
-            if self._closing.is_set():
-                raise StreamClosedError(f"the stream {self.url} is closed")
-            if kind == _MESSAGE:
-                return payload  # type: ignore[no-any-return]
-            if kind == _ERROR:
-                if self._on_error is None:
-                    raise payload
-                self._on_error(payload)
-                continue
-            self._ended = True
-            if payload is not None:
-                raise payload
-            raise StreamClosedError(f"the stream {self.url} has ended")
-
-    def start(
-        self,
-        on_message: Callable[[T], None],
-        on_error: Optional[Callable[[Exception], None]] = None,
-        on_close: Optional[Callable[[], None]] = None,
-    ) -> threading.Thread:
-        """Deliver the messages to ``on_message`` on a daemon thread, and return that thread.
-
-        ``on_error`` (default: the stream's ``on_error``) receives each ``StreamMessageError`` and
-        the error that ends the stream, if one does; without it they are logged. ``on_close`` is
-        called once, last, when the stream ends. An exception raised by a callback is logged and
-        delivery goes on. The stream can no longer be iterated.
-        """
-        if self._dispatcher is not None:
-            raise ApiValueError("start() was already called on this stream")
-        errors = on_error if on_error is not None else self._on_error
-        thread = threading.Thread(
-            target=self._dispatch,
-            args=(on_message, errors, on_close),
-            name=f"pieces-os-client callbacks {self.operation.path}",
-            daemon=True,
-        )
-        self._dispatcher = thread
-        thread.start()
-        return thread
-
-    def _dispatch(
-        self,
-        on_message: Callable[[T], None],
-        on_error: Optional[Callable[[Exception], None]],
-        on_close: Optional[Callable[[], None]],
-    ) -> None:
-        final: Optional[Exception] = None
-        while True:
-            item = self._mailbox.get(None)
-            assert item is not None
-            kind, payload = item
-            if self._closing.is_set():
-                break
-            if kind == _MESSAGE:
-                _call(on_message, payload)
-            elif kind == _ERROR:
-                _report(on_error, payload)
-            else:
-                final = payload
-                break
-        self._ended = True
-        if final is not None:
-            _report(on_error, final)
-        if on_close is not None:
-            _call(on_close)
+        if join and self.reader is not threading.current_thread():
+            self.reader.join(_JOIN_TIMEOUT)
 
     # ----- connecting --------------------------------------------------------------------
     def _connect(self) -> websocket.WebSocket:
@@ -568,6 +445,7 @@ class Stream(Generic[T]):
         except (ApiTransportError, ApiException):
             self._api_client.connection_failed(host_url)
             raise
+        ws.frame_buffer = _limited_frames(ws.frame_buffer, self._max_message_bytes)
         self._messages.connected()
         logger.debug("stream %s connected", self.url)
         return ws
@@ -707,17 +585,19 @@ class Stream(Generic[T]):
     def _read_loop(self) -> None:
         final: Optional[Exception] = None
         try:
-            while not self._closing.is_set():
+            while not self.closing.is_set():
                 with self._lock:
                     ws = self._ws
                 assert ws is not None
                 end = self._receive(ws)
                 _release(ws)
-                if self._closing.is_set():
+                if self.closing.is_set():
                     break
-                if self._policy is None:
+                if isinstance(end.error, StreamMessageTooLargeError) or self._policy is None:
                     final = end.final_error(self.url)
                     break
+                if time.monotonic() - self._connected_at >= self._policy.backoff_max:
+                    self._attempts = 0  # it stayed open: a new loss, not a server failing each time
                 final = self._reconnect(end, self._policy)
                 if final is not None:
                     break
@@ -730,7 +610,7 @@ class Stream(Generic[T]):
                 self._ws = None
             if ws is not None:
                 _release(ws)
-            self._mailbox.finish(final)
+            self.mailbox.finish(final)
 
     def _receive(self, ws: websocket.WebSocket) -> ConnectionEnd:
         """Receive until the connection ends, and say how it ended."""
@@ -738,7 +618,7 @@ class Stream(Generic[T]):
 
         ws.settimeout(self._ping_interval)
         ping_unanswered = False
-        while not self._closing.is_set():
+        while not self.closing.is_set():
             try:
                 opcode, frame = ws.recv_data_frame(control_frame=True)
             except websocket.WebSocketTimeoutException:
@@ -754,6 +634,11 @@ class Stream(Generic[T]):
                     return ConnectionEnd(error=error)
                 ping_unanswered = True
                 continue
+            except _MessageTooLargeError as too_large:
+                _abort(ws, _MESSAGE_TOO_BIG)
+                return ConnectionEnd(error=StreamMessageTooLargeError(
+                    size=too_large.size, limit=self._max_message_bytes, url=self.url
+                ))
             except (OSError, websocket.WebSocketException) as error:
                 return ConnectionEnd(error=error)
             ping_unanswered = False
@@ -769,16 +654,17 @@ class Stream(Generic[T]):
             message = self._adapter.validate_json(raw)
         except ValueError as error:
             reason = f"a message is not a valid {self.operation.returns}: {describe_problems(error)}"
-            self._mailbox.put((_ERROR, StreamMessageError(reason, raw, self.url)))
+            self.mailbox.put((_ERROR, StreamMessageError(reason, raw, self.url)))
             return
-        self._mailbox.put((_MESSAGE, self._messages.received(message)))
+        self.mailbox.put((_MESSAGE, self._messages.received(message)))
 
     def _reconnect(self, end: ConnectionEnd, policy: ReconnectPolicy) -> Optional[Exception]:
         """Reconnect as the policy allows; returns None once connected (or closed), else the final error."""
         error: BaseException = end.reason(self.url, self._host)
-        attempt = 0
+        attempt = self._attempts
         while True:
             attempt += 1
+            self._attempts = attempt
             if policy.max_attempts is not None and attempt > policy.max_attempts:
                 return ApiConnectionError(
                     f"Gave up reconnecting the stream {self.url} after {policy.max_attempts} attempts;"
@@ -792,7 +678,7 @@ class Stream(Generic[T]):
                 "" if policy.max_attempts is None else f" of {policy.max_attempts}", delay,
             )
             self._notify(ReconnectEvent(attempt, delay, error))
-            if self._closing.wait(delay):
+            if self.closing.wait(delay):
                 return None
             try:
                 ws = self._connect()
@@ -800,10 +686,11 @@ class Stream(Generic[T]):
                 error = failure
                 continue
             with self._lock:
-                if self._closing.is_set():
+                if self.closing.is_set():
                     _release(ws)
                     return None
                 self._ws = ws
+                self._connected_at = time.monotonic()
             logger.info("stream %s reconnected after %d attempt(s)", self.url, attempt)
             self._notify(ReconnectEvent(attempt, 0.0, None))
             return None
@@ -813,7 +700,276 @@ class Stream(Generic[T]):
             _call(self._on_reconnect, event)
 
 
-def _abort(ws: websocket.WebSocket) -> None:
+class Stream(Generic[T]):
+    """A WebSocket operation of Pieces OS: an iterator of parsed messages, or callbacks on a thread.
+
+    Made by the stream methods of ``AssetsApi``; the connection is open when they return.
+
+    :param api_client: the client whose configuration (host, TLS, proxy) and default headers
+        the connection uses.
+    :param operation: the declared operation: its path and message type.
+    :param reconnect: True (the default) reconnects with ``ReconnectPolicy()``; a
+        ``ReconnectPolicy`` sets the limits; False ends the stream when the connection is lost.
+    :param on_reconnect: called with a ``ReconnectEvent`` before each reconnect wait and once
+        connected again, on the stream's reader thread (keep it quick).
+    :param on_error: receives each ``StreamMessageError`` (a message that did not parse) instead
+        of the iterator raising it. With ``start()``, it also receives the error that ended the
+        stream.
+    :param ping_interval: seconds of silence after which a ping is sent; a connection that stays
+        silent for another interval is treated as lost. None sends no pings.
+    :param connect_timeout: seconds to wait for each connection; default
+        ``Configuration.connect_timeout``.
+    :param headers: extra headers for the WebSocket handshake, after the client's defaults.
+    :param max_queued: how many parsed messages may wait for the consumer (default 1024 for a
+        stream of changes, the identifiers stream, and 8 for a stream of snapshots). When they are
+        that many, a stream of snapshots drops the oldest waiting one (counted in ``superseded``);
+        a stream of changes stops reading until the consumer takes one, never dropping a change.
+
+    Iterating yields messages until ``close()``; a message that does not parse raises
+    ``StreamMessageError`` (unless ``on_error`` is given) and the next iteration continues with
+    the following message. When the connection is lost for good (reconnect off, or its attempts
+    used up), the iterator raises ``ApiConnectionError``; a server that ends the stream normally
+    with reconnect off simply ends the iteration.
+    """
+
+    def __init__(
+        self,
+        api_client: ApiClient,
+        operation: Operation[T],
+        *,
+        reconnect: Union[bool, ReconnectPolicy] = True,
+        on_reconnect: Optional[Callable[[ReconnectEvent], None]] = None,
+        on_error: Optional[Callable[[Exception], None]] = None,
+        ping_interval: Optional[float] = 20.0,
+        connect_timeout: Optional[float] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        max_queued: Optional[int] = None,
+        max_message_bytes: Optional[int] = None,
+    ) -> None:
+        configuration = api_client.configuration
+        if isinstance(reconnect, ReconnectPolicy):
+            policy: Optional[ReconnectPolicy] = reconnect
+        elif isinstance(reconnect, bool):
+            policy = ReconnectPolicy() if reconnect else None
+        else:
+            raise ApiValueError(f"reconnect must be a bool or a ReconnectPolicy, got {type(reconnect).__name__}")
+        if policy is not None:
+            _check_policy(*policy)
+        if ping_interval is not None and (
+            not isinstance(ping_interval, (int, float)) or isinstance(ping_interval, bool) or not ping_interval > 0
+        ):
+            raise ApiValueError(f"ping_interval must be a positive number of seconds or None, got {ping_interval!r}")
+        if max_queued is not None and (type(max_queued) is not int or max_queued < 1):
+            raise ApiValueError(f"max_queued must be a positive int or None, got {max_queued!r}")
+        if max_message_bytes is not None and (type(max_message_bytes) is not int or max_message_bytes < 1):
+            raise ApiValueError(f"max_message_bytes must be a positive int or None, got {max_message_bytes!r}")
+        handshake_headers = dict(api_client.default_headers)
+        for name, value in (headers or {}).items():
+            check_header(name, value)
+            handshake_headers[name] = value
+        add_authorization(handshake_headers, basic_authorization(configuration.host))
+        if api_client.cookie:
+            check_header("Cookie", api_client.cookie)
+        self.operation = operation
+        self._on_error = on_error
+        self._ended = False
+        self._dispatcher: Optional[threading.Thread] = None
+        self._connection = _StreamConnection(
+            api_client,
+            operation,
+            policy,
+            on_reconnect,
+            ping_interval,
+            connect_timeout if connect_timeout is not None else configuration.connect_timeout,
+            handshake_headers,
+            max_queued,
+            max_message_bytes if max_message_bytes is not None else DEFAULT_MAX_MESSAGE_BYTES,
+        )
+        self._mailbox = self._connection.mailbox
+        self._closing = self._connection.closing
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    def __enter__(self) -> Stream[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # As an unclosed file does: release the connection and its reader thread, and say so.
+        connection = getattr(self, "_connection", None)
+        if connection is not None and not connection.closing.is_set():
+            warnings.warn(f"unclosed {self!r}: close() it, or use it in a with block", ResourceWarning, stacklevel=2)
+            connection.close(join=False)
+
+    def __repr__(self) -> str:
+        return f"<Stream {self.operation.name} {self.url}{' closed' if self.closed else ''}>"
+
+    @property
+    def url(self) -> str:
+        """The stream's WebSocket URL, as messages show it (without a password)."""
+        return self._connection.url
+
+    @property
+    def max_queued(self) -> int:
+        """How many parsed messages may wait for the consumer."""
+        return self._connection.max_queued
+
+    @property
+    def queued(self) -> int:
+        """How many parsed messages are waiting for the consumer (at most ``max_queued``)."""
+        return len(self._mailbox)
+
+    @property
+    def superseded(self) -> int:
+        """How many snapshots were dropped, unread, because newer ones filled the queue."""
+        return self._mailbox.superseded
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called or the stream ended for good."""
+        return self._closing.is_set() or self._ended
+
+    def close(self) -> None:
+        """Close the connection and end iteration and callbacks; safe from any thread, and twice.
+
+        Every thread waiting in the iterator or ``next_message`` returns at once; messages not
+        yet taken are dropped.
+        """
+        self._connection.close()
+        dispatcher = self._dispatcher
+        if dispatcher is not None and dispatcher is not threading.current_thread():
+            dispatcher.join(_JOIN_TIMEOUT)
+
+    # ----- consuming ---------------------------------------------------------------------
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        try:
+            message = self.next_message()
+        except StreamClosedError:
+            raise StopIteration from None
+        assert message is not None
+        return message
+
+    def next_message(self, timeout: Optional[float] = None) -> Optional[T]:
+        """The next message, waiting up to ``timeout`` seconds (None waits until one arrives).
+
+        Returns None when nothing arrived in time. Raises ``StreamClosedError`` once the stream
+        has ended, ``StreamMessageError`` for a message that did not parse (unless ``on_error``
+        was given; the stream goes on), and ``ApiConnectionError`` when the connection was lost
+        for good.
+        """
+        if self._dispatcher is not None:
+            raise ApiValueError("this stream delivers its messages to the callbacks given to start(); it cannot also be iterated")
+        while True:
+            if self.closed:
+                raise StreamClosedError(f"the stream {self.url} is closed")
+            item = self._mailbox.get(timeout)
+            if item is None:
+                return None
+            kind, payload = item
+            if self._closing.is_set():
+                raise StreamClosedError(f"the stream {self.url} is closed")
+            if kind == _MESSAGE:
+                return payload  # type: ignore[no-any-return]
+            if kind == _ERROR:
+                if self._on_error is None:
+                    raise payload
+                self._on_error(payload)
+                continue
+            self._ended = True
+            if payload is not None:
+                raise payload
+            raise StreamClosedError(f"the stream {self.url} has ended")
+
+    def start(
+        self,
+        on_message: Callable[[T], None],
+        on_error: Optional[Callable[[Exception], None]] = None,
+        on_close: Optional[Callable[[], None]] = None,
+    ) -> threading.Thread:
+        """Deliver the messages to ``on_message`` on a daemon thread, and return that thread.
+
+        ``on_error`` (default: the stream's ``on_error``) receives each ``StreamMessageError`` and
+        the error that ends the stream, if one does; without it they are logged. ``on_close`` is
+        called once, last, when the stream ends. An exception raised by a callback is logged and
+        delivery goes on. The stream can no longer be iterated.
+        """
+        if self._dispatcher is not None:
+            raise ApiValueError("start() was already called on this stream")
+        errors = on_error if on_error is not None else self._on_error
+        thread = threading.Thread(
+            target=self._dispatch,
+            args=(on_message, errors, on_close),
+            name=f"pieces-os-client callbacks {self.operation.path}",
+            daemon=True,
+        )
+        self._dispatcher = thread
+        thread.start()
+        return thread
+
+    def _dispatch(
+        self,
+        on_message: Callable[[T], None],
+        on_error: Optional[Callable[[Exception], None]],
+        on_close: Optional[Callable[[], None]],
+    ) -> None:
+        final: Optional[Exception] = None
+        while True:
+            item = self._mailbox.get(None)
+            assert item is not None
+            kind, payload = item
+            if self._closing.is_set():
+                break
+            if kind == _MESSAGE:
+                _call(on_message, payload)
+            elif kind == _ERROR:
+                _report(on_error, payload)
+            else:
+                final = payload
+                break
+        self._ended = True
+        if final is not None:
+            _report(on_error, final)
+        if on_close is not None:
+            _call(on_close)
+
+
+class _MessageTooLargeError(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def _limited_frames(frames: Any, limit: int) -> Any:
+    """websocket-client's frame reader of a connection, refusing a message longer than ``limit``
+    bytes as soon as a frame's header announces its length (its payload is never read)."""
+    import websocket
+
+    class LimitedFrames(websocket.frame_buffer):
+        message_bytes = 0
+
+        def recv_length(self) -> None:
+            super().recv_length()
+            assert self.header is not None and self.length is not None
+            opcode = self.header[4]
+            if opcode == websocket.ABNF.OPCODE_CONT:
+                self.message_bytes += self.length
+            elif opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
+                self.message_bytes = self.length
+            else:
+                return
+            if self.message_bytes > limit:
+                raise _MessageTooLargeError(self.message_bytes)
+
+    return LimitedFrames(frames.recv, frames.skip_utf8_validation)
+
+
+def _abort(ws: websocket.WebSocket, status: int = _NORMAL_CLOSURE) -> None:
     """Send a close frame if possible and shut the socket down, waking a thread reading from it."""
     import websocket
 
@@ -823,7 +979,7 @@ def _abort(ws: websocket.WebSocket) -> None:
     try:
         # A server that has stopped reading must not hold close() up on a full send buffer.
         sock.settimeout(_CLOSE_FRAME_TIMEOUT)
-        ws.send_close()
+        ws.send_close(status)
     except (OSError, websocket.WebSocketException):
         pass
     # Not ws.abort(): send_close() marks the connection closed, which turns abort() into a no-op,

@@ -5,6 +5,7 @@ raw socket for a peer that stops answering); every test talks to one over a real
 """
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import threading
@@ -32,6 +33,7 @@ from pieces_os_client.streams import (
     Stream,
     StreamClosedError,
     StreamMessageError,
+    StreamMessageTooLargeError,
     StreamRedirectError,
     reconnect_backoff,
     stream_url,
@@ -461,6 +463,88 @@ def test_reconnect_policy_is_checked() -> None:
         api_for("http://127.0.0.1:9").stream_assets(reconnect=ReconnectPolicy(max_attempts=0))
     with pytest.raises(ApiValueError, match="ping_interval"):
         api_for("http://127.0.0.1:9").stream_assets(ping_interval=0)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"backoff_base": 0}, {"backoff_base": -1}, {"backoff_base": float("nan")}, {"backoff_max": 0},
+     {"backoff_base": True}, {"max_attempts": 1.5}],
+)
+def test_a_policy_that_would_reconnect_without_waiting_is_refused_when_made(settings: Dict[str, Any]) -> None:
+    with pytest.raises(ApiValueError, match=f"ReconnectPolicy.{next(iter(settings))}"):
+        ReconnectPolicy(**settings)
+
+
+def test_a_server_that_accepts_then_closes_at_once_is_waited_for_longer_and_longer(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        connection.close(1011, "internal error")
+
+    server = scripted(handler)
+    events: List[ReconnectEvent] = []
+    policy = ReconnectPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.5)
+    stream = api_for(server.url).assets_stream_identifiers(reconnect=policy, on_reconnect=events.append)
+    with pytest.raises(ApiConnectionError, match="Gave up .* after 4 attempts"):
+        for _ in range(50):
+            stream.next_message(timeout=WAIT)
+    # Each handshake succeeded, yet every attempt counts: the waits double, and the policy's
+    # attempts run out, rather than reconnecting at the first wait forever.
+    waits = [event for event in events if not event.connected]
+    assert [event.attempt for event in waits] == [1, 2, 3, 4]
+    assert server.connections == 5  # the first, and one for each attempt
+
+
+def test_a_message_over_max_message_bytes_ends_the_stream_with_a_typed_error(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    big = json.dumps({"iterable": [{"asset": {"id": "x" * 2000}}]})
+    fragments = [big[:1000], big[1000:]]  # each fragment is under the limit, the message is not
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("small"))
+        connection.send(fragments if number == 1 else big)
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    for _ in range(2):
+        with api_for(server.url).assets_stream_identifiers(max_message_bytes=1500) as stream:
+            first = stream.next_message(timeout=WAIT)
+            assert first is not None and first_id(first) == "small"
+            with pytest.raises(StreamMessageTooLargeError) as raised:
+                stream.next_message(timeout=WAIT)
+            assert stream.closed
+        error = raised.value
+        assert error.size > 1500 and error.limit == 1500
+        assert "max_message_bytes=1500" in str(error) and "/assets/stream/identifiers" in str(error)
+    assert server.connections == 2  # never reconnected: it would meet the same message again
+    with pytest.raises(ApiValueError, match="max_message_bytes"):
+        api_for(server.url).assets_stream_identifiers(max_message_bytes=0)
+
+
+def test_a_stream_dropped_without_close_is_released_with_a_resource_warning(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    closed = threading.Event()
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        connection.send(identifiers("a"))
+        try:
+            connection.recv()
+        except Exception:  # noqa: BLE001 (the client went away, as expected)
+            closed.set()
+
+    server = scripted(handler)
+    stream = api_for(server.url).assets_stream_identifiers()
+    assert stream.next_message(timeout=WAIT) is not None
+    reader = stream._connection.reader
+    with pytest.warns(ResourceWarning, match="unclosed <Stream assets_stream_identifiers"):
+        del stream
+        gc.collect()
+    reader.join(WAIT)
+    assert not reader.is_alive()
+    assert closed.wait(WAIT)
 
 
 # ----- keepalive -----------------------------------------------------------------------------

@@ -4288,6 +4288,7 @@ class AssetsApi:
         connect_timeout: Optional[float] = None,
         _headers: Optional[Mapping[str, str]] = None,
         max_queued: Optional[int] = None,
+        max_message_bytes: Optional[int] = None,
     ) -> Stream[StreamedIdentifiers]:
         """WebSocket /assets/stream/identifiers: A WebSocket stream of asset ids: every id on connect, then one message per change.
 
@@ -4303,6 +4304,8 @@ class AssetsApi:
             max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
                 the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
                 identifiers, 8 for snapshots).
+            max_message_bytes: the largest message accepted, in bytes; a longer one ends the stream with
+                StreamMessageTooLargeError before its payload is read (default 64 MiB).
 
         Returns:
             An open Stream of StreamedIdentifiers: iterate it or start() callbacks, and close() it
@@ -4322,6 +4325,7 @@ class AssetsApi:
             connect_timeout=connect_timeout,
             headers=_headers,
             max_queued=max_queued,
+            max_message_bytes=max_message_bytes,
         )
 
     if TYPE_CHECKING:
@@ -4510,6 +4514,7 @@ class AssetsApi:
         connect_timeout: Optional[float] = None,
         _headers: Optional[Mapping[str, str]] = None,
         max_queued: Optional[int] = None,
+        max_message_bytes: Optional[int] = None,
     ) -> Stream[Assets]:
         """WebSocket /assets/stream/transferables: A WebSocket stream of every asset with its content, on connect and after every change.
 
@@ -4525,6 +4530,8 @@ class AssetsApi:
             max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
                 the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
                 identifiers, 8 for snapshots).
+            max_message_bytes: the largest message accepted, in bytes; a longer one ends the stream with
+                StreamMessageTooLargeError before its payload is read (default 64 MiB).
 
         Returns:
             An open Stream of Assets: iterate it or start() callbacks, and close() it
@@ -4544,6 +4551,7 @@ class AssetsApi:
             connect_timeout=connect_timeout,
             headers=_headers,
             max_queued=max_queued,
+            max_message_bytes=max_message_bytes,
         )
 
     if TYPE_CHECKING:
@@ -4732,6 +4740,7 @@ class AssetsApi:
         connect_timeout: Optional[float] = None,
         _headers: Optional[Mapping[str, str]] = None,
         max_queued: Optional[int] = None,
+        max_message_bytes: Optional[int] = None,
     ) -> Stream[Assets]:
         """WebSocket /assets/stream: A WebSocket stream of every asset, on connect and after every change.
 
@@ -4747,6 +4756,8 @@ class AssetsApi:
             max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
                 the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
                 identifiers, 8 for snapshots).
+            max_message_bytes: the largest message accepted, in bytes; a longer one ends the stream with
+                StreamMessageTooLargeError before its payload is read (default 64 MiB).
 
         Returns:
             An open Stream of Assets: iterate it or start() callbacks, and close() it
@@ -4766,6 +4777,7 @@ class AssetsApi:
             connect_timeout=connect_timeout,
             headers=_headers,
             max_queued=max_queued,
+            max_message_bytes=max_message_bytes,
         )
 
     if TYPE_CHECKING:
@@ -4954,6 +4966,7 @@ class AssetsApi:
         connect_timeout: Optional[float] = None,
         _headers: Optional[Mapping[str, str]] = None,
         max_queued: Optional[int] = None,
+        max_message_bytes: Optional[int] = None,
     ) -> Stream[WorkstreamSuggestions]:
         """WebSocket /workstream/suggestions/stream: A WebSocket stream of workstream suggestions (recently created or edited assets).
 
@@ -4969,6 +4982,8 @@ class AssetsApi:
             max_queued: how many parsed messages may wait for the consumer; when full, a snapshot stream drops
                 the oldest snapshot and the identifiers stream waits for the consumer (default 1024 for
                 identifiers, 8 for snapshots).
+            max_message_bytes: the largest message accepted, in bytes; a longer one ends the stream with
+                StreamMessageTooLargeError before its payload is read (default 64 MiB).
 
         Returns:
             An open Stream of WorkstreamSuggestions: iterate it or start() callbacks, and close() it
@@ -4988,6 +5003,7 @@ class AssetsApi:
             connect_timeout=connect_timeout,
             headers=_headers,
             max_queued=max_queued,
+            max_message_bytes=max_message_bytes,
         )
 
     if TYPE_CHECKING:
