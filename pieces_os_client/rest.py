@@ -291,7 +291,7 @@ class RESTClientObject:
         if configuration.assert_hostname is not None:
             options["assert_hostname"] = configuration.assert_hostname
         self.pool_manager: urllib3.PoolManager
-        # The configured host, and its pool (see _urlopen).
+        # The host calls go to, its pool and the path it has (see _urlopen).
         self._host_pool: Tuple[str, Optional[HTTPConnectionPool], str] = ("", None, "")
         self.proxy = proxy_settings(configuration)
         if self.proxy is not None:
@@ -398,12 +398,12 @@ class RESTClientObject:
                 raise self.transport_error(error, method, url, shown_host, timing, deadline) from underneath
 
     def _urlopen(self, method: str, url: str, host: str, **options: Any) -> urllib3.BaseHTTPResponse:
-        """The request sent on the connection pool of the configured host, or through the pool
-        manager for any other URL and behind a proxy.
+        """The request sent on the connection pool of ``host`` (the host calls go to), or through
+        the pool manager for any other URL and behind a proxy.
 
         The pool manager finds a URL's pool on every request (parsing the URL, building the pool's
-        key from a dozen settings, a lookup under its lock); the configured host's pool is kept
-        here instead, while it stays open. The request target is sent as the manager would send it
+        key from a dozen settings, a lookup under its lock); the pool of the host calls go to is
+        kept here instead, while it stays open and the host stays the same. The request target is sent as the manager would send it
         (only a target its URL parsing would leave unchanged takes this way), and redirects are
         never followed (``build_retry``), so the pool answers as the manager would.
         """
