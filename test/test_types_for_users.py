@@ -43,16 +43,22 @@ def first(host: str) -> None:
 
 
 def environment_with_dependencies(directory: Path) -> Tuple[Path, Path]:
-    """A virtual environment (its interpreter and site-packages) whose path also holds this
-    environment's site-packages, by a plain path line: the dependencies, but not the SDK (an
-    editable install leaves only a ``.pth`` there, and a ``.pth`` in a path added that way is not read)."""
+    """A virtual environment (its interpreter and site-packages) whose path also holds, by a plain
+    path line, a folder of links to everything in this environment's site-packages but the SDK:
+    the dependencies, and not the SDK, however it was installed here (a wheel's files, or an
+    editable install's ``.pth``, which a folder added that way does not read anyway)."""
     venv.EnvBuilder(with_pip=False).create(directory)
     python = directory / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()
-    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    dependencies = directory / "dependencies"
+    dependencies.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not entry.name.startswith(("pieces_os_client", "pieces_os_sdk", "__editable__")):
+            (dependencies / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    Path(site, "dependencies.pth").write_text(f"{dependencies}\n")
     return python, Path(site)
 
 
