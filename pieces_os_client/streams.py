@@ -492,6 +492,10 @@ class _StreamConnection:
                 f" {self._hint()}",
                 host=self._host, method="GET", url=self.url,
             )
+        if isinstance(error, websocket.WebSocketBadStatusException) and 300 <= error.status_code < 400:
+            # Releases of websocket-client before redirect_limit raise this for a redirect they do
+            # not follow themselves (307, 308).
+            return self._redirect_error(error.status_code, error.resp_headers)
         if isinstance(error, websocket.WebSocketBadStatusException):
             return ApiException.from_response(
                 status=error.status_code,
@@ -523,11 +527,14 @@ class _StreamConnection:
         if not isinstance(status, int) or not 300 <= status < 400:
             return
         ws.shutdown()  # type: ignore[no-untyped-call]
-        headers = dict(getattr(response, "headers", None) or {})
+        raise self._redirect_error(status, getattr(response, "headers", None))
+
+    def _redirect_error(self, status: int, received: Optional[Mapping[str, Any]]) -> StreamRedirectError:
+        headers = {name.lower(): value for name, value in (received or {}).items()}
         location = redact_url(str(headers.pop("location", "") or ""))
         if location:
             headers["location"] = location
-        raise StreamRedirectError(
+        return StreamRedirectError(
             status=status, reason=_reason_phrase(status), headers=headers, method="GET", url=self.url, location=location
         )
 

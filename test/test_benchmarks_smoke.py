@@ -13,6 +13,9 @@ from typing import List
 
 import pytest
 
+# Runs benchmarks/run.py in fresh interpreters, and pip for the official SDK.
+pytestmark = pytest.mark.tooling
+
 ROOT = Path(__file__).resolve().parent.parent
 
 FIGURES = (
