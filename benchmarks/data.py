@@ -37,7 +37,7 @@ def _stamp(seconds: int) -> Dict[str, Any]:
     }
 
 
-def _application() -> Dict[str, Any]:
+def application() -> Dict[str, Any]:
     return {
         "id": "5b7a2f6e-8d0c-4f5e-9a1b-2c3d4e5f6a7b",
         "name": "VS_CODE",
@@ -89,7 +89,7 @@ def asset(index: int) -> Dict[str, Any]:
                 "creator": "user@example.com",
                 "classification": classification,
                 "role": "BOTH",
-                "application": _application(),
+                "application": application(),
                 "asset": {
                     "id": asset_id,
                     "creator": "user@example.com",
@@ -124,7 +124,7 @@ def seed(index: int) -> Dict[str, Any]:
     return {
         "type": "SEEDED_ASSET",
         "asset": {
-            "application": _application(),
+            "application": application(),
             "format": {"fragment": {"string": {"raw": f"# snippet {index}\n" + _CODE}}},
         },
     }
@@ -170,7 +170,7 @@ def searchable_seed(index: int) -> Dict[str, Any]:
     return {
         "type": "SEEDED_ASSET",
         "asset": {
-            "application": _application(),
+            "application": application(),
             "format": {"fragment": {"string": {"raw": "\n".join(lines)}, "metadata": {"ext": "py"}}},
             "metadata": {"name": f"{identifier(False)} #{index}"},
         },

@@ -71,6 +71,7 @@ class Settings(NamedTuple):
     stream_changes: int
     search_assets: int
     search_repeat: int
+    large_create_mb: int
     cli_assets: int
     peer_import_repeat: int
     peer_calls: int
@@ -87,12 +88,12 @@ class Settings(NamedTuple):
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, large_parse_assets=10000, large_parse_repeat=3,
                 memory_assets=10000, calls=2000,
                 call_rounds=10, thread_calls=4000, stream_changes=1000, search_assets=10000, search_repeat=7,
-                cli_assets=20, peer_import_repeat=8, peer_calls=1000, peer_call_rounds=5,
+                large_create_mb=30, cli_assets=20, peer_import_repeat=8, peer_calls=1000, peer_call_rounds=5,
                 warm_up=True, in_process=False)
 QUICK = Settings(import_repeat=1, parse_assets=5, parse_repeat=1, large_parse_assets=8, large_parse_repeat=1,
                  memory_assets=20, calls=10,
                  call_rounds=1, thread_calls=16, stream_changes=3, search_assets=20, search_repeat=1,
-                 cli_assets=3, peer_import_repeat=1, peer_calls=10, peer_call_rounds=1,
+                 large_create_mb=1, cli_assets=3, peer_import_repeat=1, peer_calls=10, peer_call_rounds=1,
                  warm_up=False, in_process=True)
 
 
@@ -586,7 +587,44 @@ def bench_search(settings: Settings) -> List[Row]:
         " rapidfuzz process.extract(partial_ratio) over the same code texts, in-process; first search"
         f" after a change (its word index built) {ms(first)}; a snapshot of the same store without"
         f" content {ms(statistics.median(snapshots))}",
-    )]
+    ), bench_large_create(settings)]
+
+
+def bench_large_create(settings: Settings) -> Row:
+    """How long other clients wait while the emulator stores one large asset (report only)."""
+    import urllib3
+
+    from pieces_os_client.testing import PiecesOSEmulator
+
+    megabytes = settings.large_create_mb
+    text = "def f(x):\n    return x + 1\n" * (megabytes * 1024 * 1024 // 28)
+    body = json.dumps({"asset": {"application": data.application(), "format": {"fragment": {"string": {"raw": text}}}}})
+    waits: List[float] = []
+    with PiecesOSEmulator() as emulator:
+        http = urllib3.PoolManager()
+        creating = threading.Event()
+
+        def poll() -> None:
+            while creating.is_set():
+                start = time.perf_counter()
+                http.request("GET", emulator.url + "/.well-known/health")
+                waits.append(time.perf_counter() - start)
+                time.sleep(0.01)
+
+        creating.set()
+        poller = threading.Thread(target=poll)
+        poller.start()
+        start = time.perf_counter()
+        http.request("POST", emulator.url + "/assets/create?transferables=false", body=body.encode(),
+                     headers={"Content-Type": "application/json"})
+        took = time.perf_counter() - start
+        creating.clear()
+        poller.join()
+    return Row(
+        f"emulator: longest wait of another client during a {megabytes} MB create", ms(max(waits)), "", None, None,
+        note=f"a health check every 10 ms from another thread while one {megabytes} MB snippet is created"
+        f" ({ms(took)}); {len(waits)} checks, median {ms(statistics.median(waits))}",
+    )
 
 
 # The official SDK: the package generated from the Pieces OS spec and published on PyPI. Its import

@@ -42,8 +42,14 @@ async def create_asset(request: Request) -> Response:
     transferables = flag(request, "transferables", True)
     seed = await parse_required(request, Seed, SEED_DEFAULTS)
     store = store_of(request)
-    asset = build_asset(seed, store.creator, now_utc())
-    return json_response(view(store.add(asset), transferables))
+
+    def create() -> AssetRecord:
+        return store.add(build_asset(seed, store.creator, now_utc()))
+
+    # Building and storing an asset (a large one takes seconds) runs on a worker thread: the
+    # event loop goes on answering other clients.
+    record = await run_in_threadpool(create)
+    return Response(record.view_json(transferables), 200, media_type="application/json")
 
 
 async def draft_asset(request: Request) -> Response:

@@ -6,13 +6,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, FrozenSet, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Sequence, Set, Tuple
 
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing.seeds import strip_content
 from pieces_os_client.testing.validation import enum_value
 
 WORD = re.compile(r"\w+")
+_NOT_WORD = re.compile(r"\W")
+# The characters of a snippet read for its words at a time.
+_SLICE = 256 * 1024
 
 
 def _text_of(part: Any) -> str:
@@ -41,12 +44,19 @@ def words_of(text: str) -> FrozenSet[str]:
     ``parse_config_file`` and ``parseConfigFile`` both also give parse, config and file (the
     caller lowercases the result, or the text, for a search that ignores case).
     """
-    words = set()
-    for word in WORD.findall(text):
-        words.add(word)
+    # Read a slice at a time (cut where no word is), so that a large snippet does not hold the
+    # interpreter lock for the whole scan: the server's other threads run between slices.
+    words: Set[str] = set()
+    start = 0
+    while start < len(text):
+        cut = _NOT_WORD.search(text, start + _SLICE) if start + _SLICE < len(text) else None
+        end = cut.start() if cut is not None else len(text)
+        words.update(WORD.findall(text, start, end))
+        start = end
+    # Each distinct word is split once: a large snippet repeats most of its words many times.
+    for word in list(words):
         for part in _IDENTIFIER_PART.findall(word):
-            if part != word:
-                words.add(part)
+            words.add(part)
     return frozenset(words)
 
 

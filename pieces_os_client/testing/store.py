@@ -221,7 +221,12 @@ class AssetStore:
 
     def __init__(self, path: Optional[str] = None, seed_entities: Optional[Dict[str, List[Json]]] = None) -> None:
         self.path = path
+        # Writers hold _lock for the whole of a write (building the records, the transaction);
+        # readers take only _read_lock, which a write holds just while it swaps in what it
+        # committed: a write of a 30 MB asset never keeps a reader (the server's event loop)
+        # waiting for more than that swap.
         self._lock = threading.RLock()
+        self._read_lock = threading.RLock()
         self._connection: Optional[sqlite3.Connection] = sqlite3.connect(
             path if path is not None else ":memory:", check_same_thread=False, isolation_level=None
         )
@@ -367,7 +372,7 @@ class AssetStore:
     def _publish(
         self, kind: str, affected: Tuple[AssetRecord, ...], entities: Tuple[Tuple[str, str, bool], ...] = ()
     ) -> None:
-        # Called with the lock held, right after the commit: listeners see changes in commit order.
+        # Called with both locks held, right after the commit: listeners see changes in commit order.
         self._version += 1
         change = Change(self._version, kind, affected, tuple(self._records.values()), entities)
         for listener in list(self._listeners):
@@ -393,7 +398,7 @@ class AssetStore:
 
     def state(self) -> State:
         """The assets and entity ids at one instant; changes after it have higher versions."""
-        with self._lock:
+        with self._read_lock:
             self._db()
             ids = {kind: tuple(bodies) for kind, bodies in self._entities.items()}
             return State(self._version, tuple(self._records.values()), ids)
@@ -401,7 +406,7 @@ class AssetStore:
     # ----- reads -------------------------------------------------------------------------------
     def records(self, pseudo: bool = False, suggested: bool = True) -> List[AssetRecord]:
         """Stored assets in creation order; pseudo ones only when asked for."""
-        with self._lock:
+        with self._read_lock:
             self._db()
             return [
                 record for record in self._records.values()
@@ -409,18 +414,18 @@ class AssetStore:
             ]
 
     def pseudo_records(self) -> List[AssetRecord]:
-        with self._lock:
+        with self._read_lock:
             self._db()
             return [record for record in self._records.values() if record.pseudo]
 
     def get(self, asset_id: str) -> Optional[AssetRecord]:
-        with self._lock:
+        with self._read_lock:
             self._db()
             return self._records.get(asset_id)
 
     def format_owner(self, format_id: str) -> Optional[AssetRecord]:
         """The stored asset one of whose formats has ``format_id``."""
-        with self._lock:
+        with self._read_lock:
             self._db()
             owner = self._format_owner.get(format_id)
             return None if owner is None else self._records.get(owner)
@@ -432,14 +437,14 @@ class AssetStore:
 
     def entity(self, kind: str, entity_id: str) -> Optional[Json]:
         """A copy of the stored body of one entity (without its links to assets)."""
-        with self._lock:
+        with self._read_lock:
             self._db()
             found = self._entities.get(kind, {}).get(entity_id)
             return None if found is None else copied(found)
 
     def entities(self, kind: str) -> List[Json]:
         """Copies of every entity of ``kind``, in creation order."""
-        with self._lock:
+        with self._read_lock:
             self._db()
             return copied(list(self._entities.get(kind, {}).values()))
 
@@ -452,7 +457,7 @@ class AssetStore:
 
     def links(self, kind: str) -> Dict[str, List[str]]:
         """For each entity of the asset collection ``kind``, the ids of the assets holding it."""
-        with self._lock:
+        with self._read_lock:
             self._db()
             found: Dict[str, List[str]] = {}
             for record in self._records.values():
@@ -462,7 +467,7 @@ class AssetStore:
             return found
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._read_lock:
             return len(self._records)
 
     def __iter__(self) -> Iterator[AssetRecord]:
@@ -520,28 +525,29 @@ class AssetStore:
                         self._entity_seq += 1
                         db.execute("INSERT INTO entities (kind, id, seq, body) VALUES (?, ?, ?, ?)",
                                    (kind, entity_id, self._entity_seq, json.dumps(body, ensure_ascii=False)))
-            for asset_id, record in records.items():
-                if record is None:
-                    if asset_id in self._records:
-                        self._drop_record(asset_id)
-                else:
-                    self._set_record(record)
-            for (kind, entity_id), body in draft.entities.items():
-                bodies = self._entities.setdefault(kind, {})
-                if body is None:
-                    bodies.pop(entity_id, None)
-                else:
-                    bodies[entity_id] = body
-            if not quiet:
-                affected = tuple(removed.values()) if removed else tuple(
-                    record for record in records.values() if record is not None
-                )
-                kind = "delete" if removed else ("create" if draft.created else "update")
-                entities = tuple(
-                    (kind_, entity_id, (kind_, entity_id) in draft.entities and draft.entities[(kind_, entity_id)] is None)
-                    for kind_, entity_id in touched_entities
-                )
-                self._publish(kind, affected, entities)
+            with self._read_lock:
+                for asset_id, record in records.items():
+                    if record is None:
+                        if asset_id in self._records:
+                            self._drop_record(asset_id)
+                    else:
+                        self._set_record(record)
+                for (kind, entity_id), body in draft.entities.items():
+                    bodies = self._entities.setdefault(kind, {})
+                    if body is None:
+                        bodies.pop(entity_id, None)
+                    else:
+                        bodies[entity_id] = body
+                if not quiet:
+                    affected = tuple(removed.values()) if removed else tuple(
+                        record for record in records.values() if record is not None
+                    )
+                    kind = "delete" if removed else ("create" if draft.created else "update")
+                    entities = tuple(
+                        (kind_, entity_id, (kind_, entity_id) in draft.entities and draft.entities[(kind_, entity_id)] is None)
+                        for kind_, entity_id in touched_entities
+                    )
+                    self._publish(kind, affected, entities)
             return result
 
     def add(self, asset: Asset) -> AssetRecord:
@@ -600,17 +606,19 @@ class AssetStore:
             with self._transaction() as db:
                 for table in ("formats", "assets", "tombstones", "entities", "entity_tombstones"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 (the names above, no input)
-            removed = tuple(self._records.values())
-            before = [(kind, entity_id) for kind, bodies in self._entities.items() for entity_id in bodies]
-            self._records.clear()
-            self._format_owner.clear()
-            self._entities.clear()
+            with self._read_lock:
+                removed = tuple(self._records.values())
+                before = [(kind, entity_id) for kind, bodies in self._entities.items() for entity_id in bodies]
+                self._records.clear()
+                self._format_owner.clear()
+                self._entities.clear()
             self._seed()
             # Seed entities come back as they were seeded: changed, not gone.
-            entities = tuple(
-                (kind, entity_id, entity_id not in self._entities.get(kind, {})) for kind, entity_id in before
-            )
-            self._publish("reset", removed, entities)
+            with self._read_lock:
+                entities = tuple(
+                    (kind, entity_id, entity_id not in self._entities.get(kind, {})) for kind, entity_id in before
+                )
+                self._publish("reset", removed, entities)
 
     def close(self) -> None:
         """Close the database; calling it again is harmless."""

@@ -12,6 +12,7 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -154,6 +155,18 @@ async def parse(
         if required:
             raise ApiError(400, f"the request needs a JSON {model.__name__} body")
         return None
+    if len(raw) < OFF_LOOP_BYTES:
+        return _validated(raw, model, defaults)
+    # A large body takes long to parse: not on the event loop, which other clients wait on.
+    return await run_in_threadpool(_validated, raw, model, defaults)
+
+
+#: Bodies at least this large are parsed (and their assets built and stored) on a worker
+#: thread, so that the server's event loop goes on answering other clients meanwhile.
+OFF_LOOP_BYTES = 256 * 1024
+
+
+def _validated(raw: bytes, model: Type[M], defaults: Optional[Dict[str, Any]]) -> M:
     try:
         if defaults is None:
             parsed = model.model_validate_json(raw)

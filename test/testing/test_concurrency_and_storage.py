@@ -17,6 +17,7 @@ from pieces_os_client import ApiClient, AssetsApi, Configuration, WellKnownApi
 from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
 from pieces_os_client.testing import PiecesOSEmulator, assets_endpoints
 from pieces_os_client.testing.__main__ import main as emulator_main
+from pieces_os_client.testing.records import AssetRecord
 from pieces_os_client.testing.search import search
 from pieces_os_client.testing.seeds import build_asset, now_utc
 from pieces_os_client.testing.store import AssetStore
@@ -235,3 +236,35 @@ def read_only_database(tmp_path: Path) -> Iterator[Path]:
 def test_a_read_only_database_is_refused_at_start(read_only_database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     said = _serve_db(read_only_database, capsys)
     assert f"{read_only_database} cannot be written" in said and "permissions" in said
+
+
+def test_a_create_being_stored_does_not_hold_up_other_clients(
+    emulator: PiecesOSEmulator, assets_api: AssetsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The create is held inside the store's write, where building a large asset's record takes
+    # seconds: if it ran on the server's event loop, or readers waited for the write to finish,
+    # the other client's calls would time out.
+    existing = assets_api.assets_create_new_asset(seed=build_seed("x = 1", name="existing"))
+    started, released = threading.Event(), threading.Event()
+    build_record = AssetRecord.from_asset.__func__  # type: ignore[attr-defined]
+
+    def held(cls: type, asset: Any) -> AssetRecord:
+        if asset.name == "held":
+            started.set()
+            released.wait(timeout=30)
+        return build_record(cls, asset)
+
+    monkeypatch.setattr(AssetRecord, "from_asset", classmethod(held))
+    creator = threading.Thread(target=lambda: assets_api.assets_create_new_asset(seed=build_seed("y = 2", name="held")))
+    creator.start()
+    try:
+        assert started.wait(timeout=30)
+        with ApiClient(Configuration(host=emulator.url, retries=0)) as other:
+            names = [asset.name for asset in AssetsApi(other).assets_snapshot(_request_timeout=5).iterable]
+            one = AssetsApi(other).assets_specific_asset_snapshot(existing.id, _request_timeout=5)
+        assert creator.is_alive()  # answered while the create was still being stored
+    finally:
+        released.set()
+        creator.join(timeout=30)
+    assert names == ["existing"] and one.id == existing.id
+    assert [asset.name for asset in assets_api.assets_snapshot().iterable] == ["existing", "held"]
