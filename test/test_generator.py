@@ -181,8 +181,9 @@ def test_documented_errors_are_the_runtime_ones() -> None:
 @pytest.mark.parametrize("module", ["ruff", "jinja2"])
 def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Path, module: str) -> None:
     """ruff (the formatting) and Jinja2 (the templates) come with the test extra; without either,
-    neither writing nor --check goes on, and the message says what to install."""
-    copy_generated(tmp_path)
+    neither writing nor --check goes on, and the message says what to install (before reading any
+    input: the copy holds the script alone)."""
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     for check in ([], ["--check"]):
         result = subprocess.run(
             [sys.executable, *hiding(module), str(tmp_path / "scripts" / "generate.py"), *check],

@@ -4,7 +4,7 @@
 
 Each operation is declared once as an Operation. A REST operation's three methods differ only
 in what they return: the parsed model, an ApiResponse around it, or the unread urllib3
-response. A WebSocket operation has one method, which returns an open Stream of its messages.
+response. A WebSocket operation's plain method returns an open Stream of its messages instead.
 """
 
 from __future__ import annotations
