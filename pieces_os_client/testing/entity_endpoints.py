@@ -12,7 +12,7 @@ import json
 import posixpath
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,7 +29,7 @@ from pieces_os_client.models.tag_category_enum import TagCategoryEnum
 from pieces_os_client.models.website import Website
 from pieces_os_client.testing import edits
 from pieces_os_client.testing.seeds import annotation_item, grouped_timestamp, now_utc
-from pieces_os_client.testing.store import AssetStore, Draft, Json
+from pieces_os_client.testing.store import AssetStore, Draft, Json, Links
 from pieces_os_client.testing.web import (
     ApiError,
     Endpoint,
@@ -69,11 +69,18 @@ def _no_content() -> Response:
     return Response(status_code=204)
 
 
-def render(kind: Kind, body: Json, asset_ids: List[str]) -> Json:
-    """The entity as Pieces OS serves it: its body with the assets linking to it."""
+_UNLINKED = Links([], {})
+
+
+def render(kind: Kind, body: Json, links: Links) -> Json:
+    """The entity as Pieces OS serves it: its body with the assets linking to it (and, for tags
+    and websites, how each asset got it)."""
     data = dict(body)
+    asset_ids = links.assets
     data["assets"] = {"iterable": [{"id": asset_id} for asset_id in asset_ids],
                       "indices": {asset_id: index for index, asset_id in enumerate(asset_ids)}}
+    if kind in (TAGS, WEBSITES):
+        data["mechanisms"] = dict(links.mechanisms)
     if kind is ANNOTATIONS and asset_ids:
         data["asset"] = {"id": asset_ids[0]}
     return data
@@ -83,7 +90,7 @@ def rendered(store: AssetStore, kind: Kind, entity_id: str) -> Json:
     body = store.entity(kind.key, entity_id)
     if body is None:
         raise _missing(store, kind, entity_id)
-    return render(kind, body, store.links(kind.key).get(entity_id, []))
+    return render(kind, body, store.links(kind.key).get(entity_id, _UNLINKED))
 
 
 def _missing(store: AssetStore, kind: Kind, entity_id: str) -> ApiError:
@@ -118,18 +125,10 @@ def link(draft: Draft, kind: Kind, entity_id: str, asset_id: str, linking: bool)
     data = _asset_in(draft, asset_id)
     body = _entity_in(draft, kind, entity_id)
     if linking:
-        if kind in (TAGS, WEBSITES):
-            body["mechanisms"] = dict(body.get("mechanisms") or {}, **{asset_id: "MANUAL"})
         edits.associate(data, kind.key, body, now)
-        draft.put_asset(data)
-        draft.put_entity(kind.key, body)
-        return
-    edits.disassociate(data, kind.key, entity_id, now)
+    else:
+        edits.disassociate(data, kind.key, entity_id, now)
     draft.put_asset(data)
-    mechanisms = body.get("mechanisms")
-    if isinstance(mechanisms, dict) and asset_id in mechanisms:
-        del mechanisms[asset_id]
-        draft.put_entity(kind.key, body)
 
 
 # ----- the collection ----------------------------------------------------------------------------
@@ -140,7 +139,7 @@ def snapshot(kind: Kind) -> Endpoint:
         flag(request, "transferables", False)
         store = store_of(request)
         links = store.links(kind.key)
-        items = [render(kind, body, links.get(body["id"], [])) for body in store.entities(kind.key)]
+        items = [render(kind, body, links.get(body["id"], _UNLINKED)) for body in store.entities(kind.key)]
         wanted = request.query_params.get("annotation_type_filter") if kind is ANNOTATIONS else None
         if wanted:
             _enum(wanted, AnnotationTypeEnum, "annotation_type_filter")
@@ -283,15 +282,13 @@ def _new_tag(data: Json, stamp: Json) -> Json:
     text = _string(data, "text", "SeededTag")
     category = data.get("category")
     return {"id": str(uuid.uuid4()), "text": text, "created": stamp, "updated": stamp,
-            "category": "UNKNOWN" if category is None else _enum(category, TagCategoryEnum, "category"),
-            "mechanisms": {}}
+            "category": "UNKNOWN" if category is None else _enum(category, TagCategoryEnum, "category")}
 
 
 def _new_website(data: Json, stamp: Json) -> Json:
     url = _string(data, "url", "SeededWebsite")
     name = _string(data, "name", "SeededWebsite")
-    return {"id": str(uuid.uuid4()), "url": url, "name": name, "created": stamp, "updated": stamp,
-            "mechanisms": {}}
+    return {"id": str(uuid.uuid4()), "url": url, "name": name, "created": stamp, "updated": stamp}
 
 
 def _new_annotation(data: Json, stamp: Json) -> Json:

@@ -70,14 +70,14 @@ def _copied(data: Dict[str, Any]) -> Dict[str, Any]:
 _COLLECTIONS = ("websites", "tags", "persons", "annotations", "hints", "anchors")
 
 
-def served_views(asset: Asset) -> Tuple[Asset, Asset]:
-    """The asset as Pieces OS serves it, with content and without (``transferables=false``).
+def served_views(data: Dict[str, Any]) -> Tuple[Asset, Asset]:
+    """The asset whose JSON is ``data`` (changed in place) as Pieces OS serves it, with content and
+    without (``transferables=false``).
 
     Every relation collection is present (``{"iterable": [], "indices": {}}`` when empty, the
     indices mapping each item's id to its position), and ``original.reference`` and
     ``preview.base.reference`` hold the format they name, whose ``asset`` is the bare id.
     """
-    data = json.loads(asset.to_json())
     for key in _COLLECTIONS:
         holder = data.get(key) or {}
         items = holder.get("iterable") or []
@@ -140,6 +140,12 @@ class AssetRecord:
 
     @classmethod
     def from_asset(cls, asset: Asset) -> AssetRecord:
+        return cls.from_data(json.loads(asset.to_json()))
+
+    @classmethod
+    def from_data(cls, data: Dict[str, Any]) -> AssetRecord:
+        """The record of the asset whose JSON is ``data`` (taken over: it is changed in place)."""
+        asset, lite = served_views(data)
         formats = asset.formats.iterable
         text = "\n".join(_text_of(f.fragment) or _text_of(f.file) for f in formats)
         tags = tuple(tag.text for tag in asset.tags.iterable) if asset.tags is not None else ()
@@ -154,7 +160,6 @@ class AssetRecord:
         name = asset.name or ""
         specific = enum_value(formats[0].classification.specific) if formats else None
         fields = {"TITLE": name, "TAGS": " ".join(tags), "CONTENT": text, "WEBSITES": " ".join(websites)}
-        asset, lite = served_views(asset)
         written = asset.to_json()
         return cls(
             asset=asset,

@@ -131,8 +131,14 @@ def readable_time(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment.year} at {moment:%H:%M:%S} UTC"
 
 
+def timestamp_text(moment: datetime) -> str:
+    """A timestamp as the SDK's models write it (``2026-12-06T01:43:03.123456Z`` in UTC)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def grouped_timestamp(moment: datetime) -> Dict[str, Any]:
-    return {"value": moment, "readable": readable_time(moment)}
+    """A GroupedTimestamp as JSON."""
+    return {"value": timestamp_text(moment), "readable": readable_time(moment)}
 
 
 def readable_size(size: int) -> str:

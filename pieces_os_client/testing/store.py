@@ -32,6 +32,7 @@ from pieces_os_client.exceptions import describe_problems
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.testing.catalogue import catalogue
 from pieces_os_client.testing.records import AssetRecord
+from pieces_os_client.testing.validation import enum_value
 
 logger = logging.getLogger("pieces_os_client.testing")
 
@@ -65,8 +66,9 @@ CREATE TABLE IF NOT EXISTS entity_tombstones (
 
 #: The asset collections whose items are entities of the same name.
 RELATIONS = ("tags", "websites", "annotations", "anchors")
-#: Fields of an entity read off the assets linking to it rather than stored.
-LINK_FIELDS = ("assets", "asset")
+#: Fields of an entity read off the assets linking to it rather than stored: which assets, and
+#: (tags, websites) how each asset got it, a map of asset ids each asset's copy keeps its entry of.
+LINK_FIELDS = ("assets", "asset", "mechanisms")
 
 T = TypeVar("T")
 Json = Dict[str, Any]
@@ -97,6 +99,14 @@ class State:
     entity_ids: Dict[str, Tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class Links:
+    """The assets holding one entity, and (tags, websites) how each got it."""
+
+    assets: List[str]
+    mechanisms: Dict[str, str]
+
+
 Listener = Callable[[Change], None]
 
 
@@ -116,19 +126,6 @@ def copied(data: T) -> T:
     return result
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # As the SDK's models write a UTC timestamp.
-        return value.isoformat().replace("+00:00", "Z")
-    raise TypeError(f"{type(value).__name__} is not JSON data")
-
-
-def plain(data: T) -> T:
-    """JSON data as it reads back from JSON (timestamps as the models write them), a copy."""
-    result: T = json.loads(json.dumps(data, default=_encode))
-    return result
-
-
 def items_of(data: Json, key: str) -> List[Json]:
     """The items of the asset collection ``key`` in an asset's JSON (an empty list when absent)."""
     holder = data.get(key) or {}
@@ -145,15 +142,15 @@ def stored_entity(item: Json) -> Json:
 class Draft:
     """The writes of one transaction, read through to the committed state.
 
-    Write functions get one, read what they need and put what they change; nothing is stored
-    until the function returns, and nothing at all when it raises.
+    Write functions get one, read what they need and put what they change, as JSON data
+    (timestamps as text, as ``seeds.grouped_timestamp`` writes them); nothing is stored until the
+    function returns, and nothing at all when it raises. What is put belongs to the draft.
     """
 
     store: AssetStore
     assets: Dict[str, Optional[Json]] = field(default_factory=dict)  # None: deleted
     created: Set[str] = field(default_factory=set)
     entities: Dict[Tuple[str, str], Optional[Json]] = field(default_factory=dict)  # None: deleted
-    new_entities: Set[Tuple[str, str]] = field(default_factory=set)
 
     # ----- assets
     def asset(self, asset_id: str) -> Optional[Json]:
@@ -169,13 +166,13 @@ class Draft:
         return ids + [asset_id for asset_id in self.created if asset_id not in self.store._records]
 
     def add_asset(self, data: Json) -> None:
-        self.assets[data["id"]] = plain(data)
+        self.assets[data["id"]] = data
         self.created.add(data["id"])
 
     def put_asset(self, data: Json) -> None:
         if data["id"] not in self.store._records and data["id"] not in self.created:
             raise KeyError(data["id"])
-        self.assets[data["id"]] = plain(data)
+        self.assets[data["id"]] = data
 
     def delete_asset(self, asset_id: str) -> None:
         self.assets[asset_id] = None
@@ -202,10 +199,7 @@ class Draft:
         return found
 
     def put_entity(self, kind: str, body: Json) -> None:
-        key = (kind, body["id"])
-        if key not in self.entities and body["id"] not in self.store._entities.get(kind, {}):
-            self.new_entities.add(key)
-        self.entities[key] = plain(stored_entity(body))
+        self.entities[(kind, body["id"])] = stored_entity(body)
 
     def delete_entity(self, kind: str, entity_id: str) -> None:
         self.entities[(kind, entity_id)] = None
@@ -301,7 +295,7 @@ class AssetStore:
             with self._row("assets", asset_id):
                 data = json.loads(body)
                 data["formats"] = {"iterable": [json.loads(item) for item in formats.get(asset_id, [])]}
-                self._set_record(AssetRecord.from_asset(Asset.model_validate(data)))
+                self._set_record(AssetRecord.from_data(data))
                 self._seq = max(self._seq, int(seq))
         for kind, entity_id, seq, body in db.execute("SELECT kind, id, seq, body FROM entities ORDER BY seq"):
             with self._row("entities", entity_id):
@@ -455,15 +449,18 @@ class AssetStore:
             ).fetchone()
             return row is not None
 
-    def links(self, kind: str) -> Dict[str, List[str]]:
-        """For each entity of the asset collection ``kind``, the ids of the assets holding it."""
+    def links(self, kind: str) -> Dict[str, Links]:
+        """For each entity of the asset collection ``kind``, the assets holding it."""
         with self._read_lock:
             self._db()
-            found: Dict[str, List[str]] = {}
+            found: Dict[str, Links] = {}
             for record in self._records.values():
                 holder = getattr(record.asset, kind)
                 for item in holder.iterable if holder is not None else []:
-                    found.setdefault(item.id, []).append(record.id)
+                    links = found.setdefault(item.id, Links([], {}))
+                    links.assets.append(record.id)
+                    for asset_id, mechanism in (getattr(item, "mechanisms", None) or {}).items():
+                        links.mechanisms[asset_id] = enum_value(mechanism) or "MANUAL"
             return found
 
     def __len__(self) -> int:
@@ -490,7 +487,7 @@ class AssetStore:
             stamp = (when or datetime.now().astimezone()).isoformat()
             records: Dict[str, Optional[AssetRecord]] = {}
             for asset_id, data in draft.assets.items():
-                records[asset_id] = None if data is None else AssetRecord.from_asset(Asset.model_validate(data))
+                records[asset_id] = None if data is None else AssetRecord.from_data(data)
             removed = {asset_id: self._records[asset_id] for asset_id, data in draft.assets.items()
                        if data is None and asset_id in self._records}
             with self._transaction() as db:
@@ -633,8 +630,17 @@ class AssetStore:
         return self._connection is None
 
 
+# What each asset's copy of an entity keeps for itself: its entry of a tag's ``mechanisms``.
+_OWN_FIELDS = ("mechanisms",)
+
+
+def _shared(item: Json) -> Json:
+    return {key: value for key, value in item.items() if key not in LINK_FIELDS}
+
+
 def _same(left: Json, right: Json) -> bool:
-    return stored_entity(left) == stored_entity(right)
+    """Whether two copies of an entity agree on what every copy shares."""
+    return _shared(left) == _shared(right)
 
 
 def _links(data: Json) -> Set[Tuple[str, str]]:
@@ -670,7 +676,13 @@ def _sync(draft: Draft, committed: Dict[str, AssetRecord]) -> List[Tuple[str, st
                     kept.append(pulled)
             if kept or data.get(key) is not None:
                 data[key] = {"iterable": kept}
-    changed = set(draft.entities)
+    # The entities whose copies on assets must follow: deleted ones, and those whose shared fields
+    # differ from what was committed.
+    stored = draft.store._entities
+    changed = {
+        (kind, entity_id) for (kind, entity_id), body in draft.entities.items()
+        if body is None or entity_id not in stored.get(kind, {}) or not _same(body, stored[kind][entity_id])
+    }
     if changed:
         for asset_id in draft.asset_ids():
             record = committed.get(asset_id)
@@ -689,7 +701,8 @@ def _sync(draft: Draft, committed: Dict[str, AssetRecord]) -> List[Tuple[str, st
                             altered = True
                             continue
                         if not _same(body, item):
-                            item, altered = body, True
+                            item = dict(body, **{key: item[key] for key in _OWN_FIELDS if key in item})
+                            altered = True
                     fresh.append(item)
                 if data.get(key) is not None:
                     data[key] = {"iterable": fresh}
@@ -708,23 +721,21 @@ def _pull(draft: Draft, key: str, item: Json, put_by_write: Iterable[Tuple[str, 
     item_id = item.get("id")
     if not isinstance(item_id, str):
         return None
-    if (key, item_id) in put_by_write:
-        return draft.entity(key, item_id)  # None when the write deleted it: the copy goes
+    own = {name: item[name] for name in _OWN_FIELDS if name in item}
     entity = draft.entity(key, item_id)
+    if (key, item_id) in put_by_write:
+        return None if entity is None else dict(entity, **own)  # None: the write deleted it
     if entity is None and key == "tags":
         entity = next((tag for tag in draft.entities_of("tags") if tag.get("text") == item.get("text")), None)
-        if entity is not None:
-            mechanisms = dict(entity.get("mechanisms") or {}, **(item.get("mechanisms") or {}))
-            merged = dict(entity, mechanisms=mechanisms)
-            if merged != entity:
-                draft.put_entity(key, merged)
-            return merged
     if entity is None:
-        draft.put_entity(key, copied(stored_entity(item)))
-        return stored_entity(item)
-    if not _same(entity, item):
-        draft.put_entity(key, copied(stored_entity(item)))
-    return stored_entity(item)
+        draft.put_entity(key, item)
+        return dict(stored_entity(item), **own)
+    # The asset's copy of this very entity wins (a rename through the asset); a tag found by its
+    # text keeps its own fields.
+    if entity["id"] == item_id and not _same(entity, item):
+        draft.put_entity(key, item)
+        entity = stored_entity(item)
+    return dict(entity, **own)
 
 
 def _body_json(asset: Asset) -> str:
