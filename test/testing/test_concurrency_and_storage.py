@@ -246,15 +246,15 @@ def test_a_create_being_stored_does_not_hold_up_other_clients(
     # the other client's calls would time out.
     existing = assets_api.assets_create_new_asset(seed=build_seed("x = 1", name="existing"))
     started, released = threading.Event(), threading.Event()
-    build_record = AssetRecord.from_asset.__func__  # type: ignore[attr-defined]
+    build_record = AssetRecord.from_data.__func__  # type: ignore[attr-defined]
 
-    def held(cls: type, asset: Any) -> AssetRecord:
-        if asset.name == "held":
+    def held(cls: type, data: Dict[str, Any]) -> AssetRecord:
+        if data.get("name") == "held":
             started.set()
             released.wait(timeout=30)
-        return build_record(cls, asset)
+        return build_record(cls, data)
 
-    monkeypatch.setattr(AssetRecord, "from_asset", classmethod(held))
+    monkeypatch.setattr(AssetRecord, "from_data", classmethod(held))
     creator = threading.Thread(target=lambda: assets_api.assets_create_new_asset(seed=build_seed("y = 2", name="held")))
     creator.start()
     try:
