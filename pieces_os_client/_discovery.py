@@ -4,8 +4,9 @@ Pieces OS listens on the first free port of 39300-39333 and answers ``GET /.well
 older builds listened on 1000 (and 5323 on Linux). Every candidate port on loopback is asked at
 once, each on its own short-lived thread: a closed port on loopback refuses at once on Linux and
 macOS, but Windows takes about a second to give up on each, so asking one after another could
-take a minute there. The first port in the list that answers 200 wins, so 39300 is preferred to
-39301 even when both answer. What was found is kept for the process, per list of ports; a failure
+take a minute there. The first port in the list that answers as Pieces OS does (200 and ``ok:``
+with its instance id; ``ok`` from older builds) wins, so 39300 is preferred to 39301 even when
+both answer, and a web server or another service answering 200 on a port is passed over. What was found is kept for the process, per list of ports; a failure
 is not kept, so a Pieces OS started later is found by the next call.
 """
 from __future__ import annotations
@@ -26,6 +27,8 @@ logger = logging.getLogger("pieces_os_client")
 DEFAULT_PORTS: Tuple[int, ...] = (*range(39300, 39334), 1000, 5323)
 PORTS_ENVIRONMENT_VARIABLE = "PIECES_OS_PORTS"
 HEALTH_PATH = "/.well-known/health"
+# How much of a health answer is read: "ok:" and an instance id fit many times over.
+_HEALTH_BYTES = 256
 LOOPBACK = "localhost"
 # Pieces OS answers health in well under a millisecond; these only bound a port held by
 # something that accepts connections and answers slowly or never: the connection, each read, and
@@ -84,13 +87,26 @@ def describe_ports(ports: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
+def is_pieces_os_health(text: str) -> bool:
+    """Whether ``text`` is Pieces OS's answer to ``GET /.well-known/health``: ``ok:`` and its
+    instance id (``ok`` alone from older builds), not whatever else answers 200 on the port."""
+    answer = text.strip().lower()
+    return answer == "ok" or answer.startswith("ok:")
+
+
 def _answers(pool: urllib3.PoolManager, url: str, deadline: float) -> bool:
     try:
         with call_deadline(deadline):
-            response = pool.request("GET", url + HEALTH_PATH, retries=False, redirect=False)
+            response = pool.request("GET", url + HEALTH_PATH, retries=False, redirect=False, preload_content=False)
+            try:
+                # The start of the body says it: however much more a server sends is not read.
+                head = response.read(_HEALTH_BYTES, decode_content=False) if response.status == 200 else b""
+            finally:
+                response.close()
+                response.release_conn()
     except urllib3.exceptions.HTTPError:
         return False
-    return response.status == 200
+    return is_pieces_os_health(head.decode("utf-8", "replace"))
 
 
 def discover(

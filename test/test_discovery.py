@@ -103,6 +103,25 @@ def test_a_port_that_answers_health_with_an_error_is_passed_over(serve: Callable
     assert discover([other_service, pieces]) == f"http://localhost:{pieces}"
 
 
+@pytest.mark.parametrize("answer", ["<html>It works!</html>", "okay", "", "OK then" * 100_000])
+def test_a_port_that_answers_200_but_not_as_pieces_os_is_passed_over(
+    serve: Callable[[int], HTTPServer], answer: str
+) -> None:
+    web_server, pieces = closed_ports(2)
+    serve(web_server).expect_request(ANY_PATH).respond_with_data(answer, content_type="text/html")
+    pieces_os(serve(pieces))
+
+    assert discover([web_server, pieces]) == f"http://localhost:{pieces}"
+
+
+@pytest.mark.parametrize("answer", ["ok", "ok:7d3f", "OK:7d3f\n"])
+def test_pieces_os_health_answers_of_every_build_are_recognized(serve: Callable[[int], HTTPServer], answer: str) -> None:
+    (port,) = closed_ports(1)
+    serve(port).expect_request(HEALTH).respond_with_data(answer, content_type="text/plain")
+
+    assert discover([port]) == f"http://localhost:{port}"
+
+
 def test_what_was_found_is_kept_for_the_process(serve: Callable[[int], HTTPServer]) -> None:
     (port,) = closed_ports(1)
     server = pieces_os(serve(port))

@@ -13,7 +13,7 @@ from httpserver_helpers import base_url, make_client, requests_seen
 from pytest_httpserver import HTTPServer
 from seeds import build_seed
 
-from pieces_os_client import AssetsApi
+from pieces_os_client import ApiDecodeError, AssetsApi
 from pieces_os_client.models.assets import Assets
 from pieces_os_client.models.mechanism_enum import MechanismEnum
 from pieces_os_client.testing import PiecesOSEmulator
@@ -122,3 +122,25 @@ def test_the_same_payload_through_from_json(future_payload: Dict[str, Any]) -> N
     raw = json.dumps(future_payload)
     assert json.loads(Assets.from_json(raw).to_json()) == future_payload
     assert json.loads(Assets.from_json(raw.encode()).to_json()) == future_payload
+
+
+# ----- edge cases, decided (docs/errors.md) ----------------------------------------------------
+def test_nan_and_a_number_beyond_a_double_in_an_unknown_field_come_back_as_null(
+    httpserver: HTTPServer, current_payload: Dict[str, Any]
+) -> None:
+    text = json.dumps(current_payload)[:-1] + ', "ratio": NaN, "huge": 1e400}'
+    httpserver.expect_request(ANY_PATH).respond_with_data(text, content_type="application/json")
+    with make_client(base_url(httpserver)) as client:
+        assets = AssetsApi(client).assets_snapshot()
+    written = json.loads(assets.to_json())  # strict JSON: no NaN or Infinity in it
+    assert written["ratio"] is None and written["huge"] is None
+
+
+def test_a_lone_surrogate_escape_in_an_unknown_field_is_a_decode_error_naming_where(
+    httpserver: HTTPServer, current_payload: Dict[str, Any]
+) -> None:
+    text = json.dumps(current_payload)[:-1] + ', "note": "a\\ud800b"}'
+    httpserver.expect_request(ANY_PATH).respond_with_data(text, content_type="application/json")
+    with make_client(base_url(httpserver)) as client, pytest.raises(ApiDecodeError) as raised:
+        AssetsApi(client).assets_snapshot()
+    assert raised.value.status == 200 and "Invalid JSON" in str(raised.value) and "column" in str(raised.value)

@@ -10,7 +10,7 @@ import time
 from typing import Callable, Optional, Type, TypeVar
 from urllib.parse import urlsplit
 
-from pieces_os_client._discovery import describe_ports, discover
+from pieces_os_client._discovery import describe_ports, discover, is_pieces_os_health
 from pieces_os_client._environment import HOST_ENVIRONMENT_VARIABLE
 from pieces_os_client._headers import redact_url
 from pieces_os_client.api.asset_api import AssetApi
@@ -44,8 +44,6 @@ Api = TypeVar("Api", AssetsApi, AssetApi)
 CONNECT_TIMEOUT = 5.0
 # How long the health check that tells whether a server is Pieces OS may take.
 PROBE_TIMEOUT = 5.0
-# What Pieces OS's health answer starts with (``ok:`` and its instance id; older builds ``ok``).
-HEALTHY = "ok"
 # args.host_source when no host was given and the Pieces OS on localhost was searched for.
 DISCOVERY = "discovery"
 
@@ -164,7 +162,7 @@ def health_problem(client: ApiClient, timeout: Optional[float]) -> Optional[str]
         return f"GET /.well-known/health answered {error.status} {error.reason or ''}".rstrip()
     except OpenApiException:
         return None
-    if health.strip().lower().startswith(HEALTHY):
+    if is_pieces_os_health(health):
         return None
     return f"GET /.well-known/health answered {field_text(health.strip() or 'nothing', 60)!r}"
 

@@ -13,6 +13,7 @@ clear 4xx before any endpoint runs (WebSocket handshakes included):
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Iterable, Optional, Set, Union
 from urllib.parse import urlsplit
 
@@ -40,13 +41,18 @@ def is_loopback(host: str) -> bool:
     return address is not None and address.is_loopback
 
 
-def _host_of(header: str) -> str:
-    """The host part of a Host header: ``[::1]:39300`` -> ``::1``, ``localhost:80`` -> ``localhost``."""
-    if header.startswith("["):
-        return header[1:].partition("]")[0]
-    if header.count(":") == 1:
-        return header.partition(":")[0]
-    return header
+# A Host header as RFC 9110 has it: an IP literal in brackets, or a name or IPv4 address of the
+# characters a URI's host may hold (no "@", "/" or space), then an optional port of digits.
+_HOST_HEADER = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?")
+
+
+def _host_of(header: str) -> Optional[str]:
+    """The host part of a Host header: ``[::1]:39300`` -> ``::1``, ``localhost:80`` -> ``localhost``;
+    None when the header is not a host and port (``127.0.0.1:1@evil.com``), which is refused."""
+    match = _HOST_HEADER.fullmatch(header)
+    if match is None:
+        return None
+    return match.group(1).strip("[]")
 
 
 def _is_json(content_type: str) -> bool:
@@ -82,7 +88,8 @@ class LocalOnly:
                     f"requests from web pages are refused: Origin {origin!r} is not on this machine's loopback\n", 403
                 )
         host_header = headers.get("host")
-        if host_header is not None and not self._host_allowed(_host_of(host_header)):
+        host = None if host_header is None else _host_of(host_header)
+        if host_header is not None and (host is None or not self._host_allowed(host)):
             return PlainTextResponse(
                 f"Host {host_header!r} is not a loopback name or address: use localhost or 127.0.0.1\n", 403
             )

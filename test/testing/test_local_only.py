@@ -56,7 +56,11 @@ def test_a_page_served_from_loopback_may_call(emulator: PiecesOSEmulator) -> Non
         assert send(emulator, "GET", "/assets", headers={"Origin": origin}).status == 200
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:39300", "192.0.2.7", "[2001:db8::1]:80"])
+@pytest.mark.parametrize("host", [
+    "evil.example", "evil.example:39300", "192.0.2.7", "[2001:db8::1]:80",
+    # Not a host and port at all, though they start with a loopback address.
+    "127.0.0.1:1@evil.com", "localhost@evil.com", "127.0.0.1/evil.com", "127.0.0.1:80:81", "[::1]x",
+])
 def test_a_host_header_that_is_not_loopback_is_refused(emulator: PiecesOSEmulator, host: str) -> None:
     response = send(emulator, "GET", "/assets", headers={"Host": host})
     assert response.status == 403 and "loopback" in response.data.decode()
