@@ -44,6 +44,42 @@ SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": 
 STREAM_MESSAGES = ("changes", "snapshots")
 
 
+# The shape of spec/overlay.json: each section, and the fields an entry of it may have ("*" any
+# entry name; a dict nests). Anything else is refused, so a misspelled key is not silently ignored.
+OVERLAY_SHAPE: Dict[str, Any] = {
+    "operations": {"*": {"summary": None, "parameters": None, "errors": None, "error_notes": None,
+                         "messages": None, "example": {"after": None, "cleanup": None}}},
+    "parameters": None,
+    "stream_parameters": {"*": {"keyword": None, "annotation": None, "default": None, "type": None, "doc": None,
+                                "notes": None}},
+    "call_options": {"*": {"annotation": None, "doc": None}},
+    "api_classes": {"*": {"about": None, "example": None}},
+    "models": {"*": {"mixin": None, "display": None, "content": None}},
+    "model_pages": None,
+    "statuses": None,
+    "exceptions": None,
+    "examples": {
+        "setups": {"*": {"needs": None, "api": None, "lines": None, "cleanup": None}},
+        "arguments": {"*": {"value": None, "needs": None}},
+        "bodies": {"*": {"value": None, "needs": None, "api": None}},
+    },
+}
+
+
+def shape_problems(entry: Any, shape: Any, where: str) -> List[str]:
+    """The keys of ``entry`` that ``shape`` (OVERLAY_SHAPE or a part of it) does not allow."""
+    if shape is None or not isinstance(entry, dict):
+        return []
+    problems = []
+    for key, value in entry.items():
+        inner = shape.get(key, shape.get("*", "unknown"))
+        if inner == "unknown":
+            problems.append(f"{where}{key}")
+        else:
+            problems += shape_problems(value, inner, f"{where}{key}.")
+    return problems
+
+
 class Overlay:
     """spec/overlay.json. A missing entry is noted and generation goes on, so that ``check()`` can
     stop it naming every missing entry at once."""
@@ -96,6 +132,23 @@ class Overlay:
         """Stop generation naming each missing entry, if any."""
         if self.missing:
             raise SystemExit("spec/overlay.json lacks: " + ", ".join(self.missing) + " (add each entry)")
+
+    def check_names(self, spec: Dict[str, Any]) -> None:
+        """Stop generation naming each key the overlay's shape does not have, and each entry for an
+        operation, model, model body or API class the spec does not have (a misspelling, or an
+        entry left behind by a rename)."""
+        problems = shape_problems(self.data, OVERLAY_SHAPE, "")
+        known = {
+            "operations": {op["operationId"] for item in spec["paths"].values() for op in item.values()},
+            "models": set(spec["components"]["schemas"]),
+            "api_classes": {tag for item in spec["paths"].values() for op in item.values() for tag in op["tags"]},
+        }
+        known_bodies = {"examples.bodies": known["models"] | set(JSON_SCALARS.values())}
+        for section, names in {**known, **known_bodies}.items():
+            entries = self.get(*section.split(".")) or {}
+            problems += [f"{section}.{name} (not in the spec)" for name in entries if name not in names]
+        if problems:
+            raise SystemExit("spec/overlay.json has what it may not: " + ", ".join(problems))
 
     def summary(self, operation: str, from_spec: str = "") -> str:
         """The overlay's summary of an operation, else the one the spec gives (``x-summary``)."""
@@ -801,7 +854,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on any difference")
     args = parser.parse_args(argv)
     overlay = Overlay(json.loads(OVERLAY.read_text(encoding="utf-8")))
-    generator = Generator(json.loads(SPEC.read_text(encoding="utf-8")), overlay)
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    overlay.check_names(spec)
+    generator = Generator(spec, overlay)
     outputs = generator.outputs()
     headers = [generator.render(template).splitlines()[0] for template in ("header.py.j2", "header.md.j2")]
     stale = [p for p in generated_paths(headers) if p not in outputs]

@@ -191,3 +191,19 @@ def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Pa
         )
         assert result.returncode == 1
         assert "pip install -e '.[test]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tmp_path: Path) -> None:
+    """An overlay key that means nothing to the generator, or an entry for an operation or a model the
+    spec does not have, would otherwise be ignored without a word."""
+    copy_generated(tmp_path)
+    overlay_path = tmp_path / "spec" / "overlay.json"
+    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+    overlay["models"]["Asset"]["mixn"] = overlay["models"]["Asset"].pop("mixin")
+    overlay["operations"]["assets_snapshots"] = overlay["operations"].pop("assets_snapshot")
+    overlay["examples"]["bodies"]["Seeed"] = overlay["examples"]["bodies"].pop("Seed")
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    for where in ("models.Asset.mixn", "operations.assets_snapshots (not in the spec)", "examples.bodies.Seeed"):
+        assert where in result.stderr
