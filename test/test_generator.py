@@ -1,4 +1,7 @@
-"""The generated files match the spec, and ``generate.py --check`` notices when they do not."""
+"""The generated files match the spec, and ``generate.py --check`` notices when they do not.
+
+The checkout's own check runs in the inner loop; the runs over copied trees carry the tooling marker.
+"""
 from __future__ import annotations
 
 import json
@@ -51,6 +54,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.tooling
 def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
     """A copy of the checkout passes the check; then an edited model, four missing generated files and
     a model the spec no longer has are each detected, all of them named by one run."""
@@ -76,6 +80,7 @@ def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+@pytest.mark.tooling
 def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(tmp_path: Path) -> None:
     copy_generated(tmp_path)
     header = (tmp_path / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
@@ -97,6 +102,7 @@ def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both
     assert "**color**" in (tmp_path / "docs" / "Tag.md").read_text()
 
 
+@pytest.mark.tooling
 def test_generation_is_deterministic(tmp_path: Path) -> None:
     copy_generated(tmp_path)
     shutil.rmtree(tmp_path / "pieces_os_client" / "models")
@@ -106,6 +112,7 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
         assert (tmp_path / "pieces_os_client" / "models" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+@pytest.mark.tooling
 def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
     copy_generated(tmp_path)
     overlay_path = tmp_path / "spec" / "overlay.json"
@@ -193,6 +200,7 @@ def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Pa
         assert "pip install -e '.[test]'" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.tooling
 def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tmp_path: Path) -> None:
     """An overlay key that means nothing to the generator, or an entry for an operation or a model the
     spec does not have, would otherwise be ignored without a word."""
