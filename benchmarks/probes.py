@@ -206,7 +206,7 @@ def stream(url: str, count: int, ready: Callable[[], None] = _say_ready) -> Dict
             adapter = type_adapter(StreamedIdentifiers)
 
             def handle() -> None:
-                messages._accept(raw)
+                messages._connection._accept(raw)
                 messages.next_message(timeout=0)
 
             samples = _per_call(

@@ -509,7 +509,7 @@ def bench_streams(settings: Settings) -> List[Row]:
             "floor: StreamedIdentifiers.model_validate_json"),
         Row("stream: all per-message handling (parse, id tracking, hand-off)",
             f"{median('handling') * 1e6:.2f} us", f"{median('floor') * 1e6:.2f} us",
-            None, None, "Stream._accept + next_message; the parse alone is the row above"),
+            None, None, "the stream connection's _accept + next_message; the parse alone is the row above"),
     ]
 
 
