@@ -589,12 +589,26 @@ class AssetStore:
             return self._records[asset_id] if self.write(apply) else None
 
     def delete(self, asset_id: str, when: datetime) -> Optional[AssetRecord]:
-        """Remove an asset and its formats, leaving a tombstone; None if it is not stored."""
+        """Remove an asset and its formats, leaving a tombstone; None if it is not stored.
+
+        Its annotations go with it, unless another asset holds them too; its tags, websites and
+        anchors stay.
+        """
         with self._lock:
             record = self._records.get(asset_id)
             if record is None:
                 return None
-            self.write(lambda draft: draft.delete_asset(asset_id), when)
+            notes = {item.id for item in (record.asset.annotations.iterable if record.asset.annotations else [])}
+            for other in self._records.values():
+                if other.id != asset_id and other.asset.annotations is not None:
+                    notes -= {item.id for item in other.asset.annotations.iterable}
+
+            def remove(draft: Draft) -> None:
+                draft.delete_asset(asset_id)
+                for note_id in notes:
+                    draft.delete_entity("annotations", note_id)
+
+            self.write(remove, when)
             return record
 
     def reset(self) -> None:

@@ -238,6 +238,20 @@ def test_entities_link_update_and_delete_with_their_asset(
     assert status == 400 and "body" in message
 
 
+def test_an_assets_annotations_go_with_it_and_its_tags_stay(emulator: PiecesOSEmulator) -> None:
+    application = connect(emulator)["application"]
+    asset = save(emulator, application, "print(1)", ("kept",))
+    other = save(emulator, application, "print(2)")
+    own = ok(emulator, "POST", "/annotations/create", {"type": "COMMENT", "text": "mine", "asset": asset["id"]})
+    shared = ok(emulator, "POST", "/annotations/create", {"type": "COMMENT", "text": "ours", "asset": asset["id"]})
+    ok(emulator, "POST", f"/asset/{other['id']}/annotations/associate/{shared['id']}")
+    ok(emulator, "POST", f"/assets/{asset['id']}/delete")
+    assert call(emulator, "GET", f"/annotation/{own['id']}")[0] == 410
+    assert ok(emulator, "GET", f"/annotation/{shared['id']}")["assets"]["iterable"] == [{"id": other["id"]}]
+    [tag] = ok(emulator, "GET", "/tags")["iterable"]
+    assert tag["text"] == "kept" and tag["assets"]["iterable"] == []
+
+
 def test_annotations_filter_by_type(emulator: PiecesOSEmulator) -> None:
     asset = save(emulator, connect(emulator)["application"], "print(1)")
     for kind in ("DESCRIPTION", "COMMENT"):
