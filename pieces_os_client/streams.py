@@ -4,12 +4,13 @@
         for message in stream:          # StreamedIdentifiers, parsed
             ...
 
-Opening a stream connects at once (``ws://`` or ``wss://`` on ``Configuration.host``, with the
-client's TLS settings, proxy and default headers) and raises ``ApiConnectionError`` or
-``ApiTimeoutError`` when that fails. A reader thread then receives every text frame, validates
-it into the message type in one pass, and queues it for the iterator or the ``start()``
-callbacks; it also sends a ping when the connection has been quiet for ``ping_interval``
-seconds, and treats a connection that does not answer as lost.
+Opening a stream connects at once (``ws://`` or ``wss://`` on the host the client resolves,
+with the client's TLS settings, proxy and default headers, all within ``connect_timeout``) and
+raises ``ApiConnectionError``, ``ApiTimeoutError``, or an ``ApiException`` for a refused or
+redirected handshake, when that fails. A reader thread (``_StreamConnection``) then receives
+every text frame, validates it into the message type in one pass, and queues it for the
+iterator or the ``start()`` callbacks; it also sends a ping when the connection has been quiet
+for ``ping_interval`` seconds, and treats a connection that does not answer as lost.
 
 A lost connection is reopened with capped exponential backoff and jitter (``ReconnectPolicy``).
 Pieces OS sends its full state when a stream connects. What else happens to a message depends on
@@ -442,7 +443,7 @@ class _StreamConnection:
             self._ssl_context = tls_context(self._configuration)
         try:
             ws = self._handshake()
-        except (ApiTransportError, ApiException):
+        except ApiTransportError:
             self._api_client.connection_failed(host_url)
             raise
         ws.frame_buffer = _limited_frames(ws.frame_buffer, self._max_message_bytes)

@@ -317,3 +317,26 @@ def test_the_emulator_is_found_with_no_configuration_by_the_sdk_and_the_command_
     assert assets.iterable[0].original.reference.fragment.string.raw == "x = 1"
     assert result.returncode == 0, result.stderr
     assert "Found by discovery" in result.stdout
+
+
+def test_a_stream_follows_pieces_os_to_the_port_it_restarted_on(make_seed: SeedFactory) -> None:
+    from pieces_os_client.streams import ReconnectPolicy
+
+    first, second = closed_ports(2)
+    policy = ReconnectPolicy(max_attempts=20, backoff_base=0.05, backoff_max=0.2)
+    with ApiClient(Configuration(discovery_ports=[first, second])) as client:
+        api = AssetsApi(client)
+        with PiecesOSEmulator(port=first):
+            stream = api.assets_stream_identifiers(reconnect=policy)
+            assert stream.next_message(timeout=5) is not None  # every id there is: none
+            assert str(first) in stream.url
+        with stream, PiecesOSEmulator(port=second) as moved:
+            created = AssetsApi(ApiClient(Configuration(host=moved.url))).assets_create_new_asset(
+                seed=make_seed("x = 1", name="after the move")
+            )
+            seen = set()
+            while created.id not in seen:
+                message = stream.next_message(timeout=5)
+                assert message is not None, "the stream did not come back"
+                seen |= {item.asset.id for item in message.iterable if item.asset is not None}
+            assert str(second) in stream.url  # searched again after the connection failed
