@@ -73,6 +73,8 @@ class Settings(NamedTuple):
     search_repeat: int
     large_create_mb: int
     cli_assets: int
+    library_assets: int
+    library_repeat: int
     peer_import_repeat: int
     peer_calls: int
     peer_call_rounds: int
@@ -88,12 +90,14 @@ class Settings(NamedTuple):
 FULL = Settings(import_repeat=16, parse_assets=2000, parse_repeat=7, large_parse_assets=10000, large_parse_repeat=3,
                 memory_assets=10000, calls=2000,
                 call_rounds=10, thread_calls=4000, stream_changes=1000, search_assets=10000, search_repeat=7,
-                large_create_mb=30, cli_assets=20, peer_import_repeat=8, peer_calls=1000, peer_call_rounds=5,
+                large_create_mb=30, cli_assets=20, library_assets=10000, library_repeat=5,
+                peer_import_repeat=8, peer_calls=1000, peer_call_rounds=5,
                 warm_up=True, in_process=False)
 QUICK = Settings(import_repeat=1, parse_assets=5, parse_repeat=1, large_parse_assets=8, large_parse_repeat=1,
                  memory_assets=20, calls=10,
                  call_rounds=1, thread_calls=16, stream_changes=3, search_assets=20, search_repeat=1,
-                 large_create_mb=1, cli_assets=3, peer_import_repeat=1, peer_calls=10, peer_call_rounds=1,
+                 large_create_mb=1, cli_assets=3, library_assets=20, library_repeat=1,
+                 peer_import_repeat=1, peer_calls=10, peer_call_rounds=1,
                  warm_up=False, in_process=True)
 
 
@@ -546,6 +550,124 @@ def bench_cli(settings: Settings) -> List[Row]:
     ]
 
 
+# A library as users reach it: ``import`` of a tree of source files, its snippets' content from
+# benchmarks/data.py's searchable_seed, written once into a SQLite file that the emulator opens.
+_LIBRARY_BUILD = """
+import sys
+sys.path.insert(0, sys.argv[3])
+import data
+from pieces_os_client.cli.snippets import language_for_path, snippet_seed
+from pieces_os_client.testing.seeds import build_asset, now_utc
+from pieces_os_client.testing.store import AssetStore
+store = AssetStore(sys.argv[1])
+for index in range(int(sys.argv[2])):
+    name = f"src/module_{index:05}.py"
+    text = data.searchable_seed(index)["asset"]["format"]["fragment"]["string"]["raw"]
+    seed = snippet_seed(text, name=name, language=language_for_path(name), tags=[])
+    store.add(build_asset(seed, "bench@example.com", now_utc()))
+store.close()
+"""
+# Two words, fuzzy: a few hundred matches among 10,000 snippets.
+LIBRARY_QUERY = "user settings"
+
+
+def library_store(count: int) -> Path:
+    """The SQLite file of a library of ``count`` imported snippets, made on first use and then
+    reused (under ``cache_dir()``)."""
+    path = cache_dir() / f"library-{count}-v1.db"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        building = path.with_name(path.name + ".building")
+        for leftover in building.parent.glob(building.name + "*"):
+            leftover.unlink()
+        subprocess.run([sys.executable, "-c", _LIBRARY_BUILD, str(building), str(count), str(HERE)],
+                       env=child_env(), cwd=str(ROOT), check=True)
+        os.replace(building, path)
+    return path
+
+
+class LibraryEmulator:
+    """``python -m pieces_os_client.testing`` on a library's SQLite file, in its own process."""
+
+    def __init__(self, database: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pieces_os_client.testing", "--host", "http://127.0.0.1:0", "--db", str(database)],
+            stdout=subprocess.PIPE, env=child_env(), cwd=str(ROOT), text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if " on http" not in line:
+            self.process.kill()
+            raise RuntimeError(f"the emulator did not start on the library: {line!r}")
+        self.url = line.rsplit(" ", 1)[1]
+
+    def __enter__(self) -> LibraryEmulator:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def launch_shell(script: str) -> Launched:
+    """Start ``sh -c script``, its output discarded."""
+    start = time.perf_counter()
+    process = subprocess.Popen(["sh", "-c", script], env=child_env(), cwd=str(ROOT), stdout=subprocess.DEVNULL)
+    return Launched(process, start, script[:200])
+
+
+def bench_library(settings: Settings) -> List[Row]:
+    """``list`` and ``search`` on a library of 10,000 imported snippets, against ``curl | jq``
+    printing the names of the same response, and their peak memory against ``json.loads`` of it."""
+    count = settings.library_assets
+    if shutil.which("curl") is None or shutil.which("jq") is None:
+        figures = ["list", "list: peak RSS", "search", "search: peak RSS"]
+        return [Row(f"command line: {figure}, {count} imported snippets", "unavailable: needs curl and jq", "",
+                    None, None) for figure in figures]
+    from urllib.parse import quote
+    from urllib.request import urlopen
+
+    with LibraryEmulator(library_store(count)) as emulator, tempfile.TemporaryDirectory() as directory:
+        # The requests list and search send.
+        snapshot_url = f"{emulator.url}/assets?transferables=false&pseudo=false"
+        search_url = f"{emulator.url}/assets/search?query={quote(LIBRARY_QUERY)}&transferables=false"
+        snapshot = Path(directory) / "snapshot.json"
+        with urlopen(snapshot_url) as response:
+            snapshot.write_bytes(response.read())
+        with urlopen(search_url) as response:
+            matches = len(json.loads(response.read())["iterable"])
+        commands: Dict[str, Callable[[], Launched]] = {
+            "list": partial(launch, CLI, "--host", emulator.url, "list"),
+            "list floor": partial(launch_shell, f"curl -s '{snapshot_url}' | jq -r '.iterable[].name'"),
+            "search": partial(launch, CLI, "--host", emulator.url, "search", LIBRARY_QUERY),
+            "search floor": partial(launch_shell, f"curl -s '{search_url}' | jq -r '.iterable[].asset.name'"),
+            "json.loads": partial(launch, "import json, sys; json.loads(open(sys.argv[1], 'rb').read())", str(snapshot)),
+        }
+        results = interleaved(commands, settings.library_repeat, settings.warm_up, together=settings.in_process)
+    size = snapshot.stat().st_size / 1e6 if snapshot.exists() else 0.0
+
+    def series(name: str, index: int) -> List[float]:
+        return [sample[index] for sample in results[name]]
+
+    what = f"{count} imported snippets, emulator"
+    return [
+        ratio_row(f"command line: list ({what})", series("list", 0), series("list floor", 0), 1.5,
+                  note=f"floor: curl -s URL | jq -r '.iterable[].name' over the same snapshot ({size:.0f} MB)"),
+        ratio_row("command line: list: peak RSS", series("list", 1), series("json.loads", 1), 2.0, "MB",
+                  note="floor: a fresh interpreter's json.loads of the same snapshot"),
+        ratio_row(f"command line: search {LIBRARY_QUERY!r} ({what})", series("search", 0),
+                  series("search floor", 0), 1.5,
+                  note=f"{matches} matches, the best 30 printed; floor: curl -s URL | jq -r '.iterable[].asset.name'"
+                  " over the same search"),
+        ratio_row("command line: search: peak RSS", series("search", 1), series("json.loads", 1), 2.0, "MB",
+                  note="floor: a fresh interpreter's json.loads of the snapshot"),
+    ]
+
+
 # A mistyped identifier: a letter missing from "load" in load_user_settings, which is in the code
 # of a few of the generated assets (benchmarks/data.py's searchable_seed); near misses of it too.
 SEARCH_QUERY = "lod_user_settings"
@@ -812,6 +934,7 @@ SECTIONS = {
     "calls": bench_calls,
     "streams": bench_streams,
     "cli": bench_cli,
+    "library": bench_library,
     "search": bench_search,
 }
 # The sections that use the run's emulator: in its own process, it is started at the beginning of

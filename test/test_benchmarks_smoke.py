@@ -33,6 +33,9 @@ FIGURES = (
     "stream: parse per message",
     "command line: --version",
     "command line: list",
+    "command line: list: peak RSS",
+    "command line: search 'user settings' (",
+    "command line: search: peak RSS",
     "emulator search",
 )
 

@@ -430,6 +430,30 @@ def test_search_fuzzy_by_tags_and_filtered_by_language(cli: Cli, url: str, api: 
     assert cli("--host", url, "search").code == 2
 
 
+def test_search_shows_the_best_30_and_says_how_many_more(cli: Cli, url: str, api: AssetsApi) -> None:
+    for index in range(33):
+        create(api, f"fetch users {index}", f"def fetch_users_{index}(): pass\n", "py")
+    shown = cli("--host", url, "search", "fetch users")
+    assert shown.code == 0
+    assert len(shown.out.splitlines()) == 1 + 30
+    assert shown.err == "… 3 more matches; --limit N shows N, 0 every one\n"
+    assert len(json.loads(cli("--host", url, "--json", "search", "fetch users", "--limit", "5").out)) == 5
+    every = cli("--host", url, "search", "fetch users", "--limit", "0")
+    assert len(every.out.splitlines()) == 1 + 33 and every.err == ""
+    assert cli("--host", url, "search", "fetch users", "--limit", "-1").code == 2
+
+
+def test_list_takes_a_limit_and_says_how_many_more(cli: Cli, url: str, api: AssetsApi) -> None:
+    names = [create(api, f"snippet {index}", f"x = {index}\n", "py").name for index in range(3)]
+    every = cli("--host", url, "list")
+    assert len(every.out.splitlines()) == 1 + 3 and every.err == ""  # every one unless told
+    limited = cli("--host", url, "list", "--limit", "2")
+    assert [line.split()[:2] for line in limited.out.splitlines()[1:]] == [name.split() for name in names[:2]]
+    assert limited.err == "… 1 more asset; --limit N shows N, 0 every one\n"
+    records = json.loads(cli("--host", url, "--json", "list", "--limit", "1").out)
+    assert [record["name"] for record in records] == names[:1]
+
+
 def test_search_by_language_alone_is_a_filtered_search(cli: Cli, url: str, api: AssetsApi) -> None:
     query = create(api, "active users", "SELECT * FROM users WHERE active;", "sql")
     create(api, "fetch users", "def fetch_users():\n    return []\n", "py")

@@ -12,7 +12,7 @@ before the command and the command's name; then the module that implements that 
 only that one, is imported, its ``register`` adds the command's parser, and that parser takes
 the rest. The command modules: ``assets`` (list, show, create, delete), ``editing`` (rename,
 tag, untag, edit), ``search``, ``watch``, ``transfer`` (import, export), ``server`` (serve,
-demo) and ``languages``; ``options``, ``client``, ``output``, ``errors`` and ``exit_codes`` are
+demo) and ``languages``; ``options``, ``client``, ``output``, ``records``, ``errors`` and ``exit_codes`` are
 what they share.
 """
 from __future__ import annotations

@@ -9,25 +9,31 @@ import sys
 from typing import Optional
 
 from pieces_os_client.api.assets_api import AssetsApi
+from pieces_os_client.cli import records
 from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.errors import about_asset
 from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.files import read_at_most
 from pieces_os_client.cli.languages import resolve_language
-from pieces_os_client.cli.options import Commands, asset_id, is_utf8, shown_bytes, text
-from pieces_os_client.cli.output import asset_record, asset_table, err, out, print_json
+from pieces_os_client.cli.options import Commands, asset_id, is_utf8, limit, shown_bytes, text
+from pieces_os_client.cli.output import asset_record, err, fields_table, out, print_json, raw_bytes, say_how_many_more
+from pieces_os_client.cli.records import assets_fields
 from pieces_os_client.cli.snippets import decode_text, language_for_path, snippet_seed, split_tags
 from pieces_os_client.display import asset_content, asset_language, asset_tags, binary_note, content_text, field_text
 
 
 def command_list(args: argparse.Namespace, api: AssetsApi) -> int:
-    assets = api.assets_snapshot(transferables=False, pseudo=args.pseudo)
+    # The raw snapshot, of which only the printed fields are parsed (see records).
+    response = api.assets_snapshot_with_http_info(transferables=False, pseudo=args.pseudo, _preload_content=False)
+    assets = assets_fields(raw_bytes(response.raw_data))
+    shown = assets[: args.limit] if args.limit else assets
     if args.json:
-        print_json([asset_record(asset) for asset in assets])
-    elif len(assets):
-        out(asset_table(assets))
+        print_json([records.record(fields) for fields in shown])
+    elif shown:
+        out(fields_table(shown))
     else:
         err(f"no assets at {args.host}")
+    say_how_many_more(len(assets) - len(shown), "asset")
     return EXIT_OK
 
 
@@ -111,6 +117,10 @@ def command_delete(args: argparse.Namespace, api: AssetsApi) -> int:
 def register(commands: Commands) -> None:
     sub = commands.add("list", with_api(AssetsApi, command_list))
     sub.add_argument("--pseudo", action="store_true", help="include pseudo assets")
+    sub.add_argument(
+        "--limit", type=limit, default=0, metavar="N",
+        help="show the first N assets (default: 0, every one); how many more there are goes to stderr",
+    )
     sub = commands.add("show", with_api(AssetsApi, command_show))
     sub.add_argument(
         "--raw",

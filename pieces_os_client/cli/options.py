@@ -43,14 +43,23 @@ def seconds(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int, meaning: str = "") -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} is not at least {minimum}{meaning}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def limit(text: str) -> int:
+    """``--limit``: how many to show, 0 for all."""
+    return _whole_number(text, 0, " (0 shows every one)")
 
 
 EXAMPLE_ID = "f8aac2d7-3b1e-4c55-9d0a-6e2f1b7c8a90"

@@ -6,15 +6,13 @@ import json
 import re
 import shutil
 import sys
-from typing import Any, Dict, Iterable, List, Optional, TextIO
+from typing import Any, Dict, Iterable, List, Optional, TextIO, Union
 
 from pieces_os_client._terminal import BIDI_CONTROLS
+from pieces_os_client.cli import records
 from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from pieces_os_client.display import (
     ASSET_COLUMNS,
-    asset_language,
-    asset_row,
-    asset_tags,
     field_text,
     plural,
     terminal_text,
@@ -54,14 +52,19 @@ def print_json(value: Any) -> None:
 
 
 def asset_record(asset: Asset) -> Dict[str, Any]:
-    """An asset's columns as a JSON object."""
-    return {
-        "id": asset.id,
-        "name": asset.name,
-        "language": asset_language(asset),
-        "tags": asset_tags(asset),
-        "updated": asset.updated.value.isoformat(),
-    }
+    """An asset's columns as a JSON object (``records.record``)."""
+    return records.record(records.model_fields(asset))
+
+
+def raw_bytes(body: Union[bytes, str]) -> bytes:
+    """A response body read with ``_preload_content=False``: bytes, as the SDK gives them then."""
+    return body if isinstance(body, bytes) else body.encode("utf-8")
+
+
+def say_how_many_more(count: int, noun: str) -> None:
+    """On stderr, when ``--limit`` left some out: how many."""
+    if count > 0:
+        err(f"… {count:,} more {noun}{'' if count == 1 else 'es' if noun.endswith('ch') else 's'}; --limit N shows N, 0 every one")
 
 
 # When a table is made to fit the terminal, the time stays whole and the id is cut last, to its
@@ -77,7 +80,11 @@ def terminal_columns() -> int:
 
 
 def asset_table(assets: Iterable[Asset], indent: str = "") -> str:
-    rows = [asset_row(asset) for asset in assets]
+    return fields_table([records.model_fields(asset) for asset in assets], indent)
+
+
+def fields_table(assets: Iterable[records.AssetFields], indent: str = "") -> str:
+    rows = [records.row(asset) for asset in assets]
     return text_table(
         ASSET_HEADER, rows, indent=indent, fit=terminal_columns(), fixed=ASSET_FIXED_COLUMNS, ids=ASSET_ID_COLUMNS
     )

@@ -5,25 +5,29 @@ import argparse
 from typing import Any, Dict, List, Optional, Sequence
 
 from pieces_os_client.api.assets_api import AssetsApi
+from pieces_os_client.cli import records
 from pieces_os_client.cli.client import with_api
 from pieces_os_client.cli.exit_codes import EXIT_OK, EXIT_USAGE, CliError
 from pieces_os_client.cli.languages import resolve_language
-from pieces_os_client.cli.options import Commands, text
+from pieces_os_client.cli.options import Commands, limit, text
 from pieces_os_client.cli.output import (
     ASSET_FIXED_COLUMNS,
     ASSET_HEADER,
     ASSET_ID_COLUMNS,
-    asset_record,
     err,
     out,
     print_json,
+    raw_bytes,
+    say_how_many_more,
     terminal_columns,
 )
+from pieces_os_client.cli.records import SearchedFields, searched_fields
 from pieces_os_client.cli.snippets import split_tags
-from pieces_os_client.display import asset_row, text_table
+from pieces_os_client.display import text_table
 from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput
-from pieces_os_client.models.searched_asset import SearchedAsset
-from pieces_os_client.models.searched_assets import SearchedAssets
+
+# As gh: the best few; the rest are counted.
+SEARCH_LIMIT = 30
 
 
 def search(
@@ -33,18 +37,21 @@ def search(
     language: Optional[str],
     *,
     all_tags: bool = False,
-) -> SearchedAssets:
+) -> List[SearchedFields]:
     """Fuzzy search on ``query`` among the assets with any of ``tags`` (every one of them with
-    ``all_tags``) in ``language``.
+    ``all_tags``) in ``language``: the results, best first, with the fields the command line
+    shows (``records``).
 
     Tags alone, any of them, are the fuzzy search's ``searchable_tags``; a language or every tag
     makes it a filtered search (``assets_search_with_filters``), where a filter's tags must all
     be there, and several filters joined by OR give any of them.
     """
     if language is None and not all_tags:
-        return api.assets_search_assets(
-            query=query, searchable_tags=",".join(tags) if tags else None, transferables=False
+        response = api.assets_search_assets_with_http_info(
+            query=query, searchable_tags=",".join(tags) if tags else None, transferables=False,
+            _preload_content=False,
         )
+        return searched_fields(raw_bytes(response.raw_data))
     filters: List[Dict[str, Any]] = []
     if language is not None:
         filters.append({"classification": language})
@@ -53,23 +60,31 @@ def search(
     elif tags:
         filters.append({"operations": {"iterable": [{"tags": [tag]} for tag in tags], "type": "OR"}})
     body = AssetsSearchWithFiltersInput.from_dict({"query": query, "filters": {"iterable": filters, "type": "AND"}})
-    return api.assets_search_with_filters(transferables=False, assets_search_with_filters_input=body).results
+    filtered = api.assets_search_with_filters_with_http_info(
+        transferables=False, assets_search_with_filters_input=body, _preload_content=False
+    )
+    return searched_fields(raw_bytes(filtered.raw_data), filtered=True)
 
 
-def results_table(results: SearchedAssets, indent: str = "") -> str:
-    rows = []
-    for result in results.iterable:
-        columns = asset_row(result.asset)[:-1] if result.asset is not None else ["", "", "", ""]
-        rows.append([f"{result.score:.3g}"] + columns + [result.identifier])
+def _result_row(result: SearchedFields) -> List[str]:
+    asset = result.get("asset")
+    columns = records.row(asset)[:-1] if asset is not None else ["", "", "", ""]
+    return [f"{result.get('score', 0):.3g}"] + columns + [result.get("identifier", "")]
+
+
+def results_table(results: Sequence[SearchedFields], indent: str = "") -> str:
     fixed = (0,) + tuple(index + 1 for index in ASSET_FIXED_COLUMNS)
     ids = tuple(index + 1 for index in ASSET_ID_COLUMNS)
+    rows = [_result_row(result) for result in results]
     return text_table(["SCORE"] + ASSET_HEADER, rows, indent=indent, fit=terminal_columns(), fixed=fixed, ids=ids)
 
 
-def _result_record(result: SearchedAsset) -> Dict[str, Any]:
-    record: Dict[str, Any] = asset_record(result.asset) if result.asset is not None else {}
-    match = getattr(result.match, "value", result.match)
-    record.update(id=result.identifier, score=result.score, exact=result.exact, match=match)
+def _result_record(result: SearchedFields) -> Dict[str, Any]:
+    asset = result.get("asset")
+    record: Dict[str, Any] = records.record(asset) if asset is not None else {}
+    record.update(
+        id=result.get("identifier"), score=result.get("score"), exact=result.get("exact"), match=result.get("match")
+    )
     return record
 
 
@@ -81,12 +96,14 @@ def command_search(args: argparse.Namespace, api: AssetsApi) -> int:
     if args.all_tags and not tags:
         raise CliError("--all-tags needs --tags", EXIT_USAGE)
     results = search(api, args.query or None, tags, language, all_tags=args.all_tags)
+    shown = results[: args.limit] if args.limit else results
     if args.json:
-        print_json([_result_record(result) for result in results.iterable])
-    elif results.iterable:
-        out(results_table(results))
+        print_json([_result_record(result) for result in shown])
+    elif shown:
+        out(results_table(shown))
     else:
         err("no matches")
+    say_how_many_more(len(results) - len(shown), "match")
     return EXIT_OK
 
 
@@ -103,4 +120,8 @@ def register(commands: Commands) -> None:
     sub.add_argument("--all-tags", action="store_true", help="only assets with every one of the --tags")
     sub.add_argument(
         "--language", type=text, help="only assets in this language: a name or an extension, any case (sql, Python, .py)"
+    )
+    sub.add_argument(
+        "--limit", type=limit, default=SEARCH_LIMIT, metavar="N",
+        help=f"show the best N matches (default: {SEARCH_LIMIT}; 0 for every one); how many more there are goes to stderr",
     )

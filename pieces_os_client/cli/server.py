@@ -17,13 +17,13 @@ from pieces_os_client.cli.errors import reported, status_line
 from pieces_os_client.cli.exit_codes import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, CliError
 from pieces_os_client.cli.options import Commands
 from pieces_os_client.cli.output import asset_table, out
+from pieces_os_client.cli.records import SearchedFields
 from pieces_os_client.cli.search import results_table, search
 from pieces_os_client.cli.snippets import language_for_path, snippet_seed
 from pieces_os_client.configuration import Configuration
 from pieces_os_client.display import asset_language
 from pieces_os_client.exceptions import ApiException, ApiTransportError, GoneException, NotFoundException
 from pieces_os_client.models.asset import Asset
-from pieces_os_client.models.searched_assets import SearchedAssets
 from pieces_os_client.models.streamed_identifiers import StreamedIdentifiers
 from pieces_os_client.streams import Stream
 
@@ -174,8 +174,8 @@ def _demo_steps(api: AssetsApi, stream: Stream[StreamedIdentifiers], ids: List[s
         out(f"   GoneException: {status_line(error)}")
 
 
-def _print_results(results: SearchedAssets) -> None:
-    out(results_table(results, indent="   ") if results.iterable else "   no matches")
+def _print_results(results: List[SearchedFields]) -> None:
+    out(results_table(results, indent="   ") if results else "   no matches")
 
 
 def _demo_next_steps(prog: str, started: bool) -> None:
