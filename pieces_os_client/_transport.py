@@ -163,8 +163,9 @@ class _DeadlineReader(io.RawIOBase):
         super().__init__()
         self._raw = raw
         self._sock = sock
-        # The call's read timeout (the connection's may have been cut to what was left of it).
-        self._timeout = getattr(_calls, "read_timeout", None) or sock.gettimeout()
+        # The call's read timeout, None for none (the connection's may have been cut to what
+        # was left of the deadline).
+        self._timeout: Optional[float] = getattr(_calls, "read_timeout", None)
 
     def readable(self) -> bool:
         return True
