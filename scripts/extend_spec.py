@@ -27,9 +27,14 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import sys
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sdk_wheel import OperationFacts, WheelFacts, read_wheel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "spec" / "pieces-os.openapi.json"
@@ -73,6 +78,8 @@ def extend(spec: Dict[str, Any], facts: Dict[str, Any]) -> Dict[str, Any]:
     schemas: Dict[str, Any] = spec["components"]["schemas"]
 
     for name, shape in sorted(last["new_models"].items()):
+        if name in schemas:
+            continue  # the 2.2.0 package had it outside the shared spec: its later fields come from the 4.4.1 wheel
         first = since(facts, versions, lambda f, n=name: n in f["new_models"])
         schemas[name] = {**copy.deepcopy(shape), "x-since": first}
 
@@ -178,9 +185,250 @@ def extend(spec: Dict[str, Any], facts: Dict[str, Any]) -> Dict[str, Any]:
     return spec
 
 
+
+# ----- the whole generated SDK, read off its wheels ------------------------------------------
+# Facts first seen in the 4.4.1 package but not in later-versions.json carry this mark: added after
+# 2.2.0, present by 4.4.1; which release first had them was not checked.
+BY_LAST = f"by {LAST_VERSION}"
+# A path segment that makes an operation a WebSocket in Pieces OS (the generated SDK sends a plain GET).
+STREAM_SEGMENT = re.compile(r"/(stream|streamed)(/|$)")
+
+
+def tag_of(api_class: str) -> str:
+    return api_class[: -len("Api")]
+
+
+def member_names(schema: Dict[str, Any]) -> Dict[str, str]:
+    """The generated SDK's member names that the generator would not derive from the values."""
+    return {
+        value: member
+        for value, member in schema.get("x-sdk-members", {}).items()
+        if member != default_member_name(value)
+    }
+
+
+def schema_from_package(schema: Dict[str, Any]) -> Dict[str, Any]:
+    schema = copy.deepcopy(schema)
+    names = member_names(schema)
+    schema.pop("x-sdk-members", None)
+    if names:
+        schema["x-enum-names"] = names
+    return schema
+
+
+def responses(op: OperationFacts) -> Dict[str, Any]:
+    """The responses of an operation as the package parses them: a success's body in each media
+    type it accepts, an error's as text (or JSON when it names a model)."""
+    result: Dict[str, Any] = {}
+    for status, kind in op.responses.items():
+        entry: Dict[str, Any] = {"description": HTTPStatus(int(status)).phrase}
+        if kind is not None:
+            media = op.accept if status.startswith("2") and op.accept else (["text/plain"] if kind == "str" else ["application/json"])
+            entry["content"] = {
+                m: {"schema": {"type": "string"} if kind == "str" or not m.endswith("json") else {"$ref": f"#/components/schemas/{kind}"}}
+                for m in media
+            }
+        result[status] = entry
+    if not any(status.startswith("2") for status in result):
+        result = {"204": {"description": "No Content"}, **result}  # no body to parse, whatever the status
+    return result
+
+
+def parameter(python_name: str, wire: str, location: str, required: bool, schema: Dict[str, Any],
+              formats: Dict[str, str]) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {"name": wire, "in": location, "required": required, "schema": schema}
+    if python_name != wire:
+        entry["x-python-name"] = python_name
+    if formats.get(python_name) == "ssv":
+        entry.update(style="spaceDelimited", explode=False)
+    return entry
+
+
+def operation(op: OperationFacts, modules: Dict[str, str]) -> Dict[str, Any]:
+    """An operation of the package in the spec's shape: parameters in the signature's order, the
+    body (JSON, or form fields) after them, as the generated SDK always puts it."""
+    entry: Dict[str, Any] = {"operationId": op.name, "tags": [tag_of(op.api_class)]}
+    entry["parameters"] = [
+        parameter(*p, op.collection_formats) for p in op.parameters if p[2] in ("path", "query", "header")
+    ]
+    body = [p for p in op.parameters if p[2] == "body"]
+    form = [p for p in op.parameters if p[2] == "formData"]
+    if [p[2] for p in op.parameters if p[2] in ("body", "formData")] and op.parameters[-len(body + form)][2] not in ("body", "formData"):
+        raise SystemExit(f"{op.api_class}.{op.name}: a path or query parameter after the body")
+    if body:
+        python_name, _, _, required, schema = body[0]
+        media = op.content_types[0] if op.content_types else "application/json"
+        entry["requestBody"] = {"required": required, "content": {media: {"schema": schema}}}
+        named = schema.get("$ref", "").rsplit("/", 1)[-1]
+        if modules.get(named) != python_name:
+            entry["requestBody"]["x-python-name"] = python_name
+    elif form:
+        fields: Dict[str, Any] = {"properties": {p[1]: p[4] for p in form}}
+        required_fields = [p[1] for p in form if p[3]]
+        if required_fields:
+            fields["required"] = required_fields
+        fields["type"] = "object"
+        renamed = {p[1]: p[0] for p in form if p[0] != p[1]}
+        if renamed:
+            fields["x-python-names"] = renamed
+        entry["requestBody"] = {"required": bool(required_fields), "content": {op.content_types[0]: {"schema": fields}}}
+    entry["responses"] = responses(op)
+    return entry
+
+
+def operations_by_name(spec: Dict[str, Any]) -> Dict[Tuple[str, str], Dict[str, Any]]:
+    """(tag, operationId) -> operation, an alias included under its own name."""
+    found: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    for item in spec["paths"].values():
+        for op in item.values():
+            for tag in op["tags"]:
+                found[(tag, op["operationId"])] = op
+                for alias in op.get("x-aliases", []):
+                    found[(tag, alias["operationId"])] = op
+    return found
+
+
+def add_package(spec: Dict[str, Any], package: WheelFacts) -> None:
+    """The 2.2.0 package's operations and schemas that the shared spec leaves out, as they are."""
+    schemas = spec["components"]["schemas"]
+    for name, schema in package.schemas.items():
+        if name not in schemas:
+            schemas[name] = schema_from_package(schema)
+        else:
+            schemas[name].update(member_names(schema) and {"x-enum-names": member_names(schema)})
+    modules = {name: schema["x-python-module"] for name, schema in schemas.items()}
+    known = operations_by_name(spec)
+    for op in package.operations:
+        if (tag_of(op.api_class), op.name) not in known:
+            spec["paths"].setdefault(op.path, {})[op.method.lower()] = operation(op, modules)
+    add_tags(spec, package)
+
+
+def add_tags(spec: Dict[str, Any], package: WheelFacts) -> None:
+    tags = {tag["name"]: tag for tag in spec["tags"]}
+    for api_class, module in sorted(package.api_modules.items()):
+        tag = tags.setdefault(tag_of(api_class), {"name": tag_of(api_class)})
+        tag["x-python-module"] = module
+    first = [t["name"] for t in spec["tags"]][:3]
+    spec["tags"] = [tags[name] for name in first] + [tags[name] for name in sorted(tags) if name not in first]
+
+
+def add_later_package(spec: Dict[str, Any], base: WheelFacts, last: WheelFacts) -> List[str]:
+    """What the 4.4.1 package has beyond 2.2.0 and later-versions.json, as optional additions;
+    returns the conflicts where 2.2.0's shape was kept."""
+    kept: List[str] = []
+    schemas = spec["components"]["schemas"]
+    for name, schema in last.schemas.items():
+        if name not in schemas:
+            schemas[name] = {**schema_from_package(schema), "x-since": BY_LAST}
+            continue
+        mine = schemas[name]
+        if "enum" in schema:
+            for value in schema["enum"]:
+                if value not in mine["enum"]:
+                    mine["enum"].append(value)
+                    mine.setdefault("x-values-since", {})[value] = BY_LAST
+            names = {**mine.get("x-enum-names", {}), **member_names(schema)}
+            if names:
+                mine["x-enum-names"] = dict(sorted(names.items()))
+            continue
+        for key, prop in schema.get("properties", {}).items():
+            if key not in mine.setdefault("properties", {}):
+                mine["properties"][key] = {**prop, "x-since": BY_LAST}
+                attribute = schema.get("x-python-names", {}).get(key)
+                if attribute:
+                    mine.setdefault("x-python-names", {})[key] = attribute
+            elif "enum" in prop and "enum" in mine["properties"][key]:
+                for value in prop["enum"]:
+                    if value not in mine["properties"][key]["enum"]:
+                        mine["properties"][key]["enum"].append(value)
+                        mine["properties"][key].setdefault("x-values-since", {})[value] = BY_LAST
+    modules = {name: schema["x-python-module"] for name, schema in schemas.items()}
+    known = operations_by_name(spec)
+    by_route = {(method, path): op for path, item in spec["paths"].items() for method, op in item.items()}
+    base_ops = {(op.api_class, op.name): op for op in base.operations}
+    for op in last.operations:
+        tag = tag_of(op.api_class)
+        mine = known.get((tag, op.name))
+        if mine is None:
+            same_name = [o for (t, n), o in known.items() if n == op.name]
+            route = by_route.get((op.method.lower(), op.path))
+            if same_name and route is same_name[0]:
+                route["tags"].append(tag)  # the same operation, in one more API class too
+            elif route is not None:
+                route.setdefault("x-aliases", []).append({"operationId": op.name, "x-since": BY_LAST})
+            else:
+                new = operation(op, modules)
+                new["x-since"] = BY_LAST
+                spec["paths"].setdefault(op.path, {})[op.method.lower()] = new
+            continue
+        old = base_ops.get((op.api_class, op.name))
+        if old is None:
+            continue
+        if (old.method, old.path) != (op.method, op.path):
+            kept.append(f"{op.api_class}.{op.name}: {old.method} {old.path} (4.4.1: {op.method} {op.path})")
+        old_names = [p[0] for p in old.parameters]
+        new_names = [p[0] for p in op.parameters]
+        if new_names[: len(old_names)] == old_names:
+            for added in op.parameters[len(old_names):]:
+                if added[2] not in ("path", "query"):
+                    raise SystemExit(f"{op.api_class}.{op.name}: no rule for an added {added[2]} parameter")
+                mine["parameters"].append({**parameter(*added, op.collection_formats), "x-since": BY_LAST})
+        else:
+            kept.append(f"{op.api_class}.{op.name}({', '.join(old_names)}) (4.4.1: ({', '.join(new_names)}))")
+        if old.responses != op.responses:
+            kept.append(f"{op.api_class}.{op.name} answers {old.responses} (4.4.1: {op.responses})")
+    add_tags(spec, last)
+    return kept
+
+
+def mark_streams(spec: Dict[str, Any]) -> None:
+    """The operations Pieces OS serves as WebSockets: a GET without parameters or body on a
+    ``stream`` path. The identifiers streams send StreamedIdentifiers whatever the package parses."""
+    for path, item in spec["paths"].items():
+        op = item.get("get")
+        if op is None or not STREAM_SEGMENT.search(path) or op.get("parameters") or "requestBody" in op:
+            continue
+        op["x-websocket"] = True
+        success = next(code for code in op["responses"] if code.startswith("2"))
+        if "content" not in op["responses"][success] and path.endswith("/stream/identifiers"):
+            op["x-stream-message"] = "StreamedIdentifiers"
+
+
+def build(shared_spec: Dict[str, Any], facts: Dict[str, Any], base: WheelFacts, last: WheelFacts) -> Dict[str, Any]:
+    """The spec: the shared 2.2.0 description, the rest of the 2.2.0 package, what later-versions.json
+    says later versions changed, and what else the 4.4.1 package has."""
+    spec = copy.deepcopy(shared_spec)
+    add_package(spec, base)
+    spec = extend(spec, facts)
+    kept = add_later_package(spec, base, last)
+    mark_streams(spec)
+    spec["paths"] = dict(sorted(spec["paths"].items()))
+    spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
+    spec["info"]["x-packages"] = (
+        f"every operation and schema of the generated SDK {base.version} (its wheel's source, read by"
+        f" scripts/sdk_wheel.py), and what {last.version} has beyond it; an addition no earlier fact dates"
+        f" is marked x-since \"{BY_LAST}\""
+    )
+    spec["info"]["x-kept-from-2.2.0"] = kept
+    return spec
+
+
+def wheel_path(directory: Path, version: str) -> Path:
+    path = directory / f"pieces_os_client-{version}-py3-none-any.whl"
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: pip download --no-deps pieces-os-client=={version} -d {directory}")
+    return path
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("shared", nargs="?", help="the directory of the two inputs (default: the nearest shared/spec above the repo)")
+    parser.add_argument(
+        "--wheels", required=True, type=Path,
+        help=f"a directory holding pieces_os_client-2.2.0-py3-none-any.whl and -{LAST_VERSION}-"
+        f" (pip download --no-deps pieces-os-client==2.2.0 pieces-os-client=={LAST_VERSION} -d DIR)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.shared:
         shared = Path(arguments.shared)
@@ -191,7 +439,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         shared = found[0]
     spec = json.loads((shared / "pieces-os.openapi.json").read_text(encoding="utf-8"))
     facts = json.loads((shared / "later-versions.json").read_text(encoding="utf-8"))
-    OUTPUT.write_text(json.dumps(extend(spec, facts), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    base, last = (read_wheel(wheel_path(arguments.wheels, version)) for version in ("2.2.0", LAST_VERSION))
+    OUTPUT.write_text(json.dumps(build(spec, facts, base, last), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 0
 
