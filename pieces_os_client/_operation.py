@@ -6,6 +6,7 @@ its arguments (checking them, encoding the path and query, serializing the body)
 from __future__ import annotations
 
 import importlib
+import json
 from typing import Any, Callable, Dict, Generic, List, Mapping, NamedTuple, Optional, Tuple, Type, TypeVar
 from urllib.parse import quote
 
@@ -16,15 +17,25 @@ from pieces_os_client.models import MODULES
 
 
 class Parameter(NamedTuple):
-    name: str
-    location: str  # "path" or "query"
-    type: Type[Any]
+    name: str  # the argument's name
+    location: str  # "path", "query" or "form" (an application/x-www-form-urlencoded body's field)
+    type: Type[Any]  # str, bool, int, float, list (of str), or object (a model, sent as its JSON text)
     required: bool = False
+    wire: str = ""  # its name in the request when that is not ``name`` (``returnTo`` for ``return_to``)
+    delimiter: str = ""  # a list's separator within one query value; "" repeats the parameter per item
+
+    @property
+    def sent_as(self) -> str:
+        return self.wire or self.name
+
+
+# The JSON scalars a body may be instead of a model (``onboarded(application, body=True)``).
+SCALAR_BODIES: Dict[str, Type[Any]] = {"str": str, "bool": bool, "int": int, "float": float}
 
 
 class BodyParameter(NamedTuple):
     name: str
-    model: str  # the name of a model in pieces_os_client.models
+    model: str  # the name of a model in pieces_os_client.models, or a JSON scalar of SCALAR_BODIES
     media_type: str = "application/json"
     required: bool = False
 
@@ -128,6 +139,7 @@ class Operation(Generic[T]):
         """Check the arguments and build the request; raises before anything is sent."""
         path = self.path
         query: List[str] = []
+        form: List[str] = []
         for parameter in self.parameters:
             value = arguments[parameter.name]
             if value is None:
@@ -137,9 +149,9 @@ class Operation(Generic[T]):
                     )
                 continue
             # bool is a subclass of int: check exact types so True is not taken for a str id.
-            if type(value) is not parameter.type and not (
+            if parameter.type is not object and type(value) is not parameter.type and not (
                 parameter.type is str and isinstance(value, str)
-            ):
+            ) or parameter.type is list and not all(isinstance(item, str) for item in value):
                 raise ApiTypeError(
                     f"`{parameter.name}` of `{self.name}` must be {parameter.type.__name__},"
                     f" got {type(value).__name__} {value!r:.80}",
@@ -148,14 +160,22 @@ class Operation(Generic[T]):
             if parameter.location == "path":
                 if value == "":
                     raise ApiValueError(f"`{parameter.name}` of `{self.name}` must not be empty")
-                path = path.replace("{" + parameter.name + "}", self._encoded(parameter.name, value, encode_segment))
+                path = path.replace("{" + parameter.sent_as + "}", self._encoded(parameter.name, value, encode_segment))
             else:
-                text = ("true" if value else "false") if parameter.type is bool else str(value)
-                query.append(f"{parameter.name}={self._encoded(parameter.name, text, quote_component)}")
+                texts = [value] if parameter.type is not list else [parameter.delimiter.join(value)] if parameter.delimiter else value
+                for text in texts:
+                    if parameter.type is bool:
+                        text = "true" if value else "false"
+                    elif parameter.type is object:
+                        text = value.to_json() if hasattr(value, "to_json") else json.dumps(value)
+                    pair = f"{quote_component(parameter.sent_as)}={self._encoded(parameter.name, str(text), quote_component)}"
+                    (form if parameter.location == "form" else query).append(pair)
         if query:
             path = path + "?" + "&".join(query)
         body = None
         content_type = None
+        if form:
+            body, content_type = "&".join(form).encode("ascii"), "application/x-www-form-urlencoded"
         if self.body is not None:
             value = arguments[self.body.name]
             if value is None:
@@ -178,6 +198,19 @@ class Operation(Generic[T]):
 
     def _serialize_body(self, value: Any) -> bytes:
         assert self.body is not None
+        scalar = SCALAR_BODIES.get(self.body.model)
+        if scalar is not None:
+            if type(value) is not scalar and not (scalar is str and isinstance(value, str)):
+                raise ApiTypeError(
+                    f"`{self.body.name}` of `{self.name}` must be {scalar.__name__}, got {type(value).__name__} {value!r:.80}",
+                    valid_classes=(scalar,),
+                )
+            try:
+                return json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ApiValueError(
+                    f"`{self.body.name}` of `{self.name}` cannot be sent: {describe_unencodable(value, error)}"
+                ) from None
         model = self.body_model
         if isinstance(value, dict):
             try:

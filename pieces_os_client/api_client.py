@@ -412,6 +412,8 @@ class ApiClient:
             return None
         if returns == "str":
             return body.decode("utf-8")
+        if returns == "List[str]":  # the paths a file or folder picker returns
+            return parse_json(List[str], body, self.configuration.pause_gc)
         return parse_json(resolve_model(returns), body, self.configuration.pause_gc)
 
     def deserialize(

@@ -194,6 +194,14 @@ BY_LAST = f"by {LAST_VERSION}"
 STREAM_SEGMENT = re.compile(r"/(stream|streamed)(/|$)")
 
 
+def derived_member_name(value: str) -> str:
+    """The member name the generator gives a value when the spec names none."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from generate import generated_sdk_member_name
+
+    return generated_sdk_member_name(value)
+
+
 def tag_of(api_class: str) -> str:
     return api_class[: -len("Api")]
 
@@ -203,7 +211,7 @@ def member_names(schema: Dict[str, Any]) -> Dict[str, str]:
     return {
         value: member
         for value, member in schema.get("x-sdk-members", {}).items()
-        if member != default_member_name(value)
+        if member != derived_member_name(value)
     }
 
 
@@ -216,6 +224,14 @@ def schema_from_package(schema: Dict[str, Any]) -> Dict[str, Any]:
     return schema
 
 
+def response_schema(kind: str, media: str) -> Dict[str, Any]:
+    if kind == "str" or not media.endswith("json"):
+        return {"type": "string"}
+    if kind == "List[str]":
+        return {"items": {"type": "string"}, "type": "array"}
+    return {"$ref": f"#/components/schemas/{kind}"}
+
+
 def responses(op: OperationFacts) -> Dict[str, Any]:
     """The responses of an operation as the package parses them: a success's body in each media
     type it accepts, an error's as text (or JSON when it names a model)."""
@@ -224,10 +240,7 @@ def responses(op: OperationFacts) -> Dict[str, Any]:
         entry: Dict[str, Any] = {"description": HTTPStatus(int(status)).phrase}
         if kind is not None:
             media = op.accept if status.startswith("2") and op.accept else (["text/plain"] if kind == "str" else ["application/json"])
-            entry["content"] = {
-                m: {"schema": {"type": "string"} if kind == "str" or not m.endswith("json") else {"$ref": f"#/components/schemas/{kind}"}}
-                for m in media
-            }
+            entry["content"] = {m: {"schema": response_schema(kind, m)} for m in media}
         result[status] = entry
     if not any(status.startswith("2") for status in result):
         result = {"204": {"description": "No Content"}, **result}  # no body to parse, whatever the status
@@ -244,10 +257,65 @@ def parameter(python_name: str, wire: str, location: str, required: bool, schema
     return entry
 
 
+def words(name: str) -> str:
+    return name.replace("_", " ").strip()
+
+
+def singular(noun: str) -> str:
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+
+
+def a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def summary_of(op: OperationFacts) -> str:
+    """Our own short phrase for an operation, from what it is: its name, path, body and result."""
+    name, path = op.name, op.path
+    segments = [s for s in path.split("/") if s and not s.startswith("{")]
+    subject = singular(words(segments[0])) if segments else "server"
+    body = next((p[4].get("$ref", "").rsplit("/", 1)[-1] for p in op.parameters if p[2] == "body"), "")
+    result = next((kind for status, kind in op.responses.items() if status.startswith("2") and kind), None)
+    linked = re.search(r"(dis)?associate_(.+)$", name)
+    if linked and "associate" in path:
+        other = words(linked.group(2))
+        return f"unlink {a(other)} from the {subject}" if linked.group(1) else f"link {a(other)} to the {subject}"
+    if name.endswith("stream_identifiers"):
+        return f"stream the ids of the {plural(subject)} as they change"
+    if "scores_increment" in name:
+        return f"bump the scores of the {subject} named in the body"
+    if "delete" in name and "{" in path:
+        return f"delete {a(subject)}"
+    if ("create" in name or name.endswith("_new")) and body:
+        return f"create {a(subject)} from {a(body)}" + (f", returning the {result}" if result and result != "str" else "")
+    if name.endswith("_update") and body:
+        return f"update {a(subject)} from the {body} in the body"
+    if name.endswith("snapshot") and "{" in path and result:
+        return f"read one {subject} as {a(result)}"
+    if name.endswith("snapshot") and result:
+        return f"list the {plural(subject)} as {result}"
+    if "search" in name and result:
+        return f"search the {plural(subject)}, returning {result}"
+    phrase = words(name)
+    if body:
+        phrase += f" with the {body} in the body"
+    if result == "str":
+        phrase += ", answered as text"
+    elif result:
+        phrase += f", returning {a(result)}"
+    return phrase
+
+
 def operation(op: OperationFacts, modules: Dict[str, str]) -> Dict[str, Any]:
     """An operation of the package in the spec's shape: parameters in the signature's order, the
     body (JSON, or form fields) after them, as the generated SDK always puts it."""
-    entry: Dict[str, Any] = {"operationId": op.name, "tags": [tag_of(op.api_class)]}
+    entry: Dict[str, Any] = {"operationId": op.name, "tags": [tag_of(op.api_class)], "x-summary": summary_of(op)}
     entry["parameters"] = [
         parameter(*p, op.collection_formats) for p in op.parameters if p[2] in ("path", "query", "header")
     ]
@@ -384,15 +452,21 @@ def add_later_package(spec: Dict[str, Any], base: WheelFacts, last: WheelFacts) 
 
 def mark_streams(spec: Dict[str, Any]) -> None:
     """The operations Pieces OS serves as WebSockets: a GET without parameters or body on a
-    ``stream`` path. The identifiers streams send StreamedIdentifiers whatever the package parses."""
+    ``stream`` path whose messages are a model. The identifiers streams send StreamedIdentifiers
+    whatever the package parses."""
     for path, item in spec["paths"].items():
         op = item.get("get")
         if op is None or not STREAM_SEGMENT.search(path) or op.get("parameters") or "requestBody" in op:
             continue
-        op["x-websocket"] = True
         success = next(code for code in op["responses"] if code.startswith("2"))
-        if "content" not in op["responses"][success] and path.endswith("/stream/identifiers"):
-            op["x-stream-message"] = "StreamedIdentifiers"
+        content = op["responses"][success].setdefault("content", {})
+        if not content and path.endswith("/stream/identifiers"):
+            # 2.2.0 parsed nothing from this one; its messages are the other identifier streams'.
+            content["application/json"] = {"schema": {"$ref": "#/components/schemas/StreamedIdentifiers"}}
+        if "$ref" in content.get("application/json", {}).get("schema", {}):
+            op["x-websocket"] = True  # messages of a model; a text stream (the health) stays a plain GET
+        elif not content:
+            del op["responses"][success]["content"]
 
 
 def build(shared_spec: Dict[str, Any], facts: Dict[str, Any], base: WheelFacts, last: WheelFacts) -> Dict[str, Any]:

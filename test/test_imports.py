@@ -322,9 +322,9 @@ def each_imported_first(modules):
             return {"": f"{name}: " + traceback.format_exc()[-3000:]}
     return {"": None}
 
-job = json.loads(sys.argv[1])
-if len(sys.argv) > 2:  # only the check named, in this interpreter (where there is no os.fork)
-    check = sys.argv[2]
+job = json.loads(sys.stdin.read())  # on stdin: the module lists are longer than a command line may be
+if len(sys.argv) > 1:  # only the check named, in this interpreter (where there is no os.fork)
+    check = sys.argv[1]
     answers = imported_in_order(job["orders"][check]) if check in job["orders"] else each_imported_first(job["modules"])
     print(json.dumps({check: answers[""]}))
     sys.exit()
@@ -359,7 +359,7 @@ def fresh_imports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]
 
     def run(*check: str) -> Dict[str, object]:
         result = subprocess.run(
-            [sys.executable, "-c", FRESH_IMPORTS, json.dumps(job), *check], capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", FRESH_IMPORTS, *check], input=json.dumps(job), capture_output=True, text=True, timeout=120
         )
         assert result.returncode == 0, result.stderr[-3000:]
         answers: Dict[str, object] = json.loads(result.stdout)

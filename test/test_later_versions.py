@@ -6,6 +6,7 @@ spec/pieces-os.openapi.json; these tests check what code written for those versi
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -96,17 +97,27 @@ def test_the_spec_marks_each_addition_with_its_first_version() -> None:
     assert SPEC["paths"]["/assets/search"]["get"]["x-aliases"] == [{"operationId": "search_assets", "x-since": "2.3.0"}]
 
 
-@pytest.mark.skipif(not SHARED, reason="the shared spec directory is not beside this checkout")
-def test_the_spec_is_what_extend_spec_makes_of_the_shared_facts(tmp_path: Path) -> None:
+WHEELS = Path(os.environ.get("PIECES_OS_CLIENT_WHEELS", "/nonexistent"))
+
+
+@pytest.mark.skipif(
+    not SHARED or not (WHEELS / "pieces_os_client-2.2.0-py3-none-any.whl").is_file(),
+    reason="needs the shared spec beside this checkout and PIECES_OS_CLIENT_WHEELS naming a directory with the"
+    " 2.2.0 and 4.4.1 wheels (pip download --no-deps pieces-os-client==2.2.0 pieces-os-client==4.4.1 -d DIR)",
+)
+def test_the_spec_is_what_extend_spec_makes_of_the_shared_facts_and_the_wheels() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
-        from extend_spec import extend
+        from extend_spec import build, wheel_path
+        from sdk_wheel import read_wheel
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     shared = SHARED[0]
-    made = extend(
+    made = build(
         json.loads((shared / "pieces-os.openapi.json").read_text(encoding="utf-8")),
         json.loads((shared / "later-versions.json").read_text(encoding="utf-8")),
+        read_wheel(wheel_path(WHEELS, "2.2.0")),
+        read_wheel(wheel_path(WHEELS, "4.4.1")),
     )
     assert made == SPEC
 

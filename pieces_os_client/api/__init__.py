@@ -6,12 +6,190 @@ from typing import TYPE_CHECKING
 
 from pieces_os_client._lazy import lazy_attributes
 
-__all__ = ["AssetsApi", "AssetApi", "WellKnownApi"]
+__all__ = [
+    "AssetsApi",
+    "AssetApi",
+    "WellKnownApi",
+    "ActivitiesApi",
+    "ActivityApi",
+    "AllocationApi",
+    "AllocationsApi",
+    "AnalysesApi",
+    "AnchorApi",
+    "AnchorPointApi",
+    "AnchorPointsApi",
+    "AnchorsApi",
+    "AnnotationApi",
+    "AnnotationsApi",
+    "AppletApi",
+    "ApplicationApi",
+    "ApplicationsApi",
+    "Auth0Api",
+    "BackupApi",
+    "BackupsApi",
+    "ClassificationApi",
+    "CodeAnalysesApi",
+    "ConnectorApi",
+    "ConversationApi",
+    "ConversationMessageApi",
+    "ConversationMessagesApi",
+    "ConversationsApi",
+    "DatabaseApi",
+    "DiscoveryApi",
+    "DistributionApi",
+    "DistributionsApi",
+    "ExternalProviderApi",
+    "FormatApi",
+    "FormatsApi",
+    "FoundryApi",
+    "GithubApi",
+    "HintApi",
+    "HintsApi",
+    "ImageAnalysesApi",
+    "LinkifyApi",
+    "MacOSApi",
+    "MachineLearningApi",
+    "MetricsApi",
+    "ModelApi",
+    "ModelContextProtocolApi",
+    "ModelsApi",
+    "NotificationsApi",
+    "OCRAnalysesApi",
+    "OSApi",
+    "OllamaApi",
+    "OpenAIApi",
+    "PKCEApi",
+    "PaddleCheckoutApi",
+    "PersonApi",
+    "PersonsApi",
+    "PieceApi",
+    "QGPTApi",
+    "RangeApi",
+    "RangesApi",
+    "RelationshipApi",
+    "RelationshipsApi",
+    "SearchApi",
+    "SensitiveApi",
+    "SensitivesApi",
+    "ShareApi",
+    "SharesApi",
+    "SubscriptionApi",
+    "SubscriptionsApi",
+    "TagApi",
+    "TagsApi",
+    "UltraSuiteApi",
+    "UserApi",
+    "UsersApi",
+    "WebsiteApi",
+    "WebsitesApi",
+    "WorkstreamApi",
+    "WorkstreamEventApi",
+    "WorkstreamEventsApi",
+    "WorkstreamPatternEngineApi",
+    "WorkstreamPatternEngineSourceApi",
+    "WorkstreamPatternEngineSourceWindowApi",
+    "WorkstreamPatternEngineSourceWindowsApi",
+    "WorkstreamPatternEngineSourcesApi",
+    "WorkstreamSummariesApi",
+    "WorkstreamSummaryApi",
+]
 
 if TYPE_CHECKING:
+    from pieces_os_client.api.activities_api import ActivitiesApi as ActivitiesApi
+    from pieces_os_client.api.activity_api import ActivityApi as ActivityApi
+    from pieces_os_client.api.allocation_api import AllocationApi as AllocationApi
+    from pieces_os_client.api.allocations_api import AllocationsApi as AllocationsApi
+    from pieces_os_client.api.analyses_api import AnalysesApi as AnalysesApi
+    from pieces_os_client.api.anchor_api import AnchorApi as AnchorApi
+    from pieces_os_client.api.anchor_point_api import AnchorPointApi as AnchorPointApi
+    from pieces_os_client.api.anchor_points_api import AnchorPointsApi as AnchorPointsApi
+    from pieces_os_client.api.anchors_api import AnchorsApi as AnchorsApi
+    from pieces_os_client.api.annotation_api import AnnotationApi as AnnotationApi
+    from pieces_os_client.api.annotations_api import AnnotationsApi as AnnotationsApi
+    from pieces_os_client.api.applet_api import AppletApi as AppletApi
+    from pieces_os_client.api.application_api import ApplicationApi as ApplicationApi
+    from pieces_os_client.api.applications_api import ApplicationsApi as ApplicationsApi
     from pieces_os_client.api.asset_api import AssetApi as AssetApi
     from pieces_os_client.api.assets_api import AssetsApi as AssetsApi
+    from pieces_os_client.api.auth0_api import Auth0Api as Auth0Api
+    from pieces_os_client.api.backup_api import BackupApi as BackupApi
+    from pieces_os_client.api.backups_api import BackupsApi as BackupsApi
+    from pieces_os_client.api.classification_api import ClassificationApi as ClassificationApi
+    from pieces_os_client.api.code_analyses_api import CodeAnalysesApi as CodeAnalysesApi
+    from pieces_os_client.api.connector_api import ConnectorApi as ConnectorApi
+    from pieces_os_client.api.conversation_api import ConversationApi as ConversationApi
+    from pieces_os_client.api.conversation_message_api import ConversationMessageApi as ConversationMessageApi
+    from pieces_os_client.api.conversation_messages_api import ConversationMessagesApi as ConversationMessagesApi
+    from pieces_os_client.api.conversations_api import ConversationsApi as ConversationsApi
+    from pieces_os_client.api.database_api import DatabaseApi as DatabaseApi
+    from pieces_os_client.api.discovery_api import DiscoveryApi as DiscoveryApi
+    from pieces_os_client.api.distribution_api import DistributionApi as DistributionApi
+    from pieces_os_client.api.distributions_api import DistributionsApi as DistributionsApi
+    from pieces_os_client.api.external_provider_api import ExternalProviderApi as ExternalProviderApi
+    from pieces_os_client.api.format_api import FormatApi as FormatApi
+    from pieces_os_client.api.formats_api import FormatsApi as FormatsApi
+    from pieces_os_client.api.foundry_api import FoundryApi as FoundryApi
+    from pieces_os_client.api.github_api import GithubApi as GithubApi
+    from pieces_os_client.api.hint_api import HintApi as HintApi
+    from pieces_os_client.api.hints_api import HintsApi as HintsApi
+    from pieces_os_client.api.image_analyses_api import ImageAnalysesApi as ImageAnalysesApi
+    from pieces_os_client.api.linkify_api import LinkifyApi as LinkifyApi
+    from pieces_os_client.api.mac_os_api import MacOSApi as MacOSApi
+    from pieces_os_client.api.machine_learning_api import MachineLearningApi as MachineLearningApi
+    from pieces_os_client.api.metrics_api import MetricsApi as MetricsApi
+    from pieces_os_client.api.model_api import ModelApi as ModelApi
+    from pieces_os_client.api.model_context_protocol_api import ModelContextProtocolApi as ModelContextProtocolApi
+    from pieces_os_client.api.models_api import ModelsApi as ModelsApi
+    from pieces_os_client.api.notifications_api import NotificationsApi as NotificationsApi
+    from pieces_os_client.api.ocr_analyses_api import OCRAnalysesApi as OCRAnalysesApi
+    from pieces_os_client.api.ollama_api import OllamaApi as OllamaApi
+    from pieces_os_client.api.open_ai_api import OpenAIApi as OpenAIApi
+    from pieces_os_client.api.os_api import OSApi as OSApi
+    from pieces_os_client.api.paddle_checkout_api import PaddleCheckoutApi as PaddleCheckoutApi
+    from pieces_os_client.api.person_api import PersonApi as PersonApi
+    from pieces_os_client.api.persons_api import PersonsApi as PersonsApi
+    from pieces_os_client.api.piece_api import PieceApi as PieceApi
+    from pieces_os_client.api.pkce_api import PKCEApi as PKCEApi
+    from pieces_os_client.api.qgpt_api import QGPTApi as QGPTApi
+    from pieces_os_client.api.range_api import RangeApi as RangeApi
+    from pieces_os_client.api.ranges_api import RangesApi as RangesApi
+    from pieces_os_client.api.relationship_api import RelationshipApi as RelationshipApi
+    from pieces_os_client.api.relationships_api import RelationshipsApi as RelationshipsApi
+    from pieces_os_client.api.search_api import SearchApi as SearchApi
+    from pieces_os_client.api.sensitive_api import SensitiveApi as SensitiveApi
+    from pieces_os_client.api.sensitives_api import SensitivesApi as SensitivesApi
+    from pieces_os_client.api.share_api import ShareApi as ShareApi
+    from pieces_os_client.api.shares_api import SharesApi as SharesApi
+    from pieces_os_client.api.subscription_api import SubscriptionApi as SubscriptionApi
+    from pieces_os_client.api.subscriptions_api import SubscriptionsApi as SubscriptionsApi
+    from pieces_os_client.api.tag_api import TagApi as TagApi
+    from pieces_os_client.api.tags_api import TagsApi as TagsApi
+    from pieces_os_client.api.ultra_suite_api import UltraSuiteApi as UltraSuiteApi
+    from pieces_os_client.api.user_api import UserApi as UserApi
+    from pieces_os_client.api.users_api import UsersApi as UsersApi
+    from pieces_os_client.api.website_api import WebsiteApi as WebsiteApi
+    from pieces_os_client.api.websites_api import WebsitesApi as WebsitesApi
     from pieces_os_client.api.well_known_api import WellKnownApi as WellKnownApi
+    from pieces_os_client.api.workstream_api import WorkstreamApi as WorkstreamApi
+    from pieces_os_client.api.workstream_event_api import WorkstreamEventApi as WorkstreamEventApi
+    from pieces_os_client.api.workstream_events_api import WorkstreamEventsApi as WorkstreamEventsApi
+    from pieces_os_client.api.workstream_pattern_engine_api import (
+        WorkstreamPatternEngineApi as WorkstreamPatternEngineApi,
+    )
+    from pieces_os_client.api.workstream_pattern_engine_source_api import (
+        WorkstreamPatternEngineSourceApi as WorkstreamPatternEngineSourceApi,
+    )
+    from pieces_os_client.api.workstream_pattern_engine_source_window_api import (
+        WorkstreamPatternEngineSourceWindowApi as WorkstreamPatternEngineSourceWindowApi,
+    )
+    from pieces_os_client.api.workstream_pattern_engine_source_windows_api import (
+        WorkstreamPatternEngineSourceWindowsApi as WorkstreamPatternEngineSourceWindowsApi,
+    )
+    from pieces_os_client.api.workstream_pattern_engine_sources_api import (
+        WorkstreamPatternEngineSourcesApi as WorkstreamPatternEngineSourcesApi,
+    )
+    from pieces_os_client.api.workstream_summaries_api import WorkstreamSummariesApi as WorkstreamSummariesApi
+    from pieces_os_client.api.workstream_summary_api import WorkstreamSummaryApi as WorkstreamSummaryApi
 
 __getattr__, __dir__ = lazy_attributes(
     __name__,
@@ -19,5 +197,87 @@ __getattr__, __dir__ = lazy_attributes(
         "AssetsApi": "pieces_os_client.api.assets_api",
         "AssetApi": "pieces_os_client.api.asset_api",
         "WellKnownApi": "pieces_os_client.api.well_known_api",
+        "ActivitiesApi": "pieces_os_client.api.activities_api",
+        "ActivityApi": "pieces_os_client.api.activity_api",
+        "AllocationApi": "pieces_os_client.api.allocation_api",
+        "AllocationsApi": "pieces_os_client.api.allocations_api",
+        "AnalysesApi": "pieces_os_client.api.analyses_api",
+        "AnchorApi": "pieces_os_client.api.anchor_api",
+        "AnchorPointApi": "pieces_os_client.api.anchor_point_api",
+        "AnchorPointsApi": "pieces_os_client.api.anchor_points_api",
+        "AnchorsApi": "pieces_os_client.api.anchors_api",
+        "AnnotationApi": "pieces_os_client.api.annotation_api",
+        "AnnotationsApi": "pieces_os_client.api.annotations_api",
+        "AppletApi": "pieces_os_client.api.applet_api",
+        "ApplicationApi": "pieces_os_client.api.application_api",
+        "ApplicationsApi": "pieces_os_client.api.applications_api",
+        "Auth0Api": "pieces_os_client.api.auth0_api",
+        "BackupApi": "pieces_os_client.api.backup_api",
+        "BackupsApi": "pieces_os_client.api.backups_api",
+        "ClassificationApi": "pieces_os_client.api.classification_api",
+        "CodeAnalysesApi": "pieces_os_client.api.code_analyses_api",
+        "ConnectorApi": "pieces_os_client.api.connector_api",
+        "ConversationApi": "pieces_os_client.api.conversation_api",
+        "ConversationMessageApi": "pieces_os_client.api.conversation_message_api",
+        "ConversationMessagesApi": "pieces_os_client.api.conversation_messages_api",
+        "ConversationsApi": "pieces_os_client.api.conversations_api",
+        "DatabaseApi": "pieces_os_client.api.database_api",
+        "DiscoveryApi": "pieces_os_client.api.discovery_api",
+        "DistributionApi": "pieces_os_client.api.distribution_api",
+        "DistributionsApi": "pieces_os_client.api.distributions_api",
+        "ExternalProviderApi": "pieces_os_client.api.external_provider_api",
+        "FormatApi": "pieces_os_client.api.format_api",
+        "FormatsApi": "pieces_os_client.api.formats_api",
+        "FoundryApi": "pieces_os_client.api.foundry_api",
+        "GithubApi": "pieces_os_client.api.github_api",
+        "HintApi": "pieces_os_client.api.hint_api",
+        "HintsApi": "pieces_os_client.api.hints_api",
+        "ImageAnalysesApi": "pieces_os_client.api.image_analyses_api",
+        "LinkifyApi": "pieces_os_client.api.linkify_api",
+        "MacOSApi": "pieces_os_client.api.mac_os_api",
+        "MachineLearningApi": "pieces_os_client.api.machine_learning_api",
+        "MetricsApi": "pieces_os_client.api.metrics_api",
+        "ModelApi": "pieces_os_client.api.model_api",
+        "ModelContextProtocolApi": "pieces_os_client.api.model_context_protocol_api",
+        "ModelsApi": "pieces_os_client.api.models_api",
+        "NotificationsApi": "pieces_os_client.api.notifications_api",
+        "OCRAnalysesApi": "pieces_os_client.api.ocr_analyses_api",
+        "OSApi": "pieces_os_client.api.os_api",
+        "OllamaApi": "pieces_os_client.api.ollama_api",
+        "OpenAIApi": "pieces_os_client.api.open_ai_api",
+        "PKCEApi": "pieces_os_client.api.pkce_api",
+        "PaddleCheckoutApi": "pieces_os_client.api.paddle_checkout_api",
+        "PersonApi": "pieces_os_client.api.person_api",
+        "PersonsApi": "pieces_os_client.api.persons_api",
+        "PieceApi": "pieces_os_client.api.piece_api",
+        "QGPTApi": "pieces_os_client.api.qgpt_api",
+        "RangeApi": "pieces_os_client.api.range_api",
+        "RangesApi": "pieces_os_client.api.ranges_api",
+        "RelationshipApi": "pieces_os_client.api.relationship_api",
+        "RelationshipsApi": "pieces_os_client.api.relationships_api",
+        "SearchApi": "pieces_os_client.api.search_api",
+        "SensitiveApi": "pieces_os_client.api.sensitive_api",
+        "SensitivesApi": "pieces_os_client.api.sensitives_api",
+        "ShareApi": "pieces_os_client.api.share_api",
+        "SharesApi": "pieces_os_client.api.shares_api",
+        "SubscriptionApi": "pieces_os_client.api.subscription_api",
+        "SubscriptionsApi": "pieces_os_client.api.subscriptions_api",
+        "TagApi": "pieces_os_client.api.tag_api",
+        "TagsApi": "pieces_os_client.api.tags_api",
+        "UltraSuiteApi": "pieces_os_client.api.ultra_suite_api",
+        "UserApi": "pieces_os_client.api.user_api",
+        "UsersApi": "pieces_os_client.api.users_api",
+        "WebsiteApi": "pieces_os_client.api.website_api",
+        "WebsitesApi": "pieces_os_client.api.websites_api",
+        "WorkstreamApi": "pieces_os_client.api.workstream_api",
+        "WorkstreamEventApi": "pieces_os_client.api.workstream_event_api",
+        "WorkstreamEventsApi": "pieces_os_client.api.workstream_events_api",
+        "WorkstreamPatternEngineApi": "pieces_os_client.api.workstream_pattern_engine_api",
+        "WorkstreamPatternEngineSourceApi": "pieces_os_client.api.workstream_pattern_engine_source_api",
+        "WorkstreamPatternEngineSourceWindowApi": "pieces_os_client.api.workstream_pattern_engine_source_window_api",
+        "WorkstreamPatternEngineSourceWindowsApi": "pieces_os_client.api.workstream_pattern_engine_source_windows_api",
+        "WorkstreamPatternEngineSourcesApi": "pieces_os_client.api.workstream_pattern_engine_sources_api",
+        "WorkstreamSummariesApi": "pieces_os_client.api.workstream_summaries_api",
+        "WorkstreamSummaryApi": "pieces_os_client.api.workstream_summary_api",
     },
 )

@@ -40,6 +40,15 @@ _ASSET_ASSOCIATE_ANCHOR: Operation[None] = Operation(
     accept="text/plain",
 )
 
+_ASSET_ASSOCIATE_ANNOTATION: Operation[None] = Operation(
+    name="asset_associate_annotation",
+    method="POST",
+    path="/asset/{asset}/annotations/associate/{annotation}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("annotation", "path", str, required=True)),
+    returns="None",
+    accept="*/*",
+)
+
 _ASSET_ASSOCIATE_CONVERSATION: Operation[None] = Operation(
     name="asset_associate_conversation",
     method="POST",
@@ -47,6 +56,24 @@ _ASSET_ASSOCIATE_CONVERSATION: Operation[None] = Operation(
     parameters=(Parameter("asset", "path", str, required=True), Parameter("conversation", "path", str, required=True)),
     returns="None",
     accept="text/plain",
+)
+
+_ASSET_ASSOCIATE_CONVERSATION_MESSAGE: Operation[None] = Operation(
+    name="asset_associate_conversation_message",
+    method="POST",
+    path="/asset/{asset}/messages/associate/{message}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("message", "path", str, required=True)),
+    returns="None",
+    accept="*/*",
+)
+
+_ASSET_ASSOCIATE_HINT: Operation[None] = Operation(
+    name="asset_associate_hint",
+    method="POST",
+    path="/asset/{asset}/hints/associate/{hint}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("hint", "path", str, required=True)),
+    returns="None",
+    accept="*/*",
 )
 
 _ASSET_ASSOCIATE_PERSON: Operation[None] = Operation(
@@ -97,6 +124,15 @@ _ASSET_DISASSOCIATE_ANCHOR: Operation[None] = Operation(
     accept="text/plain",
 )
 
+_ASSET_DISASSOCIATE_ANNOTATION: Operation[None] = Operation(
+    name="asset_disassociate_annotation",
+    method="POST",
+    path="/asset/{asset}/annotations/disassociate/{annotation}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("annotation", "path", str, required=True)),
+    returns="None",
+    accept="*/*",
+)
+
 _ASSET_DISASSOCIATE_CONVERSATION: Operation[None] = Operation(
     name="asset_disassociate_conversation",
     method="POST",
@@ -104,6 +140,24 @@ _ASSET_DISASSOCIATE_CONVERSATION: Operation[None] = Operation(
     parameters=(Parameter("asset", "path", str, required=True), Parameter("conversation", "path", str, required=True)),
     returns="None",
     accept="text/plain",
+)
+
+_ASSET_DISASSOCIATE_CONVERSATION_MESSAGE: Operation[None] = Operation(
+    name="asset_disassociate_conversation_message",
+    method="POST",
+    path="/asset/{asset}/messages/disassociate/{message}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("message", "path", str, required=True)),
+    returns="None",
+    accept="*/*",
+)
+
+_ASSET_DISASSOCIATE_HINT: Operation[None] = Operation(
+    name="asset_disassociate_hint",
+    method="POST",
+    path="/asset/{asset}/hints/disassociate/{hint}",
+    parameters=(Parameter("asset", "path", str, required=True), Parameter("hint", "path", str, required=True)),
+    returns="None",
+    accept="*/*",
 )
 
 _ASSET_DISASSOCIATE_PERSON: Operation[None] = Operation(
@@ -184,6 +238,7 @@ _ASSET_SNAPSHOT: Operation[Asset] = Operation(
     parameters=(
         Parameter("asset", "path", str, required=True),
         Parameter("transferables", "query", bool, required=False),
+        Parameter("package_activities", "query", bool, required=False),
     ),
     returns="Asset",
     accept="application/json",
@@ -613,6 +668,332 @@ class AssetApi:
     if TYPE_CHECKING:
 
         @overload
+        def asset_associate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
+    def asset_associate_annotation(
+        self,
+        asset: str,
+        annotation: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
+        """POST /asset/{asset}/annotations/associate/{annotation}: Link an annotation to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            annotation (str): the id of the annotation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _ASSET_ASSOCIATE_ANNOTATION,
+            {"asset": asset, "annotation": annotation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_annotation_with_http_info(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_annotation_with_http_info(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_annotation_with_http_info(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
+    def asset_associate_annotation_with_http_info(
+        self,
+        asset: str,
+        annotation: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
+        """POST /asset/{asset}/annotations/associate/{annotation}: Link an annotation to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            annotation (str): the id of the annotation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSET_ASSOCIATE_ANNOTATION,
+            {"asset": asset, "annotation": annotation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_annotation_without_preload_content(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_annotation_without_preload_content(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_annotation_without_preload_content(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def asset_associate_annotation_without_preload_content(
+        self,
+        asset: str,
+        annotation: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """POST /asset/{asset}/annotations/associate/{annotation}: Link an annotation to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            annotation (str): the id of the annotation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSET_ASSOCIATE_ANNOTATION,
+            {"asset": asset, "annotation": annotation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
         def asset_associate_conversation(
             self,
             asset: str,
@@ -939,6 +1320,658 @@ class AssetApi:
         return self.api_client.call_without_preload_content(
             _ASSET_ASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
+    def asset_associate_conversation_message(
+        self,
+        asset: str,
+        message: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
+        """POST /asset/{asset}/messages/associate/{message}: Link a conversation message to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            message (str): the id of the conversation message; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _ASSET_ASSOCIATE_CONVERSATION_MESSAGE,
+            {"asset": asset, "message": message},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_conversation_message_with_http_info(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_conversation_message_with_http_info(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_conversation_message_with_http_info(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
+    def asset_associate_conversation_message_with_http_info(
+        self,
+        asset: str,
+        message: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
+        """POST /asset/{asset}/messages/associate/{message}: Link a conversation message to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            message (str): the id of the conversation message; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSET_ASSOCIATE_CONVERSATION_MESSAGE,
+            {"asset": asset, "message": message},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_conversation_message_without_preload_content(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_conversation_message_without_preload_content(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_conversation_message_without_preload_content(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def asset_associate_conversation_message_without_preload_content(
+        self,
+        asset: str,
+        message: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """POST /asset/{asset}/messages/associate/{message}: Link a conversation message to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            message (str): the id of the conversation message; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSET_ASSOCIATE_CONVERSATION_MESSAGE,
+            {"asset": asset, "message": message},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_associate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_associate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
+    def asset_associate_hint(
+        self,
+        asset: str,
+        hint: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
+        """POST /asset/{asset}/hints/associate/{hint}: Link a hint to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            hint (str): the id of the hint; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _ASSET_ASSOCIATE_HINT,
+            {"asset": asset, "hint": hint},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_hint_with_http_info(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_associate_hint_with_http_info(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_associate_hint_with_http_info(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
+    def asset_associate_hint_with_http_info(
+        self,
+        asset: str,
+        hint: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
+        """POST /asset/{asset}/hints/associate/{hint}: Link a hint to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            hint (str): the id of the hint; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSET_ASSOCIATE_HINT,
+            {"asset": asset, "hint": hint},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_associate_hint_without_preload_content(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_associate_hint_without_preload_content(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_associate_hint_without_preload_content(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def asset_associate_hint_without_preload_content(
+        self,
+        asset: str,
+        hint: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """POST /asset/{asset}/hints/associate/{hint}: Link a hint to the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            hint (str): the id of the hint; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSET_ASSOCIATE_HINT,
+            {"asset": asset, "hint": hint},
             RequestOptions(
                 request_timeout=_request_timeout,
                 headers=_headers,
@@ -2659,6 +3692,332 @@ class AssetApi:
     if TYPE_CHECKING:
 
         @overload
+        def asset_disassociate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_annotation(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
+    def asset_disassociate_annotation(
+        self,
+        asset: str,
+        annotation: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
+        """POST /asset/{asset}/annotations/disassociate/{annotation}: Unlink an annotation from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            annotation (str): the id of the annotation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _ASSET_DISASSOCIATE_ANNOTATION,
+            {"asset": asset, "annotation": annotation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_annotation_with_http_info(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_annotation_with_http_info(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_annotation_with_http_info(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
+    def asset_disassociate_annotation_with_http_info(
+        self,
+        asset: str,
+        annotation: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
+        """POST /asset/{asset}/annotations/disassociate/{annotation}: Unlink an annotation from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            annotation (str): the id of the annotation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSET_DISASSOCIATE_ANNOTATION,
+            {"asset": asset, "annotation": annotation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_annotation_without_preload_content(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_annotation_without_preload_content(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_annotation_without_preload_content(
+            self,
+            asset: str,
+            annotation: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def asset_disassociate_annotation_without_preload_content(
+        self,
+        asset: str,
+        annotation: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """POST /asset/{asset}/annotations/disassociate/{annotation}: Unlink an annotation from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            annotation (str): the id of the annotation; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSET_DISASSOCIATE_ANNOTATION,
+            {"asset": asset, "annotation": annotation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
         def asset_disassociate_conversation(
             self,
             asset: str,
@@ -2985,6 +4344,658 @@ class AssetApi:
         return self.api_client.call_without_preload_content(
             _ASSET_DISASSOCIATE_CONVERSATION,
             {"asset": asset, "conversation": conversation},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_conversation_message(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
+    def asset_disassociate_conversation_message(
+        self,
+        asset: str,
+        message: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
+        """POST /asset/{asset}/messages/disassociate/{message}: Unlink a conversation message from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            message (str): the id of the conversation message; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _ASSET_DISASSOCIATE_CONVERSATION_MESSAGE,
+            {"asset": asset, "message": message},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_conversation_message_with_http_info(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_conversation_message_with_http_info(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_conversation_message_with_http_info(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
+    def asset_disassociate_conversation_message_with_http_info(
+        self,
+        asset: str,
+        message: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
+        """POST /asset/{asset}/messages/disassociate/{message}: Unlink a conversation message from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            message (str): the id of the conversation message; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSET_DISASSOCIATE_CONVERSATION_MESSAGE,
+            {"asset": asset, "message": message},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_conversation_message_without_preload_content(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_conversation_message_without_preload_content(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_conversation_message_without_preload_content(
+            self,
+            asset: str,
+            message: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def asset_disassociate_conversation_message_without_preload_content(
+        self,
+        asset: str,
+        message: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """POST /asset/{asset}/messages/disassociate/{message}: Unlink a conversation message from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            message (str): the id of the conversation message; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSET_DISASSOCIATE_CONVERSATION_MESSAGE,
+            {"asset": asset, "message": message},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[None]: ...
+
+        @overload
+        def asset_disassociate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> None: ...
+
+        @overload
+        def asset_disassociate_hint(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]: ...
+
+    def asset_disassociate_hint(
+        self,
+        asset: str,
+        hint: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
+        """POST /asset/{asset}/hints/disassociate/{hint}: Unlink a hint from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            hint (str): the id of the hint; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            None (Pieces OS answers 204 No Content).
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _ASSET_DISASSOCIATE_HINT,
+            {"asset": asset, "hint": hint},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_hint_with_http_info(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[None]]: ...
+
+        @overload
+        def asset_disassociate_hint_with_http_info(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[None]: ...
+
+        @overload
+        def asset_disassociate_hint_with_http_info(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]: ...
+
+    def asset_disassociate_hint_with_http_info(
+        self,
+        asset: str,
+        hint: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
+        """POST /asset/{asset}/hints/disassociate/{hint}: Unlink a hint from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            hint (str): the id of the hint; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the None) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _ASSET_DISASSOCIATE_HINT,
+            {"asset": asset, "hint": hint},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def asset_disassociate_hint_without_preload_content(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def asset_disassociate_hint_without_preload_content(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def asset_disassociate_hint_without_preload_content(
+            self,
+            asset: str,
+            hint: str,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def asset_disassociate_hint_without_preload_content(
+        self,
+        asset: str,
+        hint: str,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """POST /asset/{asset}/hints/disassociate/{hint}: Unlink a hint from the asset.
+
+        Args:
+            asset (str): the id (uuid) of the asset; a path parameter, required.
+            hint (str): the id of the hint; a path parameter, required.
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(AssetApi) says what each
+                does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _ASSET_DISASSOCIATE_HINT,
+            {"asset": asset, "hint": hint},
             RequestOptions(
                 request_timeout=_request_timeout,
                 headers=_headers,
@@ -5403,6 +7414,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5419,6 +7431,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5435,6 +7448,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5451,6 +7465,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5467,6 +7482,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5482,6 +7498,7 @@ class AssetApi:
         self,
         asset: str,
         transferables: Optional[bool] = None,
+        package_activities: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
         *,
@@ -5498,6 +7515,8 @@ class AssetApi:
             asset (str): the id (uuid) of the asset; a path parameter, required.
             transferables (bool, optional): include fragment and file content in the response (the server's
                 default is true); a query parameter, sent only when given.
+            package_activities (bool, optional): include the activities of the object in the response; a query
+                parameter, sent only when given.
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
             _headers: extra request headers for this call.
             async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
@@ -5518,7 +7537,7 @@ class AssetApi:
         """
         return self.api_client.call(
             _ASSET_SNAPSHOT,
-            {"asset": asset, "transferables": transferables},
+            {"asset": asset, "transferables": transferables, "package_activities": package_activities},
             RequestOptions(
                 request_timeout=_request_timeout,
                 headers=_headers,
@@ -5538,6 +7557,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5554,6 +7574,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5570,6 +7591,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5585,6 +7607,7 @@ class AssetApi:
         self,
         asset: str,
         transferables: Optional[bool] = None,
+        package_activities: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
         *,
@@ -5601,6 +7624,8 @@ class AssetApi:
             asset (str): the id (uuid) of the asset; a path parameter, required.
             transferables (bool, optional): include fragment and file content in the response (the server's
                 default is true); a query parameter, sent only when given.
+            package_activities (bool, optional): include the activities of the object in the response; a query
+                parameter, sent only when given.
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
             _headers: extra request headers for this call.
             async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
@@ -5621,7 +7646,7 @@ class AssetApi:
         """
         return self.api_client.call_with_http_info(
             _ASSET_SNAPSHOT,
-            {"asset": asset, "transferables": transferables},
+            {"asset": asset, "transferables": transferables, "package_activities": package_activities},
             RequestOptions(
                 request_timeout=_request_timeout,
                 headers=_headers,
@@ -5641,6 +7666,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5657,6 +7683,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5673,6 +7700,7 @@ class AssetApi:
             self,
             asset: str,
             transferables: Optional[bool] = None,
+            package_activities: Optional[bool] = None,
             _request_timeout: RequestTimeout = None,
             _headers: Optional[Mapping[str, str]] = None,
             *,
@@ -5688,6 +7716,7 @@ class AssetApi:
         self,
         asset: str,
         transferables: Optional[bool] = None,
+        package_activities: Optional[bool] = None,
         _request_timeout: RequestTimeout = None,
         _headers: Optional[Mapping[str, str]] = None,
         *,
@@ -5704,6 +7733,8 @@ class AssetApi:
             asset (str): the id (uuid) of the asset; a path parameter, required.
             transferables (bool, optional): include fragment and file content in the response (the server's
                 default is true); a query parameter, sent only when given.
+            package_activities (bool, optional): include the activities of the object in the response; a query
+                parameter, sent only when given.
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
             _headers: extra request headers for this call.
             async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
@@ -5724,7 +7755,7 @@ class AssetApi:
         """
         return self.api_client.call_without_preload_content(
             _ASSET_SNAPSHOT,
-            {"asset": asset, "transferables": transferables},
+            {"asset": asset, "transferables": transferables, "package_activities": package_activities},
             RequestOptions(
                 request_timeout=_request_timeout,
                 headers=_headers,

@@ -22,10 +22,28 @@ if TYPE_CHECKING:
     from multiprocessing.pool import ApplyResult
 
 
+_GET_INSTALLATION_PATH: Operation[str] = Operation(
+    name="get_installation_path",
+    method="GET",
+    path="/.well-known/installation/path",
+    parameters=(),
+    returns="str",
+    accept="text/plain",
+)
+
 _GET_WELL_KNOWN_HEALTH: Operation[str] = Operation(
     name="get_well_known_health",
     method="GET",
     path="/.well-known/health",
+    parameters=(),
+    returns="str",
+    accept="text/plain",
+)
+
+_GET_WELL_KNOWN_STREAM_HEALTH: Operation[str] = Operation(
+    name="get_well_known_stream_health",
+    method="GET",
+    path="/.well-known/stream/health",
     parameters=(),
     returns="str",
     accept="text/plain",
@@ -63,6 +81,298 @@ class WellKnownApi:
 
     def __init__(self, api_client: Optional[ApiClient] = None) -> None:
         self.api_client = api_client if api_client is not None else ApiClient.get_default()
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_installation_path(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_installation_path(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[str]: ...
+
+        @overload
+        def get_installation_path(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_installation_path(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> str: ...
+
+        @overload
+        def get_installation_path(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+
+    def get_installation_path(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
+        """GET /.well-known/installation/path: Get installation path, answered as text.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The parsed str.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _GET_INSTALLATION_PATH,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_installation_path_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[str]]: ...
+
+        @overload
+        def get_installation_path_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[str]: ...
+
+        @overload
+        def get_installation_path_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+
+    def get_installation_path_with_http_info(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
+        """GET /.well-known/installation/path: Get installation path, answered as text.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the str) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _GET_INSTALLATION_PATH,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_installation_path_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_installation_path_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_installation_path_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def get_installation_path_without_preload_content(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """GET /.well-known/installation/path: Get installation path, answered as text.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _GET_INSTALLATION_PATH,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
 
     if TYPE_CHECKING:
 
@@ -343,6 +653,301 @@ class WellKnownApi:
         """
         return self.api_client.call_without_preload_content(
             _GET_WELL_KNOWN_HEALTH,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_stream_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_well_known_stream_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[str]: ...
+
+        @overload
+        def get_well_known_stream_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Literal[False],
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_well_known_stream_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[Literal[True]] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> str: ...
+
+        @overload
+        def get_well_known_stream_health(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+
+    def get_well_known_stream_health(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
+        """GET /.well-known/stream/health: Get well known stream health, answered as text.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The parsed str.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call(
+            _GET_WELL_KNOWN_STREAM_HEALTH,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_stream_health_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[ApiResponse[str]]: ...
+
+        @overload
+        def get_well_known_stream_health_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApiResponse[str]: ...
+
+        @overload
+        def get_well_known_stream_health_with_http_info(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+
+    def get_well_known_stream_health_with_http_info(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
+        """GET /.well-known/stream/health: Get well known stream health, answered as text.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            An ApiResponse: status_code, headers, data (the str) and raw_data.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_with_http_info(
+            _GET_WELL_KNOWN_STREAM_HEALTH,
+            {},
+            RequestOptions(
+                request_timeout=_request_timeout,
+                headers=_headers,
+                async_req=async_req,
+                preload_content=_preload_content,
+                return_http_data_only=_return_http_data_only,
+                request_auth=_request_auth,
+                content_type=_content_type,
+                host_index=_host_index,
+            ),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def get_well_known_stream_health_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Literal[True],
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> ApplyResult[urllib3.BaseHTTPResponse]: ...
+
+        @overload
+        def get_well_known_stream_health_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[Literal[False]] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> urllib3.BaseHTTPResponse: ...
+
+        @overload
+        def get_well_known_stream_health_without_preload_content(
+            self,
+            _request_timeout: RequestTimeout = None,
+            _headers: Optional[Mapping[str, str]] = None,
+            *,
+            async_req: Optional[bool] = None,
+            _preload_content: Optional[bool] = None,
+            _return_http_data_only: Optional[bool] = None,
+            _request_auth: Optional[Dict[str, Any]] = None,
+            _content_type: Optional[str] = None,
+            _host_index: Optional[int] = None,
+        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]: ...
+
+    def get_well_known_stream_health_without_preload_content(
+        self,
+        _request_timeout: RequestTimeout = None,
+        _headers: Optional[Mapping[str, str]] = None,
+        *,
+        async_req: Optional[bool] = None,
+        _preload_content: Optional[bool] = None,
+        _return_http_data_only: Optional[bool] = None,
+        _request_auth: Optional[Dict[str, Any]] = None,
+        _content_type: Optional[str] = None,
+        _host_index: Optional[int] = None,
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
+        """GET /.well-known/stream/health: Get well known stream health, answered as text.
+
+        Args:
+            _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
+            _headers: extra request headers for this call.
+            async_req, _preload_content, _return_http_data_only, _request_auth, _content_type, _host_index:
+                the generated Pieces SDK's keyword arguments, with its meaning (help(WellKnownApi) says what
+                each does).
+
+        Returns:
+            The urllib3 response, its body not yet read.
+
+        Raises:
+            ApiTypeError, ApiValueError: a bad argument, before anything is sent.
+            ApiConnectionError, ApiTimeoutError: Pieces OS cannot be reached.
+            ServiceException (500): Pieces OS failed to answer; the message says why.
+            ApiException: the subclass for any other error status.
+        """
+        return self.api_client.call_without_preload_content(
+            _GET_WELL_KNOWN_STREAM_HEALTH,
             {},
             RequestOptions(
                 request_timeout=_request_timeout,

@@ -66,25 +66,25 @@ else:
 class ConversationMessage(PiecesModel):
     """The ConversationMessage model of the Pieces OS API."""
 
-    anchors: Optional[FlattenedAnchors] = None
-    annotations: Optional[FlattenedAnnotations] = None
-    assets: Optional[FlattenedAssets] = None
-    conversation: ReferencedConversation
-    created: GroupedTimestamp
-    deleted: Optional[GroupedTimestamp] = None
-    fragment: Optional[FragmentFormat] = None
-    id: str
-    messages: Optional[FlattenedConversationMessages] = None
-    model: Optional[Model] = None
-    persons: Optional[FlattenedPersons] = None
-    ranges: Optional[FlattenedRanges] = None
-    role: OpenEnum[QGPTConversationMessageRoleEnum]
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
-    score: Optional[Score] = None
+    id: str
+    created: GroupedTimestamp
+    updated: GroupedTimestamp
+    deleted: Optional[GroupedTimestamp] = None
+    model: Optional[Model] = None
+    fragment: Optional[FragmentFormat] = None
+    conversation: ReferencedConversation
     sentiment: Optional[OpenEnum[ConversationMessageSentimentEnum]] = None
-    sources: Optional[FlattenedIdentifiedWorkstreamPatternEngineSources] = None
+    role: OpenEnum[QGPTConversationMessageRoleEnum]
+    score: Optional[Score] = None
+    annotations: Optional[FlattenedAnnotations] = None
+    websites: Optional[FlattenedWebsites] = None
+    persons: Optional[FlattenedPersons] = None
+    anchors: Optional[FlattenedAnchors] = None
+    assets: Optional[FlattenedAssets] = None
+    ranges: Optional[FlattenedRanges] = None
     summaries: Optional[FlattenedWorkstreamSummaries] = None
     tags: Optional[FlattenedTags] = None
-    updated: GroupedTimestamp
-    websites: Optional[FlattenedWebsites] = None
+    messages: Optional[FlattenedConversationMessages] = None
     workstream_events: Optional[FlattenedWorkstreamEvents] = None
+    sources: Optional[FlattenedIdentifiedWorkstreamPatternEngineSources] = None

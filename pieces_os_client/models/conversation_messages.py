@@ -19,7 +19,7 @@ else:
 class ConversationMessages(PiecesCollection[ConversationMessage], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The ConversationMessages model of the Pieces OS API."""
 
-    indices: Optional[Dict[str, int]] = None
-    iterable: List[ConversationMessage]
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
+    iterable: List[ConversationMessage]
+    indices: Optional[Dict[str, int]] = None
     score: Optional[Score] = None

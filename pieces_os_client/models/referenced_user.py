@@ -17,6 +17,6 @@ else:
 class ReferencedUser(PiecesModel):
     """The ReferencedUser model of the Pieces OS API."""
 
+    var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
     id: str
     reference: Optional[FlattenedUserProfile] = None
-    var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")

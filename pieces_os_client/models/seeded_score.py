@@ -20,3 +20,4 @@ class SeededScore(PiecesModel):
     reuse: Optional[bool] = None
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
     update: Optional[bool] = None
+    searched: Optional[bool] = None

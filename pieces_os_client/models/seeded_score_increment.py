@@ -48,3 +48,11 @@ class SeededScoreIncrement(PiecesModel):
     workstream_events: Optional[SeededScore] = None
     workstream_summaries: Optional[SeededScore] = None
     workstream_summary: Optional[SeededScore] = None
+    workstream_pattern_engine_sources: Optional[SeededScore] = None
+    workstream_pattern_engine_source: Optional[SeededScore] = None
+    models: Optional[SeededScore] = None
+    model: Optional[SeededScore] = None
+    workstream_pattern_engine_source_windows: Optional[SeededScore] = None
+    workstream_pattern_engine_source_window: Optional[SeededScore] = None
+    subscription: Optional[SeededScore] = None
+    subscriptions: Optional[SeededScore] = None

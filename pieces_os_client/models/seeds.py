@@ -17,5 +17,5 @@ else:
 class Seeds(PiecesCollection[Seed], PiecesModel):  # type: ignore[misc]  # fmt: skip
     """The Seeds model of the Pieces OS API."""
 
-    iterable: List[Seed]
     var_schema: Optional[EmbeddedModelSchema] = Field(default=None, alias="schema")
+    iterable: List[Seed]
