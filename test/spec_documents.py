@@ -86,6 +86,9 @@ class _Writer:
                 assert re.fullmatch(prop["pattern"], text)
                 assert prop.get("minLength", 0) <= len(text) <= prop.get("maxLength", len(text))
                 return text
+            low, high = prop.get("minLength", 0), prop.get("maxLength")
+            if low or high is not None:  # the texts that fit, taken in a turn of their own
+                return self.next(f"text {low}-{high}", [t for t in TEXTS if low <= len(t) <= (high or len(t))])
             return self.next("text", TEXTS)
         return self.next(kind, {"integer": INTEGERS, "number": FLOATS, "boolean": [True, False]}[kind])
 

@@ -89,9 +89,9 @@ def test_the_cases_cover_every_operation_of_both_classes() -> None:
         operation["operationId"]
         for item in SPEC["paths"].values()
         for operation in item.values()
-        if operation["tags"] in (["Asset"], ["WellKnown"])
+        if operation["tags"] in (["Asset"], ["WellKnown"]) and "x-since" not in operation
     )
-    assert sorted(IDS) == specified and len(specified) == 23
+    assert sorted(IDS) == specified and len(specified) == 23  # 2.2.0's; later ones in test_surface.py
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
