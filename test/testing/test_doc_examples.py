@@ -34,7 +34,6 @@ SPEC = json.loads((ROOT / "spec" / "pieces-os.openapi.json").read_text(encoding=
 # The operations later SDKs added to these classes (x-since): their examples are not run here, as
 # the emulator serves 2.2.0's operations of these three classes.
 LATER = {op["operationId"] for item in SPEC["paths"].values() for op in item.values() if "x-since" in op}
-DEFAULT_HOST = 'host="http://localhost:1000"'
 EXAMPLE_TIMEOUT = 60.0
 
 # Reads one example (a JSON string) per line, runs it, answers one JSON line: what it printed, what
