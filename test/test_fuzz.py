@@ -239,6 +239,8 @@ def test_random_requests_to_every_endpoint_get_documented_answers(tmp_path: Path
             documented = (
                 response.status in (200, 204) or 400 <= response.status < 500
                 or _is_documented_500(method, path, response)
+                # an operation the emulator does not serve says so, naming itself
+                or response.status == 501 and b'"not implemented"' in response.data
             )
             assert documented, f"{method} {path}?{query} -> {response.status}: {response.data[:300]!r}"
 

@@ -118,10 +118,3 @@ def test_the_names_the_earlier_round_missed_are_here() -> None:
     assert ClassificationSpecificEnum.TM_LANGUAGE is ClassificationSpecificEnum.TMLANGUAGE  # this package's earlier name
     assert "searched" in SeededScore.model_fields
     assert {"model", "models", "subscription", "subscriptions", "workstream_pattern_engine_source"} <= set(SeededScoreIncrement.model_fields)
-
-
-def test_comparing_declarations_builds_no_validator() -> None:
-    from pieces_os_client.models.asset import Asset
-
-    assert "var_schema" in Asset.model_fields
-    assert Asset.__pydantic_complete__ is False or not pieces_os_client._models.partial_validators
