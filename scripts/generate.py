@@ -484,7 +484,8 @@ class Generator:
         members: List[Tuple[str, str]] = []
         aliases: List[Tuple[str, str]] = []
         for value in schema["enum"]:
-            candidates = list(dict.fromkeys([names.get(value) or generated_sdk_member_name(value), enum_member_name(value)]))
+            derived = generated_sdk_member_name(value)
+            candidates = list(dict.fromkeys([names.get(value) or derived, derived, enum_member_name(value)]))
             member = candidates[0]
             if member in seen:
                 raise ValueError(f"{name}: {value!r} and {seen[member]!r} both map to {member}")

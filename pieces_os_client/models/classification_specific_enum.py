@@ -511,3 +511,9 @@ class ClassificationSpecificEnum(PiecesEnum):
     LUAU = "luau"
     NIM = "nim"
     CARA = "cara"
+
+    # The same values under the names earlier releases of this package gave them.
+    TM_LANGUAGE = "tmLanguage"
+    TM_PREFERENCES = "tmPreferences"
+    TM_SNIPPET = "tmSnippet"
+    TM_THEME = "tmTheme"
