@@ -339,7 +339,7 @@ class ApiDescription:
     def models(self) -> List[str]:
         """The models its methods take or return, for the imports."""
         ops = self.operations
-        returned = {op.returns for op in ops if op.returns not in ("str", "None")}
+        returned = {op.returns for op in ops if op.returns not in ("str", "None", "List[str]")}
         return sorted(returned | {op.body.model for op in ops if op.body and not op.body.scalar})
 
 
@@ -635,7 +635,8 @@ class Generator:
         ok_content = op["responses"][success].get("content", {})
         if "application/json" in ok_content:
             ok_schema = ok_content["application/json"]["schema"]
-            returns = ref_name(ok_schema["$ref"]) if "$ref" in ok_schema else "str"
+            # A model, a list of strings (a file picker's paths), or a JSON string.
+            returns = ref_name(ok_schema["$ref"]) if "$ref" in ok_schema else "List[str]" if ok_schema.get("type") == "array" else "str"
             accept = "application/json"
         elif ok_content:
             returns = "str"

@@ -9,7 +9,7 @@ response. A WebSocket operation's plain method returns an open Stream of its mes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Mapping, Optional, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Literal, Mapping, Optional, Union, overload
 
 import urllib3
 
@@ -134,22 +134,22 @@ _OS_FILESYSTEM_PATH_VERIFY: Operation[VerifiedOSFilesystemPath] = Operation(
     accept="application/json",
 )
 
-_OS_FILESYSTEM_PICK_FILES: Operation[str] = Operation(
+_OS_FILESYSTEM_PICK_FILES: Operation[List[str]] = Operation(
     name="os_filesystem_pick_files",
     method="POST",
     path="/os/filesystem/files/pick",
     parameters=(),
     body=BodyParameter("file_picker_input", "FilePickerInput", "application/json", required=False),
-    returns="str",
+    returns="List[str]",
     accept="application/json",
 )
 
-_OS_FILESYSTEM_PICK_FOLDERS: Operation[str] = Operation(
+_OS_FILESYSTEM_PICK_FOLDERS: Operation[List[str]] = Operation(
     name="os_filesystem_pick_folders",
     method="POST",
     path="/os/filesystem/folders/pick",
     parameters=(),
-    returns="str",
+    returns="List[str]",
     accept="application/json",
 )
 
@@ -269,22 +269,22 @@ _OS_UPDATE_CHECK_STREAM: Operation[OSServerUpdateStatus] = Operation(
     messages="snapshots",
 )
 
-_PICK_FILES: Operation[str] = Operation(
+_PICK_FILES: Operation[List[str]] = Operation(
     name="pick_files",
     method="POST",
     path="/os/files/pick",
     parameters=(),
     body=BodyParameter("file_picker_input", "FilePickerInput", "application/json", required=False),
-    returns="str",
+    returns="List[str]",
     accept="application/json",
 )
 
-_PICK_FOLDERS: Operation[str] = Operation(
+_PICK_FOLDERS: Operation[List[str]] = Operation(
     name="pick_folders",
     method="POST",
     path="/os/folders/pick",
     parameters=(),
-    returns="str",
+    returns="List[str]",
     accept="application/json",
 )
 
@@ -3225,7 +3225,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[str]: ...
+        ) -> ApplyResult[List[str]]: ...
 
         @overload
         def os_filesystem_pick_files(
@@ -3255,7 +3255,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> str: ...
+        ) -> List[str]: ...
 
         @overload
         def os_filesystem_pick_files(
@@ -3270,7 +3270,9 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]
+        ]: ...
 
     def os_filesystem_pick_files(
         self,
@@ -3284,7 +3286,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]]:
         """POST /os/filesystem/files/pick: Os filesystem pick files with the FilePickerInput in the body, returning a List[str].
 
         Args:
@@ -3297,7 +3299,7 @@ class OSApi:
                 does).
 
         Returns:
-            The parsed str.
+            The parsed List[str].
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -3335,7 +3337,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[ApiResponse[str]]: ...
+        ) -> ApplyResult[ApiResponse[List[str]]]: ...
 
         @overload
         def os_filesystem_pick_files_with_http_info(
@@ -3350,7 +3352,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApiResponse[str]: ...
+        ) -> ApiResponse[List[str]]: ...
 
         @overload
         def os_filesystem_pick_files_with_http_info(
@@ -3365,7 +3367,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+        ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]: ...
 
     def os_filesystem_pick_files_with_http_info(
         self,
@@ -3379,7 +3381,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
+    ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]:
         """POST /os/filesystem/files/pick: Os filesystem pick files with the FilePickerInput in the body, returning a List[str].
 
         Args:
@@ -3392,7 +3394,7 @@ class OSApi:
                 does).
 
         Returns:
-            An ApiResponse: status_code, headers, data (the str) and raw_data.
+            An ApiResponse: status_code, headers, data (the List[str]) and raw_data.
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -3538,7 +3540,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[str]: ...
+        ) -> ApplyResult[List[str]]: ...
 
         @overload
         def os_filesystem_pick_folders(
@@ -3566,7 +3568,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> str: ...
+        ) -> List[str]: ...
 
         @overload
         def os_filesystem_pick_folders(
@@ -3580,7 +3582,9 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]
+        ]: ...
 
     def os_filesystem_pick_folders(
         self,
@@ -3593,7 +3597,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]]:
         """POST /os/filesystem/folders/pick: Os filesystem pick folders, returning a List[str].
 
         Args:
@@ -3604,7 +3608,7 @@ class OSApi:
                 does).
 
         Returns:
-            The parsed str.
+            The parsed List[str].
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -3641,7 +3645,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[ApiResponse[str]]: ...
+        ) -> ApplyResult[ApiResponse[List[str]]]: ...
 
         @overload
         def os_filesystem_pick_folders_with_http_info(
@@ -3655,7 +3659,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApiResponse[str]: ...
+        ) -> ApiResponse[List[str]]: ...
 
         @overload
         def os_filesystem_pick_folders_with_http_info(
@@ -3669,7 +3673,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+        ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]: ...
 
     def os_filesystem_pick_folders_with_http_info(
         self,
@@ -3682,7 +3686,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
+    ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]:
         """POST /os/filesystem/folders/pick: Os filesystem pick folders, returning a List[str].
 
         Args:
@@ -3693,7 +3697,7 @@ class OSApi:
                 does).
 
         Returns:
-            An ApiResponse: status_code, headers, data (the str) and raw_data.
+            An ApiResponse: status_code, headers, data (the List[str]) and raw_data.
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -7345,7 +7349,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[str]: ...
+        ) -> ApplyResult[List[str]]: ...
 
         @overload
         def pick_files(
@@ -7375,7 +7379,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> str: ...
+        ) -> List[str]: ...
 
         @overload
         def pick_files(
@@ -7390,7 +7394,9 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]
+        ]: ...
 
     def pick_files(
         self,
@@ -7404,7 +7410,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]]:
         """POST /os/files/pick: Pick files with the FilePickerInput in the body, returning a List[str].
 
         Args:
@@ -7417,7 +7423,7 @@ class OSApi:
                 does).
 
         Returns:
-            The parsed str.
+            The parsed List[str].
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -7455,7 +7461,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[ApiResponse[str]]: ...
+        ) -> ApplyResult[ApiResponse[List[str]]]: ...
 
         @overload
         def pick_files_with_http_info(
@@ -7470,7 +7476,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApiResponse[str]: ...
+        ) -> ApiResponse[List[str]]: ...
 
         @overload
         def pick_files_with_http_info(
@@ -7485,7 +7491,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+        ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]: ...
 
     def pick_files_with_http_info(
         self,
@@ -7499,7 +7505,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
+    ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]:
         """POST /os/files/pick: Pick files with the FilePickerInput in the body, returning a List[str].
 
         Args:
@@ -7512,7 +7518,7 @@ class OSApi:
                 does).
 
         Returns:
-            An ApiResponse: status_code, headers, data (the str) and raw_data.
+            An ApiResponse: status_code, headers, data (the List[str]) and raw_data.
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -7658,7 +7664,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[str]: ...
+        ) -> ApplyResult[List[str]]: ...
 
         @overload
         def pick_folders(
@@ -7686,7 +7692,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> str: ...
+        ) -> List[str]: ...
 
         @overload
         def pick_folders(
@@ -7700,7 +7706,9 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]: ...
+        ) -> Union[
+            ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]
+        ]: ...
 
     def pick_folders(
         self,
@@ -7713,7 +7721,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
+    ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[List[str]], urllib3.BaseHTTPResponse, List[str]]:
         """POST /os/folders/pick: Pick folders, returning a List[str].
 
         Args:
@@ -7724,7 +7732,7 @@ class OSApi:
                 does).
 
         Returns:
-            The parsed str.
+            The parsed List[str].
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
@@ -7761,7 +7769,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApplyResult[ApiResponse[str]]: ...
+        ) -> ApplyResult[ApiResponse[List[str]]]: ...
 
         @overload
         def pick_folders_with_http_info(
@@ -7775,7 +7783,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> ApiResponse[str]: ...
+        ) -> ApiResponse[List[str]]: ...
 
         @overload
         def pick_folders_with_http_info(
@@ -7789,7 +7797,7 @@ class OSApi:
             _request_auth: Optional[Dict[str, Any]] = None,
             _content_type: Optional[str] = None,
             _host_index: Optional[int] = None,
-        ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]: ...
+        ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]: ...
 
     def pick_folders_with_http_info(
         self,
@@ -7802,7 +7810,7 @@ class OSApi:
         _request_auth: Optional[Dict[str, Any]] = None,
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
-    ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
+    ) -> Union[ApplyResult[ApiResponse[List[str]]], ApiResponse[List[str]]]:
         """POST /os/folders/pick: Pick folders, returning a List[str].
 
         Args:
@@ -7813,7 +7821,7 @@ class OSApi:
                 does).
 
         Returns:
-            An ApiResponse: status_code, headers, data (the str) and raw_data.
+            An ApiResponse: status_code, headers, data (the List[str]) and raw_data.
 
         Raises:
             ApiTypeError, ApiValueError: a bad argument, before anything is sent.
