@@ -6,7 +6,10 @@ once, each on its own short-lived thread: a closed port on loopback refuses at o
 macOS, but Windows takes about a second to give up on each, so asking one after another could
 take a minute there. The first port in the list that answers as Pieces OS does (200 and ``ok:``
 with its instance id; ``ok`` from older builds) wins, so 39300 is preferred to 39301 even when
-both answer, and a web server or another service answering 200 on a port is passed over. What was found is kept for the process, per list of ports; a failure
+both answer, and a web server or another service answering 200 on a port is passed over for it.
+Only when no port answers as Pieces OS is the first that answered 200 taken, so that calls fail
+saying what is there (the command line: "the server at ... is not Pieces OS") rather than that
+nothing answered; such a find is not kept. What was found is kept for the process, per list of ports; a failure
 is not kept, so a Pieces OS started later is found by the next call.
 """
 from __future__ import annotations
@@ -94,19 +97,25 @@ def is_pieces_os_health(text: str) -> bool:
     return answer == "ok" or answer.startswith("ok:")
 
 
-def _answers(pool: urllib3.PoolManager, url: str, deadline: float) -> bool:
+# What a port's answer to the health check was.
+_NO_ANSWER, _OTHER_SERVER, _PIECES_OS = 0, 1, 2
+
+
+def _answers(pool: urllib3.PoolManager, url: str, deadline: float) -> int:
     try:
         with call_deadline(deadline):
             response = pool.request("GET", url + HEALTH_PATH, retries=False, redirect=False, preload_content=False)
             try:
+                if response.status != 200:
+                    return _NO_ANSWER
                 # The start of the body says it: however much more a server sends is not read.
-                head = response.read(_HEALTH_BYTES, decode_content=False) if response.status == 200 else b""
+                head = response.read(_HEALTH_BYTES, decode_content=False)
             finally:
                 response.close()
                 response.release_conn()
     except urllib3.exceptions.HTTPError:
-        return False
-    return is_pieces_os_health(head.decode("utf-8", "replace"))
+        return _NO_ANSWER
+    return _PIECES_OS if is_pieces_os_health(head.decode("utf-8", "replace")) else _OTHER_SERVER
 
 
 def discover(
@@ -141,6 +150,9 @@ def discover(
         from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 
         executor = ThreadPoolExecutor(max_workers=min(len(urls), 40), thread_name_prefix="pieces-os-discovery")
+        # The first port that answered 200, but not as Pieces OS does: taken only when no port
+        # answers as Pieces OS, so that the caller says what is there rather than "nothing".
+        other: Optional[str] = None
         try:
             answers = [executor.submit(_answers, pool, url, probe_deadline) for url in urls]
             # In list order: a later port is taken only once every earlier one has said no.
@@ -150,7 +162,10 @@ def discover(
                     # counts as no answer).
                     answered = answer.result(timeout=max(probe_deadline - time.monotonic(), 0.0) + 0.05)
                 except FutureTimeout:
-                    answered = False
+                    answered = _NO_ANSWER
+                if answered == _OTHER_SERVER:
+                    other = other or url
+                    continue
                 if not answered and deadline is not None and time.monotonic() >= deadline:
                     raise ApiTimeoutError(
                         f"The search for Pieces OS on {LOOPBACK} ports {describe_ports(chosen)} did not end"
@@ -165,6 +180,9 @@ def discover(
         finally:
             # Probes still running end within their timeouts; nobody waits for them.
             executor.shutdown(wait=False, cancel_futures=True)
+        if other is not None:
+            logger.debug("only %s answered, and not as Pieces OS does", other)
+            return other
     raise ApiConnectionError(
         f"No Pieces OS answered GET {HEALTH_PATH} on {LOOPBACK} ports {describe_ports(chosen)}."
         " Start Pieces OS, or give its address: Configuration(host='http://localhost:39300')"

@@ -37,6 +37,7 @@ FIGURES = (
     "command line: search 'user settings' (",
     "command line: search: peak RSS",
     "emulator search",
+    "emulator: longest wait of another client during a",
 )
 
 

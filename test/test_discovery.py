@@ -114,6 +114,16 @@ def test_a_port_that_answers_200_but_not_as_pieces_os_is_passed_over(
     assert discover([web_server, pieces]) == f"http://localhost:{pieces}"
 
 
+def test_a_port_answering_200_not_as_pieces_os_is_taken_only_when_nothing_else_is_found(
+    serve: Callable[[int], HTTPServer]
+) -> None:
+    closed, web_server = closed_ports(2)
+    serve(web_server).expect_request(ANY_PATH).respond_with_data("<html>It works!</html>", content_type="text/html")
+
+    assert discover([closed, web_server]) == f"http://localhost:{web_server}"
+    assert _discovery._found == {}  # not kept: a Pieces OS started later is found by the next search
+
+
 @pytest.mark.parametrize("answer", ["ok", "ok:7d3f", "OK:7d3f\n"])
 def test_pieces_os_health_answers_of_every_build_are_recognized(serve: Callable[[int], HTTPServer], answer: str) -> None:
     (port,) = closed_ports(1)
