@@ -5,6 +5,7 @@ The checkout's own check runs in the inner loop; the runs over copied trees carr
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from httpserver_helpers import base_url, minimal_instance
+from pytest_httpserver import HTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the generator reads (the spec, its overlay, the templates, ruff's settings) and what it writes
@@ -215,3 +218,63 @@ def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tmp_path: 
     assert result.returncode == 1 and "Traceback" not in result.stderr
     for where in ("models.Asset.mixn", "operations.assets_snapshots (not in the spec)", "examples.bodies.Seeed"):
         assert where in result.stderr
+
+
+# A client of the copied package: the new operation's methods, what they send and what they return.
+NEW_OPERATION_CLIENT = """
+import inspect, json, sys
+from pieces_os_client import ApiClient, AssetApi, AssetsApi, Configuration, FileMetadata
+
+assert AssetApi.asset_touch is not AssetsApi.asset_touch  # a method of both tags' classes
+with ApiClient(Configuration(host=sys.argv[1])) as client:
+    touched = AssetsApi(client).asset_touch("an-id", file_metadata=FileMetadata(name="x"), note="hi")
+print(json.dumps({"parameters": list(inspect.signature(AssetApi.asset_touch).parameters), "returns": type(touched).__name__}))
+"""
+
+
+@pytest.mark.tooling
+def test_an_operation_added_to_the_spec_and_the_overlay_is_a_method_after_regenerating(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Adding an operation takes its spec entry and its summary in the overlay: regenerating gives
+    each of its tags' classes the three methods, with the parameters in the spec's order, the body
+    after them and the generated SDK's keywords; its docs page has an example (the body, which the
+    overlay has no example of, to fill in); and a call sends the request the spec describes and
+    returns the parsed model."""
+    shutil.copytree(ROOT / "pieces_os_client", tmp_path / "pieces_os_client", ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("spec", "scripts", "docs"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "ruff.toml", tmp_path / "ruff.toml")
+    spec_path, overlay_path = tmp_path / "spec" / "pieces-os.openapi.json", tmp_path / "spec" / "overlay.json"
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec["paths"]["/asset/{asset}/touch"] = {"post": {
+        "operationId": "asset_touch", "tags": ["Asset", "Assets"],
+        "parameters": [
+            {"name": "asset", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "note", "in": "query", "schema": {"type": "string"}},
+        ],
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FileMetadata"}}}},
+        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Asset"}}}}},
+    }}
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+    overlay["operations"]["asset_touch"] = {"summary": "mark an asset as touched"}
+    overlay["parameters"]["note"] = "a note to keep with it"
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    assert run_check(tmp_path).returncode == 0
+    page = (tmp_path / "docs" / "AssetApi.md").read_text(encoding="utf-8")
+    assert "## asset_touch" in page and "file_metadata = pieces_os_client.FileMetadata.from_dict({})" in page
+    httpserver.expect_request(
+        "/asset/an-id/touch", method="POST", query_string="note=hi", json={"name": "x"}
+    ).respond_with_json(minimal_instance("Asset"))
+    done = subprocess.run(
+        [sys.executable, "-c", NEW_OPERATION_CLIENT, base_url(httpserver)], capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["parameters"][:4] == ["self", "asset", "note", "file_metadata"] and "_host_index" in report["parameters"]
+    assert report["returns"] == "Asset"
+    httpserver.check_assertions()
