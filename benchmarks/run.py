@@ -647,8 +647,8 @@ def bench_library(settings: Settings) -> List[Row]:
             "search floor": partial(launch_shell, f"curl -s '{search_url}' | jq -r '.iterable[].asset.name'"),
             "json.loads": partial(launch, "import json, sys; json.loads(open(sys.argv[1], 'rb').read())", str(snapshot)),
         }
+        size = snapshot.stat().st_size / 1e6
         results = interleaved(commands, settings.library_repeat, settings.warm_up, together=settings.in_process)
-    size = snapshot.stat().st_size / 1e6 if snapshot.exists() else 0.0
 
     def series(name: str, index: int) -> List[float]:
         return [sample[index] for sample in results[name]]
