@@ -1,7 +1,10 @@
 """ApiClient: the one request path every operation goes through.
 
-serialize the arguments (``Operation.prepare``) -> send on the shared pool (``rest``) -> map an
-error status to its exception, or validate the raw body once into the return type.
+A generated method passes its operation's declaration, its arguments and its ``RequestOptions`` to
+the entry point of its variant: ``call`` (``op``), ``call_with_http_info`` (``op_with_http_info``)
+or ``call_without_preload_content`` (``op_without_preload_content``). Then: serialize the arguments
+(``Operation.prepare``) -> send on the shared pool (``rest``) -> map an error status to its
+exception, or validate the raw body once into the return type.
 """
 from __future__ import annotations
 
