@@ -4,8 +4,11 @@ reaches the host it names, on a reused connection, as it would through the manag
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 from typing import Iterator, List
 
@@ -133,3 +136,20 @@ def test_a_target_is_sent_normalized_as_the_manager_sends_it(httpserver: HTTPSer
     with make_client(base_url(httpserver)) as client:
         assert client.rest_client.request("GET", base_url(httpserver) + path, {}).data == b"ok"
     assert [raw_uri(request) for request in requests_seen(httpserver)] == [sent]
+
+
+SWITCHED_OFF = """
+import sys
+from pieces_os_client import ApiClient, AssetsApi, Configuration, rest
+with ApiClient(Configuration(host=sys.argv[1])) as client:
+    ids = [AssetsApi(client).assets_specific_asset_snapshot("a1").id for _ in range(3)]
+    print(rest.KEEP_HOST_POOL, client.rest_client._host_pool[1] is None, ids)
+"""
+
+
+def test_switched_off_every_call_goes_through_the_pool_manager_with_the_same_answers(httpserver: HTTPServer) -> None:
+    serve_asset(httpserver)
+    done = subprocess.run([sys.executable, "-c", SWITCHED_OFF, base_url(httpserver)], capture_output=True, text=True,
+                          env={**os.environ, "PIECES_OS_KEPT_POOL": "0"}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "['a1',", "'a1',", "'a1']"]
