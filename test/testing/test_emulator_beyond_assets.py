@@ -11,7 +11,7 @@ import urllib3
 import websocket
 
 from pieces_os_client.testing import PiecesOSEmulator
-from pieces_os_client.testing.routes import unimplemented
+from pieces_os_client.testing.routes import ROUTES, declared_operations, unimplemented
 
 APPLICATION = {"name": "VS_CODE", "version": "1.89.0", "platform": "LINUX"}
 
@@ -340,8 +340,22 @@ def test_entities_are_kept_in_the_same_database_file(tmp_path: Any) -> None:
         assert ok(emulator, "GET", f"/model/{model['id']}")["downloaded"] is True
 
 
+def test_every_route_is_an_operation_of_the_spec() -> None:
+    declared = {(method, path) for _, method, path in declared_operations()}
+    assert [(route.method, route.path) for route in ROUTES if (route.method, route.path) not in declared] == []
+
+
+def test_a_stream_the_emulator_does_not_implement_refuses_the_handshake_with_501(emulator: PiecesOSEmulator) -> None:
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        stream(emulator, "/conversations/stream/identifiers")
+    assert refused.value.status_code == 501
+    assert b"conversations_stream_identifiers" in (refused.value.resp_body or b"")
+
+
 def test_every_operation_the_emulator_does_not_implement_answers_501_naming_it(emulator: PiecesOSEmulator) -> None:
-    for name, method, path in unimplemented():
+    missing = unimplemented()
+    assert ("conversations_snapshot", "GET", "/conversations") in missing
+    for name, method, path in missing:
         concrete = path.replace("{", "").replace("}", "")
         status, answer = call(emulator, method, concrete)
         assert status == 501, (name, method, path, answer)
