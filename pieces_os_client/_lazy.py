@@ -46,6 +46,8 @@ def lazy_attributes(
             value = public_names()
         elif name in submodules:
             value = load(f"{package}.{name}")
+        elif name.startswith("__"):  # a tool probing for a special name: no package need be loaded for it
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
         else:
             owner = next((other for other in reexports if name in exported_by(other)), None)
             if owner is None:

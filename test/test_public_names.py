@@ -161,6 +161,15 @@ print(json.dumps({"loaded": loaded, "names": sorted(n for n in namespace if n !=
 """
 
 
+def test_probing_a_special_name_loads_nothing() -> None:
+    script = (
+        "import sys, pieces_os_client as p; before = set(sys.modules);"
+        " print(hasattr(p, '__wrapped__'), hasattr(p, '__deepcopy__'), sorted(set(sys.modules) - before))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False", "[]"]
+
+
 def test_star_import_gives_the_public_names_and_a_bare_import_stays_lazy() -> None:
     result = subprocess.run([sys.executable, "-c", STAR_PROBE], capture_output=True, text=True, check=True)
     report = json.loads(result.stdout)
