@@ -193,6 +193,7 @@ class ModelDescription:
     collection_item: Optional[str]
     notes: Tuple[str, ...]  # the paragraph under the field table
     content: Optional[str]
+    used_by: Tuple[str, ...]  # the API classes with an operation that takes or returns it
 
 
 @dataclass(frozen=True)
@@ -546,6 +547,9 @@ class Generator:
             collection_item=item,
             notes=tuple(note for note in notes if note),
             content=self.overlay.optional("models", name, "content"),
+            used_by=tuple(sorted({
+                f"{op.tag}Api" for op in self.operations if op.returns == name or (op.body and op.body.model == name)
+            })),
         )
 
     def collection_item(self, name: str) -> Optional[str]:
