@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from pieces_os_client._operation import Operation
 from pieces_os_client.testing import (
@@ -164,20 +164,23 @@ def specificity(path: str) -> Tuple[int, ...]:
 
 
 @lru_cache(maxsize=1)
-def declared_operations() -> Tuple[Tuple[str, str, str], ...]:
-    """(name, method, path) of every operation the SDK's API classes declare."""
+def declared_operations() -> Tuple[Operation[Any], ...]:
+    """Every operation the SDK's API classes declare (the spec's), by method and path."""
     import pieces_os_client.api as api_package
 
-    found = {}
+    found: Dict[Tuple[str, str], Operation[Any]] = {}
     for module_info in pkgutil.iter_modules(api_package.__path__):
         module = importlib.import_module(f"{api_package.__name__}.{module_info.name}")
         for value in vars(module).values():
             if isinstance(value, Operation):
-                found[(value.method.upper(), value.path)] = value.name
-    return tuple((name, method, path) for (method, path), name in sorted(found.items()))
+                found[(value.method.upper(), value.path)] = value
+    return tuple(found[key] for key in sorted(found))
 
 
 def unimplemented() -> List[Tuple[str, str, str]]:
     """(name, method, path) of every declared operation no route serves."""
     served = {(route.method, route.path) for route in ROUTES}
-    return [(name, method, path) for name, method, path in declared_operations() if (method, path) not in served]
+    return [
+        (operation.name, operation.method.upper(), operation.path) for operation in declared_operations()
+        if (operation.method.upper(), operation.path) not in served
+    ]

@@ -341,7 +341,7 @@ def test_entities_are_kept_in_the_same_database_file(tmp_path: Any) -> None:
 
 
 def test_every_route_is_an_operation_of_the_spec() -> None:
-    declared = {(method, path) for _, method, path in declared_operations()}
+    declared = {(operation.method.upper(), operation.path) for operation in declared_operations()}
     assert [(route.method, route.path) for route in ROUTES if (route.method, route.path) not in declared] == []
 
 

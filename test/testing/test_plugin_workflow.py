@@ -8,13 +8,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 import pieces_os_client as pos
 from pieces_os_client import ApiClient, Configuration, GoneException, ServiceException
 from pieces_os_client.testing import PiecesOSEmulator
+from pieces_os_client.testing.routes import ROUTES, declared_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,3 +139,134 @@ def test_the_first_minutes_examples_run_as_written() -> None:
                               env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT)
     assert finished.returncode == 0, finished.stderr
     assert "def greet(name):" in finished.stdout
+
+
+def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(client: ApiClient) -> None:
+    """Each operation beyond assets, called as a plugin calls it, answers what its method returns."""
+    app = pos.ConnectorApi(client).connect(seeded_connector_connection=pos.SeededConnectorConnection(
+        application=pos.SeededTrackedApplication(name="JETBRAINS", version="2024.1", platform="MACOS"))).application
+    seeded = pos.SeededConnectorAsset(format=pos.SeededFormat(fragment=pos.SeededFragment(
+        string=pos.TransferableString(raw="SELECT name FROM users WHERE id = 1;"))))
+    tagged = pos.AssetsApi(client).assets_create_new_asset(seed=pos.Seed(type="SEEDED_ASSET", asset=pos.SeededAsset(
+        application=app, format=pos.SeededFormat(fragment=pos.SeededFragment(
+            string=pos.TransferableString(raw="const answer = 42;"))))))
+    connector, applications = pos.ConnectorApi(client), pos.ApplicationsApi(client)
+    tags, tag = pos.TagsApi(client), pos.TagApi(client)
+    websites, website = pos.WebsitesApi(client), pos.WebsiteApi(client)
+    annotations, annotation = pos.AnnotationsApi(client), pos.AnnotationApi(client)
+    anchors, anchor = pos.AnchorsApi(client), pos.AnchorApi(client)
+    formats, format_api = pos.FormatsApi(client), pos.FormatApi(client)
+    models, model = pos.ModelsApi(client), pos.ModelApi(client)
+    user, system = pos.UserApi(client), pos.OSApi(client)
+    score = pos.SeededScoreIncrement(tag=pos.SeededScore(reuse=True), website=pos.SeededScore(reuse=True),
+                                     annotation=pos.SeededScore(reuse=True), anchor=pos.SeededScore(reuse=True))
+    state: Dict[str, Any] = {}
+    calls = [
+        ("connect", lambda: connector.connect(seeded_connector_connection=pos.SeededConnectorConnection(
+            application=pos.SeededTrackedApplication(name="JETBRAINS", version="2024.1", platform="MACOS")))),
+        ("track", lambda: connector.track(app.id, seeded_connector_tracking=pos.SeededConnectorTracking())),
+        ("onboarded", lambda: connector.onboarded(app.id, body=True)),
+        ("intention", lambda: connector.intention(app.id, seeded_connector_asset=seeded)),
+        ("suggest", lambda: connector.suggest(app.id, seeded_connector_creation=pos.SeededConnectorCreation(asset=seeded))),
+        ("react", lambda: state.setdefault("saved", connector.react(
+            app.id, reaction=pos.Reaction(save=True, seed=pos.SeededConnectorCreation(asset=seeded))))),
+        ("applications_snapshot", applications.applications_snapshot),
+        ("applications_register", lambda: applications.applications_register(application=app)),
+        ("applications_specific_application_snapshot", lambda: applications.applications_specific_application_snapshot(app.id)),
+        ("application_update", lambda: pos.ApplicationApi(client).application_update(application=app)),
+        ("applications_session_open", lambda: state.setdefault("session", applications.applications_session_open())),
+        ("applications_session_close", lambda: applications.applications_session_close(body=state["session"].id)),
+        ("applications_session_snapshot", lambda: applications.applications_session_snapshot(state["session"].id)),
+        ("format_snapshot", lambda: state.setdefault("format", format_api.format_snapshot(tagged.original.id))),
+        ("format_update_value", lambda: format_api.format_update_value(format=state["format"])),
+        ("format_reclassify", lambda: format_api.format_reclassify(
+            format_reclassification=pos.FormatReclassification(ext="js", format=state["format"]))),
+        ("format_analysis", lambda: format_api.format_analysis(tagged.original.id)),
+        ("formats_snapshot", formats.formats_snapshot),
+        ("formats_specific_format_snapshot", lambda: formats.formats_specific_format_snapshot(tagged.original.id)),
+        ("full_text_search", lambda: pos.SearchApi(client).full_text_search(query="answer")),
+        ("neural_code_search", lambda: pos.SearchApi(client).neural_code_search(query="answer")),
+        ("tags_create_new_tag", lambda: state.setdefault("tag", tags.tags_create_new_tag(
+            seeded_tag=pos.SeededTag(text="sql", asset=tagged.id)))),
+        ("tags_snapshot", tags.tags_snapshot),
+        ("tags_exists", lambda: tags.tags_exists(existent_metadata=pos.ExistentMetadata(value="sql"))),
+        ("tags_specific_tag_snapshot", lambda: tag.tags_specific_tag_snapshot(state["tag"].id)),
+        ("tag_update", lambda: tag.tag_update(tag=state["tag"])),
+        ("tag_scores_increment", lambda: tag.tag_scores_increment(state["tag"].id, seeded_score_increment=score)),
+        ("tag_associate_asset", lambda: tag.tag_associate_asset(asset=state["saved"], tag=state["tag"].id)),
+        ("tag_disassociate_asset", lambda: tag.tag_disassociate_asset(state["tag"].id, state["saved"])),
+        ("tag_based_search", lambda: pos.SearchApi(client).tag_based_search(
+            seeded_asset_tags=pos.SeededAssetTags(iterable=[pos.SeededAssetTag(text="sql")]))),
+        ("websites_create_new_website", lambda: state.setdefault("website", websites.websites_create_new_website(
+            seeded_website=pos.SeededWebsite(url="https://sql.example", name="SQL", asset=tagged.id)))),
+        ("websites_snapshot", websites.websites_snapshot),
+        ("websites_exists", lambda: websites.websites_exists(existent_metadata=pos.ExistentMetadata(value="https://sql.example"))),
+        ("websites_specific_website_snapshot", lambda: website.websites_specific_website_snapshot(state["website"].id)),
+        ("website_update", lambda: website.website_update(website=state["website"])),
+        ("website_scores_increment", lambda: website.website_scores_increment(state["website"].id, seeded_score_increment=score)),
+        ("website_associate_asset", lambda: website.website_associate_asset(asset=state["saved"], website=state["website"].id)),
+        ("website_disassociate_asset", lambda: website.website_disassociate_asset(state["website"].id, state["saved"])),
+        ("annotations_create_new_annotation", lambda: state.setdefault("annotation", annotations.annotations_create_new_annotation(
+            seeded_annotation=pos.SeededAnnotation(type="COMMENT", text="the answer", asset=tagged.id)))),
+        ("annotations_snapshot", lambda: annotations.annotations_snapshot(annotation_type_filter="COMMENT")),
+        ("annotation_specific_annotation_snapshot", lambda: annotation.annotation_specific_annotation_snapshot(state["annotation"].id)),
+        ("annotation_update", lambda: annotation.annotation_update(annotation=state["annotation"])),
+        ("annotation_scores_increment", lambda: annotation.annotation_scores_increment(
+            state["annotation"].id, seeded_score_increment=score)),
+        ("annotation_associate_asset", lambda: annotation.annotation_associate_asset(state["annotation"].id, state["saved"])),
+        ("annotation_disassociate_asset", lambda: annotation.annotation_disassociate_asset(state["annotation"].id, state["saved"])),
+        ("anchors_create_new_anchor", lambda: state.setdefault("anchor", anchors.anchors_create_new_anchor(
+            seeded_anchor=pos.SeededAnchor(type="FILE", fullpath="/work/answer.js", asset=tagged.id)))),
+        ("anchors_snapshot", anchors.anchors_snapshot),
+        ("anchor_specific_anchor_snapshot", lambda: anchor.anchor_specific_anchor_snapshot(state["anchor"].id)),
+        ("anchor_update", lambda: anchor.anchor_update(anchor=state["anchor"])),
+        ("anchor_scores_increment", lambda: anchor.anchor_scores_increment(state["anchor"].id, seeded_score_increment=score)),
+        ("anchor_associate_asset", lambda: anchor.anchor_associate_asset(state["anchor"].id, state["saved"])),
+        ("anchor_disassociate_asset", lambda: anchor.anchor_disassociate_asset(state["anchor"].id, state["saved"])),
+        ("anchors_disassociate_asset", lambda: anchors.anchors_disassociate_asset(state["anchor"].id, tagged.id)),
+        ("models_snapshot", lambda: state.setdefault("model", next(
+            item for item in models.models_snapshot().iterable if not item.cloud and not item.downloaded))),
+        ("models_specific_model_snapshot", lambda: model.models_specific_model_snapshot(state["model"].id)),
+        ("model_specific_model_download", lambda: model.model_specific_model_download(state["model"].id)),
+        ("model_specific_model_download_progress", lambda: model.model_specific_model_download_progress(state["model"].id)),
+        ("model_specific_model_download_cancel", lambda: model.model_specific_model_download_cancel(state["model"].id)),
+        ("model_specific_model_load", lambda: model.model_specific_model_load(state["model"].id)),
+        ("model_specific_model_unload", lambda: model.model_specific_model_unload(state["model"].id)),
+        ("model_update", lambda: model.model_update(model=state["model"])),
+        ("unload_models", models.unload_models),
+        ("os_device_information", system.os_device_information),
+        ("sign_out_of_os", system.sign_out_of_os),
+        ("os_update_check", lambda: system.os_update_check(unchecked_os_update=pos.UncheckedOSUpdate())),
+        ("user_snapshot", user.user_snapshot),
+        ("user_providers", user.user_providers),
+        ("clear_user", user.clear_user),
+        ("get_well_known_health", pos.WellKnownApi(client).get_well_known_health),
+        ("get_well_known_version", pos.WellKnownApi(client).get_well_known_version),
+        ("tags_delete_specific_tag", lambda: tags.tags_delete_specific_tag(state["tag"].id)),
+        ("websites_delete_specific_website", lambda: websites.websites_delete_specific_website(state["website"].id)),
+        ("annotations_delete_specific_annotation", lambda: annotations.annotations_delete_specific_annotation(
+            state["annotation"].id)),
+        ("anchors_delete_specific_anchor", lambda: anchors.anchors_delete_specific_anchor(state["anchor"].id)),
+    ]
+    declared = {operation.name: operation for operation in declared_operations()}
+    for name, call in calls:
+        result = call()
+        returns = declared[name].returns
+        if name == "models_snapshot":
+            result, returns = models.models_snapshot(), "Models"
+        assert (type(result).__name__ if result is not None else "None") == returns, name
+    with pytest.raises(ServiceException) as refused:
+        user.refresh_user()
+    assert "no user is signed in" in str(refused.value)
+    for kind in (tags, websites, annotations, anchors, applications, formats, models):
+        stream_method = next(getattr(kind, name) for name in dir(kind) if name.endswith("_stream_identifiers"))
+        with stream_method() as stream:
+            assert type(stream.next_message(timeout=5)).__name__ == "StreamedIdentifiers"
+    # Every REST operation the route table serves beyond the assets API is called above.
+    served = {
+        declared_name for declared_name, operation in declared.items()
+        if any((route.method, route.path) == (operation.method.upper(), operation.path) and route.kind is None
+               for route in ROUTES)
+        and not operation.path.startswith(("/assets", "/asset/", "/workstream"))
+    }
+    assert served == {name for name, _ in calls} | {"refresh_user"}
