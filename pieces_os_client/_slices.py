@@ -61,7 +61,15 @@ class _Syntax:
         self.whitespace = tuple(text(char) for char in " \t\n\r")
 
 
-_SYNTAX: Dict[type, _Syntax] = {str: _Syntax(str), bytes: _Syntax(bytes)}
+_syntaxes: Dict[type, _Syntax] = {}
+
+
+def _syntax(kind: type) -> _Syntax:
+    """The patterns for texts of ``kind``, compiled when the first large text of that kind comes."""
+    syntax = _syntaxes.get(kind)
+    if syntax is None:
+        syntax = _syntaxes.setdefault(kind, _Syntax(kind))
+    return syntax
 
 
 class SliceValidators(NamedTuple):
@@ -125,7 +133,7 @@ class SlicedAdapter:
 def in_slices(validate: SliceValidators, text: Any) -> Any:
     """The collection ``text`` holds, validated a slice at a time; None when the slices do not
     check out (see above) or any of them fails: the caller then validates the text whole."""
-    syntax = _SYNTAX[type(text)]
+    syntax = _syntax(type(text))
     # The top-level "iterable": the first named so whose preceding text, closed, is an object
     # with no other "iterable" member, and that as its last.
     for key in itertools.islice(syntax.items_key.finditer(text), _SLICE_MISSES):
