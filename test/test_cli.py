@@ -19,6 +19,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Set
 
@@ -219,6 +220,33 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
+def on_a_terminal(monkeypatch: pytest.MonkeyPatch, run: Callable[[], object]) -> str:
+    """What ``run`` printed on stdout, a pseudo-terminal (line ends as written)."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        with open(terminal, "w", encoding="utf-8", closefd=False) as stdout, monkeypatch.context() as patch:
+            patch.setattr(sys, "stdout", stdout)
+            run()
+        os.close(terminal)
+        terminal = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal side is closed and everything was read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        if terminal != -1:
+            os.close(terminal)
+        os.close(controller)
+    return drawn.decode("utf-8").replace("\r\n", "\n")
+
+
 def test_tables_fit_the_terminal_and_align_wide_characters(
     cli: Cli, url: str, api: AssetsApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -228,7 +256,7 @@ def test_tables_fit_the_terminal_and_align_wide_characters(
     for width in (80, 120):
         monkeypatch.setenv("COLUMNS", str(width))
         for command in (["list"], ["search", "--tags", "t"]):
-            lines = cli("--host", url, *command).out.splitlines()
+            lines = on_a_terminal(monkeypatch, partial(cli, "--host", url, *command)).splitlines()
             assert len(lines) == 4, lines
             assert all(columns(line) <= width for line in lines), (width, lines)
             assert any("…" in line for line in lines)  # the long name was cut
@@ -238,9 +266,9 @@ def test_tables_fit_the_terminal_and_align_wide_characters(
             # Every row's language starts in the same terminal column as the header's.
             starts = {columns(line[: line.index(" py ")]) + 1 for line in lines[1:]}
             assert starts == {columns(lines[0][: lines[0].index("LANGUAGE")])}, lines
-    monkeypatch.delenv("COLUMNS")
-    piped = cli("--host", url, "list").out  # not a terminal: names are not cut to fit one
-    assert "漢字のスニペット.py" in piped
+    monkeypatch.setenv("COLUMNS", "80")
+    piped = cli("--host", url, "list").out  # not a terminal, $COLUMNS or not: not fitted to a width
+    assert long_name[:39] + "…" in piped and "漢字のスニペット.py" in piped
 
 
 def test_list_json_is_one_record_per_asset(cli: Cli, url: str, api: AssetsApi) -> None:

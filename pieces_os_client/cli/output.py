@@ -74,8 +74,11 @@ ASSET_ID_COLUMNS = (ASSET_HEADER.index("ID"),)
 
 
 def terminal_columns() -> int:
-    """The width tables are fitted to: $COLUMNS, else the width of the terminal stdout is; 0 (no
-    fitting: whole names) when stdout is a pipe or a file."""
+    """The width tables are fitted to when stdout is a terminal: $COLUMNS, else the terminal's
+    width. 0 (no fitting: whole names) when stdout is a pipe or a file, $COLUMNS or not."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    if isatty is None or not isatty():
+        return 0
     return shutil.get_terminal_size((0, 0)).columns
 
 
