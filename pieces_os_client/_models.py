@@ -43,6 +43,7 @@ from pieces_os_client._building import building
 from pieces_os_client._fields import OpenEnum, PartOf, Timestamp
 from pieces_os_client._refs import ModelRef, model_ref
 from pieces_os_client._slices import SlicedAdapter, sliced_target
+from pieces_os_client._terminal import terminal_text
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler
@@ -185,6 +186,9 @@ def _summary_value(value: Any) -> str:
         text = f"{{{len(value)} key{'' if len(value) == 1 else 's'}}}"
     elif isinstance(value, datetime):
         text = value.isoformat(sep=" ", timespec="seconds")
+    elif isinstance(value, str):
+        # As every display shows text from Pieces OS (see _terminal): escaped, and only what is shown.
+        text = f"'{terminal_text(value[:_SUMMARY_VALUE_WIDTH])}'"
     else:
         text = repr(value)
     return text if len(text) <= _SUMMARY_VALUE_WIDTH else text[: _SUMMARY_VALUE_WIDTH - 1] + "…"

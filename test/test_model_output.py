@@ -32,6 +32,14 @@ def test_str_of_any_model_names_only_what_is_set() -> None:
     assert "None" not in text and len(text) < 200
 
 
+def test_str_of_any_model_shows_text_from_pieces_os_escaped() -> None:
+    website = pieces_os_client.Website.model_construct(id="w1", name="a\nname: forged\u202e", url="x" * 300_000)
+    text = str(website)
+    assert "\n" not in text and "\u202e" not in text
+    assert "name='a\\x0aname: forged\\u202e'" in text
+    assert len(text) < 200
+
+
 @pytest.mark.parametrize("name", COLLECTIONS)
 def test_every_iterable_model_is_a_sequence_of_its_items(name: str) -> None:
     assert name in MODULES
