@@ -971,6 +971,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--peer", action="store_true",
                         help=f"also measure the official SDK ({PEER_REQUIREMENT}, installed once in a venv under"
                         f" {cache_dir()}); the same as --only peer beside other sections")
+    parser.add_argument("--each-pydantic", action="store_true",
+                        help="then the import section in one environment per pydantic minor the metadata admits"
+                        " (made with uv by scripts/environments.py), as a table of first use by pydantic version")
     options = parser.parse_args(argv)
     settings = QUICK if options.quick else FULL
     chosen = set(options.only or [name for name in SECTIONS if name != "peer"])
@@ -997,6 +1000,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f" {'quick' if options.quick else 'full'} run in {time.perf_counter() - started:.0f} s")
     print()
     print(table(rows))
+    if options.each_pydantic:
+        print()
+        print("First use by pydantic version (the latest patch of each minor):")
+        print()
+        sys.stdout.flush()
+        return subprocess.run([sys.executable, str(HERE.parent / "scripts" / "environments.py"), "bench"]).returncode
     return 0
 
 
