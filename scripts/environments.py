@@ -5,7 +5,8 @@
     python scripts/environments.py list              # the environments, a line each
 
 .ci/run runs ``test`` after the whole suite has passed in its own environment (Python 3.11 with the
-newest releases); ``bench`` gives docs/performance.md its table of first use by pydantic version.
+newest releases, so the newest pydantic minor: ``test pydantic-2.14`` names it when it is not);
+``bench`` gives docs/performance.md its table of first use by pydantic version.
 Each environment is a virtual environment under ``.ci-envs/`` with the project installed editable
 with its ``test`` extra; uv finds the interpreters through pyenv where it is there, else on PATH.
 """
@@ -33,6 +34,9 @@ class Environment(NamedTuple):
     # uv's resolution: "highest", or "lowest-direct" for the lowest release of every dependency
     # the project names.
     resolution: str = "highest"
+    # Whether ``test`` with no names runs it: the newest pydantic minor is the one .ci/run's own
+    # environment (the newest releases) already has.
+    by_default: bool = True
 
 
 ENVIRONMENTS = [
@@ -40,7 +44,7 @@ ENVIRONMENTS = [
     Environment("pydantic-2.11", "3.11", ["pydantic~=2.11.0"]),
     Environment("pydantic-2.12", "3.11", ["pydantic~=2.12.0"]),
     Environment("pydantic-2.13", "3.11", ["pydantic~=2.13.0"]),
-    Environment("pydantic-2.14", "3.11", ["pydantic~=2.14.0"]),
+    Environment("pydantic-2.14", "3.11", ["pydantic~=2.14.0"], by_default=False),
     # The lowest release of every dependency the metadata names.
     Environment("lowest-direct", "3.11", resolution="lowest-direct"),
     # The oldest and newest Python declared, with the newest releases.
@@ -141,7 +145,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     unknown = sorted(set(options.names) - known)
     if unknown:
         parser.error(f"unknown environments: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    chosen = [environment for environment in pool if not options.names or environment.name in options.names]
+    chosen = [environment for environment in pool
+              if environment.name in options.names or not options.names and (environment.by_default or options.what != "test")]
     if options.what == "list":
         for environment in chosen:
             pins = " ".join(environment.requirements) or "newest releases"
