@@ -1,10 +1,10 @@
 """Every name of the generated SDK 2.2.0 and 4.4.1, here: API classes, their methods with the
 parameter names in order, models with their fields, enums with their members.
 
-The lists (``official-surface-<version>.json``) were read off the published packages. They live in
-the shared spec directory beside the repository; where it is absent a copy of the names is not
-kept here, and the tests skip. Declarations are compared (signatures, ``model_fields``,
-``__members__``): no validator is built, so the ~3,000 names take a second or two.
+The lists (``test/surface/official-surface-<version>.json``) were read off the published packages:
+every API class with its methods and their parameter names, every model with its fields and every
+enum with its members. Declarations are compared (signatures, ``model_fields``, ``__members__``):
+no validator is built, so the ~3,000 names take a second or two.
 """
 from __future__ import annotations
 
@@ -18,8 +18,7 @@ import pytest
 
 import pieces_os_client
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = [parent / "shared" / "spec" for parent in ROOT.parents if (parent / "shared" / "spec").is_dir()]
+SURFACES = Path(__file__).resolve().parent / "surface"
 VERSIONS = ["2.2.0", "4.4.1"]
 # Where 4.4.1 and 2.2.0 disagree, 2.2.0's shape is kept (spec info "x-kept-from-2.2.0"):
 # (class, method) -> the parameters 4.4.1 code passes that this package names otherwise.
@@ -36,9 +35,8 @@ CALL_ARGUMENTS = {"_request_timeout", "_headers"}
 
 
 def surface(version: str) -> Dict[str, Any]:
-    if not SHARED or not (SHARED[0] / f"official-surface-{version}.json").is_file():
-        pytest.skip("the shared spec directory with the official surface lists is not beside this checkout")
-    return json.loads((SHARED[0] / f"official-surface-{version}.json").read_text(encoding="utf-8"))
+    found: Dict[str, Any] = json.loads((SURFACES / f"official-surface-{version}.json").read_text(encoding="utf-8"))
+    return found
 
 
 def operation_parameters(method: Any) -> List[str]:
