@@ -290,18 +290,21 @@ def summary_of(op: OperationFacts) -> str:
         return f"stream the ids of the {plural(subject)} as they change"
     if "scores_increment" in name:
         return f"bump the scores of the {subject} named in the body"
-    if "delete" in name and "{" in path:
-        return f"delete {a(subject)}"
+    parts = path.split("/")
+    # The thing a path names by id: the fixed segment before its last parameter (/applications/sessions/{session}).
+    named = singular(words(parts[-2])) if len(parts) > 2 and parts[-1].startswith("{") else subject
+    if path.endswith("/delete") and parts[-2].startswith("{"):
+        return f"delete {a(singular(words(parts[-3])))}"
     if ("create" in name or name.endswith("_new")) and body:
         return f"create {a(subject)} from {a(body)}" + (f", returning the {result}" if result and result != "str" else "")
     if name.endswith("_update") and body:
         return f"update {a(subject)} from the {body} in the body"
-    if name.endswith("snapshot") and "{" in path and result:
-        return f"read one {subject} as {a(result)}"
-    if name.endswith("snapshot") and result:
-        return f"list the {plural(subject)} as {result}"
-    if "search" in name and result:
-        return f"search the {plural(subject)}, returning {result}"
+    if name.endswith("snapshot") and parts[-1].startswith("{") and result:
+        return f"read one {named} as {a(result)}"
+    if name.endswith("snapshot") and "{" not in path and result:
+        return f"read the {words(parts[-1])} as {result}"
+    if path.endswith("/search") and result:
+        return f"search the {words(parts[-2])}, returning {result}"
     phrase = words(name)
     if body:
         phrase += f" with the {body} in the body"

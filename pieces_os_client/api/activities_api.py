@@ -837,7 +837,7 @@ class ActivitiesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Activities], urllib3.BaseHTTPResponse, Activities]:
-        """GET /activities: List the activities as Activities.
+        """GET /activities: Read the activities as Activities.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -937,7 +937,7 @@ class ActivitiesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Activities]], ApiResponse[Activities]]:
-        """GET /activities: List the activities as Activities.
+        """GET /activities: Read the activities as Activities.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1037,7 +1037,7 @@ class ActivitiesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /activities: List the activities as Activities.
+        """GET /activities: Read the activities as Activities.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -526,7 +526,7 @@ class ActivityApi:
         urllib3.BaseHTTPResponse,
         FlattenedActivities,
     ]:
-        """GET /activity/identifiers: List the activities as FlattenedActivities.
+        """GET /activity/identifiers: Read the identifiers as FlattenedActivities.
 
         Args:
             pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
@@ -626,7 +626,7 @@ class ActivityApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[FlattenedActivities]], ApiResponse[FlattenedActivities]]:
-        """GET /activity/identifiers: List the activities as FlattenedActivities.
+        """GET /activity/identifiers: Read the identifiers as FlattenedActivities.
 
         Args:
             pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
@@ -726,7 +726,7 @@ class ActivityApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /activity/identifiers: List the activities as FlattenedActivities.
+        """GET /activity/identifiers: Read the identifiers as FlattenedActivities.
 
         Args:
             pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.

@@ -1797,7 +1797,7 @@ class AllocationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Allocations], urllib3.BaseHTTPResponse, Allocations]:
-        """GET /allocations: List the allocations as Allocations.
+        """GET /allocations: Read the allocations as Allocations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1886,7 +1886,7 @@ class AllocationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Allocations]], ApiResponse[Allocations]]:
-        """GET /allocations: List the allocations as Allocations.
+        """GET /allocations: Read the allocations as Allocations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1975,7 +1975,7 @@ class AllocationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /allocations: List the allocations as Allocations.
+        """GET /allocations: Read the allocations as Allocations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

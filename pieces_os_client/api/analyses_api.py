@@ -149,7 +149,7 @@ class AnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Analyses], urllib3.BaseHTTPResponse, Analyses]:
-        """GET /analyses: List the analyses as Analyses.
+        """GET /analyses: Read the analyses as Analyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -244,7 +244,7 @@ class AnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Analyses]], ApiResponse[Analyses]]:
-        """GET /analyses: List the analyses as Analyses.
+        """GET /analyses: Read the analyses as Analyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -339,7 +339,7 @@ class AnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /analyses: List the analyses as Analyses.
+        """GET /analyses: Read the analyses as Analyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -830,7 +830,7 @@ class AnchorPointsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[AnchorPoints], urllib3.BaseHTTPResponse, AnchorPoints
     ]:
-        """GET /anchor_points: List the anchor points as AnchorPoints.
+        """GET /anchor_points: Read the anchor points as AnchorPoints.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -925,7 +925,7 @@ class AnchorPointsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[AnchorPoints]], ApiResponse[AnchorPoints]]:
-        """GET /anchor_points: List the anchor points as AnchorPoints.
+        """GET /anchor_points: Read the anchor points as AnchorPoints.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1020,7 +1020,7 @@ class AnchorPointsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /anchor_points: List the anchor points as AnchorPoints.
+        """GET /anchor_points: Read the anchor points as AnchorPoints.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -207,7 +207,7 @@ class AnchorsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Anchor], urllib3.BaseHTTPResponse, Anchor]:
-        """POST /anchors/create: Create an anchor from a SeededAnchor, returning the Anchor.
+        """POST /anchors/create: Create an anchor from a SeededAnchor (optionally on an asset); returns the Anchor.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -308,7 +308,7 @@ class AnchorsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Anchor]], ApiResponse[Anchor]]:
-        """POST /anchors/create: Create an anchor from a SeededAnchor, returning the Anchor.
+        """POST /anchors/create: Create an anchor from a SeededAnchor (optionally on an asset); returns the Anchor.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -409,7 +409,7 @@ class AnchorsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /anchors/create: Create an anchor from a SeededAnchor, returning the Anchor.
+        """POST /anchors/create: Create an anchor from a SeededAnchor (optionally on an asset); returns the Anchor.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1171,7 +1171,7 @@ class AnchorsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Anchors], urllib3.BaseHTTPResponse, Anchors]:
-        """GET /anchors: List the anchors as Anchors.
+        """GET /anchors: Read the anchors as Anchors.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1266,7 +1266,7 @@ class AnchorsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Anchors]], ApiResponse[Anchors]]:
-        """GET /anchors: List the anchors as Anchors.
+        """GET /anchors: Read the anchors as Anchors.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1361,7 +1361,7 @@ class AnchorsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /anchors: List the anchors as Anchors.
+        """GET /anchors: Read the anchors as Anchors.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -194,7 +194,7 @@ class AnnotationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Annotation], urllib3.BaseHTTPResponse, Annotation]:
-        """POST /annotations/create: Create an annotation from a SeededAnnotation, returning the Annotation.
+        """POST /annotations/create: Create an annotation from a SeededAnnotation (optionally on an asset); returns the Annotation.
 
         Args:
             seeded_annotation (SeededAnnotation or dict, optional): the SeededAnnotation to send as the JSON
@@ -289,7 +289,7 @@ class AnnotationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Annotation]], ApiResponse[Annotation]]:
-        """POST /annotations/create: Create an annotation from a SeededAnnotation, returning the Annotation.
+        """POST /annotations/create: Create an annotation from a SeededAnnotation (optionally on an asset); returns the Annotation.
 
         Args:
             seeded_annotation (SeededAnnotation or dict, optional): the SeededAnnotation to send as the JSON
@@ -384,7 +384,7 @@ class AnnotationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /annotations/create: Create an annotation from a SeededAnnotation, returning the Annotation.
+        """POST /annotations/create: Create an annotation from a SeededAnnotation (optionally on an asset); returns the Annotation.
 
         Args:
             seeded_annotation (SeededAnnotation or dict, optional): the SeededAnnotation to send as the JSON
@@ -820,7 +820,7 @@ class AnnotationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Annotations], urllib3.BaseHTTPResponse, Annotations]:
-        """GET /annotations: List the annotations as Annotations.
+        """GET /annotations: Read the annotations as Annotations.
 
         Args:
             annotation_type_filter (str, optional): list only annotations of this AnnotationTypeEnum value; a
@@ -915,7 +915,7 @@ class AnnotationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Annotations]], ApiResponse[Annotations]]:
-        """GET /annotations: List the annotations as Annotations.
+        """GET /annotations: Read the annotations as Annotations.
 
         Args:
             annotation_type_filter (str, optional): list only annotations of this AnnotationTypeEnum value; a
@@ -1010,7 +1010,7 @@ class AnnotationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /annotations: List the annotations as Annotations.
+        """GET /annotations: Read the annotations as Annotations.
 
         Args:
             annotation_type_filter (str, optional): list only annotations of this AnnotationTypeEnum value; a

@@ -956,7 +956,7 @@ class ApplicationsApi:
         urllib3.BaseHTTPResponse,
         DetectedExternalApplications,
     ]:
-        """GET /applications/external: List the applications as DetectedExternalApplications.
+        """GET /applications/external: Read the external as DetectedExternalApplications.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1047,7 +1047,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[DetectedExternalApplications]], ApiResponse[DetectedExternalApplications]]:
-        """GET /applications/external: List the applications as DetectedExternalApplications.
+        """GET /applications/external: Read the external as DetectedExternalApplications.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1136,7 +1136,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /applications/external: List the applications as DetectedExternalApplications.
+        """GET /applications/external: Read the external as DetectedExternalApplications.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1261,7 +1261,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Application], urllib3.BaseHTTPResponse, Application]:
-        """POST /applications/register: Applications register with the Application in the body, returning an Application.
+        """POST /applications/register: Register the Application in the body with Pieces OS.
 
         Args:
             application (Application or dict, optional): the Application to send as the JSON body, as the
@@ -1355,7 +1355,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Application]], ApiResponse[Application]]:
-        """POST /applications/register: Applications register with the Application in the body, returning an Application.
+        """POST /applications/register: Register the Application in the body with Pieces OS.
 
         Args:
             application (Application or dict, optional): the Application to send as the JSON body, as the
@@ -1449,7 +1449,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /applications/register: Applications register with the Application in the body, returning an Application.
+        """POST /applications/register: Register the Application in the body with Pieces OS.
 
         Args:
             application (Application or dict, optional): the Application to send as the JSON body, as the
@@ -2174,7 +2174,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Session], urllib3.BaseHTTPResponse, Session]:
-        """GET /applications/sessions/{session}: Read one application as a Session.
+        """GET /applications/sessions/{session}: Read one session as a Session.
 
         Args:
             session (str): the id of the session; a path parameter, required.
@@ -2267,7 +2267,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Session]], ApiResponse[Session]]:
-        """GET /applications/sessions/{session}: Read one application as a Session.
+        """GET /applications/sessions/{session}: Read one session as a Session.
 
         Args:
             session (str): the id of the session; a path parameter, required.
@@ -2360,7 +2360,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /applications/sessions/{session}: Read one application as a Session.
+        """GET /applications/sessions/{session}: Read one session as a Session.
 
         Args:
             session (str): the id of the session; a path parameter, required.
@@ -2481,7 +2481,7 @@ class ApplicationsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Applications], urllib3.BaseHTTPResponse, Applications
     ]:
-        """GET /applications: List the applications as Applications.
+        """GET /applications: List the applications registered with Pieces OS.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2569,7 +2569,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Applications]], ApiResponse[Applications]]:
-        """GET /applications: List the applications as Applications.
+        """GET /applications: List the applications registered with Pieces OS.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2657,7 +2657,7 @@ class ApplicationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /applications: List the applications as Applications.
+        """GET /applications: List the applications registered with Pieces OS.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -1505,7 +1505,7 @@ class BackupsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Backups], urllib3.BaseHTTPResponse, Backups]:
-        """GET /backups: List the backups as Backups.
+        """GET /backups: Read the backups as Backups.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1596,7 +1596,7 @@ class BackupsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Backups]], ApiResponse[Backups]]:
-        """GET /backups: List the backups as Backups.
+        """GET /backups: Read the backups as Backups.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1687,7 +1687,7 @@ class BackupsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /backups: List the backups as Backups.
+        """GET /backups: Read the backups as Backups.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

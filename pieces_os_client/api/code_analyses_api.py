@@ -145,7 +145,7 @@ class CodeAnalysesApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[CodeAnalyses], urllib3.BaseHTTPResponse, CodeAnalyses
     ]:
-        """GET /code_analyses: List the code analyses as CodeAnalyses.
+        """GET /code_analyses: Read the code analyses as CodeAnalyses.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -234,7 +234,7 @@ class CodeAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[CodeAnalyses]], ApiResponse[CodeAnalyses]]:
-        """GET /code_analyses: List the code analyses as CodeAnalyses.
+        """GET /code_analyses: Read the code analyses as CodeAnalyses.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -323,7 +323,7 @@ class CodeAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /code_analyses: List the code analyses as CodeAnalyses.
+        """GET /code_analyses: Read the code analyses as CodeAnalyses.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

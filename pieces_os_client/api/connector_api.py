@@ -204,7 +204,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Context], urllib3.BaseHTTPResponse, Context]:
-        """POST /connect: Connect with the SeededConnectorConnection in the body, returning a Context.
+        """POST /connect: Connect a plugin: returns the Context whose application the plugin puts in every Seed it saves (the same application again on the next connect of the same name, version and platform).
 
         Args:
             seeded_connector_connection (SeededConnectorConnection or dict, optional): the
@@ -300,7 +300,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Context]], ApiResponse[Context]]:
-        """POST /connect: Connect with the SeededConnectorConnection in the body, returning a Context.
+        """POST /connect: Connect a plugin: returns the Context whose application the plugin puts in every Seed it saves (the same application again on the next connect of the same name, version and platform).
 
         Args:
             seeded_connector_connection (SeededConnectorConnection or dict, optional): the
@@ -396,7 +396,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /connect: Connect with the SeededConnectorConnection in the body, returning a Context.
+        """POST /connect: Connect a plugin: returns the Context whose application the plugin puts in every Seed it saves (the same application again on the next connect of the same name, version and platform).
 
         Args:
             seeded_connector_connection (SeededConnectorConnection or dict, optional): the
@@ -528,7 +528,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
-        """POST /{application}/intention: Intention with the SeededConnectorAsset in the body, answered as text.
+        """POST /{application}/intention: Tell Pieces OS what the user is about to do with a snippet (a SeededConnectorAsset), for later comparison.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -632,7 +632,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
-        """POST /{application}/intention: Intention with the SeededConnectorAsset in the body, answered as text.
+        """POST /{application}/intention: Tell Pieces OS what the user is about to do with a snippet (a SeededConnectorAsset), for later comparison.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -736,7 +736,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /{application}/intention: Intention with the SeededConnectorAsset in the body, answered as text.
+        """POST /{application}/intention: Tell Pieces OS what the user is about to do with a snippet (a SeededConnectorAsset), for later comparison.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -872,7 +872,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
-        """POST /{application}/onboarded: Onboarded, answered as text.
+        """POST /{application}/onboarded: Tell Pieces OS whether the application has finished onboarding.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -974,7 +974,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
-        """POST /{application}/onboarded: Onboarded, answered as text.
+        """POST /{application}/onboarded: Tell Pieces OS whether the application has finished onboarding.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1076,7 +1076,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /{application}/onboarded: Onboarded, answered as text.
+        """POST /{application}/onboarded: Tell Pieces OS whether the application has finished onboarding.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1210,7 +1210,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
-        """POST /{application}/reaction: React with the Reaction in the body, answered as text.
+        """POST /{application}/reaction: Send the user's reaction to something Pieces OS suggested.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1313,7 +1313,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
-        """POST /{application}/reaction: React with the Reaction in the body, answered as text.
+        """POST /{application}/reaction: Send the user's reaction to something Pieces OS suggested.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1416,7 +1416,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /{application}/reaction: React with the Reaction in the body, answered as text.
+        """POST /{application}/reaction: Send the user's reaction to something Pieces OS suggested.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1553,7 +1553,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Suggestion], urllib3.BaseHTTPResponse, Suggestion]:
-        """POST /{application}/suggestion: Suggest with the SeededConnectorCreation in the body, returning a Suggestion.
+        """POST /{application}/suggestion: Ask whether the snippet in the body should be saved; returns a Suggestion.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1656,7 +1656,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Suggestion]], ApiResponse[Suggestion]]:
-        """POST /{application}/suggestion: Suggest with the SeededConnectorCreation in the body, returning a Suggestion.
+        """POST /{application}/suggestion: Ask whether the snippet in the body should be saved; returns a Suggestion.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1759,7 +1759,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /{application}/suggestion: Suggest with the SeededConnectorCreation in the body, returning a Suggestion.
+        """POST /{application}/suggestion: Ask whether the snippet in the body should be saved; returns a Suggestion.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1894,7 +1894,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[str], urllib3.BaseHTTPResponse, str]:
-        """POST /{application}/track: Track with the SeededConnectorTracking in the body, answered as text.
+        """POST /{application}/track: Report what the user did in the plugin (SeededConnectorTracking), for Pieces OS's analytics.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -1997,7 +1997,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[str]], ApiResponse[str]]:
-        """POST /{application}/track: Track with the SeededConnectorTracking in the body, answered as text.
+        """POST /{application}/track: Report what the user did in the plugin (SeededConnectorTracking), for Pieces OS's analytics.
 
         Args:
             application (str): the id of the application; a path parameter, required.
@@ -2100,7 +2100,7 @@ class ConnectorApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /{application}/track: Track with the SeededConnectorTracking in the body, answered as text.
+        """POST /{application}/track: Report what the user did in the plugin (SeededConnectorTracking), for Pieces OS's analytics.
 
         Args:
             application (str): the id of the application; a path parameter, required.

@@ -7973,7 +7973,7 @@ class ConversationApi:
         urllib3.BaseHTTPResponse,
         SearchedConversationMessages,
     ]:
-        """POST /conversation/{conversation}/search: Search the conversations, returning SearchedConversationMessages.
+        """POST /conversation/{conversation}/search: Search the {conversation}, returning SearchedConversationMessages.
 
         Args:
             conversation (str): the id of the conversation; a path parameter, required.
@@ -8081,7 +8081,7 @@ class ConversationApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[SearchedConversationMessages]], ApiResponse[SearchedConversationMessages]]:
-        """POST /conversation/{conversation}/search: Search the conversations, returning SearchedConversationMessages.
+        """POST /conversation/{conversation}/search: Search the {conversation}, returning SearchedConversationMessages.
 
         Args:
             conversation (str): the id of the conversation; a path parameter, required.
@@ -8187,7 +8187,7 @@ class ConversationApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /conversation/{conversation}/search: Search the conversations, returning SearchedConversationMessages.
+        """POST /conversation/{conversation}/search: Search the {conversation}, returning SearchedConversationMessages.
 
         Args:
             conversation (str): the id of the conversation; a path parameter, required.

@@ -1084,7 +1084,7 @@ class ConversationMessagesApi:
         urllib3.BaseHTTPResponse,
         ConversationMessages,
     ]:
-        """GET /messages: List the messages as ConversationMessages.
+        """GET /messages: Read the messages as ConversationMessages.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1179,7 +1179,7 @@ class ConversationMessagesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[ConversationMessages]], ApiResponse[ConversationMessages]]:
-        """GET /messages: List the messages as ConversationMessages.
+        """GET /messages: Read the messages as ConversationMessages.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1274,7 +1274,7 @@ class ConversationMessagesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /messages: List the messages as ConversationMessages.
+        """GET /messages: Read the messages as ConversationMessages.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -1531,7 +1531,7 @@ class ConversationsApi:
         urllib3.BaseHTTPResponse,
         FlattenedConversations,
     ]:
-        """GET /conversations/identifiers: List the conversations as FlattenedConversations.
+        """GET /conversations/identifiers: Read the identifiers as FlattenedConversations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1620,7 +1620,7 @@ class ConversationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[FlattenedConversations]], ApiResponse[FlattenedConversations]]:
-        """GET /conversations/identifiers: List the conversations as FlattenedConversations.
+        """GET /conversations/identifiers: Read the identifiers as FlattenedConversations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1709,7 +1709,7 @@ class ConversationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /conversations/identifiers: List the conversations as FlattenedConversations.
+        """GET /conversations/identifiers: Read the identifiers as FlattenedConversations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1836,7 +1836,7 @@ class ConversationsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Conversations], urllib3.BaseHTTPResponse, Conversations
     ]:
-        """GET /conversations: List the conversations as Conversations.
+        """GET /conversations: Read the conversations as Conversations.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1931,7 +1931,7 @@ class ConversationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Conversations]], ApiResponse[Conversations]]:
-        """GET /conversations: List the conversations as Conversations.
+        """GET /conversations: Read the conversations as Conversations.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -2026,7 +2026,7 @@ class ConversationsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /conversations: List the conversations as Conversations.
+        """GET /conversations: Read the conversations as Conversations.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

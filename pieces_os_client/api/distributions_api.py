@@ -794,7 +794,7 @@ class DistributionsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Distributions], urllib3.BaseHTTPResponse, Distributions
     ]:
-        """GET /distributions: List the distributions as Distributions.
+        """GET /distributions: Read the distributions as Distributions.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -883,7 +883,7 @@ class DistributionsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Distributions]], ApiResponse[Distributions]]:
-        """GET /distributions: List the distributions as Distributions.
+        """GET /distributions: Read the distributions as Distributions.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -972,7 +972,7 @@ class DistributionsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /distributions: List the distributions as Distributions.
+        """GET /distributions: Read the distributions as Distributions.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -514,7 +514,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Format], urllib3.BaseHTTPResponse, Format]:
-        """POST /format/reclassify: Format reclassify with the FormatReclassification in the body, returning a Format.
+        """POST /format/reclassify: Give a format another language (FormatReclassification); returns the updated Format.
 
         Args:
             transferable (bool, optional): include fragment and file content in the response; a query
@@ -614,7 +614,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Format]], ApiResponse[Format]]:
-        """POST /format/reclassify: Format reclassify with the FormatReclassification in the body, returning a Format.
+        """POST /format/reclassify: Give a format another language (FormatReclassification); returns the updated Format.
 
         Args:
             transferable (bool, optional): include fragment and file content in the response; a query
@@ -714,7 +714,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /format/reclassify: Format reclassify with the FormatReclassification in the body, returning a Format.
+        """POST /format/reclassify: Give a format another language (FormatReclassification); returns the updated Format.
 
         Args:
             transferable (bool, optional): include fragment and file content in the response; a query
@@ -852,7 +852,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Format], urllib3.BaseHTTPResponse, Format]:
-        """GET /format/{format}: Read one format as a Format.
+        """GET /format/{format}: Read one format of an asset.
 
         Args:
             format (str): the id of the format; a path parameter, required.
@@ -957,7 +957,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Format]], ApiResponse[Format]]:
-        """GET /format/{format}: Read one format as a Format.
+        """GET /format/{format}: Read one format of an asset.
 
         Args:
             format (str): the id of the format; a path parameter, required.
@@ -1062,7 +1062,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /format/{format}: Read one format as a Format.
+        """GET /format/{format}: Read one format of an asset.
 
         Args:
             format (str): the id of the format; a path parameter, required.
@@ -1195,7 +1195,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Format], urllib3.BaseHTTPResponse, Format]:
-        """POST /format/update/value: Format update value with the Format in the body, returning a Format.
+        """POST /format/update/value: Save the Format in the body as the new value of that format: its asset's original and preview show the new content.
 
         Args:
             transferable (bool, optional): include fragment and file content in the response; a query
@@ -1295,7 +1295,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Format]], ApiResponse[Format]]:
-        """POST /format/update/value: Format update value with the Format in the body, returning a Format.
+        """POST /format/update/value: Save the Format in the body as the new value of that format: its asset's original and preview show the new content.
 
         Args:
             transferable (bool, optional): include fragment and file content in the response; a query
@@ -1395,7 +1395,7 @@ class FormatApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /format/update/value: Format update value with the Format in the body, returning a Format.
+        """POST /format/update/value: Save the Format in the body as the new value of that format: its asset's original and preview show the new content.
 
         Args:
             transferable (bool, optional): include fragment and file content in the response; a query

@@ -172,7 +172,7 @@ class FormatsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Formats], urllib3.BaseHTTPResponse, Formats]:
-        """GET /formats: List the formats as Formats.
+        """GET /formats: Read the formats as Formats.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -266,7 +266,7 @@ class FormatsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Formats]], ApiResponse[Formats]]:
-        """GET /formats: List the formats as Formats.
+        """GET /formats: Read the formats as Formats.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -360,7 +360,7 @@ class FormatsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /formats: List the formats as Formats.
+        """GET /formats: Read the formats as Formats.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

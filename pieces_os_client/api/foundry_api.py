@@ -880,7 +880,7 @@ class FoundryApi:
         urllib3.BaseHTTPResponse,
         FoundryDeployment,
     ]:
-        """GET /foundry/install/{identifier}: Read one foundry as a FoundryDeployment.
+        """GET /foundry/install/{identifier}: Read one install as a FoundryDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -974,7 +974,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[FoundryDeployment]], ApiResponse[FoundryDeployment]]:
-        """GET /foundry/install/{identifier}: Read one foundry as a FoundryDeployment.
+        """GET /foundry/install/{identifier}: Read one install as a FoundryDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -1068,7 +1068,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /foundry/install/{identifier}: Read one foundry as a FoundryDeployment.
+        """GET /foundry/install/{identifier}: Read one install as a FoundryDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -1196,7 +1196,7 @@ class FoundryApi:
         urllib3.BaseHTTPResponse,
         FoundryDeployments,
     ]:
-        """GET /foundry/installs: List the foundries as FoundryDeployments.
+        """GET /foundry/installs: Read the installs as FoundryDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1285,7 +1285,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[FoundryDeployments]], ApiResponse[FoundryDeployments]]:
-        """GET /foundry/installs: List the foundries as FoundryDeployments.
+        """GET /foundry/installs: Read the installs as FoundryDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1374,7 +1374,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /foundry/installs: List the foundries as FoundryDeployments.
+        """GET /foundry/installs: Read the installs as FoundryDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3006,7 +3006,7 @@ class FoundryApi:
         urllib3.BaseHTTPResponse,
         FoundryDeployment,
     ]:
-        """GET /foundry/update/{identifier}: Read one foundry as a FoundryDeployment.
+        """GET /foundry/update/{identifier}: Read one update as a FoundryDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -3100,7 +3100,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[FoundryDeployment]], ApiResponse[FoundryDeployment]]:
-        """GET /foundry/update/{identifier}: Read one foundry as a FoundryDeployment.
+        """GET /foundry/update/{identifier}: Read one update as a FoundryDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -3194,7 +3194,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /foundry/update/{identifier}: Read one foundry as a FoundryDeployment.
+        """GET /foundry/update/{identifier}: Read one update as a FoundryDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -3322,7 +3322,7 @@ class FoundryApi:
         urllib3.BaseHTTPResponse,
         FoundryDeployments,
     ]:
-        """GET /foundry/updates: List the foundries as FoundryDeployments.
+        """GET /foundry/updates: Read the updates as FoundryDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3411,7 +3411,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[FoundryDeployments]], ApiResponse[FoundryDeployments]]:
-        """GET /foundry/updates: List the foundries as FoundryDeployments.
+        """GET /foundry/updates: Read the updates as FoundryDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3500,7 +3500,7 @@ class FoundryApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /foundry/updates: List the foundries as FoundryDeployments.
+        """GET /foundry/updates: Read the updates as FoundryDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -810,7 +810,7 @@ class HintsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Hints], urllib3.BaseHTTPResponse, Hints]:
-        """GET /hints: List the hints as Hints.
+        """GET /hints: Read the hints as Hints.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -899,7 +899,7 @@ class HintsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Hints]], ApiResponse[Hints]]:
-        """GET /hints: List the hints as Hints.
+        """GET /hints: Read the hints as Hints.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -988,7 +988,7 @@ class HintsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /hints: List the hints as Hints.
+        """GET /hints: Read the hints as Hints.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -151,7 +151,7 @@ class ImageAnalysesApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[ImageAnalyses], urllib3.BaseHTTPResponse, ImageAnalyses
     ]:
-        """GET /image_analyses: List the image analyses as ImageAnalyses.
+        """GET /image_analyses: Read the image analyses as ImageAnalyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -246,7 +246,7 @@ class ImageAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[ImageAnalyses]], ApiResponse[ImageAnalyses]]:
-        """GET /image_analyses: List the image analyses as ImageAnalyses.
+        """GET /image_analyses: Read the image analyses as ImageAnalyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -341,7 +341,7 @@ class ImageAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /image_analyses: List the image analyses as ImageAnalyses.
+        """GET /image_analyses: Read the image analyses as ImageAnalyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -841,7 +841,7 @@ class ModelsApi:
         urllib3.BaseHTTPResponse,
         ModelDeleteCacheOutput,
     ]:
-        """POST /models/{model}/delete/cache: Delete a model.
+        """POST /models/{model}/delete/cache: Models delete specific model cache with the ModelDeleteCacheInput in the body, returning a ModelDeleteCacheOutput.
 
         Args:
             model (str): the id of the model; a path parameter, required.
@@ -941,7 +941,7 @@ class ModelsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[ModelDeleteCacheOutput]], ApiResponse[ModelDeleteCacheOutput]]:
-        """POST /models/{model}/delete/cache: Delete a model.
+        """POST /models/{model}/delete/cache: Models delete specific model cache with the ModelDeleteCacheInput in the body, returning a ModelDeleteCacheOutput.
 
         Args:
             model (str): the id of the model; a path parameter, required.
@@ -1041,7 +1041,7 @@ class ModelsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /models/{model}/delete/cache: Delete a model.
+        """POST /models/{model}/delete/cache: Models delete specific model cache with the ModelDeleteCacheInput in the body, returning a ModelDeleteCacheOutput.
 
         Args:
             model (str): the id of the model; a path parameter, required.
@@ -1161,7 +1161,7 @@ class ModelsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Models], urllib3.BaseHTTPResponse, Models]:
-        """GET /models: List the models as Models.
+        """GET /models: List the machine-learning models Pieces OS offers.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1250,7 +1250,7 @@ class ModelsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Models]], ApiResponse[Models]]:
-        """GET /models: List the models as Models.
+        """GET /models: List the machine-learning models Pieces OS offers.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1339,7 +1339,7 @@ class ModelsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /models: List the models as Models.
+        """GET /models: List the machine-learning models Pieces OS offers.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

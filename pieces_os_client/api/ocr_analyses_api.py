@@ -149,7 +149,7 @@ class OCRAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[OCRAnalyses], urllib3.BaseHTTPResponse, OCRAnalyses]:
-        """GET /ocr_analyses: List the ocr analyses as OCRAnalyses.
+        """GET /ocr_analyses: Read the ocr analyses as OCRAnalyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -244,7 +244,7 @@ class OCRAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OCRAnalyses]], ApiResponse[OCRAnalyses]]:
-        """GET /ocr_analyses: List the ocr analyses as OCRAnalyses.
+        """GET /ocr_analyses: Read the ocr analyses as OCRAnalyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -339,7 +339,7 @@ class OCRAnalysesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /ocr_analyses: List the ocr analyses as OCRAnalyses.
+        """GET /ocr_analyses: Read the ocr analyses as OCRAnalyses.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

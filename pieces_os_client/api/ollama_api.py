@@ -871,7 +871,7 @@ class OllamaApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[OllamaDeployment], urllib3.BaseHTTPResponse, OllamaDeployment
     ]:
-        """GET /ollama/install/{identifier}: Read one ollama as an OllamaDeployment.
+        """GET /ollama/install/{identifier}: Read one install as an OllamaDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -965,7 +965,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OllamaDeployment]], ApiResponse[OllamaDeployment]]:
-        """GET /ollama/install/{identifier}: Read one ollama as an OllamaDeployment.
+        """GET /ollama/install/{identifier}: Read one install as an OllamaDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -1059,7 +1059,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /ollama/install/{identifier}: Read one ollama as an OllamaDeployment.
+        """GET /ollama/install/{identifier}: Read one install as an OllamaDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -1187,7 +1187,7 @@ class OllamaApi:
         urllib3.BaseHTTPResponse,
         OllamaDeployments,
     ]:
-        """GET /ollama/installs: List the ollamas as OllamaDeployments.
+        """GET /ollama/installs: Read the installs as OllamaDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1276,7 +1276,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OllamaDeployments]], ApiResponse[OllamaDeployments]]:
-        """GET /ollama/installs: List the ollamas as OllamaDeployments.
+        """GET /ollama/installs: Read the installs as OllamaDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1365,7 +1365,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /ollama/installs: List the ollamas as OllamaDeployments.
+        """GET /ollama/installs: Read the installs as OllamaDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2985,7 +2985,7 @@ class OllamaApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[OllamaDeployment], urllib3.BaseHTTPResponse, OllamaDeployment
     ]:
-        """GET /ollama/update/{identifier}: Read one ollama as an OllamaDeployment.
+        """GET /ollama/update/{identifier}: Read one update as an OllamaDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -3079,7 +3079,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OllamaDeployment]], ApiResponse[OllamaDeployment]]:
-        """GET /ollama/update/{identifier}: Read one ollama as an OllamaDeployment.
+        """GET /ollama/update/{identifier}: Read one update as an OllamaDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -3173,7 +3173,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /ollama/update/{identifier}: Read one ollama as an OllamaDeployment.
+        """GET /ollama/update/{identifier}: Read one update as an OllamaDeployment.
 
         Args:
             identifier (str): the id of the object; a path parameter, required.
@@ -3301,7 +3301,7 @@ class OllamaApi:
         urllib3.BaseHTTPResponse,
         OllamaDeployments,
     ]:
-        """GET /ollama/updates: List the ollamas as OllamaDeployments.
+        """GET /ollama/updates: Read the updates as OllamaDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3390,7 +3390,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OllamaDeployments]], ApiResponse[OllamaDeployments]]:
-        """GET /ollama/updates: List the ollamas as OllamaDeployments.
+        """GET /ollama/updates: Read the updates as OllamaDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3479,7 +3479,7 @@ class OllamaApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /ollama/updates: List the ollamas as OllamaDeployments.
+        """GET /ollama/updates: Read the updates as OllamaDeployments.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -2026,7 +2026,7 @@ class OSApi:
         urllib3.BaseHTTPResponse,
         OSDeviceInformationReturnable,
     ]:
-        """GET /os/device/information: Os device information, returning an OSDeviceInformationReturnable.
+        """GET /os/device/information: Describe the machine Pieces OS runs on.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2117,7 +2117,7 @@ class OSApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OSDeviceInformationReturnable]], ApiResponse[OSDeviceInformationReturnable]]:
-        """GET /os/device/information: Os device information, returning an OSDeviceInformationReturnable.
+        """GET /os/device/information: Describe the machine Pieces OS runs on.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2206,7 +2206,7 @@ class OSApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /os/device/information: Os device information, returning an OSDeviceInformationReturnable.
+        """GET /os/device/information: Describe the machine Pieces OS runs on.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -5716,7 +5716,7 @@ class OSApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[OSServerSettings], urllib3.BaseHTTPResponse, OSServerSettings
     ]:
-        """GET /os/settings: List the os as OSServerSettings.
+        """GET /os/settings: Read the settings as OSServerSettings.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -5805,7 +5805,7 @@ class OSApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[OSServerSettings]], ApiResponse[OSServerSettings]]:
-        """GET /os/settings: List the os as OSServerSettings.
+        """GET /os/settings: Read the settings as OSServerSettings.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -5894,7 +5894,7 @@ class OSApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /os/settings: List the os as OSServerSettings.
+        """GET /os/settings: Read the settings as OSServerSettings.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

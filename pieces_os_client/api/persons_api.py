@@ -1171,7 +1171,7 @@ class PersonsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Persons], urllib3.BaseHTTPResponse, Persons]:
-        """GET /persons: List the persons as Persons.
+        """GET /persons: Read the persons as Persons.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1266,7 +1266,7 @@ class PersonsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Persons]], ApiResponse[Persons]]:
-        """GET /persons: List the persons as Persons.
+        """GET /persons: Read the persons as Persons.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1361,7 +1361,7 @@ class PersonsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /persons: List the persons as Persons.
+        """GET /persons: Read the persons as Persons.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

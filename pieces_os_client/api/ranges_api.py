@@ -798,7 +798,7 @@ class RangesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Ranges], urllib3.BaseHTTPResponse, Ranges]:
-        """GET /ranges: List the ranges as Ranges.
+        """GET /ranges: Read the ranges as Ranges.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -887,7 +887,7 @@ class RangesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Ranges]], ApiResponse[Ranges]]:
-        """GET /ranges: List the ranges as Ranges.
+        """GET /ranges: Read the ranges as Ranges.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -976,7 +976,7 @@ class RangesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /ranges: List the ranges as Ranges.
+        """GET /ranges: Read the ranges as Ranges.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -145,7 +145,7 @@ class RelationshipsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Relationships], urllib3.BaseHTTPResponse, Relationships
     ]:
-        """GET /relationships: List the relationships as Relationships.
+        """GET /relationships: Read the relationships as Relationships.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -234,7 +234,7 @@ class RelationshipsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Relationships]], ApiResponse[Relationships]]:
-        """GET /relationships: List the relationships as Relationships.
+        """GET /relationships: Read the relationships as Relationships.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -323,7 +323,7 @@ class RelationshipsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /relationships: List the relationships as Relationships.
+        """GET /relationships: Read the relationships as Relationships.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -177,7 +177,7 @@ class SearchApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[SearchedAssets], urllib3.BaseHTTPResponse, SearchedAssets
     ]:
-        """GET /search/full_text: Search the searchs, returning SearchedAssets.
+        """GET /search/full_text: Search the assets' text for the query; returns the matches, best first.
 
         Args:
             query (str, optional): the text to search for; a query parameter, sent only when given.
@@ -276,7 +276,7 @@ class SearchApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[SearchedAssets]], ApiResponse[SearchedAssets]]:
-        """GET /search/full_text: Search the searchs, returning SearchedAssets.
+        """GET /search/full_text: Search the assets' text for the query; returns the matches, best first.
 
         Args:
             query (str, optional): the text to search for; a query parameter, sent only when given.
@@ -375,7 +375,7 @@ class SearchApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /search/full_text: Search the searchs, returning SearchedAssets.
+        """GET /search/full_text: Search the assets' text for the query; returns the matches, best first.
 
         Args:
             query (str, optional): the text to search for; a query parameter, sent only when given.
@@ -510,7 +510,7 @@ class SearchApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[SearchedAssets], urllib3.BaseHTTPResponse, SearchedAssets
     ]:
-        """GET /search/neural_code: Search the searchs, returning SearchedAssets.
+        """GET /search/neural_code: Search the assets for code like the query; returns the matches, best first.
 
         Args:
             query (str, optional): the text to search for; a query parameter, sent only when given.
@@ -609,7 +609,7 @@ class SearchApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[SearchedAssets]], ApiResponse[SearchedAssets]]:
-        """GET /search/neural_code: Search the searchs, returning SearchedAssets.
+        """GET /search/neural_code: Search the assets for code like the query; returns the matches, best first.
 
         Args:
             query (str, optional): the text to search for; a query parameter, sent only when given.
@@ -708,7 +708,7 @@ class SearchApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /search/neural_code: Search the searchs, returning SearchedAssets.
+        """GET /search/neural_code: Search the assets for code like the query; returns the matches, best first.
 
         Args:
             query (str, optional): the text to search for; a query parameter, sent only when given.
@@ -843,7 +843,7 @@ class SearchApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[SearchedAssets], urllib3.BaseHTTPResponse, SearchedAssets
     ]:
-        """POST /search/tag_based: Search the searchs, returning SearchedAssets.
+        """POST /search/tag_based: Find the assets that carry the tags in the body.
 
         Args:
             pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
@@ -943,7 +943,7 @@ class SearchApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[SearchedAssets]], ApiResponse[SearchedAssets]]:
-        """POST /search/tag_based: Search the searchs, returning SearchedAssets.
+        """POST /search/tag_based: Find the assets that carry the tags in the body.
 
         Args:
             pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.
@@ -1043,7 +1043,7 @@ class SearchApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /search/tag_based: Search the searchs, returning SearchedAssets.
+        """POST /search/tag_based: Find the assets that carry the tags in the body.
 
         Args:
             pseudo (bool, optional): include pseudo assets; a query parameter, sent only when given.

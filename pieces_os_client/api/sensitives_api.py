@@ -1159,7 +1159,7 @@ class SensitivesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Sensitives], urllib3.BaseHTTPResponse, Sensitives]:
-        """GET /sensitives: List the sensitives as Sensitives.
+        """GET /sensitives: Read the sensitives as Sensitives.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1248,7 +1248,7 @@ class SensitivesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Sensitives]], ApiResponse[Sensitives]]:
-        """GET /sensitives: List the sensitives as Sensitives.
+        """GET /sensitives: Read the sensitives as Sensitives.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -1337,7 +1337,7 @@ class SensitivesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /sensitives: List the sensitives as Sensitives.
+        """GET /sensitives: Read the sensitives as Sensitives.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -821,7 +821,7 @@ class SharesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Shares], urllib3.BaseHTTPResponse, Shares]:
-        """GET /shares: List the shares as Shares.
+        """GET /shares: Read the shares as Shares.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -915,7 +915,7 @@ class SharesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Shares]], ApiResponse[Shares]]:
-        """GET /shares: List the shares as Shares.
+        """GET /shares: Read the shares as Shares.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1009,7 +1009,7 @@ class SharesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /shares: List the shares as Shares.
+        """GET /shares: Read the shares as Shares.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -1189,7 +1189,7 @@ class SubscriptionsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Subscriptions], urllib3.BaseHTTPResponse, Subscriptions
     ]:
-        """GET /subscriptions: List the subscriptions as Subscriptions.
+        """GET /subscriptions: Read the subscriptions as Subscriptions.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1283,7 +1283,7 @@ class SubscriptionsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Subscriptions]], ApiResponse[Subscriptions]]:
-        """GET /subscriptions: List the subscriptions as Subscriptions.
+        """GET /subscriptions: Read the subscriptions as Subscriptions.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1377,7 +1377,7 @@ class SubscriptionsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /subscriptions: List the subscriptions as Subscriptions.
+        """GET /subscriptions: Read the subscriptions as Subscriptions.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

@@ -549,7 +549,7 @@ class TagsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Tag], urllib3.BaseHTTPResponse, Tag]:
-        """POST /tags/create: Create a tag from a SeededTag, returning the Tag.
+        """POST /tags/create: Create a tag from a SeededTag (optionally on an asset); returns the Tag.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -650,7 +650,7 @@ class TagsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Tag]], ApiResponse[Tag]]:
-        """POST /tags/create: Create a tag from a SeededTag, returning the Tag.
+        """POST /tags/create: Create a tag from a SeededTag (optionally on an asset); returns the Tag.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -751,7 +751,7 @@ class TagsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /tags/create: Create a tag from a SeededTag, returning the Tag.
+        """POST /tags/create: Create a tag from a SeededTag (optionally on an asset); returns the Tag.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1509,7 +1509,7 @@ class TagsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Tags], urllib3.BaseHTTPResponse, Tags]:
-        """GET /tags: List the tags as Tags.
+        """GET /tags: Read the tags as Tags.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1604,7 +1604,7 @@ class TagsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Tags]], ApiResponse[Tags]]:
-        """GET /tags: List the tags as Tags.
+        """GET /tags: Read the tags as Tags.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1699,7 +1699,7 @@ class TagsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /tags: List the tags as Tags.
+        """GET /tags: Read the tags as Tags.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

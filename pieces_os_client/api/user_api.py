@@ -3526,7 +3526,7 @@ class UserApi:
         urllib3.BaseHTTPResponse,
         ReturnedUserProfile,
     ]:
-        """GET /user: List the users as ReturnedUserProfile.
+        """GET /user: The signed-in user, if any.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3614,7 +3614,7 @@ class UserApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[ReturnedUserProfile]], ApiResponse[ReturnedUserProfile]]:
-        """GET /user: List the users as ReturnedUserProfile.
+        """GET /user: The signed-in user, if any.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -3702,7 +3702,7 @@ class UserApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /user: List the users as ReturnedUserProfile.
+        """GET /user: The signed-in user, if any.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

@@ -794,7 +794,7 @@ class UsersApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Users], urllib3.BaseHTTPResponse, Users]:
-        """GET /users: List the users as Users.
+        """GET /users: Read the users as Users.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -882,7 +882,7 @@ class UsersApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Users]], ApiResponse[Users]]:
-        """GET /users: List the users as Users.
+        """GET /users: Read the users as Users.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -970,7 +970,7 @@ class UsersApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /users: List the users as Users.
+        """GET /users: Read the users as Users.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.

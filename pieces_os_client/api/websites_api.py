@@ -552,7 +552,7 @@ class WebsitesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Website], urllib3.BaseHTTPResponse, Website]:
-        """POST /websites/create: Create a website from a SeededWebsite, returning the Website.
+        """POST /websites/create: Create a website from a SeededWebsite (optionally on an asset); returns the Website.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -653,7 +653,7 @@ class WebsitesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Website]], ApiResponse[Website]]:
-        """POST /websites/create: Create a website from a SeededWebsite, returning the Website.
+        """POST /websites/create: Create a website from a SeededWebsite (optionally on an asset); returns the Website.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -754,7 +754,7 @@ class WebsitesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /websites/create: Create a website from a SeededWebsite, returning the Website.
+        """POST /websites/create: Create a website from a SeededWebsite (optionally on an asset); returns the Website.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1514,7 +1514,7 @@ class WebsitesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[Websites], urllib3.BaseHTTPResponse, Websites]:
-        """GET /websites: List the websites as Websites.
+        """GET /websites: Read the websites as Websites.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1609,7 +1609,7 @@ class WebsitesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[Websites]], ApiResponse[Websites]]:
-        """GET /websites: List the websites as Websites.
+        """GET /websites: Read the websites as Websites.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1704,7 +1704,7 @@ class WebsitesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /websites: List the websites as Websites.
+        """GET /websites: Read the websites as Websites.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

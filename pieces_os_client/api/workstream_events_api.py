@@ -826,7 +826,7 @@ class WorkstreamEventsApi:
     ) -> Union[
         ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[WorkstreamEvents], urllib3.BaseHTTPResponse, WorkstreamEvents
     ]:
-        """GET /workstream_events: List the workstream events as WorkstreamEvents.
+        """GET /workstream_events: Read the workstream events as WorkstreamEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -921,7 +921,7 @@ class WorkstreamEventsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[WorkstreamEvents]], ApiResponse[WorkstreamEvents]]:
-        """GET /workstream_events: List the workstream events as WorkstreamEvents.
+        """GET /workstream_events: Read the workstream events as WorkstreamEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1016,7 +1016,7 @@ class WorkstreamEventsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_events: List the workstream events as WorkstreamEvents.
+        """GET /workstream_events: Read the workstream events as WorkstreamEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

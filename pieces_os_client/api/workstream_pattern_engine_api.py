@@ -1934,7 +1934,7 @@ class WorkstreamPatternEngineApi:
         urllib3.BaseHTTPResponse,
         WorkstreamPatternEngineVisionCalibrations,
     ]:
-        """GET /workstream_pattern_engine/processors/vision/calibrations: List the workstream pattern engines as WorkstreamPatternEngineVisionCalibrations.
+        """GET /workstream_pattern_engine/processors/vision/calibrations: Read the calibrations as WorkstreamPatternEngineVisionCalibrations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2029,7 +2029,7 @@ class WorkstreamPatternEngineApi:
         ApplyResult[ApiResponse[WorkstreamPatternEngineVisionCalibrations]],
         ApiResponse[WorkstreamPatternEngineVisionCalibrations],
     ]:
-        """GET /workstream_pattern_engine/processors/vision/calibrations: List the workstream pattern engines as WorkstreamPatternEngineVisionCalibrations.
+        """GET /workstream_pattern_engine/processors/vision/calibrations: Read the calibrations as WorkstreamPatternEngineVisionCalibrations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2118,7 +2118,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/processors/vision/calibrations: List the workstream pattern engines as WorkstreamPatternEngineVisionCalibrations.
+        """GET /workstream_pattern_engine/processors/vision/calibrations: Read the calibrations as WorkstreamPatternEngineVisionCalibrations.
 
         Args:
             _request_timeout: seconds for this call, or a (connect, read) pair; None: the configured timeouts.
@@ -2914,7 +2914,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
-        """POST /workstream_pattern_engine/processors/vision/data/events/{vision_event}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/processors/vision/data/events/{vision_event}/delete: Delete an event.
 
         Args:
             vision_event (str): the id of the vision event; a path parameter, required.
@@ -3007,7 +3007,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
-        """POST /workstream_pattern_engine/processors/vision/data/events/{vision_event}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/processors/vision/data/events/{vision_event}/delete: Delete an event.
 
         Args:
             vision_event (str): the id of the vision event; a path parameter, required.
@@ -3100,7 +3100,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /workstream_pattern_engine/processors/vision/data/events/{vision_event}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/processors/vision/data/events/{vision_event}/delete: Delete an event.
 
         Args:
             vision_event (str): the id of the vision event; a path parameter, required.
@@ -3601,7 +3601,7 @@ class WorkstreamPatternEngineApi:
         urllib3.BaseHTTPResponse,
         SearchedWorkstreamPatternEngineVisionEvents,
     ]:
-        """POST /workstream_pattern_engine/processors/vision/data/events/search: Search the workstream pattern engines, returning SearchedWorkstreamPatternEngineVisionEvents.
+        """POST /workstream_pattern_engine/processors/vision/data/events/search: Search the events, returning SearchedWorkstreamPatternEngineVisionEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -3708,7 +3708,7 @@ class WorkstreamPatternEngineApi:
         ApplyResult[ApiResponse[SearchedWorkstreamPatternEngineVisionEvents]],
         ApiResponse[SearchedWorkstreamPatternEngineVisionEvents],
     ]:
-        """POST /workstream_pattern_engine/processors/vision/data/events/search: Search the workstream pattern engines, returning SearchedWorkstreamPatternEngineVisionEvents.
+        """POST /workstream_pattern_engine/processors/vision/data/events/search: Search the events, returning SearchedWorkstreamPatternEngineVisionEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -3809,7 +3809,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /workstream_pattern_engine/processors/vision/data/events/search: Search the workstream pattern engines, returning SearchedWorkstreamPatternEngineVisionEvents.
+        """POST /workstream_pattern_engine/processors/vision/data/events/search: Search the events, returning SearchedWorkstreamPatternEngineVisionEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -3946,7 +3946,7 @@ class WorkstreamPatternEngineApi:
         urllib3.BaseHTTPResponse,
         WorkstreamPatternEngineVisionEvents,
     ]:
-        """GET /workstream_pattern_engine/processors/vision/data/events: List the workstream pattern engines as WorkstreamPatternEngineVisionEvents.
+        """GET /workstream_pattern_engine/processors/vision/data/events: Read the events as WorkstreamPatternEngineVisionEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -4046,7 +4046,7 @@ class WorkstreamPatternEngineApi:
     ) -> Union[
         ApplyResult[ApiResponse[WorkstreamPatternEngineVisionEvents]], ApiResponse[WorkstreamPatternEngineVisionEvents]
     ]:
-        """GET /workstream_pattern_engine/processors/vision/data/events: List the workstream pattern engines as WorkstreamPatternEngineVisionEvents.
+        """GET /workstream_pattern_engine/processors/vision/data/events: Read the events as WorkstreamPatternEngineVisionEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -4141,7 +4141,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/processors/vision/data/events: List the workstream pattern engines as WorkstreamPatternEngineVisionEvents.
+        """GET /workstream_pattern_engine/processors/vision/data/events: Read the events as WorkstreamPatternEngineVisionEvents.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -4282,7 +4282,7 @@ class WorkstreamPatternEngineApi:
         urllib3.BaseHTTPResponse,
         WorkstreamPatternEngineVisionEvent,
     ]:
-        """GET /workstream_pattern_engine/processors/vision/data/events/{vision_event}: Read one workstream pattern engine as a WorkstreamPatternEngineVisionEvent.
+        """GET /workstream_pattern_engine/processors/vision/data/events/{vision_event}: Read one event as a WorkstreamPatternEngineVisionEvent.
 
         Args:
             vision_event (str): the id of the vision event; a path parameter, required.
@@ -4387,7 +4387,7 @@ class WorkstreamPatternEngineApi:
     ) -> Union[
         ApplyResult[ApiResponse[WorkstreamPatternEngineVisionEvent]], ApiResponse[WorkstreamPatternEngineVisionEvent]
     ]:
-        """GET /workstream_pattern_engine/processors/vision/data/events/{vision_event}: Read one workstream pattern engine as a WorkstreamPatternEngineVisionEvent.
+        """GET /workstream_pattern_engine/processors/vision/data/events/{vision_event}: Read one event as a WorkstreamPatternEngineVisionEvent.
 
         Args:
             vision_event (str): the id of the vision event; a path parameter, required.
@@ -4487,7 +4487,7 @@ class WorkstreamPatternEngineApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/processors/vision/data/events/{vision_event}: Read one workstream pattern engine as a WorkstreamPatternEngineVisionEvent.
+        """GET /workstream_pattern_engine/processors/vision/data/events/{vision_event}: Read one event as a WorkstreamPatternEngineVisionEvent.
 
         Args:
             vision_event (str): the id of the vision event; a path parameter, required.

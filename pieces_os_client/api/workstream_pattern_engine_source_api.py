@@ -5618,7 +5618,7 @@ class WorkstreamPatternEngineSourceApi:
         urllib3.BaseHTTPResponse,
         IdentifiedWorkstreamPatternEngineSource,
     ]:
-        """GET /workstream_pattern_engine/source/{source}: Read one workstream pattern engine as an IdentifiedWorkstreamPatternEngineSource.
+        """GET /workstream_pattern_engine/source/{source}: Read one source as an IdentifiedWorkstreamPatternEngineSource.
 
         Args:
             source (str): the id of the workstream pattern engine source; a path parameter, required.
@@ -5724,7 +5724,7 @@ class WorkstreamPatternEngineSourceApi:
         ApplyResult[ApiResponse[IdentifiedWorkstreamPatternEngineSource]],
         ApiResponse[IdentifiedWorkstreamPatternEngineSource],
     ]:
-        """GET /workstream_pattern_engine/source/{source}: Read one workstream pattern engine as an IdentifiedWorkstreamPatternEngineSource.
+        """GET /workstream_pattern_engine/source/{source}: Read one source as an IdentifiedWorkstreamPatternEngineSource.
 
         Args:
             source (str): the id of the workstream pattern engine source; a path parameter, required.
@@ -5824,7 +5824,7 @@ class WorkstreamPatternEngineSourceApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/source/{source}: Read one workstream pattern engine as an IdentifiedWorkstreamPatternEngineSource.
+        """GET /workstream_pattern_engine/source/{source}: Read one source as an IdentifiedWorkstreamPatternEngineSource.
 
         Args:
             source (str): the id of the workstream pattern engine source; a path parameter, required.

@@ -2545,7 +2545,7 @@ class WorkstreamPatternEngineSourceWindowApi:
         urllib3.BaseHTTPResponse,
         WorkstreamPatternEngineSourceWindow,
     ]:
-        """GET /workstream_pattern_engine/source_window/{source_window}: Read one workstream pattern engine as a WorkstreamPatternEngineSourceWindow.
+        """GET /workstream_pattern_engine/source_window/{source_window}: Read one source window as a WorkstreamPatternEngineSourceWindow.
 
         Args:
             source_window (str): the id of the source window; a path parameter, required.
@@ -2650,7 +2650,7 @@ class WorkstreamPatternEngineSourceWindowApi:
     ) -> Union[
         ApplyResult[ApiResponse[WorkstreamPatternEngineSourceWindow]], ApiResponse[WorkstreamPatternEngineSourceWindow]
     ]:
-        """GET /workstream_pattern_engine/source_window/{source_window}: Read one workstream pattern engine as a WorkstreamPatternEngineSourceWindow.
+        """GET /workstream_pattern_engine/source_window/{source_window}: Read one source window as a WorkstreamPatternEngineSourceWindow.
 
         Args:
             source_window (str): the id of the source window; a path parameter, required.
@@ -2750,7 +2750,7 @@ class WorkstreamPatternEngineSourceWindowApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/source_window/{source_window}: Read one workstream pattern engine as a WorkstreamPatternEngineSourceWindow.
+        """GET /workstream_pattern_engine/source_window/{source_window}: Read one source window as a WorkstreamPatternEngineSourceWindow.
 
         Args:
             source_window (str): the id of the source window; a path parameter, required.

@@ -593,7 +593,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
-        """POST /workstream_pattern_engine/source_windows/{source_window}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/source_windows/{source_window}/delete: Delete a source window.
 
         Args:
             source_window (str): the id of the source window; a path parameter, required.
@@ -686,7 +686,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
-        """POST /workstream_pattern_engine/source_windows/{source_window}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/source_windows/{source_window}/delete: Delete a source window.
 
         Args:
             source_window (str): the id of the source window; a path parameter, required.
@@ -779,7 +779,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /workstream_pattern_engine/source_windows/{source_window}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/source_windows/{source_window}/delete: Delete a source window.
 
         Args:
             source_window (str): the id of the source window; a path parameter, required.
@@ -912,7 +912,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         urllib3.BaseHTTPResponse,
         SearchedWorkstreamPatternEngineSourceWindows,
     ]:
-        """POST /workstream_pattern_engine/source_windows/search: Search the workstream pattern engines, returning SearchedWorkstreamPatternEngineSourceWindows.
+        """POST /workstream_pattern_engine/source_windows/search: Search the source windows, returning SearchedWorkstreamPatternEngineSourceWindows.
 
         Args:
             search_input (SearchInput or dict, optional): the SearchInput to send as the JSON body, as the
@@ -1013,7 +1013,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         ApplyResult[ApiResponse[SearchedWorkstreamPatternEngineSourceWindows]],
         ApiResponse[SearchedWorkstreamPatternEngineSourceWindows],
     ]:
-        """POST /workstream_pattern_engine/source_windows/search: Search the workstream pattern engines, returning SearchedWorkstreamPatternEngineSourceWindows.
+        """POST /workstream_pattern_engine/source_windows/search: Search the source windows, returning SearchedWorkstreamPatternEngineSourceWindows.
 
         Args:
             search_input (SearchInput or dict, optional): the SearchInput to send as the JSON body, as the
@@ -1108,7 +1108,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /workstream_pattern_engine/source_windows/search: Search the workstream pattern engines, returning SearchedWorkstreamPatternEngineSourceWindows.
+        """POST /workstream_pattern_engine/source_windows/search: Search the source windows, returning SearchedWorkstreamPatternEngineSourceWindows.
 
         Args:
             search_input (SearchInput or dict, optional): the SearchInput to send as the JSON body, as the
@@ -1243,7 +1243,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         urllib3.BaseHTTPResponse,
         WorkstreamPatternEngineSourceWindows,
     ]:
-        """GET /workstream_pattern_engine/source_windows: List the workstream pattern engines as WorkstreamPatternEngineSourceWindows.
+        """GET /workstream_pattern_engine/source_windows: Read the source windows as WorkstreamPatternEngineSourceWindows.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1344,7 +1344,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         ApplyResult[ApiResponse[WorkstreamPatternEngineSourceWindows]],
         ApiResponse[WorkstreamPatternEngineSourceWindows],
     ]:
-        """GET /workstream_pattern_engine/source_windows: List the workstream pattern engines as WorkstreamPatternEngineSourceWindows.
+        """GET /workstream_pattern_engine/source_windows: Read the source windows as WorkstreamPatternEngineSourceWindows.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1439,7 +1439,7 @@ class WorkstreamPatternEngineSourceWindowsApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/source_windows: List the workstream pattern engines as WorkstreamPatternEngineSourceWindows.
+        """GET /workstream_pattern_engine/source_windows: Read the source windows as WorkstreamPatternEngineSourceWindows.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

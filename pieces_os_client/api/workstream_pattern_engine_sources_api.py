@@ -219,7 +219,7 @@ class WorkstreamPatternEngineSourcesApi:
         urllib3.BaseHTTPResponse,
         SearchedIdentifiedWorkstreamPatternEngineSources,
     ]:
-        """POST /workstream_pattern_engine/sources/search: Search the workstream pattern engines, returning SearchedIdentifiedWorkstreamPatternEngineSources.
+        """POST /workstream_pattern_engine/sources/search: Search the sources, returning SearchedIdentifiedWorkstreamPatternEngineSources.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -326,7 +326,7 @@ class WorkstreamPatternEngineSourcesApi:
         ApplyResult[ApiResponse[SearchedIdentifiedWorkstreamPatternEngineSources]],
         ApiResponse[SearchedIdentifiedWorkstreamPatternEngineSources],
     ]:
-        """POST /workstream_pattern_engine/sources/search: Search the workstream pattern engines, returning SearchedIdentifiedWorkstreamPatternEngineSources.
+        """POST /workstream_pattern_engine/sources/search: Search the sources, returning SearchedIdentifiedWorkstreamPatternEngineSources.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -427,7 +427,7 @@ class WorkstreamPatternEngineSourcesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /workstream_pattern_engine/sources/search: Search the workstream pattern engines, returning SearchedIdentifiedWorkstreamPatternEngineSources.
+        """POST /workstream_pattern_engine/sources/search: Search the sources, returning SearchedIdentifiedWorkstreamPatternEngineSources.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -942,7 +942,7 @@ class WorkstreamPatternEngineSourcesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], ApplyResult[None], urllib3.BaseHTTPResponse, None]:
-        """POST /workstream_pattern_engine/sources/{source}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/sources/{source}/delete: Delete a source.
 
         Args:
             source (str): the id of the workstream pattern engine source; a path parameter, required.
@@ -1035,7 +1035,7 @@ class WorkstreamPatternEngineSourcesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[None]], ApiResponse[None]]:
-        """POST /workstream_pattern_engine/sources/{source}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/sources/{source}/delete: Delete a source.
 
         Args:
             source (str): the id of the workstream pattern engine source; a path parameter, required.
@@ -1128,7 +1128,7 @@ class WorkstreamPatternEngineSourcesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """POST /workstream_pattern_engine/sources/{source}/delete: Delete a workstream pattern engine.
+        """POST /workstream_pattern_engine/sources/{source}/delete: Delete a source.
 
         Args:
             source (str): the id of the workstream pattern engine source; a path parameter, required.
@@ -1261,7 +1261,7 @@ class WorkstreamPatternEngineSourcesApi:
         urllib3.BaseHTTPResponse,
         IdentifiedWorkstreamPatternEngineSources,
     ]:
-        """GET /workstream_pattern_engine/sources: List the workstream pattern engines as IdentifiedWorkstreamPatternEngineSources.
+        """GET /workstream_pattern_engine/sources: Read the sources as IdentifiedWorkstreamPatternEngineSources.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1362,7 +1362,7 @@ class WorkstreamPatternEngineSourcesApi:
         ApplyResult[ApiResponse[IdentifiedWorkstreamPatternEngineSources]],
         ApiResponse[IdentifiedWorkstreamPatternEngineSources],
     ]:
-        """GET /workstream_pattern_engine/sources: List the workstream pattern engines as IdentifiedWorkstreamPatternEngineSources.
+        """GET /workstream_pattern_engine/sources: Read the sources as IdentifiedWorkstreamPatternEngineSources.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1457,7 +1457,7 @@ class WorkstreamPatternEngineSourcesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_pattern_engine/sources: List the workstream pattern engines as IdentifiedWorkstreamPatternEngineSources.
+        """GET /workstream_pattern_engine/sources: Read the sources as IdentifiedWorkstreamPatternEngineSources.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's

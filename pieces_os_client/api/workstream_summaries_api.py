@@ -1605,7 +1605,7 @@ class WorkstreamSummariesApi:
         urllib3.BaseHTTPResponse,
         WorkstreamSummaries,
     ]:
-        """GET /workstream_summaries: List the workstream summaries as WorkstreamSummaries.
+        """GET /workstream_summaries: Read the workstream summaries as WorkstreamSummaries.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1700,7 +1700,7 @@ class WorkstreamSummariesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[ApiResponse[WorkstreamSummaries]], ApiResponse[WorkstreamSummaries]]:
-        """GET /workstream_summaries: List the workstream summaries as WorkstreamSummaries.
+        """GET /workstream_summaries: Read the workstream summaries as WorkstreamSummaries.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
@@ -1795,7 +1795,7 @@ class WorkstreamSummariesApi:
         _content_type: Optional[str] = None,
         _host_index: Optional[int] = None,
     ) -> Union[ApplyResult[urllib3.BaseHTTPResponse], urllib3.BaseHTTPResponse]:
-        """GET /workstream_summaries: List the workstream summaries as WorkstreamSummaries.
+        """GET /workstream_summaries: Read the workstream summaries as WorkstreamSummaries.
 
         Args:
             transferables (bool, optional): include fragment and file content in the response (the server's
