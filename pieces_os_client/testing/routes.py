@@ -7,12 +7,12 @@ naming it, rather than a 404 that would read like a missing asset.
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
+from pieces_os_client import api
 from pieces_os_client._operation import Operation
 from pieces_os_client.testing import (
     asset_endpoints as asset,
@@ -166,11 +166,9 @@ def specificity(path: str) -> Tuple[int, ...]:
 @lru_cache(maxsize=1)
 def declared_operations() -> Tuple[Operation[Any], ...]:
     """Every operation the SDK's API classes declare (the spec's), by method and path."""
-    import pieces_os_client.api as api_package
-
     found: Dict[Tuple[str, str], Operation[Any]] = {}
-    for module_info in pkgutil.iter_modules(api_package.__path__):
-        module = importlib.import_module(f"{api_package.__name__}.{module_info.name}")
+    for class_name in api.__all__:
+        module = sys.modules[getattr(api, class_name).__module__]  # the API class loads its module
         for value in vars(module).values():
             if isinstance(value, Operation):
                 found[(value.method.upper(), value.path)] = value
