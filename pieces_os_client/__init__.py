@@ -19,7 +19,7 @@ from pieces_os_client._version import __version__ as __version__
 _warn_if_official_sdk_installed()
 
 # The hand-written modules whose ``__all__`` the package exports, and those names
-# (test/test_public_names.py checks they are the same).
+# (test/project/test_public_names.py checks they are the same).
 _EXPORTED = {
     "api_client": ("ApiClient",),
     "api_response": ("ApiResponse",),

@@ -19,8 +19,8 @@ import sys
 from typing import Iterator
 
 import pytest
-from faults import FaultProxy
-from seeds import SeedFactory, build_seed
+from support.faults import FaultProxy
+from support.seeds import SeedFactory, build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.testing import PiecesOSEmulator

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, Optional
 
 import pytest
 import urllib3
-from seeds import APPLICATION, SeedFactory
+from support.seeds import APPLICATION, SeedFactory
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.testing import PiecesOSEmulator

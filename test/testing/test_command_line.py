@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator, List, Tuple
 
 import pytest
-from seeds import build_seed
+from support.seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 

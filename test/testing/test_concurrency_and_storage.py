@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Set
 
 import pytest
 import urllib3
-from seeds import build_seed
+from support.seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration, WellKnownApi
 from pieces_os_client.models.assets_search_with_filters_input import AssetsSearchWithFiltersInput

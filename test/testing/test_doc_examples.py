@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import pytest
-from seeds import SeedFactory
+from support.seeds import SeedFactory
 
 from pieces_os_client import AssetApi, AssetsApi, GoneException, WellKnownApi
 from pieces_os_client.testing import PiecesOSEmulator

@@ -7,7 +7,7 @@ from typing import Dict, Optional
 import pytest
 import urllib3
 import websocket
-from seeds import SeedFactory
+from support.seeds import SeedFactory
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.testing import PiecesOSEmulator

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from seeds import build_seed
+from support.seeds import build_seed
 
 from pieces_os_client.models.seed import Seed
 from pieces_os_client.testing.classify import classify

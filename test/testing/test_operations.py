@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from seeds import APPLICATION, SeedFactory
+from support.seeds import APPLICATION, SeedFactory
 
 from pieces_os_client import AssetsApi
 from pieces_os_client.exceptions import GoneException, NotFoundException, ServiceException

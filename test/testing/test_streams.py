@@ -12,7 +12,7 @@ from typing import Iterator, List, Tuple, Type, TypeVar
 import pytest
 import urllib3
 import websocket
-from seeds import SeedFactory
+from support.seeds import SeedFactory
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.models.assets import Assets

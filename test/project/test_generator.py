@@ -1,0 +1,280 @@
+"""The generated files match the spec, and ``generate.py --check`` notices when they do not.
+
+The checkout's own check runs in the inner loop; the runs over copied trees carry the tooling marker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+from pytest_httpserver import HTTPServer
+from support.httpserver_helpers import base_url, minimal_instance
+
+ROOT = Path(__file__).resolve().parents[2]
+# What the generator reads (the spec, its overlay, the templates, ruff's settings) and what it writes
+# (with the hand-written docs beside them). None of the package's own code is copied: the generator
+# neither imports nor reads it.
+GENERATED = ["spec", "scripts", "ruff.toml", "docs", "pieces_os_client/models", "pieces_os_client/api"]
+
+
+def copy_generated(destination: Path) -> None:
+    """Copy the generator, the spec and everything generated from them under ``destination``."""
+    for part in GENERATED:
+        if (ROOT / part).is_file():
+            shutil.copy(ROOT / part, destination / part)
+        else:
+            shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+# Runs a script as an interpreter without the named modules would (a None entry in sys.modules hides one).
+def hiding(*modules: str) -> List[str]:
+    hidden = "; ".join(f"sys.modules[{name!r}] = None" for name in modules)
+    return ["-c", f"import runpy, sys; {hidden}; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"]
+
+
+def run_check(root: Path, *, hidden: Tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *(hiding(*hidden) if hidden else []), str(root / "scripts" / "generate.py"), "--check"],
+        capture_output=True, text=True, cwd=root, timeout=120,
+    )
+
+
+def test_committed_files_are_in_sync_with_the_spec() -> None:
+    result = run_check(ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("repo")
+    copy_generated(root)
+    return root
+
+
+@pytest.mark.tooling
+def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
+    """A copy of the checkout passes the check; then an edited model, four missing generated files and
+    a model the spec no longer has are each detected, all of them named by one run."""
+    assert run_check(tree).returncode == 0
+    edited = tree / "pieces_os_client" / "models" / "asset.py"
+    stale = tree / "pieces_os_client" / "models" / "removed_model.py"
+    missing = ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/Seed.md", "pieces_os_client/models/__init__.py"]
+    originals = {path: path.read_bytes() for path in [edited, *(tree / relative for relative in missing)]}
+    try:
+        text = originals[edited].decode("utf-8")
+        edited.write_text(text.replace("    name: Optional[str] = None", "    name: Optional[int] = None"), encoding="utf-8")
+        assert edited.read_bytes() != originals[edited]
+        for relative in missing:
+            (tree / relative).unlink()
+        stale.write_text("class RemovedModel: ...\n", encoding="utf-8")
+        result = run_check(tree)
+        assert result.returncode == 1
+        for relative in ["pieces_os_client/models/asset.py", "pieces_os_client/models/removed_model.py", *missing]:
+            assert relative in result.stderr
+    finally:
+        for path, content in originals.items():
+            path.write_bytes(content)
+        stale.unlink(missing_ok=True)
+
+
+@pytest.mark.tooling
+def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    header = (tmp_path / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
+    stale = tmp_path / "docs" / "RemovedModel.md"
+    stale.write_text(header + "\n\n# RemovedModel\n", encoding="utf-8")
+    spec_path = tmp_path / "spec" / "pieces-os.openapi.json"
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec["components"]["schemas"]["Tag"]["properties"]["color"] = {"type": "string"}
+    spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+
+    result = run_check(tmp_path)
+    assert result.returncode == 1
+    assert "docs/RemovedModel.md" in result.stderr and "pieces_os_client/models/tag.py" in result.stderr
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    assert run_check(tmp_path).returncode == 0
+    assert not stale.exists()
+    assert (tmp_path / "docs" / "errors.md").exists() and (tmp_path / "docs" / "streams.md").exists()
+    assert "color: Optional[str] = None" in (tmp_path / "pieces_os_client" / "models" / "tag.py").read_text()
+    assert "**color**" in (tmp_path / "docs" / "Tag.md").read_text()
+
+
+@pytest.mark.tooling
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    shutil.rmtree(tmp_path / "pieces_os_client" / "models")
+    (tmp_path / "pieces_os_client" / "models").mkdir()
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    for path in sorted((ROOT / "pieces_os_client" / "models").glob("*.py")):
+        assert (tmp_path / "pieces_os_client" / "models" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@pytest.mark.tooling
+def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
+    copy_generated(tmp_path)
+    overlay_path = tmp_path / "spec" / "overlay.json"
+    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+    del overlay["operations"]["assets_snapshot"]
+    del overlay["parameters"]["searchable_tags"]
+    del overlay["examples"]["setups"]["asset"]
+    del overlay["stream_parameters"]["reconnect"]["annotation"]
+    del overlay["exceptions"]["4xx"]
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert result.returncode != 0
+    assert "operations.assets_snapshot.summary" in result.stderr
+    # every missing entry at once
+    for where in ("parameters.searchable_tags", "examples.setups.asset", "stream_parameters.reconnect.annotation",
+                  "exceptions.4xx"):
+        assert where in result.stderr
+    assert "Traceback" not in result.stderr
+
+    overlay["operations"]["assets_snapshot"] = {"summary": "Every asset."}
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert "parameters.searchable_tags" in result.stderr and "Traceback" not in result.stderr
+
+    overlay["parameters"]["searchable_tags"] = "tags"
+    overlay["api_classes"]["Asset"] = "not an object"
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert result.returncode != 0
+    assert "api_classes.Asset.about" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stream_methods_take_what_stream_takes() -> None:
+    """The overlay's stream parameters are Stream.__init__'s keyword-only ones, with its defaults;
+    every stream method passes them on."""
+    import inspect
+
+    from pieces_os_client.api.assets_api import AssetsApi
+    from pieces_os_client.streams import Stream
+
+    stream = {
+        name: parameter.default
+        for name, parameter in inspect.signature(Stream.__init__).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    for method in (AssetsApi.assets_stream_identifiers, AssetsApi.stream_assets):
+        generated = {
+            ("headers" if name == "_headers" else name): parameter.default
+            for name, parameter in inspect.signature(method).parameters.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+        assert generated == stream
+
+
+def test_documented_errors_are_the_runtime_ones() -> None:
+    """The exception the overlay names for each status, which the docs and docstrings show, is the
+    one the client raises for it."""
+    from pieces_os_client.exceptions import exception_class_for_status
+
+    spec = json.loads((ROOT / "spec" / "pieces-os.openapi.json").read_text(encoding="utf-8"))
+    overlay = json.loads((ROOT / "spec" / "overlay.json").read_text(encoding="utf-8"))
+    page = "".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*Api.md")))
+    codes = {c for item in spec["paths"].values() for op in item.values() for c in op["responses"] if c[0] != "2"}
+    assert codes
+    table = overlay["exceptions"]
+    for code in range(400, 600):
+        named = table.get(str(code)) or table[f"{code // 100}xx"]
+        assert exception_class_for_status(code).__name__ == named, code
+    for code in codes:
+        assert f"{code} | `{exception_class_for_status(int(code)).__name__}`" in page
+
+
+@pytest.mark.parametrize("module", ["ruff", "jinja2"])
+def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Path, module: str) -> None:
+    """ruff (the formatting) and Jinja2 (the templates) come with the test extra; without either,
+    neither writing nor --check goes on, and the message says what to install (before reading any
+    input: the copy holds the script alone)."""
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    for check in ([], ["--check"]):
+        result = subprocess.run(
+            [sys.executable, *hiding(module), str(tmp_path / "scripts" / "generate.py"), *check],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        )
+        assert result.returncode == 1
+        assert "pip install -e '.[test]'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.tooling
+def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tmp_path: Path) -> None:
+    """An overlay key that means nothing to the generator, or an entry for an operation or a model the
+    spec does not have, would otherwise be ignored without a word."""
+    copy_generated(tmp_path)
+    overlay_path = tmp_path / "spec" / "overlay.json"
+    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+    overlay["models"]["Asset"]["mixn"] = overlay["models"]["Asset"].pop("mixin")
+    overlay["operations"]["assets_snapshots"] = overlay["operations"].pop("assets_snapshot")
+    overlay["examples"]["bodies"]["Seeed"] = overlay["examples"]["bodies"].pop("Seed")
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+    result = run_check(tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    for where in ("models.Asset.mixn", "operations.assets_snapshots (not in the spec)", "examples.bodies.Seeed"):
+        assert where in result.stderr
+
+
+# A client of the copied package: the new operation's methods, what they send and what they return.
+NEW_OPERATION_CLIENT = """
+import inspect, json, sys
+from pieces_os_client import ApiClient, AssetApi, AssetsApi, Configuration, FileMetadata
+
+assert AssetApi.asset_touch is not AssetsApi.asset_touch  # a method of both tags' classes
+with ApiClient(Configuration(host=sys.argv[1])) as client:
+    touched = AssetsApi(client).asset_touch("an-id", file_metadata=FileMetadata(name="x"), note="hi")
+print(json.dumps({"parameters": list(inspect.signature(AssetApi.asset_touch).parameters), "returns": type(touched).__name__}))
+"""
+
+
+@pytest.mark.tooling
+def test_an_operation_added_to_the_spec_and_the_overlay_is_a_method_after_regenerating(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Adding an operation takes its spec entry and its summary in the overlay: regenerating gives
+    each of its tags' classes the three methods, with the parameters in the spec's order, the body
+    after them and the generated SDK's keywords; its docs page has an example (the body, which the
+    overlay has no example of, to fill in); and a call sends the request the spec describes and
+    returns the parsed model."""
+    shutil.copytree(ROOT / "pieces_os_client", tmp_path / "pieces_os_client", ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("spec", "scripts", "docs"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "ruff.toml", tmp_path / "ruff.toml")
+    spec_path, overlay_path = tmp_path / "spec" / "pieces-os.openapi.json", tmp_path / "spec" / "overlay.json"
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec["paths"]["/asset/{asset}/touch"] = {"post": {
+        "operationId": "asset_touch", "tags": ["Asset", "Assets"],
+        "parameters": [
+            {"name": "asset", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "note", "in": "query", "schema": {"type": "string"}},
+        ],
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FileMetadata"}}}},
+        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Asset"}}}}},
+    }}
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+    overlay["operations"]["asset_touch"] = {"summary": "mark an asset as touched"}
+    overlay["parameters"]["note"] = "a note to keep with it"
+    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+
+    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
+    assert run_check(tmp_path).returncode == 0
+    page = (tmp_path / "docs" / "AssetApi.md").read_text(encoding="utf-8")
+    assert "## asset_touch" in page and "file_metadata = pieces_os_client.FileMetadata.from_dict({})" in page
+    httpserver.expect_request(
+        "/asset/an-id/touch", method="POST", query_string="note=hi", json={"name": "x"}
+    ).respond_with_json(minimal_instance("Asset"))
+    done = subprocess.run(
+        [sys.executable, "-c", NEW_OPERATION_CLIENT, base_url(httpserver)], capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["parameters"][:4] == ["self", "asset", "note", "file_metadata"] and "_host_index" in report["parameters"]
+    assert report["returns"] == "Asset"
+    httpserver.check_assertions()

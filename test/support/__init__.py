@@ -1,0 +1,1 @@
+"""What the tests share: fault servers, seeds, the spec's documents, terminal and HTTP helpers."""
