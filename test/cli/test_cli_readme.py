@@ -63,7 +63,8 @@ def snippet(containing: str, page: str) -> str:
 
 
 def run_python(code: str, url: str) -> subprocess.Popen[str]:
-    environment = dict(os.environ, PIECES_OS_URL=url)
+    # Unbuffered, as a terminal shows a snippet's lines as they are printed (a pipe would hold them).
+    environment = dict(os.environ, PIECES_OS_URL=url, PYTHONUNBUFFERED="1")
     return subprocess.Popen(
         [sys.executable, "-c", code],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
