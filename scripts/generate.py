@@ -54,7 +54,8 @@ OVERLAY_SHAPE: Dict[str, Any] = {
                                 "notes": None}},
     "call_options": {"*": {"annotation": None, "doc": None}},
     "api_classes": {"*": {"about": None, "example": None}},
-    "models": {"*": {"mixin": None, "display": None, "content": None}},
+    "models": {"*": {"mixin": None, "display": None, "content": None,
+                     "discriminator": {"property": None, "mapping": None}}},
     "model_pages": None,
     "statuses": None,
     "exceptions": None,
@@ -181,6 +182,19 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class OneOfDescription:
+    """What a oneOf schema is one of, and how a payload names which."""
+
+    models: Tuple[str, ...]  # in the spec's order, the order payloads are tried in
+    discriminator: Optional[str]  # the property whose value names the model
+    mapping: Tuple[Tuple[str, str], ...]  # (that value, model name), sorted
+
+    @property
+    def schemas(self) -> Tuple[str, ...]:
+        return tuple(sorted(self.models))
+
+
+@dataclass(frozen=True)
 class ModelDescription:
     name: str
     module: str
@@ -194,6 +208,7 @@ class ModelDescription:
     notes: Tuple[str, ...]  # the paragraph under the field table
     content: Optional[str]
     used_by: Tuple[str, ...]  # the API classes with an operation that takes or returns it
+    one_of: Optional[OneOfDescription] = None  # set for a oneOf schema
 
 
 @dataclass(frozen=True)
@@ -520,6 +535,17 @@ class Generator:
             fields.append(
                 FieldDescription(py_name, json_name, annotation, default, self.doc_type(prop), json_name in required)
             )
+        one_of = None
+        if "oneOf" in schema:
+            one_of = self.describe_one_of(name, schema)
+            fields = [
+                FieldDescription(
+                    f"oneof_schema_{number}_validator", f"oneof_schema_{number}_validator", f"Optional[{model}]",
+                    "None", f"[**{model}**]({model}.md)", False,
+                )
+                for number, model in enumerate(one_of.models, 1)
+            ]
+            refs.update(one_of.models)
         refers_to_itself = name in refs
         refs.discard(name)
         mixin_path = self.overlay.optional("models", name, "mixin")
@@ -528,10 +554,12 @@ class Generator:
             module, _, cls = mixin_path.rpartition(".")
             mixin = Reference(cls, module)
         item = self.collection_item(name)
-        bases = ([mixin.name] if mixin else []) + ([f"PiecesCollection[{item}]"] if item else []) + ["PiecesModel"]
+        bases = ([mixin.name] if mixin else []) + ([f"PiecesCollection[{item}]"] if item else [])
+        bases.append("OneOfModel" if one_of else "PiecesModel")
         notes = [
             self.overlay.optional("models", name, "display"),
             self.overlay.text("model_pages", "collection").format(name=name, item=item) if item else None,
+            self.overlay.text("model_pages", "one_of").format(name=name) if one_of else None,
             self.overlay.text("model_pages", "display") if mixin else None,
             self.overlay.text("model_pages", "str"),
         ]
@@ -547,10 +575,22 @@ class Generator:
             collection_item=item,
             notes=tuple(note for note in notes if note),
             content=self.overlay.optional("models", name, "content"),
+            one_of=one_of,
             used_by=tuple(sorted({
                 f"{op.tag}Api" for op in self.operations if op.returns == name or (op.body and op.body.model == name)
             })),
         )
+
+    def describe_one_of(self, name: str, schema: Dict[str, Any]) -> OneOfDescription:
+        models = tuple(ref_name(option["$ref"]) for option in schema["oneOf"])
+        discriminator = self.overlay.get("models", name, "discriminator")
+        if not isinstance(discriminator, dict):
+            return OneOfDescription(models, None, ())
+        mapping = tuple(sorted(discriminator["mapping"].items()))
+        unknown = sorted({model for _, model in mapping} - set(models))
+        if unknown:
+            raise ValueError(f"{name}: the overlay's discriminator names {unknown}, which it is not one of")
+        return OneOfDescription(models, discriminator["property"], mapping)
 
     def collection_item(self, name: str) -> Optional[str]:
         """The item model of a schema whose payload is one ``iterable`` array of models, else None."""

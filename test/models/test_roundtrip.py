@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any, Dict
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from support.spec_documents import ENUM_SCHEMAS, OBJECT_SCHEMAS, SCHEMAS, dependencies_first, ref_name, whole_document
+from support.spec_documents import (
+    ENUM_SCHEMAS,
+    OBJECT_SCHEMAS,
+    SCHEMAS,
+    dependencies_first,
+    one_of_document,
+    ref_name,
+    whole_document,
+)
 
 import pieces_os_client
 from pieces_os_client.models import MODULES
@@ -75,6 +83,11 @@ def schema_strategy(name: str, depth: int = 0) -> st.SearchStrategy[Any]:
     schema = SCHEMAS[name]
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
+    if "oneOf" in schema:
+        return st.one_of([
+            schema_strategy(ref_name(option), depth).map(partial(one_of_document, name, ref_name(option)))
+            for option in schema["oneOf"]
+        ])
     required = set(schema.get("required", []))
     properties = schema.get("properties", {})
     # A property with a default is always drawn: the model writes its default back when absent.

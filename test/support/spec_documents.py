@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
+import pieces_os_client
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "pieces-os.openapi.json"
 SPEC: Dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
 SCHEMAS: Dict[str, Dict[str, Any]] = SPEC["components"]["schemas"]
@@ -56,6 +58,9 @@ class _Writer:
         schema = SCHEMAS[name]
         if "enum" in schema:
             return self.next(name, schema["enum"])
+        if "oneOf" in schema:
+            option = ref_name(self.next(name, schema["oneOf"]))
+            return one_of_document(name, option, self.schema(option, level))
         required = set(schema.get("required", []))
         return {
             key: self.value(prop, level)
@@ -93,6 +98,14 @@ class _Writer:
         return self.next(kind, {"integer": INTEGERS, "number": FLOATS, "boolean": [True, False]}[kind])
 
 
+def one_of_document(name: str, option: str, document: Any) -> Any:
+    """``document``, an instance of ``option``, made an instance of the oneOf schema ``name``: its
+    discriminating property set to the value that names ``option``, where the model has one."""
+    model = getattr(pieces_os_client, name)
+    values = [value for value, named in model.discriminator_value_class_map.items() if named == option]
+    return {**document, model.discriminator_property_name: values[0]} if values else document
+
+
 def whole_document(name: str, depth: int) -> Any:
     """A JSON instance of the schema ``name`` with every property to ``depth`` levels of models down."""
     return _Writer(depth).schema(name, 0)
@@ -114,7 +127,7 @@ def dependencies_first() -> List[str]:
 
     def visit(name: str) -> None:
         seen.add(name)
-        for prop in SCHEMAS[name].get("properties", {}).values():
+        for prop in [*SCHEMAS[name].get("properties", {}).values(), *SCHEMAS[name].get("oneOf", [])]:
             for target in _referenced(prop):
                 if target not in seen:
                     visit(target)
