@@ -34,6 +34,7 @@ LAYERS: List[Tuple[str, ...]] = [
     ("pieces_os_client._refs",),
     ("pieces_os_client._partial",),
     ("pieces_os_client.exceptions", "pieces_os_client._models", "pieces_os_client._transport"),
+    ("pieces_os_client._one_of",),
     ("pieces_os_client._discovery", "pieces_os_client.configuration", "pieces_os_client.models"),
     ("pieces_os_client._operation", "pieces_os_client.rest", "pieces_os_client._stream_messages"),
     ("pieces_os_client.api_client", "pieces_os_client.streams"),
