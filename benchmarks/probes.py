@@ -5,6 +5,7 @@
     python probes.py calls URL COUNT ROUNDS  # sequential calls: SDK vs bare urllib3
     python probes.py threads URL COUNT THREADS ROUNDS
     python probes.py stream URL COUNT        # consume COUNT identifiers messages, then time parsing
+    python probes.py paths                   # Python calls of a parse, collector passes of a large one
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import statistics
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -220,6 +222,71 @@ def stream(url: str, count: int, ready: Callable[[], None] = _say_ready) -> Dict
     return {"received": received, "samples": samples, "bytes": len(raw)}
 
 
+def _python_calls_into_the_sdk(function: Callable[[], Any]) -> List[str]:
+    """The names of the SDK's model functions written in Python called while ``function`` runs."""
+    from pieces_os_client import _fields, _models
+
+    called: List[str] = []
+    files = {_models.__file__, _fields.__file__}
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_filename in files:
+            called.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        function()
+    finally:
+        sys.setprofile(None)
+    return called
+
+
+def _collector_passes(function: Callable[[], Any]) -> int:
+    passes = 0
+
+    def callback(phase: str, info: Any) -> None:
+        nonlocal passes
+        passes += phase == "start"
+
+    gc.callbacks.append(callback)
+    try:
+        function()
+    finally:
+        gc.callbacks.remove(callback)
+    return passes
+
+
+def paths() -> Dict[str, Any]:
+    """How much of a parse runs as Python: the SDK functions called parsing and writing one asset
+    whose timestamps (RFC 3339) and enum values are in Pieces OS's usual form (pydantic-core does
+    it all), against one whose timestamps only python-dateutil reads; and the collector passes
+    during a large snapshot parse with lenient timestamps (Python runs for every asset) with the
+    collector pause and without it."""
+    from pieces_os_client import ApiClient, Asset, Configuration
+    from pieces_os_client._collector import MIN_CHARS
+
+    usual = data.asset_json().decode()
+    stamp = {"value": "May 13 2024 10:15:30 UTC"}
+    lenient = json.dumps({**json.loads(usual), "created": stamp, "updated": stamp})
+    Asset.model_validate_json(usual)
+    Asset.model_validate_json(lenient)
+    asset = Asset.model_validate_json(usual)
+    calls = {
+        "usual_parse": len(_python_calls_into_the_sdk(lambda: Asset.model_validate_json(usual))),
+        "usual_write": len(_python_calls_into_the_sdk(lambda: asset.model_dump_json(by_alias=True))),
+        "lenient_parse": len(_python_calls_into_the_sdk(lambda: Asset.model_validate_json(lenient))),
+    }
+    snapshot = json.dumps({"iterable": [json.loads(lenient)] * (2 * MIN_CHARS // len(lenient) + 1)}).encode()
+    passes = {}
+    for pause in (True, False):
+        client = ApiClient(Configuration(host="http://127.0.0.1:1", pause_gc=pause))
+        client.deserialize(snapshot, "Assets")
+        gc.collect()
+        passes["paused" if pause else "plain"] = _collector_passes(partial(client.deserialize, snapshot, "Assets"))
+        client.close()
+    return {"calls": calls, "passes": passes, "bytes": len(snapshot)}
+
+
 def run(argv: List[str], ready: Callable[[], None] = _say_ready) -> Dict[str, Any]:
     """The result of the probe ``argv`` names (as on the command line), in this interpreter;
     ``ready`` is for ``stream``."""
@@ -235,6 +302,8 @@ def run(argv: List[str], ready: Callable[[], None] = _say_ready) -> Dict[str, An
         result = threads(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif kind == "stream":
         result = stream(args[0], int(args[1]), ready)
+    elif kind == "paths":
+        result = paths()
     else:
         raise SystemExit(f"unknown probe {kind!r}")
     return result

@@ -234,6 +234,19 @@ def bench_parsing(settings: Settings) -> List[Row]:
         if count == settings.parse_assets:
             rows.append(ratio_row(f"Assets.to_json ({size})", samples["to_json"], samples["plain_dump"], 1.1,
                                   note="floor: the plain models' model_dump_json(by_alias=True, exclude_none=True)"))
+    paths = probe(settings, "paths")
+    calls, passes = paths["calls"], paths["passes"]
+    rows += [
+        Row("Python calls of the SDK parsing and writing an asset in the usual form",
+            str(calls["usual_parse"] + calls["usual_write"]), "0", None, None,
+            "RFC 3339 timestamps and known enum values, which pydantic-core reads and writes alone;"
+            f" timestamps only python-dateutil reads take {calls['lenient_parse']} calls"),
+        Row(f"collector passes during a large snapshot parse ({paths['bytes'] / 1e6:.1f} MB)",
+            str(passes["paused"]), f"{passes['plain']} (pause_gc=False)",
+            passes["paused"] / max(passes["plain"], 1), 0.25,
+            "timestamps only python-dateutil reads, so Python runs for every asset and an unpaused collector"
+            " runs during the parse"),
+    ]
     return rows
 
 

@@ -25,6 +25,8 @@ FIGURES = (
     "ApiClient.deserialize",
     "Assets.from_json",
     "Assets.to_json",
+    "Python calls of the SDK parsing and writing an asset in the usual form",
+    "collector passes during a large snapshot parse",
     "peak memory, parsing",
     "sequential assets_specific_asset_snapshot",
     "8 threads, one client: throughput",
