@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -57,6 +57,15 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture
+def overlay_path(tree: Path) -> Iterator[Path]:
+    """The overlay of ``tree``, for a test to edit: put back as it was afterwards."""
+    path = tree / "spec" / "overlay.json"
+    original = path.read_bytes()
+    yield path
+    path.write_bytes(original)
+
+
 @pytest.mark.tooling
 def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
     """A copy of the checkout passes the check; then an edited model, four missing generated files and
@@ -84,41 +93,7 @@ def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
 
 
 @pytest.mark.tooling
-def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(tmp_path: Path) -> None:
-    copy_generated(tmp_path)
-    header = (tmp_path / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
-    stale = tmp_path / "docs" / "RemovedModel.md"
-    stale.write_text(header + "\n\n# RemovedModel\n", encoding="utf-8")
-    spec_path = tmp_path / "spec" / "pieces-os.openapi.json"
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    spec["components"]["schemas"]["Tag"]["properties"]["color"] = {"type": "string"}
-    spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
-
-    result = run_check(tmp_path)
-    assert result.returncode == 1
-    assert "docs/RemovedModel.md" in result.stderr and "pieces_os_client/models/tag.py" in result.stderr
-    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
-    assert run_check(tmp_path).returncode == 0
-    assert not stale.exists()
-    assert (tmp_path / "docs" / "errors.md").exists() and (tmp_path / "docs" / "streams.md").exists()
-    assert "color: Optional[str] = None" in (tmp_path / "pieces_os_client" / "models" / "tag.py").read_text()
-    assert "**color**" in (tmp_path / "docs" / "Tag.md").read_text()
-
-
-@pytest.mark.tooling
-def test_generation_is_deterministic(tmp_path: Path) -> None:
-    copy_generated(tmp_path)
-    shutil.rmtree(tmp_path / "pieces_os_client" / "models")
-    (tmp_path / "pieces_os_client" / "models").mkdir()
-    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
-    for path in sorted((ROOT / "pieces_os_client" / "models").glob("*.py")):
-        assert (tmp_path / "pieces_os_client" / "models" / path.name).read_bytes() == path.read_bytes(), path.name
-
-
-@pytest.mark.tooling
-def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
-    copy_generated(tmp_path)
-    overlay_path = tmp_path / "spec" / "overlay.json"
+def test_a_missing_overlay_entry_names_what_is_missing(tree: Path, overlay_path: Path) -> None:
     overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
     del overlay["operations"]["assets_snapshot"]
     del overlay["parameters"]["searchable_tags"]
@@ -126,7 +101,7 @@ def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
     del overlay["stream_parameters"]["reconnect"]["annotation"]
     del overlay["exceptions"]["4xx"]
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tmp_path)
+    result = run_check(tree)
     assert result.returncode != 0
     assert "operations.assets_snapshot.summary" in result.stderr
     # every missing entry at once
@@ -137,13 +112,13 @@ def test_a_missing_overlay_entry_names_what_is_missing(tmp_path: Path) -> None:
 
     overlay["operations"]["assets_snapshot"] = {"summary": "Every asset."}
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tmp_path)
+    result = run_check(tree)
     assert "parameters.searchable_tags" in result.stderr and "Traceback" not in result.stderr
 
     overlay["parameters"]["searchable_tags"] = "tags"
     overlay["api_classes"]["Asset"] = "not an object"
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tmp_path)
+    result = run_check(tree)
     assert result.returncode != 0
     assert "api_classes.Asset.about" in result.stderr and "Traceback" not in result.stderr
 
@@ -204,17 +179,15 @@ def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Pa
 
 
 @pytest.mark.tooling
-def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tmp_path: Path) -> None:
+def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tree: Path, overlay_path: Path) -> None:
     """An overlay key that means nothing to the generator, or an entry for an operation or a model the
     spec does not have, would otherwise be ignored without a word."""
-    copy_generated(tmp_path)
-    overlay_path = tmp_path / "spec" / "overlay.json"
     overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
     overlay["models"]["Asset"]["mixn"] = overlay["models"]["Asset"].pop("mixin")
     overlay["operations"]["assets_snapshots"] = overlay["operations"].pop("assets_snapshot")
     overlay["examples"]["bodies"]["Seeed"] = overlay["examples"]["bodies"].pop("Seed")
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tmp_path)
+    result = run_check(tree)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     for where in ("models.Asset.mixn", "operations.assets_snapshots (not in the spec)", "examples.bodies.Seeed"):
         assert where in result.stderr
@@ -232,46 +205,100 @@ print(json.dumps({"parameters": list(inspect.signature(AssetApi.asset_touch).par
 """
 
 
+class Regenerated:
+    """A copy whose spec gained a field (``Tag.color``) and an operation (``asset_touch``, with its
+    overlay entries), beside a stale docs page: checked, then generated into (with every model file
+    deleted first), then checked again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        copy_generated(root)
+        self.stale = root / "docs" / "RemovedModel.md"
+        header = (root / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
+        self.stale.write_text(header + "\n\n# RemovedModel\n", encoding="utf-8")
+        spec_path, overlay_path = root / "spec" / "pieces-os.openapi.json", root / "spec" / "overlay.json"
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+        spec["components"]["schemas"]["Tag"]["properties"]["color"] = {"type": "string"}
+        spec["paths"]["/asset/{asset}/touch"] = {"post": {
+            "operationId": "asset_touch", "tags": ["Asset", "Assets"],
+            "parameters": [
+                {"name": "asset", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "note", "in": "query", "schema": {"type": "string"}},
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FileMetadata"}}}},
+            "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Asset"}}}}},
+        }}
+        spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+        overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
+        overlay["operations"]["asset_touch"] = {"summary": "mark an asset as touched"}
+        overlay["parameters"]["note"] = "a note to keep with it"
+        overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
+
+        self.before = run_check(root)
+        shutil.rmtree(root / "pieces_os_client" / "models")
+        (root / "pieces_os_client" / "models").mkdir()
+        self.generated = subprocess.run(
+            [sys.executable, str(root / "scripts" / "generate.py")], capture_output=True, text=True, timeout=120
+        )
+        self.after = run_check(root)
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Regenerated:
+    return Regenerated(tmp_path_factory.mktemp("regenerated"))
+
+
+@pytest.mark.tooling
+def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(regenerated: Regenerated) -> None:
+    assert regenerated.before.returncode == 1
+    for named in ("docs/RemovedModel.md", "pieces_os_client/models/tag.py", "pieces_os_client/api/asset_api.py"):
+        assert named in regenerated.before.stderr
+    assert regenerated.generated.returncode == 0, regenerated.generated.stderr
+    assert regenerated.after.returncode == 0, regenerated.after.stderr
+    root = regenerated.root
+    assert not regenerated.stale.exists()
+    assert (root / "docs" / "errors.md").exists() and (root / "docs" / "streams.md").exists()
+    assert "color: Optional[str] = None" in (root / "pieces_os_client" / "models" / "tag.py").read_text()
+    assert "**color**" in (root / "docs" / "Tag.md").read_text()
+
+
+@pytest.mark.tooling
+def test_generation_is_deterministic(regenerated: Regenerated) -> None:
+    """Every model the spec change left alone comes out byte for byte as committed, written from
+    nothing by another run."""
+    assert regenerated.generated.returncode == 0, regenerated.generated.stderr
+    models = regenerated.root / "pieces_os_client" / "models"
+    committed = sorted((ROOT / "pieces_os_client" / "models").glob("*.py"))
+    assert sorted(path.name for path in models.glob("*.py")) == [path.name for path in committed]
+    for path in committed:
+        if path.name != "tag.py":
+            assert (models / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 @pytest.mark.tooling
 def test_an_operation_added_to_the_spec_and_the_overlay_is_a_method_after_regenerating(
-    tmp_path: Path, httpserver: HTTPServer
+    regenerated: Regenerated, httpserver: HTTPServer
 ) -> None:
     """Adding an operation takes its spec entry and its summary in the overlay: regenerating gives
     each of its tags' classes the three methods, with the parameters in the spec's order, the body
     after them and the generated SDK's keywords; its docs page has an example (the body, which the
     overlay has no example of, to fill in); and a call sends the request the spec describes and
     returns the parsed model."""
-    shutil.copytree(ROOT / "pieces_os_client", tmp_path / "pieces_os_client", ignore=shutil.ignore_patterns("__pycache__"))
-    for part in ("spec", "scripts", "docs"):
-        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "ruff.toml", tmp_path / "ruff.toml")
-    spec_path, overlay_path = tmp_path / "spec" / "pieces-os.openapi.json", tmp_path / "spec" / "overlay.json"
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    spec["paths"]["/asset/{asset}/touch"] = {"post": {
-        "operationId": "asset_touch", "tags": ["Asset", "Assets"],
-        "parameters": [
-            {"name": "asset", "in": "path", "required": True, "schema": {"type": "string"}},
-            {"name": "note", "in": "query", "schema": {"type": "string"}},
-        ],
-        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FileMetadata"}}}},
-        "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Asset"}}}}},
-    }}
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
-    overlay["operations"]["asset_touch"] = {"summary": "mark an asset as touched"}
-    overlay["parameters"]["note"] = "a note to keep with it"
-    overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-
-    subprocess.run([sys.executable, str(tmp_path / "scripts" / "generate.py")], check=True, capture_output=True)
-    assert run_check(tmp_path).returncode == 0
-    page = (tmp_path / "docs" / "AssetApi.md").read_text(encoding="utf-8")
+    assert regenerated.after.returncode == 0, regenerated.after.stderr
+    root = regenerated.root
+    page = (root / "docs" / "AssetApi.md").read_text(encoding="utf-8")
     assert "## asset_touch" in page and "file_metadata = pieces_os_client.FileMetadata.from_dict({})" in page
+    # The hand-written package around what was generated, for a client to import.
+    shutil.copytree(ROOT / "pieces_os_client", root / "pieces_os_client", dirs_exist_ok=True,
+                    ignore=lambda folder, names: [name for name in names if name == "__pycache__"
+                                                  or Path(folder, name) in (ROOT / "pieces_os_client" / "models",
+                                                                             ROOT / "pieces_os_client" / "api")])
     httpserver.expect_request(
         "/asset/an-id/touch", method="POST", query_string="note=hi", json={"name": "x"}
     ).respond_with_json(minimal_instance("Asset"))
     done = subprocess.run(
-        [sys.executable, "-c", NEW_OPERATION_CLIENT, base_url(httpserver)], capture_output=True, text=True, cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=60,
+        [sys.executable, "-c", NEW_OPERATION_CLIENT, base_url(httpserver)], capture_output=True, text=True, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)}, timeout=60,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
