@@ -1,12 +1,13 @@
 """The AssetApi operations: one asset (read, update, reclassify, scores, export).
 
-Linking tags, websites, annotations and anchors is in entity_endpoints. The emulator keeps no
-conversations, persons or workstream summaries: linking or unlinking one of those names an id no
+Linking tags, websites, annotations, anchors and conversations is in entity_endpoints. The emulator
+keeps no persons or workstream summaries: linking or unlinking one of those names an id no
 one knows, which Pieces OS answers with a 500 and a text/plain message (the only failure its API
 documents for these operations).
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Dict, Optional
 
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from starlette.responses import Response
 from pieces_os_client.models.asset import Asset
 from pieces_os_client.models.formats import Formats
 from pieces_os_client.testing import edits
+from pieces_os_client.testing.entity_endpoints import CONVERSATIONS, rendered
 from pieces_os_client.testing.records import AssetRecord
 from pieces_os_client.testing.seeds import now_utc
 from pieces_os_client.testing.web import (
@@ -98,8 +100,13 @@ async def activities(request: Request) -> Response:
 
 
 async def conversations(request: Request) -> Response:
-    stored(request)
-    return Response('{"iterable":[],"indices":{}}', 200, media_type="application/json")
+    """The conversations linked to the asset, in the order they were linked."""
+    record = stored(request)
+    store = store_of(request)
+    held = record.asset.conversations
+    items = [rendered(store, CONVERSATIONS, item.id) for item in (held.iterable if held is not None else [])]
+    return Response(json.dumps({"iterable": items, "indices": {item["id"]: n for n, item in enumerate(items)}},
+                               ensure_ascii=False), 200, media_type="application/json")
 
 
 async def export(request: Request) -> Response:
@@ -134,7 +141,7 @@ async def scores_increment(request: Request) -> Response:
 
 # Links to things the emulator does not keep: (collection, path parameter, what it is).
 UNKEPT_LINKS = (
-    ("conversations", "conversation", "conversation"), ("persons", "person", "person"),
+    ("persons", "person", "person"),
     ("workstream_summaries", "workstream_summary", "workstream summary"),
 )
 

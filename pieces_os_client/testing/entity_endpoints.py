@@ -5,6 +5,9 @@ Each is an entity of the store, linked to assets: creating one with an ``asset``
 and unlinking (from either side) changes the asset's collection, and an entity lists the assets
 holding it (``assets``; an annotation's ``asset`` is the first). Deleting one takes it off every
 asset; asking for it afterwards answers 410. Operations that answer nothing answer 204.
+
+Conversations (linked to assets the same way) and their messages use the reads, updates, scores
+and links here; creating and deleting them is in conversation_endpoints.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from pieces_os_client.models.anchor import Anchor
 from pieces_os_client.models.anchor_type_enum import AnchorTypeEnum
 from pieces_os_client.models.annotation import Annotation
 from pieces_os_client.models.annotation_type_enum import AnnotationTypeEnum
+from pieces_os_client.models.conversation import Conversation
+from pieces_os_client.models.conversation_message import ConversationMessage
 from pieces_os_client.models.mechanism_enum import MechanismEnum
 from pieces_os_client.models.platform_enum import PlatformEnum
 from pieces_os_client.models.tag import Tag
@@ -29,7 +34,7 @@ from pieces_os_client.models.tag_category_enum import TagCategoryEnum
 from pieces_os_client.models.website import Website
 from pieces_os_client.testing import edits
 from pieces_os_client.testing.seeds import annotation_item, grouped_timestamp, now_utc
-from pieces_os_client.testing.store import AssetStore, Draft, Json, Links
+from pieces_os_client.testing.store import RELATIONS, AssetStore, Draft, Json, Links
 from pieces_os_client.testing.web import (
     ApiError,
     Endpoint,
@@ -48,10 +53,19 @@ class Kind:
     key: str  # "tags": the store's kind and the asset's collection
     one: str  # "tag": the path parameter, the SeededScoreIncrement field
     model: Type[PiecesModel]
+    # Fields an update leaves as they are, beyond ids, timestamps and links: those other
+    # operations keep (a conversation's messages, a message's conversation).
+    fixed: Tuple[str, ...] = ()
+    # The SeededScoreIncrement fields that score this kind, when not ``one`` and ``key``.
+    scored: Optional[Tuple[str, str]] = None
 
     @property
     def what(self) -> str:
         return self.one
+
+    @property
+    def score_keys(self) -> Tuple[str, str]:
+        return self.scored or (self.one, self.key)
 
 
 TAGS = Kind("tags", "tag", Tag)
@@ -59,13 +73,16 @@ WEBSITES = Kind("websites", "website", Website)
 ANNOTATIONS = Kind("annotations", "annotation", Annotation)
 ANCHORS = Kind("anchors", "anchor", Anchor)
 KINDS = (TAGS, WEBSITES, ANNOTATIONS, ANCHORS)
+CONVERSATIONS = Kind("conversations", "conversation", Conversation, fixed=("messages",))
+MESSAGES = Kind("messages", "message", ConversationMessage, fixed=("conversation",),
+                scored=("conversationMessage", "conversationMessages"))
 
 
-def _json(data: Any, status: int = 200) -> Response:
+def json_answer(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status, media_type="application/json")
 
 
-def _no_content() -> Response:
+def no_content() -> Response:
     return Response(status_code=204)
 
 
@@ -76,6 +93,8 @@ def render(kind: Kind, body: Json, links: Links) -> Json:
     """The entity as Pieces OS serves it: its body with the assets linking to it (and, for tags
     and websites, how each asset got it)."""
     data = dict(body)
+    if kind.key not in RELATIONS:
+        return data
     asset_ids = links.assets
     data["assets"] = {"iterable": [{"id": asset_id} for asset_id in asset_ids],
                       "indices": {asset_id: index for index, asset_id in enumerate(asset_ids)}}
@@ -99,11 +118,11 @@ def _missing(store: AssetStore, kind: Kind, entity_id: str) -> ApiError:
     return ApiError(404, f"no {kind.what} with id {entity_id}")
 
 
-def _entity_id(request: Request, kind: Kind) -> str:
+def entity_id_of(request: Request, kind: Kind) -> str:
     return path_id(request, kind.one, f"a {kind.what}")
 
 
-def _asset_in(draft: Draft, asset_id: str) -> Json:
+def asset_in(draft: Draft, asset_id: str) -> Json:
     data = draft.asset(asset_id)
     if data is None:
         if draft.store.was_deleted(asset_id):
@@ -112,7 +131,7 @@ def _asset_in(draft: Draft, asset_id: str) -> Json:
     return data
 
 
-def _entity_in(draft: Draft, kind: Kind, entity_id: str) -> Json:
+def entity_in(draft: Draft, kind: Kind, entity_id: str) -> Json:
     body = draft.entity(kind.key, entity_id)
     if body is None:
         raise _missing(draft.store, kind, entity_id)
@@ -122,8 +141,8 @@ def _entity_in(draft: Draft, kind: Kind, entity_id: str) -> Json:
 def link(draft: Draft, kind: Kind, entity_id: str, asset_id: str, linking: bool) -> None:
     """Link the entity to the asset or unlink it; doing what is already done changes nothing."""
     now = now_utc()
-    data = _asset_in(draft, asset_id)
-    body = _entity_in(draft, kind, entity_id)
+    data = asset_in(draft, asset_id)
+    body = entity_in(draft, kind, entity_id)
     if linking:
         edits.associate(data, kind.key, body, now)
     else:
@@ -144,7 +163,7 @@ def snapshot(kind: Kind) -> Endpoint:
         if wanted:
             _enum(wanted, AnnotationTypeEnum, "annotation_type_filter")
             items = [item for item in items if item.get("type") == wanted]
-        return _json({"iterable": items, "indices": {item["id"]: index for index, item in enumerate(items)}})
+        return json_answer({"iterable": items, "indices": {item["id"]: index for index, item in enumerate(items)}})
 
     endpoint.__name__ = f"{kind.key}_snapshot"
     return endpoint
@@ -153,7 +172,7 @@ def snapshot(kind: Kind) -> Endpoint:
 def specific(kind: Kind) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         flag(request, "transferables", False)
-        return _json(rendered(store_of(request), kind, _entity_id(request, kind)))
+        return json_answer(rendered(store_of(request), kind, entity_id_of(request, kind)))
 
     endpoint.__name__ = f"{kind.one}_snapshot"
     return endpoint
@@ -161,14 +180,14 @@ def specific(kind: Kind) -> Endpoint:
 
 def delete(kind: Kind) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        entity_id = _entity_id(request, kind)
+        entity_id = entity_id_of(request, kind)
 
         def remove(draft: Draft) -> None:
-            _entity_in(draft, kind, entity_id)
+            entity_in(draft, kind, entity_id)
             draft.delete_entity(kind.key, entity_id)
 
         store_of(request).write(remove)
-        return _no_content()
+        return no_content()
 
     endpoint.__name__ = f"delete_{kind.one}"
     return endpoint
@@ -177,10 +196,10 @@ def delete(kind: Kind) -> Endpoint:
 def associate(kind: Kind, linking: bool) -> Endpoint:
     """``/{kind}/{id}/assets/associate/{asset}`` and its disassociation, from the entity's side."""
     async def endpoint(request: Request) -> Response:
-        entity_id = _entity_id(request, kind)
+        entity_id = entity_id_of(request, kind)
         asset_id = path_id(request, "asset", "an asset")
         store_of(request).write(lambda draft: link(draft, kind, entity_id, asset_id, linking))
-        return _no_content()
+        return no_content()
 
     endpoint.__name__ = f"{kind.one}_{'associate' if linking else 'disassociate'}_asset"
     return endpoint
@@ -193,14 +212,14 @@ def asset_link(kind: Kind, linking: bool) -> Endpoint:
         entity_id = str(request.path_params[kind.one])
 
         def change(draft: Draft) -> None:
-            _asset_in(draft, asset_id)
+            asset_in(draft, asset_id)
             if draft.entity(kind.key, entity_id) is None:
                 # The one failure Pieces OS documents for these operations.
                 raise ApiError(500, f"no {kind.what} with id {entity_id}")
             link(draft, kind, entity_id, asset_id, linking)
 
         store_of(request).write(change)
-        return _no_content()
+        return no_content()
 
     endpoint.__name__ = f"asset_{'associate' if linking else 'disassociate'}_{kind.one}"
     return endpoint
@@ -208,16 +227,16 @@ def asset_link(kind: Kind, linking: bool) -> Endpoint:
 
 def scores_increment(kind: Kind) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        entity_id = _entity_id(request, kind)
+        entity_id = entity_id_of(request, kind)
         increment = await json_object(request, "SeededScoreIncrement")
 
         def add(draft: Draft) -> None:
-            body = _entity_in(draft, kind, entity_id)
-            edits.increment_scores(body, increment, (kind.one, kind.key))
+            body = entity_in(draft, kind, entity_id)
+            edits.increment_scores(body, increment, kind.score_keys)
             draft.put_entity(kind.key, body)
 
         store_of(request).write(add)
-        return _no_content()
+        return no_content()
 
     endpoint.__name__ = f"{kind.one}_scores_increment"
     return endpoint
@@ -232,16 +251,16 @@ def update(kind: Kind) -> Endpoint:
         entity_id = str(changes["id"])
 
         def apply(draft: Draft) -> None:
-            body = _entity_in(draft, kind, entity_id)
+            body = entity_in(draft, kind, entity_id)
             for key, value in changes.items():
-                if key not in ("id", "created", "updated", "assets", "asset", "mechanisms", "points"):
+                if key not in ("id", "created", "updated", "assets", "asset", "mechanisms", "points", *kind.fixed):
                     body[key] = value
             body["updated"] = grouped_timestamp(now_utc())
             draft.put_entity(kind.key, body)
 
         store = store_of(request)
         store.write(apply)
-        return _json(rendered(store, kind, entity_id))
+        return json_answer(rendered(store, kind, entity_id))
 
     endpoint.__name__ = f"{kind.one}_update"
     return endpoint
@@ -257,7 +276,7 @@ def _enum(value: Any, enum: Any, where: str) -> str:
     return str(value)
 
 
-def _string(data: Json, key: str, model: str, required: bool = True) -> Optional[str]:
+def string_field(data: Json, key: str, model: str, required: bool = True) -> Optional[str]:
     value = data.get(key)
     if value is None and not required:
         return None
@@ -279,19 +298,19 @@ def _mechanism(data: Json, model: str) -> str:
 
 
 def _new_tag(data: Json, stamp: Json) -> Json:
-    text = _string(data, "text", "SeededTag")
+    text = string_field(data, "text", "SeededTag")
     category = data.get("category")
     return {"id": str(uuid.uuid4()), "text": text, "created": stamp, "updated": stamp,
             "category": "UNKNOWN" if category is None else _enum(category, TagCategoryEnum, "category")}
 
 
 def _new_website(data: Json, stamp: Json) -> Json:
-    url = _string(data, "url", "SeededWebsite")
-    name = _string(data, "name", "SeededWebsite")
+    url = string_field(data, "url", "SeededWebsite")
+    name = string_field(data, "name", "SeededWebsite")
     return {"id": str(uuid.uuid4()), "url": url, "name": name, "created": stamp, "updated": stamp}
 
 
-def _new_annotation(data: Json, stamp: Json) -> Json:
+def new_annotation(data: Json, stamp: Json) -> Json:
     kind = _enum(data.get("type"), AnnotationTypeEnum, "type")
     text = data.get("text")
     if not isinstance(text, str):
@@ -303,9 +322,9 @@ def _new_annotation(data: Json, stamp: Json) -> Json:
     return item
 
 
-def _new_anchor(data: Json, stamp: Json) -> Json:
+def new_anchor(data: Json, stamp: Json) -> Json:
     kind = _enum(data.get("type"), AnchorTypeEnum, "type")
-    fullpath = _string(data, "fullpath", "SeededAnchor")
+    fullpath = string_field(data, "fullpath", "SeededAnchor")
     assert fullpath is not None
     anchor_id, point_id = str(uuid.uuid4()), str(uuid.uuid4())
     point: Json = {"id": point_id, "fullpath": fullpath, "created": stamp, "updated": stamp,
@@ -313,7 +332,7 @@ def _new_anchor(data: Json, stamp: Json) -> Json:
     platform = data.get("platform")
     if platform is not None:
         point["platform"] = _enum(platform, PlatformEnum, "platform")
-    name = _string(data, "name", "SeededAnchor", required=False)
+    name = string_field(data, "name", "SeededAnchor", required=False)
     return {"id": anchor_id, "type": kind, "watch": bool(_bool(data, "watch", "SeededAnchor")),
             "name": name or posixpath.basename(fullpath.rstrip("/\\").replace("\\", "/")) or fullpath,
             "points": {"iterable": [{"id": point_id, "reference": point}]},
@@ -323,8 +342,8 @@ def _new_anchor(data: Json, stamp: Json) -> Json:
 _BUILDERS: Dict[str, Tuple[str, Callable[[Json, Json], Json]]] = {
     "tags": ("SeededTag", _new_tag),
     "websites": ("SeededWebsite", _new_website),
-    "annotations": ("SeededAnnotation", _new_annotation),
-    "anchors": ("SeededAnchor", _new_anchor),
+    "annotations": ("SeededAnnotation", new_annotation),
+    "anchors": ("SeededAnchor", new_anchor),
 }
 
 
@@ -338,18 +357,18 @@ def create(kind: Kind) -> Endpoint:
         if not data:
             raise ApiError(400, f"the request needs a JSON {model} body")
         body = build(data, grouped_timestamp(now_utc()))
-        asset_id = _string(data, "asset", model, required=False)
+        asset_id = string_field(data, "asset", model, required=False)
 
         def add(draft: Draft) -> None:
             if asset_id is not None:
-                _asset_in(draft, asset_id)
+                asset_in(draft, asset_id)
             draft.put_entity(kind.key, body)
             if asset_id is not None:
                 link(draft, kind, body["id"], asset_id, True)
 
         store = store_of(request)
         store.write(add)
-        return _json(rendered(store, kind, body["id"]))
+        return json_answer(rendered(store, kind, body["id"]))
 
     endpoint.__name__ = f"create_{kind.one}"
     return endpoint
@@ -359,9 +378,9 @@ def exists(kind: Kind, field: str) -> Endpoint:
     """``/{kind}/exists``: the tag of that text, or the website of that url (ExistingMetadata)."""
     async def endpoint(request: Request) -> Response:
         data = await json_object(request, "ExistentMetadata", ("value",))
-        value = _string(data, "value", "ExistentMetadata")
+        value = string_field(data, "value", "ExistentMetadata")
         found = next((body for body in store_of(request).entities(kind.key) if body.get(field) == value), None)
-        return _json({} if found is None else {kind.one: {"id": found["id"]}})
+        return json_answer({} if found is None else {kind.one: {"id": found["id"]}})
 
     endpoint.__name__ = f"{kind.key}_exists"
     return endpoint

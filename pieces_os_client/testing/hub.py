@@ -17,7 +17,8 @@ reading cannot grow the emulator without end:
   meanwhile), so nothing is lost.
 
 Kinds: the assets streams (ids, snapshots without and with content, suggestions) and an identifier
-stream per other collection (tags, websites, annotations, anchors, applications, formats, models).
+stream per other collection (tags, websites, annotations, anchors, applications, formats, models,
+conversations, messages).
 """
 from __future__ import annotations
 
@@ -93,6 +94,7 @@ def _suggestions(records: Sequence[AssetRecord]) -> str:
 ID_FIELDS = {
     "tags": "tag", "websites": "website", "annotations": "annotation", "anchors": "anchor",
     "applications": "application", "models": "model", "formats": "format",
+    "conversations": "conversation", "messages": "conversationMessage",
 }
 
 

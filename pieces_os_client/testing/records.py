@@ -68,6 +68,8 @@ def _copied(data: Dict[str, Any]) -> Dict[str, Any]:
 
 # Collections a real Pieces OS always sends, empty when empty (a recorded create answer).
 _COLLECTIONS = ("websites", "tags", "persons", "annotations", "hints", "anchors")
+# Collections that recording leaves out (absent, not empty) until something is in them.
+_WHEN_LINKED = ("conversations",)
 
 
 def served_views(data: Dict[str, Any]) -> Tuple[Asset, Asset]:
@@ -75,10 +77,11 @@ def served_views(data: Dict[str, Any]) -> Tuple[Asset, Asset]:
     without (``transferables=false``).
 
     Every relation collection is present (``{"iterable": [], "indices": {}}`` when empty, the
-    indices mapping each item's id to its position), and ``original.reference`` and
-    ``preview.base.reference`` hold the format they name, whose ``asset`` is the bare id.
+    indices mapping each item's id to its position; ``conversations`` once one was linked), and
+    ``original.reference`` and ``preview.base.reference`` hold the format they name, whose
+    ``asset`` is the bare id.
     """
-    for key in _COLLECTIONS:
+    for key in _COLLECTIONS + tuple(key for key in _WHEN_LINKED if data.get(key) is not None):
         holder = data.get(key) or {}
         items = holder.get("iterable") or []
         holder["iterable"] = items

@@ -1,15 +1,15 @@
 """The emulator's storage: SQLite through the standard library, one transaction per write.
 
 Assets live in the ``assets`` table and their formats in ``formats``; everything else a plugin
-creates (tags, websites, annotations, anchors, applications, models, sessions) is an entity in
-``entities``, one JSON body per row. Deleted ids stay in ``tombstones`` (assets) and
+creates (tags, websites, annotations, anchors, conversations and their messages, applications,
+models, sessions) is an entity in ``entities``, one JSON body per row. Deleted ids stay in ``tombstones`` (assets) and
 ``entity_tombstones`` so that asking for one answers 410 Gone rather than 404. The database runs
 in WAL mode. Every write commits before anyone hears of it: listeners are called after the commit,
 in commit order, with a ``Change`` that carries the state right after it.
 
-An asset's tags, websites, annotations and anchors are entities too, linked to it: the asset keeps
-a copy of each in its collection (what Pieces OS serves inside an asset), and a write keeps the
-two sides the same (see ``_sync``): renaming a tag renames it on every asset holding it, and a tag
+An asset's tags, websites, annotations, anchors and conversations are entities too, linked to
+it: the asset keeps a copy of each in its collection (what Pieces OS serves inside an asset), and a
+write keeps the two sides the same (see ``_sync``): renaming a tag renames it on every asset holding it, and a tag
 an asset update brings in becomes the tag of that text. Which assets an entity is linked to is
 read off the assets, never stored twice.
 
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS entity_tombstones (
 """
 
 #: The asset collections whose items are entities of the same name.
-RELATIONS = ("tags", "websites", "annotations", "anchors")
+RELATIONS = ("tags", "websites", "annotations", "anchors", "conversations")
 #: Fields of an entity read off the assets linking to it rather than stored: which assets, and
 #: (tags, websites) how each asset got it, a map of asset ids each asset's copy keeps its entry of.
 LINK_FIELDS = ("assets", "asset", "mechanisms")

@@ -272,7 +272,7 @@ def test_tags_and_websites_link_and_unlink_with_204(
 
 @pytest.mark.parametrize("kind", [
     "tags/associate", "tags/disassociate", "websites/associate", "anchors/associate", "anchors/disassociate",
-    "conversations/associate", "persons/disassociate", "workstream_summaries/associate",
+    "conversations/associate", "conversations/disassociate", "persons/disassociate", "workstream_summaries/associate",
 ])
 def test_linking_an_unknown_id_is_a_500_naming_it(emulator: PiecesOSEmulator, stored: Asset, kind: str) -> None:
     unknown = "11111111-1111-4111-8111-111111111111"

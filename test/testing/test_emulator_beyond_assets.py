@@ -347,14 +347,14 @@ def test_every_route_is_an_operation_of_the_spec() -> None:
 
 def test_a_stream_the_emulator_does_not_implement_refuses_the_handshake_with_501(emulator: PiecesOSEmulator) -> None:
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-        stream(emulator, "/conversations/stream/identifiers")
+        stream(emulator, "/persons/stream/identifiers")
     assert refused.value.status_code == 501
-    assert b"conversations_stream_identifiers" in (refused.value.resp_body or b"")
+    assert b"persons_stream_identifiers" in (refused.value.resp_body or b"")
 
 
 def test_every_operation_the_emulator_does_not_implement_answers_501_naming_it(emulator: PiecesOSEmulator) -> None:
     missing = unimplemented()
-    assert ("conversations_snapshot", "GET", "/conversations") in missing
+    assert ("persons_snapshot", "GET", "/persons") in missing
     for name, method, path in missing:
         concrete = path.replace("{", "").replace("}", "")
         status, answer = call(emulator, method, concrete)

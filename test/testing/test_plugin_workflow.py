@@ -121,9 +121,9 @@ def test_a_plugins_workflow_is_seen_through_every_api(client: ApiClient) -> None
 
 def test_an_operation_the_emulator_does_not_implement_says_so(client: ApiClient) -> None:
     with pytest.raises(ServiceException) as caught:
-        pos.ConversationsApi(client).conversations_snapshot()
+        pos.PersonsApi(client).persons_snapshot()
     assert caught.value.status == 501
-    assert "conversations_snapshot" in str(caught.value) and "does not implement" in str(caught.value)
+    assert "persons_snapshot" in str(caught.value) and "does not implement" in str(caught.value)
 
 
 def test_the_first_minutes_examples_run_as_written() -> None:
@@ -158,6 +158,8 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
     formats, format_api = pos.FormatsApi(client), pos.FormatApi(client)
     models, model = pos.ModelsApi(client), pos.ModelApi(client)
     user, system = pos.UserApi(client), pos.OSApi(client)
+    conversations, conversation = pos.ConversationsApi(client), pos.ConversationApi(client)
+    messages, message = pos.ConversationMessagesApi(client), pos.ConversationMessageApi(client)
     score = pos.SeededScoreIncrement(tag=pos.SeededScore(reuse=True), website=pos.SeededScore(reuse=True),
                                      annotation=pos.SeededScore(reuse=True), anchor=pos.SeededScore(reuse=True))
     state: Dict[str, Any] = {}
@@ -224,6 +226,38 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
         ("anchor_associate_asset", lambda: anchor.anchor_associate_asset(state["anchor"].id, state["saved"])),
         ("anchor_disassociate_asset", lambda: anchor.anchor_disassociate_asset(state["anchor"].id, state["saved"])),
         ("anchors_disassociate_asset", lambda: anchors.anchors_disassociate_asset(state["anchor"].id, tagged.id)),
+        ("conversations_create_specific_conversation", lambda: state.setdefault(
+            "conversation", conversations.conversations_create_specific_conversation(
+                seeded_conversation=pos.SeededConversation(type="COPILOT", name="answers")))),
+        ("conversations_create_from_asset", lambda: conversations.conversations_create_from_asset(tagged.id)),
+        ("conversations_snapshot", conversations.conversations_snapshot),
+        ("conversations_identifiers_snapshot", conversations.conversations_identifiers_snapshot),
+        ("conversation_get_specific_conversation", lambda: conversation.conversation_get_specific_conversation(
+            state["conversation"].id)),
+        ("conversation_update", lambda: conversation.conversation_update(conversation=state["conversation"])),
+        ("conversation_scores_increment", lambda: conversation.conversation_scores_increment(
+            state["conversation"].id, seeded_score_increment=pos.SeededScoreIncrement(conversation=pos.SeededScore(reuse=True)))),
+        ("conversation_associate_asset", lambda: conversation.conversation_associate_asset(state["conversation"].id, tagged.id)),
+        ("conversation_disassociate_asset", lambda: conversation.conversation_disassociate_asset(
+            state["conversation"].id, tagged.id)),
+        ("messages_create_specific_message", lambda: state.setdefault("message", messages.messages_create_specific_message(
+            seeded_conversation_message=pos.SeededConversationMessage(
+                role="USER", fragment=pos.FragmentFormat(string=pos.TransferableString(raw="What is the answer?")),
+                conversation=pos.ReferencedConversation(id=state["conversation"].id))))),
+        ("messages_snapshot", messages.messages_snapshot),
+        ("message_specific_message_snapshot", lambda: message.message_specific_message_snapshot(state["message"].id)),
+        ("message_specific_message_update", lambda: message.message_specific_message_update(
+            conversation_message=state["message"])),
+        ("message_update_value", lambda: message.message_update_value(conversation_message=state["message"])),
+        ("message_scores_increment", lambda: message.message_scores_increment(
+            state["message"].id, seeded_score_increment=pos.SeededScoreIncrement(conversation_message=pos.SeededScore(reuse=True)))),
+        ("conversation_specific_conversation_messages", lambda: conversation.conversation_specific_conversation_messages(
+            state["conversation"].id)),
+        ("conversation_specific_conversation_rename", lambda: conversation.conversation_specific_conversation_rename(
+            state["conversation"].id)),
+        ("messages_delete_specific_message", lambda: messages.messages_delete_specific_message(state["message"].id)),
+        ("conversations_delete_specific_conversation", lambda: conversations.conversations_delete_specific_conversation(
+            state["conversation"].id)),
         ("models_snapshot", lambda: state.setdefault("model", next(
             item for item in models.models_snapshot().iterable if not item.cloud and not item.downloaded))),
         ("models_specific_model_snapshot", lambda: model.models_specific_model_snapshot(state["model"].id)),
@@ -258,7 +292,7 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
     with pytest.raises(ServiceException) as refused:
         user.refresh_user()
     assert "no user is signed in" in str(refused.value)
-    for kind in (tags, websites, annotations, anchors, applications, formats, models):
+    for kind in (tags, websites, annotations, anchors, applications, formats, models, conversations, messages):
         stream_method = next(getattr(kind, name) for name in dir(kind) if name.endswith("_stream_identifiers"))
         with stream_method() as stream:
             assert type(stream.next_message(timeout=5)).__name__ == "StreamedIdentifiers"

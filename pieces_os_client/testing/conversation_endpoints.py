@@ -1,0 +1,298 @@
+"""Conversations and their messages: the ConversationsApi/ConversationApi and
+ConversationMessagesApi/ConversationMessageApi operations that need no language model.
+
+A conversation is an entity of the store, linked to assets as tags are (the asset's
+``conversations`` holds it, the conversation's ``assets`` lists the assets holding it). Its
+``messages`` lists its messages in order; each message is an entity of its own whose
+``conversation`` names it, so creating or deleting a message changes its conversation too.
+Deleting a conversation deletes its messages, and the annotations made with it that no asset
+holds. Every collection is present, ``{"iterable": [], "indices": {}}`` when empty.
+"""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import List, Optional
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pieces_os_client.models.seeded_conversation import SeededConversation
+from pieces_os_client.models.seeded_conversation_message import SeededConversationMessage
+from pieces_os_client.testing.entity_endpoints import (
+    ANNOTATIONS,
+    CONVERSATIONS,
+    MESSAGES,
+    WEBSITES,
+    asset_in,
+    entity_id_of,
+    entity_in,
+    json_answer,
+    link,
+    new_anchor,
+    new_annotation,
+    no_content,
+    rendered,
+    string_field,
+)
+from pieces_os_client.testing.seeds import grouped_timestamp, now_utc
+from pieces_os_client.testing.store import Draft, Json
+from pieces_os_client.testing.web import ApiError, flag, parse_required, path_id, store_of
+
+# The score every new conversation and message starts with, as an asset's does.
+_NO_SCORE = {"manual": 0, "automatic": 0}
+# A title made from a message is cut to this many characters.
+_TITLE_LENGTH = 60
+
+
+def collection(ids: List[str]) -> Json:
+    """A Flattened* collection of references: ``{"iterable": [{"id": ...}], "indices": {...}}``."""
+    return {"iterable": [{"id": item_id} for item_id in ids], "indices": {item_id: n for n, item_id in enumerate(ids)}}
+
+
+def _ids(body: Json, key: str) -> List[str]:
+    return [item["id"] for item in (body.get(key) or {}).get("iterable") or [] if isinstance(item.get("id"), str)]
+
+
+def _add_id(body: Json, key: str, item_id: str) -> None:
+    ids = _ids(body, key)
+    if item_id not in ids:
+        body[key] = collection([*ids, item_id])
+
+
+def _drop_id(body: Json, key: str, item_id: str) -> None:
+    body[key] = collection([other for other in _ids(body, key) if other != item_id])
+
+
+def _shown_message(body: Json, transferables: bool) -> Json:
+    """A message as served: without the text of its fragment when ``transferables`` is false."""
+    fragment = body.get("fragment")
+    if transferables or not isinstance(fragment, dict):
+        return body
+    return dict(body, fragment={key: value for key, value in fragment.items() if key not in ("string", "bytes")})
+
+
+def _message_list(bodies: List[Json], transferables: bool) -> Response:
+    shown = [_shown_message(body, transferables) for body in bodies]
+    return json_answer({"iterable": shown, "indices": {body["id"]: n for n, body in enumerate(shown)}})
+
+
+def _new_message(data: Json, conversation_id: str, stamp: Json) -> Json:
+    """A message from a SeededConversationMessage's JSON, in the conversation ``conversation_id``."""
+    body: Json = {
+        "id": str(uuid.uuid4()), "created": data.get("created") or stamp, "updated": stamp,
+        "conversation": {"id": conversation_id}, "role": data["role"], "fragment": data["fragment"],
+        "score": dict(_NO_SCORE), "annotations": collection([]),
+    }
+    for key in ("sentiment", "model"):
+        if data.get(key) is not None:
+            body[key] = data[key]
+    return body
+
+
+def _add_message(draft: Draft, conversation: Json, data: Json, stamp: Json) -> Json:
+    message = _new_message(data, conversation["id"], stamp)
+    draft.put_entity(MESSAGES.key, message)
+    _add_id(conversation, "messages", message["id"])
+    conversation["updated"] = stamp
+    return message
+
+
+def _text_of(message: Json) -> str:
+    fragment = message.get("fragment") or {}
+    raw = (fragment.get("string") or {}).get("raw")
+    if isinstance(raw, str):
+        return raw
+    values = (fragment.get("bytes") or {}).get("raw")
+    if isinstance(values, list):
+        return bytes(values).decode("utf-8", "replace")
+    return ""
+
+
+def _title(text: str) -> Optional[str]:
+    """The first line of ``text`` with a word in it, cut to a title's length."""
+    for line in text.splitlines():
+        line = line.strip().strip("#*-> \t")
+        if re.search(r"\w", line):
+            return line if len(line) <= _TITLE_LENGTH else line[: _TITLE_LENGTH - 3].rstrip() + "..."
+    return None
+
+
+# ----- conversations ---------------------------------------------------------------------------------
+
+
+async def create_conversation(request: Request) -> Response:
+    """``/conversations/create``: a conversation from a SeededConversation, with the messages,
+    annotations and anchors it brings created, and the assets and websites it names linked."""
+    flag(request, "transferables", True)
+    seeded = await parse_required(request, SeededConversation)
+    data: Json = json.loads(seeded.to_json())
+    stamp = grouped_timestamp(now_utc())
+    conversation: Json = {
+        "id": str(uuid.uuid4()), "created": stamp, "updated": stamp, "type": data["type"],
+        "messages": collection([]), "annotations": collection([]), "websites": collection([]),
+        "anchors": collection([]), "score": dict(_NO_SCORE),
+    }
+    for key in ("name", "favorited", "demo", "application", "model", "pipeline"):
+        if data.get(key) is not None:
+            conversation[key] = data[key]
+    asset_ids = _ids(data, "assets")
+
+    def add(draft: Draft) -> None:
+        for asset_id in asset_ids:
+            asset_in(draft, asset_id)
+        for website_id in _ids(data, "websites"):
+            entity_in(draft, WEBSITES, website_id)
+            _add_id(conversation, "websites", website_id)
+        for seeded_note in data.get("annotations") or []:
+            note = new_annotation(seeded_note, stamp)
+            note["conversation"] = {"id": conversation["id"]}
+            draft.put_entity(ANNOTATIONS.key, note)
+            _add_id(conversation, "annotations", note["id"])
+            noted = string_field(seeded_note, "asset", "SeededAnnotation", required=False)
+            if noted is not None:
+                link(draft, ANNOTATIONS, note["id"], noted, True)
+        for seeded_anchor in data.get("anchors") or []:
+            anchor = new_anchor(seeded_anchor, stamp)
+            draft.put_entity("anchors", anchor)
+            _add_id(conversation, "anchors", anchor["id"])
+        for seeded_message in data.get("messages") or []:
+            _add_message(draft, conversation, seeded_message, stamp)
+        draft.put_entity(CONVERSATIONS.key, conversation)
+        for asset_id in asset_ids:
+            link(draft, CONVERSATIONS, conversation["id"], asset_id, True)
+
+    store = store_of(request)
+    store.write(add)
+    return json_answer(rendered(store, CONVERSATIONS, conversation["id"]))
+
+
+async def create_from_asset(request: Request) -> Response:
+    """``/conversations/create/from_asset/{asset}``: a conversation about the asset, named after
+    it and linked to it (without the messages a language model would add)."""
+    asset_id = path_id(request, "asset", "an asset")
+    stamp = grouped_timestamp(now_utc())
+    conversation: Json = {
+        "id": str(uuid.uuid4()), "created": stamp, "updated": stamp, "type": "COPILOT",
+        "messages": collection([]), "annotations": collection([]), "websites": collection([]),
+        "anchors": collection([]), "score": dict(_NO_SCORE),
+    }
+
+    def add(draft: Draft) -> None:
+        asset = asset_in(draft, asset_id)
+        if asset.get("name"):
+            conversation["name"] = asset["name"]
+        draft.put_entity(CONVERSATIONS.key, conversation)
+        link(draft, CONVERSATIONS, conversation["id"], asset_id, True)
+
+    store_of(request).write(add)
+    return json_answer({"conversation": {"id": conversation["id"]}})
+
+
+async def delete_conversation(request: Request) -> Response:
+    conversation_id = entity_id_of(request, CONVERSATIONS)
+    store = store_of(request)
+
+    def remove(draft: Draft) -> None:
+        conversation = entity_in(draft, CONVERSATIONS, conversation_id)
+        for message_id in _ids(conversation, "messages"):
+            draft.delete_entity(MESSAGES.key, message_id)
+        held = store.links(ANNOTATIONS.key)
+        for note_id in _ids(conversation, "annotations"):
+            note = draft.entity(ANNOTATIONS.key, note_id)
+            if note is None or (note.get("conversation") or {}).get("id") != conversation_id:
+                continue
+            if held.get(note_id) is None:
+                draft.delete_entity(ANNOTATIONS.key, note_id)
+            else:
+                del note["conversation"]
+                draft.put_entity(ANNOTATIONS.key, note)
+        draft.delete_entity(CONVERSATIONS.key, conversation_id)
+
+    store.write(remove)
+    return no_content()
+
+
+async def identifiers(request: Request) -> Response:
+    return json_answer(collection([body["id"] for body in store_of(request).entities(CONVERSATIONS.key)]))
+
+
+async def conversation_messages(request: Request) -> Response:
+    """``/conversation/{conversation}/messages``: its messages, in order."""
+    transferables = flag(request, "transferables", True)
+    store = store_of(request)
+    conversation = rendered(store, CONVERSATIONS, entity_id_of(request, CONVERSATIONS))
+    bodies = [store.entity(MESSAGES.key, message_id) for message_id in _ids(conversation, "messages")]
+    return _message_list([body for body in bodies if body is not None], transferables)
+
+
+async def rename(request: Request) -> Response:
+    """``/conversation/{conversation}/rename``: named after its first message with words in it
+    (the user's first), as a reader would title it; unchanged when no message has any."""
+    flag(request, "transferables", True)
+    conversation_id = entity_id_of(request, CONVERSATIONS)
+
+    def retitle(draft: Draft) -> None:
+        conversation = entity_in(draft, CONVERSATIONS, conversation_id)
+        messages = [draft.entity(MESSAGES.key, message_id) for message_id in _ids(conversation, "messages")]
+        ordered = sorted((m for m in messages if m is not None), key=lambda m: m.get("role") != "USER")
+        title = next((found for found in (_title(_text_of(m)) for m in ordered) if found), None)
+        if title is not None and title != conversation.get("name"):
+            conversation["name"] = title
+            conversation["updated"] = grouped_timestamp(now_utc())
+            draft.put_entity(CONVERSATIONS.key, conversation)
+
+    store = store_of(request)
+    store.write(retitle)
+    return json_answer(rendered(store, CONVERSATIONS, conversation_id))
+
+
+# ----- messages -----------------------------------------------------------------------------------------
+
+
+async def create_message(request: Request) -> Response:
+    """``/messages/create``: a message at the end of the conversation its seed names."""
+    transferables = flag(request, "transferables", True)
+    seeded = await parse_required(request, SeededConversationMessage)
+    data: Json = json.loads(seeded.to_json())
+    conversation_id = (data.get("conversation") or {}).get("id")
+    if conversation_id is None:
+        raise ApiError(400, "the body is not a valid SeededConversationMessage: `conversation` is required"
+                            " (the conversation the message belongs to)")
+    stamp = grouped_timestamp(now_utc())
+
+    def add(draft: Draft) -> Json:
+        conversation = entity_in(draft, CONVERSATIONS, conversation_id)
+        message = _add_message(draft, conversation, data, stamp)
+        draft.put_entity(CONVERSATIONS.key, conversation)
+        return message
+
+    message = store_of(request).write(add)
+    return json_answer(_shown_message(message, transferables))
+
+
+async def messages_snapshot(request: Request) -> Response:
+    return _message_list(store_of(request).entities(MESSAGES.key), flag(request, "transferables", True))
+
+
+async def message_snapshot(request: Request) -> Response:
+    transferables = flag(request, "transferables", True)
+    return json_answer(_shown_message(rendered(store_of(request), MESSAGES, entity_id_of(request, MESSAGES)),
+                                      transferables))
+
+
+async def delete_message(request: Request) -> Response:
+    message_id = entity_id_of(request, MESSAGES)
+
+    def remove(draft: Draft) -> None:
+        message = entity_in(draft, MESSAGES, message_id)
+        draft.delete_entity(MESSAGES.key, message_id)
+        conversation = draft.entity(CONVERSATIONS.key, (message.get("conversation") or {}).get("id", ""))
+        if conversation is not None:
+            _drop_id(conversation, "messages", message_id)
+            conversation["updated"] = grouped_timestamp(now_utc())
+            draft.put_entity(CONVERSATIONS.key, conversation)
+
+    store_of(request).write(remove)
+    return no_content()
