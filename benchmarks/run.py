@@ -33,6 +33,7 @@ import data  # noqa: E402
 
 FLOOR_IMPORT = "import pydantic, urllib3, dateutil.parser, websocket, typing_extensions"
 SDK_IMPORT = "from pieces_os_client import ApiClient, Configuration, AssetsApi, Asset, Seed"
+STAR_IMPORT = "from pieces_os_client import *"
 # What any SDK of pydantic models pays before its own code runs: ``import pydantic`` is lazy and
 # loads neither BaseModel nor FieldInfo; the first model class with a field loads both.
 MODEL_FLOOR = (
@@ -195,7 +196,8 @@ def ratio_row(figure: str, values: Sequence[float], floors: Sequence[float], tar
 
 def bench_import(settings: Settings) -> List[Row]:
     first_use = f"{SDK_IMPORT}; Asset.from_json({data.asset_json()!r})"
-    codes = {"floor": FLOOR_IMPORT, "model floor": MODEL_FLOOR, "import": SDK_IMPORT, "first use": first_use}
+    codes = {"floor": FLOOR_IMPORT, "model floor": MODEL_FLOOR, "import": SDK_IMPORT, "first use": first_use,
+             "star": STAR_IMPORT}
     samples = interleaved({name: partial(launch, code) for name, code in codes.items()}, settings.import_repeat,
                           settings.warm_up, together=settings.in_process)
 
@@ -212,7 +214,18 @@ def bench_import(settings: Settings) -> List[Row]:
                   note=f"{paired_ratio(series('first use', 0), model_floor):.2f}x urllib3 + one pydantic"
                   " model class"),
         ratio_row("first use: peak RSS", series("first use", 1), series("floor", 1), None, "MB"),
+        # A star import binds every model and API class, so it creates them all: a report of what
+        # that costs as the API grows, not a target.
+        ratio_row("star import: every model and API class", series("star", 0), series("floor", 0), None,
+                  note=f"{(statistics.median(series('star', 0)) - statistics.median(model_floor)) / len(every_model()) * 1000:.2f}"
+                  f" ms per model or enum ({len(every_model())}) beyond urllib3 + one pydantic model class"),
     ]
+
+
+def every_model() -> List[str]:
+    from pieces_os_client import models
+
+    return list(models.MODULES)
 
 
 def bench_parsing(settings: Settings) -> List[Row]:
@@ -842,7 +855,7 @@ def peer_figures(settings: Settings) -> Dict[str, List[str]]:
     """The peer's figures, by the group that measures them."""
     return {
         "import": [f"{PEER}: import of the public names", f"{PEER}: import peak RSS",
-                   f"{PEER}: first use (import + Asset.from_json)"],
+                   f"{PEER}: first use (import + Asset.from_json)", f"{PEER}: star import"],
         "parse": [f"{PEER}: ApiClient.deserialize ({settings.parse_assets} assets, as text)",
                   f"{PEER}: Assets.from_json (same text)", f"{PEER}: Assets.to_json"],
         "calls": [f"{PEER}: {settings.peer_calls} sequential assets_specific_asset_snapshot, emulator"],
@@ -856,6 +869,8 @@ def peer_import(settings: Settings, python: Path, names: Sequence[str]) -> List[
         "peer import": partial(launch, PUBLIC_IMPORT, python=python),
         "first use": partial(launch, first_use),
         "peer first use": partial(launch, first_use, python=python),
+        "star": partial(launch, STAR_IMPORT),
+        "peer star": partial(launch, STAR_IMPORT, python=python),
     }
     # Warmed up in both kinds of run: the peer's first start in its venv reads files never read.
     samples = interleaved(commands, settings.peer_import_repeat, warm_up=True)
@@ -870,6 +885,7 @@ def peer_import(settings: Settings, python: Path, names: Sequence[str]) -> List[
                   f" names by module path); fresh interpreters, interleaved, {settings.peer_import_repeat} each"),
         ratio_row(names[1], series("peer import", 1), series("import", 1), None, "MB"),
         ratio_row(names[2], series("peer first use", 0), series("first use", 0), None),
+        ratio_row(names[3], series("peer star", 0), series("star", 0), None),
     ]
 
 

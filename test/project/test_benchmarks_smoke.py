@@ -22,6 +22,7 @@ FIGURES = (
     "import: wall time",
     "import: peak RSS",
     "first use (import + Asset.from_json)",
+    "star import: every model and API class",
     "ApiClient.deserialize",
     "Assets.from_json",
     "Assets.to_json",
@@ -80,7 +81,7 @@ def test_peer_without_its_package_index_reports_it_unavailable(tmp_path: Path) -
     )
     assert completed.returncode == 0, completed.stderr
     rows = table_rows(completed.stdout)
-    assert len(rows) == 7, completed.stdout
+    assert len(rows) == 8, completed.stdout
     for row in rows:
         assert row.startswith("| official 5.0.1: "), row
         value = row.split("|")[2].strip()
