@@ -5,15 +5,17 @@ A conversation is an entity of the store, linked to assets as tags are (the asse
 ``conversations`` holds it, the conversation's ``assets`` lists the assets holding it). Its
 ``messages`` lists its messages in order; each message is an entity of its own whose
 ``conversation`` names it, so creating or deleting a message changes its conversation too.
-Deleting a conversation deletes its messages, and the annotations made with it that no asset
-holds. Every collection is present, ``{"iterable": [], "indices": {}}`` when empty.
+Conversations and messages also refer to websites, anchors and annotations (and messages to
+tags), which list them back (see ``entity_endpoints.REFERENCES``). Deleting a conversation
+deletes its messages, and the annotations only they referred to that no asset holds. Every
+collection is present, ``{"iterable": [], "indices": {}}`` when empty.
 """
 from __future__ import annotations
 
 import json
 import re
 import uuid
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,18 +23,25 @@ from starlette.responses import Response
 from pieces_os_client.models.seeded_conversation import SeededConversation
 from pieces_os_client.models.seeded_conversation_message import SeededConversationMessage
 from pieces_os_client.testing.entity_endpoints import (
+    ANCHORS,
     ANNOTATIONS,
     CONVERSATIONS,
     MESSAGES,
+    TAGS,
     WEBSITES,
+    Kind,
     asset_in,
+    collection,
     entity_id_of,
     entity_in,
+    holders_of,
+    ids_of,
     json_answer,
     link,
     new_anchor,
     new_annotation,
     no_content,
+    refer,
     rendered,
     string_field,
 )
@@ -44,25 +53,6 @@ from pieces_os_client.testing.web import ApiError, flag, parse_required, path_id
 _NO_SCORE = {"manual": 0, "automatic": 0}
 # A title made from a message is cut to this many characters.
 _TITLE_LENGTH = 60
-
-
-def collection(ids: List[str]) -> Json:
-    """A Flattened* collection of references: ``{"iterable": [{"id": ...}], "indices": {...}}``."""
-    return {"iterable": [{"id": item_id} for item_id in ids], "indices": {item_id: n for n, item_id in enumerate(ids)}}
-
-
-def _ids(body: Json, key: str) -> List[str]:
-    return [item["id"] for item in (body.get(key) or {}).get("iterable") or [] if isinstance(item.get("id"), str)]
-
-
-def _add_id(body: Json, key: str, item_id: str) -> None:
-    ids = _ids(body, key)
-    if item_id not in ids:
-        body[key] = collection([*ids, item_id])
-
-
-def _drop_id(body: Json, key: str, item_id: str) -> None:
-    body[key] = collection([other for other in _ids(body, key) if other != item_id])
 
 
 def _shown_message(body: Json, transferables: bool) -> Json:
@@ -94,7 +84,7 @@ def _new_message(data: Json, conversation_id: str, stamp: Json) -> Json:
 def _add_message(draft: Draft, conversation: Json, data: Json, stamp: Json) -> Json:
     message = _new_message(data, conversation["id"], stamp)
     draft.put_entity(MESSAGES.key, message)
-    _add_id(conversation, "messages", message["id"])
+    refer(conversation, "messages", message["id"], True)
     conversation["updated"] = stamp
     return message
 
@@ -137,26 +127,25 @@ async def create_conversation(request: Request) -> Response:
     for key in ("name", "favorited", "demo", "application", "model", "pipeline"):
         if data.get(key) is not None:
             conversation[key] = data[key]
-    asset_ids = _ids(data, "assets")
+    asset_ids = ids_of(data, "assets")
 
     def add(draft: Draft) -> None:
         for asset_id in asset_ids:
             asset_in(draft, asset_id)
-        for website_id in _ids(data, "websites"):
-            entity_in(draft, WEBSITES, website_id)
-            _add_id(conversation, "websites", website_id)
+        for website_id in ids_of(data, "websites"):
+            draft.put_entity(WEBSITES.key, entity_in(draft, WEBSITES, website_id))  # it lists one more
+            refer(conversation, "websites", website_id, True)
         for seeded_note in data.get("annotations") or []:
             note = new_annotation(seeded_note, stamp)
-            note["conversation"] = {"id": conversation["id"]}
             draft.put_entity(ANNOTATIONS.key, note)
-            _add_id(conversation, "annotations", note["id"])
+            refer(conversation, "annotations", note["id"], True)
             noted = string_field(seeded_note, "asset", "SeededAnnotation", required=False)
             if noted is not None:
                 link(draft, ANNOTATIONS, note["id"], noted, True)
         for seeded_anchor in data.get("anchors") or []:
             anchor = new_anchor(seeded_anchor, stamp)
-            draft.put_entity("anchors", anchor)
-            _add_id(conversation, "anchors", anchor["id"])
+            draft.put_entity(ANCHORS.key, anchor)
+            refer(conversation, "anchors", anchor["id"], True)
         for seeded_message in data.get("messages") or []:
             _add_message(draft, conversation, seeded_message, stamp)
         draft.put_entity(CONVERSATIONS.key, conversation)
@@ -190,27 +179,36 @@ async def create_from_asset(request: Request) -> Response:
     return json_answer({"conversation": {"id": conversation["id"]}})
 
 
+def _remove(draft: Draft, removed: List[Tuple[Kind, Json]]) -> None:
+    """Delete conversations and messages (with the kind of each), and the annotations only they
+    referred to that no asset holds; what they referred to that stays lists them no more."""
+    for holder, body in removed:
+        draft.delete_entity(holder.key, body["id"])
+    held = draft.store.links(ANNOTATIONS.key)
+    still = {note_id for holder in holders_of(ANNOTATIONS) for body in draft.entities_of(holder.key)
+             for note_id in ids_of(body, ANNOTATIONS.key)}
+    for _, body in removed:
+        for kind in (WEBSITES, ANCHORS, ANNOTATIONS, TAGS):
+            for entity_id in ids_of(body, kind.key):
+                entity = draft.entity(kind.key, entity_id)
+                if entity is None:
+                    continue
+                if kind is ANNOTATIONS and entity_id not in still and held.get(entity_id) is None:
+                    draft.delete_entity(kind.key, entity_id)
+                else:
+                    draft.put_entity(kind.key, entity)  # what it lists changed: a change of it too
+
+
 async def delete_conversation(request: Request) -> Response:
+    """``/conversations/{conversation}/delete``: the conversation and its messages."""
     conversation_id = entity_id_of(request, CONVERSATIONS)
-    store = store_of(request)
 
     def remove(draft: Draft) -> None:
         conversation = entity_in(draft, CONVERSATIONS, conversation_id)
-        for message_id in _ids(conversation, "messages"):
-            draft.delete_entity(MESSAGES.key, message_id)
-        held = store.links(ANNOTATIONS.key)
-        for note_id in _ids(conversation, "annotations"):
-            note = draft.entity(ANNOTATIONS.key, note_id)
-            if note is None or (note.get("conversation") or {}).get("id") != conversation_id:
-                continue
-            if held.get(note_id) is None:
-                draft.delete_entity(ANNOTATIONS.key, note_id)
-            else:
-                del note["conversation"]
-                draft.put_entity(ANNOTATIONS.key, note)
-        draft.delete_entity(CONVERSATIONS.key, conversation_id)
+        messages = [draft.entity(MESSAGES.key, message_id) for message_id in ids_of(conversation, "messages")]
+        _remove(draft, [(CONVERSATIONS, conversation)] + [(MESSAGES, body) for body in messages if body is not None])
 
-    store.write(remove)
+    store_of(request).write(remove)
     return no_content()
 
 
@@ -223,7 +221,7 @@ async def conversation_messages(request: Request) -> Response:
     transferables = flag(request, "transferables", True)
     store = store_of(request)
     conversation = rendered(store, CONVERSATIONS, entity_id_of(request, CONVERSATIONS))
-    bodies = [store.entity(MESSAGES.key, message_id) for message_id in _ids(conversation, "messages")]
+    bodies = [store.entity(MESSAGES.key, message_id) for message_id in ids_of(conversation, "messages")]
     return _message_list([body for body in bodies if body is not None], transferables)
 
 
@@ -235,7 +233,7 @@ async def rename(request: Request) -> Response:
 
     def retitle(draft: Draft) -> None:
         conversation = entity_in(draft, CONVERSATIONS, conversation_id)
-        messages = [draft.entity(MESSAGES.key, message_id) for message_id in _ids(conversation, "messages")]
+        messages = [draft.entity(MESSAGES.key, message_id) for message_id in ids_of(conversation, "messages")]
         ordered = sorted((m for m in messages if m is not None), key=lambda m: m.get("role") != "USER")
         title = next((found for found in (_title(_text_of(m)) for m in ordered) if found), None)
         if title is not None and title != conversation.get("name"):
@@ -287,10 +285,10 @@ async def delete_message(request: Request) -> Response:
 
     def remove(draft: Draft) -> None:
         message = entity_in(draft, MESSAGES, message_id)
-        draft.delete_entity(MESSAGES.key, message_id)
+        _remove(draft, [(MESSAGES, message)])
         conversation = draft.entity(CONVERSATIONS.key, (message.get("conversation") or {}).get("id", ""))
         if conversation is not None:
-            _drop_id(conversation, "messages", message_id)
+            refer(conversation, "messages", message_id, False)
             conversation["updated"] = grouped_timestamp(now_utc())
             draft.put_entity(CONVERSATIONS.key, conversation)
 

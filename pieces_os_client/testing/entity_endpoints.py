@@ -15,7 +15,7 @@ import json
 import posixpath
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -77,6 +77,61 @@ CONVERSATIONS = Kind("conversations", "conversation", Conversation, fixed=("mess
 MESSAGES = Kind("messages", "message", ConversationMessage, fixed=("conversation",),
                 scored=("conversationMessage", "conversationMessages"))
 
+# (holder, held): a conversation or message keeps the ids of the websites, anchors, annotations
+# (and, for a message, tags) it refers to in its collection of that name; the entity lists the
+# holders back, read off them (a website's ``conversations``, an annotation's ``messages``).
+REFERENCES = (
+    (CONVERSATIONS, WEBSITES), (CONVERSATIONS, ANCHORS), (CONVERSATIONS, ANNOTATIONS),
+    (MESSAGES, WEBSITES), (MESSAGES, ANCHORS), (MESSAGES, ANNOTATIONS), (MESSAGES, TAGS),
+)
+# The lists 2.2.0's models have, present even when empty; later versions' only when not empty.
+_ALWAYS_LISTED = {("websites", "conversations"), ("anchors", "conversations"), ("annotations", "messages")}
+
+
+def holders_of(kind: Kind) -> Tuple[Kind, ...]:
+    return tuple(holder for holder, held in REFERENCES if held is kind)
+
+
+def collection(ids: List[str]) -> Json:
+    """A Flattened* collection: ``{"iterable": [{"id": ...}], "indices": {id: position}}``."""
+    return {"iterable": [{"id": item_id} for item_id in ids], "indices": {item_id: n for n, item_id in enumerate(ids)}}
+
+
+def ids_of(body: Json, key: str) -> List[str]:
+    """The ids in the collection ``key`` of an entity's body."""
+    return [item["id"] for item in (body.get(key) or {}).get("iterable") or [] if isinstance(item.get("id"), str)]
+
+
+def refer(body: Json, key: str, item_id: str, referring: bool) -> bool:
+    """Add ``item_id`` to (or take it from) the collection ``key``; whether that changed it."""
+    ids = ids_of(body, key)
+    if (item_id in ids) == referring:
+        return False
+    body[key] = collection([*ids, item_id] if referring else [other for other in ids if other != item_id])
+    return True
+
+
+def referrers(store: AssetStore, kind: Kind) -> Dict[str, Dict[str, List[str]]]:
+    """For each entity of ``kind``, the ids of the conversations and messages referring to it, by
+    the holders' collection key."""
+    found: Dict[str, Dict[str, List[str]]] = {}
+    for holder in holders_of(kind):
+        for body in store.entities(holder.key):
+            for entity_id in ids_of(body, kind.key):
+                found.setdefault(entity_id, {}).setdefault(holder.key, []).append(body["id"])
+    return found
+
+
+def forget(draft: Draft, kind: Kind, entity_id: str) -> None:
+    """Take a deleted entity out of every conversation and message referring to it."""
+    for holder in holders_of(kind):
+        for held in draft.entities_of(holder.key):
+            if entity_id in ids_of(held, kind.key):
+                body = draft.entity(holder.key, held["id"])
+                assert body is not None
+                refer(body, kind.key, entity_id, False)
+                draft.put_entity(holder.key, body)
+
 
 def json_answer(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status, media_type="application/json")
@@ -89,19 +144,26 @@ def no_content() -> Response:
 _UNLINKED = Links([], {})
 
 
-def render(kind: Kind, body: Json, links: Links) -> Json:
+def render(kind: Kind, body: Json, links: Links, referred: Optional[Dict[str, List[str]]] = None) -> Json:
     """The entity as Pieces OS serves it: its body with the assets linking to it (and, for tags
-    and websites, how each asset got it)."""
+    and websites, how each asset got it), and the conversations and messages ``referred`` to it
+    (by their collection key; an annotation's ``conversation`` is the first)."""
     data = dict(body)
     if kind.key not in RELATIONS:
         return data
     asset_ids = links.assets
-    data["assets"] = {"iterable": [{"id": asset_id} for asset_id in asset_ids],
-                      "indices": {asset_id: index for index, asset_id in enumerate(asset_ids)}}
+    data["assets"] = collection(asset_ids)
     if kind in (TAGS, WEBSITES):
         data["mechanisms"] = dict(links.mechanisms)
     if kind is ANNOTATIONS and asset_ids:
         data["asset"] = {"id": asset_ids[0]}
+    referred = referred or {}
+    for holder in holders_of(kind):
+        holder_ids = referred.get(holder.key, [])
+        if holder_ids or (kind.key, holder.key) in _ALWAYS_LISTED:
+            data[holder.key] = collection(holder_ids)
+    if kind is ANNOTATIONS and referred.get(CONVERSATIONS.key):
+        data["conversation"] = {"id": referred[CONVERSATIONS.key][0]}
     return data
 
 
@@ -109,7 +171,7 @@ def rendered(store: AssetStore, kind: Kind, entity_id: str) -> Json:
     body = store.entity(kind.key, entity_id)
     if body is None:
         raise _missing(store, kind, entity_id)
-    return render(kind, body, store.links(kind.key).get(entity_id, _UNLINKED))
+    return render(kind, body, store.links(kind.key).get(entity_id, _UNLINKED), referrers(store, kind).get(entity_id))
 
 
 def _missing(store: AssetStore, kind: Kind, entity_id: str) -> ApiError:
@@ -157,8 +219,9 @@ def snapshot(kind: Kind) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         flag(request, "transferables", False)
         store = store_of(request)
-        links = store.links(kind.key)
-        items = [render(kind, body, links.get(body["id"], _UNLINKED)) for body in store.entities(kind.key)]
+        links, referred = store.links(kind.key), referrers(store, kind)
+        items = [render(kind, body, links.get(body["id"], _UNLINKED), referred.get(body["id"]))
+                 for body in store.entities(kind.key)]
         wanted = request.query_params.get("annotation_type_filter") if kind is ANNOTATIONS else None
         if wanted:
             _enum(wanted, AnnotationTypeEnum, "annotation_type_filter")
@@ -185,6 +248,7 @@ def delete(kind: Kind) -> Endpoint:
         def remove(draft: Draft) -> None:
             entity_in(draft, kind, entity_id)
             draft.delete_entity(kind.key, entity_id)
+            forget(draft, kind, entity_id)
 
         store_of(request).write(remove)
         return no_content()
@@ -242,6 +306,15 @@ def scores_increment(kind: Kind) -> Endpoint:
     return endpoint
 
 
+# What an update never takes from the client: ids, timestamps, and what is read off the links.
+_KEPT_ON_UPDATE = ("id", "created", "updated", "assets", "asset", "mechanisms", "points")
+
+
+def _derived(kind: Kind) -> Tuple[str, ...]:
+    """The fields of ``kind`` read off the conversations and messages referring to it."""
+    return tuple(holder.key for holder in holders_of(kind)) + (("conversation",) if kind is ANNOTATIONS else ())
+
+
 def update(kind: Kind) -> Endpoint:
     """``/{kind}/update``: the fields the client changed, on the stored entity (links stay)."""
     async def endpoint(request: Request) -> Response:
@@ -253,7 +326,7 @@ def update(kind: Kind) -> Endpoint:
         def apply(draft: Draft) -> None:
             body = entity_in(draft, kind, entity_id)
             for key, value in changes.items():
-                if key not in ("id", "created", "updated", "assets", "asset", "mechanisms", "points", *kind.fixed):
+                if key not in _KEPT_ON_UPDATE + kind.fixed + _derived(kind):
                     body[key] = value
             body["updated"] = grouped_timestamp(now_utc())
             draft.put_entity(kind.key, body)
@@ -356,8 +429,10 @@ def create(kind: Kind) -> Endpoint:
         data = await json_object(request, model, required=())
         if not data:
             raise ApiError(400, f"the request needs a JSON {model} body")
-        body = build(data, grouped_timestamp(now_utc()))
+        stamp = grouped_timestamp(now_utc())
+        body = build(data, stamp)
         asset_id = string_field(data, "asset", model, required=False)
+        conversation_id = string_field(data, "conversation", model, required=False) if kind is not TAGS else None
 
         def add(draft: Draft) -> None:
             if asset_id is not None:
@@ -365,12 +440,40 @@ def create(kind: Kind) -> Endpoint:
             draft.put_entity(kind.key, body)
             if asset_id is not None:
                 link(draft, kind, body["id"], asset_id, True)
+            if conversation_id is not None:
+                conversation = entity_in(draft, CONVERSATIONS, conversation_id)
+                refer(conversation, kind.key, body["id"], True)
+                conversation["updated"] = stamp
+                draft.put_entity(CONVERSATIONS.key, conversation)
 
         store = store_of(request)
         store.write(add)
         return json_answer(rendered(store, kind, body["id"]))
 
     endpoint.__name__ = f"create_{kind.one}"
+    return endpoint
+
+
+def reference(holder: Kind, kind: Kind, linking: bool) -> Endpoint:
+    """``/conversation/{conversation}/websites/associate/{website}``, its disassociation, the
+    same from the website's side, and the same for the other REFERENCES: a conversation or
+    message refers to the entity or stops referring to it; doing what is done changes nothing."""
+    async def endpoint(request: Request) -> Response:
+        holder_id = entity_id_of(request, holder)
+        entity_id = entity_id_of(request, kind)
+
+        def change(draft: Draft) -> None:
+            body = entity_in(draft, holder, holder_id)
+            entity = entity_in(draft, kind, entity_id)
+            if refer(body, kind.key, entity_id, linking):
+                body["updated"] = grouped_timestamp(now_utc())
+                draft.put_entity(holder.key, body)
+                draft.put_entity(kind.key, entity)  # what it lists changed: a change of it too
+
+        store_of(request).write(change)
+        return no_content()
+
+    endpoint.__name__ = f"{holder.one}_{'associate' if linking else 'disassociate'}_{kind.one}"
     return endpoint
 
 

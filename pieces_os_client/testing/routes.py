@@ -71,6 +71,24 @@ def _entity_routes() -> List[Served]:
     return found
 
 
+def _reference_routes() -> List[Served]:
+    """Conversations and messages referring to websites, anchors, annotations and tags, from
+    either side (``/conversation/{conversation}/websites/associate/{website}``,
+    ``/website/{website}/conversations/associate/{conversation}``, ...)."""
+    found: List[Served] = []
+    for holder, held in entity.REFERENCES:
+        for linking in (True, False):
+            verb = "associate" if linking else "disassociate"
+            # 2.2.0 unlinks an anchor from a conversation at .../anchors/delete/...
+            own_verb = "delete" if (holder, held, linking) == (entity.CONVERSATIONS, entity.ANCHORS, False) else verb
+            endpoint = entity.reference(holder, held, linking)
+            found += [
+                rest("POST", f"/{holder.one}/{{{holder.one}}}/{held.key}/{own_verb}/{{{held.one}}}", endpoint),
+                rest("POST", f"/{held.one}/{{{held.one}}}/{holder.key}/{verb}/{{{holder.one}}}", endpoint),
+            ]
+    return found
+
+
 ROUTES: Tuple[Served, ...] = (
     # AssetsApi
     rest("GET", "/assets", assets.snapshot),
@@ -132,6 +150,7 @@ ROUTES: Tuple[Served, ...] = (
     rest("POST", "/message/update/value", entity.update(entity.MESSAGES)),
     rest("POST", "/message/{message}/scores/increment", entity.scores_increment(entity.MESSAGES)),
     stream("/messages/stream/identifiers", "messages"),
+    *_reference_routes(),
     # ConnectorApi
     rest("POST", "/connect", connector.connect),
     rest("POST", "/{application}/track", connector.track),

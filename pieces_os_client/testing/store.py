@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS entity_tombstones (
 
 #: The asset collections whose items are entities of the same name.
 RELATIONS = ("tags", "websites", "annotations", "anchors", "conversations")
+#: The entities that refer to annotations by id in their ``annotations`` (conversations, messages).
+ANNOTATION_HOLDERS = ("conversations", "messages")
 #: Fields of an entity read off the assets linking to it rather than stored: which assets, and
 #: (tags, websites) how each asset got it, a map of asset ids each asset's copy keeps its entry of.
 LINK_FIELDS = ("assets", "asset", "mechanisms")
@@ -591,8 +593,8 @@ class AssetStore:
     def delete(self, asset_id: str, when: datetime) -> Optional[AssetRecord]:
         """Remove an asset and its formats, leaving a tombstone; None if it is not stored.
 
-        Its annotations go with it, unless another asset holds them too; its tags, websites and
-        anchors stay.
+        Its annotations go with it, unless another asset, a conversation or a message holds them
+        too; its tags, websites, anchors and conversations stay.
         """
         with self._lock:
             record = self._records.get(asset_id)
@@ -602,6 +604,9 @@ class AssetStore:
             for other in self._records.values():
                 if other.id != asset_id and other.asset.annotations is not None:
                     notes -= {item.id for item in other.asset.annotations.iterable}
+            for holder in ANNOTATION_HOLDERS:
+                for body in self._entities.get(holder, {}).values():
+                    notes -= {item.get("id") for item in items_of(body, "annotations")}
 
             def remove(draft: Draft) -> None:
                 draft.delete_asset(asset_id)

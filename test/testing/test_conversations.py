@@ -273,3 +273,64 @@ def test_conversations_and_messages_survive_a_restart(tmp_path: Any, make_seed: 
             assert changes(stream.next_message(timeout=5), "conversation") == [(created.id, False)]
         finally:
             stream.close()
+
+
+def test_conversations_and_messages_refer_to_websites_anchors_annotations_and_tags(
+    client: ApiClient, assets_api: pos.AssetsApi, make_seed: SeedFactory
+) -> None:
+    conversation_api, message_api = pos.ConversationApi(client), pos.ConversationMessageApi(client)
+    website_api, anchor_api, annotation_api = pos.WebsiteApi(client), pos.AnchorApi(client), pos.AnnotationApi(client)
+    created = pos.ConversationsApi(client).conversations_create_specific_conversation(
+        seeded_conversation=seeded("links", None, "hello"))
+    [said] = ids(created.messages)
+    website = pos.WebsitesApi(client).websites_create_new_website(
+        seeded_website=pos.SeededWebsite(url="https://docs.python.org", name="Docs"))
+    assert website.conversations.iterable == [] and website.conversations.indices == {}
+    anchor = pos.AnchorsApi(client).anchors_create_new_anchor(
+        seeded_anchor=pos.SeededAnchor(type="FILE", fullpath="/home/me/app.py"))
+    asset = assets_api.assets_create_new_asset(seed=make_seed("x = 1"))
+    note = pos.AnnotationsApi(client).annotations_create_new_annotation(
+        seeded_annotation=pos.SeededAnnotation(type="COMMENT", text="shared", asset=asset.id))
+    tag = pos.TagsApi(client).tags_create_new_tag(seeded_tag=pos.SeededTag(text="python"))
+
+    websites_stream = pos.WebsitesApi(client).websites_stream_identifiers()
+    try:
+        websites_stream.next_message(timeout=5)
+        conversation_api.conversation_associate_website(created.id, website.id)
+        assert changes(websites_stream.next_message(timeout=5), "website") == [(website.id, False)]
+    finally:
+        websites_stream.close()
+    anchor_api.anchor_associate_conversation(anchor.id, created.id)
+    annotation_api.annotation_associate_conversation(note.id, created.id)
+    message_api.message_associate_annotation(note.id, said)  # 2.2.0's order: the annotation first
+    pos.TagApi(client).tag_associate_conversation_message(tag.id, said)
+    read = conversation_api.conversation_get_specific_conversation(created.id)
+    assert (ids(read.websites), ids(read.anchors), ids(read.annotations)) == ([website.id], [anchor.id], [note.id])
+    assert ids(website_api.websites_specific_website_snapshot(website.id).conversations) == [created.id]
+    assert ids(anchor_api.anchor_specific_anchor_snapshot(anchor.id).conversations) == [created.id]
+    shared = annotation_api.annotation_specific_annotation_snapshot(note.id)
+    assert shared.conversation.id == created.id and ids(shared.messages) == [said] and shared.asset.id == asset.id
+    said_now = message_api.message_specific_message_snapshot(said)
+    assert ids(said_now.annotations) == [note.id] and ids(said_now.tags) == [tag.id]
+    assert ids(pos.TagApi(client).tags_specific_tag_snapshot(tag.id).messages) == [said]
+
+    # A website made for the conversation is referred to at once; unlinking works from either side.
+    made = pos.WebsitesApi(client).websites_create_new_website(
+        seeded_website=pos.SeededWebsite(url="https://pypi.org", name="PyPI", conversation=created.id))
+    assert ids(conversation_api.conversation_get_specific_conversation(created.id).websites) == [website.id, made.id]
+    website_api.website_disassociate_conversation(website.id, created.id)
+    conversation_api.conversation_disassociate_anchor(created.id, anchor.id)  # 2.2.0's .../anchors/delete/...
+    pos.WebsitesApi(client).websites_delete_specific_website(made.id)
+    read = conversation_api.conversation_get_specific_conversation(created.id)
+    assert read.websites.iterable == [] and read.anchors.iterable == []
+    assert website_api.websites_specific_website_snapshot(website.id).conversations.iterable == []
+
+    # An annotation a conversation refers to outlives its asset, and goes when nothing holds it.
+    assets_api.assets_delete_asset(asset.id)
+    assert annotation_api.annotation_specific_annotation_snapshot(note.id).assets.iterable == []
+    pos.ConversationsApi(client).conversations_delete_specific_conversation(created.id)
+    with pytest.raises(GoneException):
+        annotation_api.annotation_specific_annotation_snapshot(note.id)
+    assert pos.TagApi(client).tags_specific_tag_snapshot(tag.id).messages is None
+    with pytest.raises(NotFoundException):
+        conversation_api.conversation_associate_website(str(uuid.uuid4()), website.id)

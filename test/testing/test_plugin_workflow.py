@@ -3,12 +3,13 @@ change it makes is seen through every API that shows it. The examples of the REA
 docs/testing.md that show a plugin's first minutes run as written."""
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -141,6 +142,32 @@ def test_the_first_minutes_examples_run_as_written() -> None:
     assert "def greet(name):" in finished.stdout
 
 
+def reference_calls(client: ApiClient, state: Dict[str, Any]) -> List[Tuple[str, Callable[[], Any]]]:
+    """A call of each operation linking a conversation or message to a website, anchor, annotation
+    or tag (from either side, each linking then unlinking), with the ids of what ``state`` holds."""
+    found: List[Tuple[str, Callable[[], Any]]] = []
+    classes = [pos.ConversationApi, pos.ConversationMessageApi, pos.WebsiteApi, pos.AnchorApi, pos.AnnotationApi,
+               pos.TagApi]
+    served = {route.path for route in ROUTES}
+    for verb in ("associate", "disassociate"):
+        for operation in declared_operations():
+            parts = operation.path.split("/")
+            verbs = (verb,) if verb == "associate" else (verb, "delete")
+            if operation.path not in served or len(parts) != 6 or parts[4] not in verbs or "asset" in (parts[1], parts[3][:-1]):
+                continue
+            if not {parts[1], parts[3]} & {"conversation", "conversations", "message", "messages"}:
+                continue
+            api = next(cls(client) for cls in classes if hasattr(cls, operation.name))
+            method = getattr(api, operation.name)
+            names = list(inspect.signature(method).parameters)[:2]
+
+            def call(method: Any = method, names: List[str] = names) -> Any:
+                return method(*(state[name].id for name in names))
+
+            found.append((operation.name, call))
+    return found
+
+
 def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(client: ApiClient) -> None:
     """Each operation beyond assets, called as a plugin calls it, answers what its method returns."""
     app = pos.ConnectorApi(client).connect(seeded_connector_connection=pos.SeededConnectorConnection(
@@ -255,6 +282,7 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
             state["conversation"].id)),
         ("conversation_specific_conversation_rename", lambda: conversation.conversation_specific_conversation_rename(
             state["conversation"].id)),
+        *reference_calls(client, state),
         ("messages_delete_specific_message", lambda: messages.messages_delete_specific_message(state["message"].id)),
         ("conversations_delete_specific_conversation", lambda: conversations.conversations_delete_specific_conversation(
             state["conversation"].id)),
