@@ -7,8 +7,9 @@ A conversation is an entity of the store, linked to assets as tags are (the asse
 ``conversation`` names it, so creating or deleting a message changes its conversation too.
 Conversations and messages also refer to websites, anchors and annotations (and messages to
 tags), which list them back (see ``entity_endpoints.REFERENCES``). Deleting a conversation
-deletes its messages, and the annotations only they referred to that no asset holds. Every
-collection is present, ``{"iterable": [], "indices": {}}`` when empty.
+deletes its messages, and the annotations only they referred to that no asset holds. A
+conversation may be grounded on messages (``grounding.messages``); a deleted message leaves it.
+Every collection is present, ``{"iterable": [], "indices": {}}`` when empty.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from pieces_os_client.testing.entity_endpoints import (
 )
 from pieces_os_client.testing.seeds import grouped_timestamp, now_utc
 from pieces_os_client.testing.store import Draft, Json
-from pieces_os_client.testing.web import ApiError, flag, parse_required, path_id, store_of
+from pieces_os_client.testing.web import ApiError, Endpoint, flag, parse_required, path_id, store_of
 
 # The score every new conversation and message starts with, as an asset's does.
 _NO_SCORE = {"manual": 0, "automatic": 0}
@@ -197,6 +198,14 @@ def _remove(draft: Draft, removed: List[Tuple[Kind, Json]]) -> None:
                     draft.delete_entity(kind.key, entity_id)
                 else:
                     draft.put_entity(kind.key, entity)  # what it lists changed: a change of it too
+    gone = {body["id"] for holder, body in removed if holder is MESSAGES}
+    for kept in draft.entities_of(CONVERSATIONS.key):
+        if gone & set(ids_of(kept.get("grounding") or {}, "messages")):
+            conversation = draft.entity(CONVERSATIONS.key, kept["id"])
+            assert conversation is not None
+            for message_id in gone:
+                refer(conversation["grounding"], "messages", message_id, False)
+            draft.put_entity(CONVERSATIONS.key, conversation)
 
 
 async def delete_conversation(request: Request) -> Response:
@@ -210,6 +219,30 @@ async def delete_conversation(request: Request) -> Response:
 
     store_of(request).write(remove)
     return no_content()
+
+
+def ground(linking: bool) -> Endpoint:
+    """``/conversation/{conversation}/grounding/messages/associate/{message}`` and its
+    disassociation: a message (of any conversation) the conversation is grounded on, in its
+    ``grounding.messages``; doing what is done changes nothing."""
+    async def endpoint(request: Request) -> Response:
+        conversation_id = entity_id_of(request, CONVERSATIONS)
+        message_id = entity_id_of(request, MESSAGES)
+
+        def change(draft: Draft) -> None:
+            conversation = entity_in(draft, CONVERSATIONS, conversation_id)
+            entity_in(draft, MESSAGES, message_id)
+            grounding = conversation.get("grounding") or {}
+            if refer(grounding, "messages", message_id, linking):
+                conversation["grounding"] = grounding
+                conversation["updated"] = grouped_timestamp(now_utc())
+                draft.put_entity(CONVERSATIONS.key, conversation)
+
+        store_of(request).write(change)
+        return no_content()
+
+    endpoint.__name__ = f"conversation_grounding_messages_{'associate' if linking else 'disassociate'}_message"
+    return endpoint
 
 
 async def identifiers(request: Request) -> Response:

@@ -73,7 +73,7 @@ WEBSITES = Kind("websites", "website", Website)
 ANNOTATIONS = Kind("annotations", "annotation", Annotation)
 ANCHORS = Kind("anchors", "anchor", Anchor)
 KINDS = (TAGS, WEBSITES, ANNOTATIONS, ANCHORS)
-CONVERSATIONS = Kind("conversations", "conversation", Conversation, fixed=("messages",))
+CONVERSATIONS = Kind("conversations", "conversation", Conversation, fixed=("messages", "grounding"))
 MESSAGES = Kind("messages", "message", ConversationMessage, fixed=("conversation",),
                 scored=("conversationMessage", "conversationMessages"))
 

@@ -134,6 +134,8 @@ ROUTES: Tuple[Served, ...] = (
     rest("POST", "/conversation/update", entity.update(entity.CONVERSATIONS)),
     rest("GET", "/conversation/{conversation}/messages", conversation.conversation_messages),
     rest("POST", "/conversation/{conversation}/rename", conversation.rename),
+    rest("POST", "/conversation/{conversation}/grounding/messages/associate/{message}", conversation.ground(True)),
+    rest("POST", "/conversation/{conversation}/grounding/messages/disassociate/{message}", conversation.ground(False)),
     rest("POST", "/conversation/{conversation}/scores/increment", entity.scores_increment(entity.CONVERSATIONS)),
     rest("POST", "/conversation/{conversation}/assets/associate/{asset}", entity.associate(entity.CONVERSATIONS, True)),
     rest("POST", "/conversation/{conversation}/assets/delete/{asset}", entity.associate(entity.CONVERSATIONS, False)),

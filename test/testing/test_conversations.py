@@ -334,3 +334,21 @@ def test_conversations_and_messages_refer_to_websites_anchors_annotations_and_ta
     assert pos.TagApi(client).tags_specific_tag_snapshot(tag.id).messages is None
     with pytest.raises(NotFoundException):
         conversation_api.conversation_associate_website(str(uuid.uuid4()), website.id)
+
+
+def test_a_conversation_grounded_on_messages_of_another(client: ApiClient) -> None:
+    conversations, conversation_api = pos.ConversationsApi(client), pos.ConversationApi(client)
+    earlier = conversations.conversations_create_specific_conversation(
+        seeded_conversation=seeded("earlier", None, "the config lives in ~/.app", "and the cache in /tmp"))
+    kept, dropped = ids(earlier.messages)
+    later = conversations.conversations_create_specific_conversation(seeded_conversation=seeded("later"))
+    assert later.grounding is None
+    for message_id in (kept, dropped, kept):  # grounding on one twice changes nothing
+        conversation_api.conversation_grounding_messages_associate_message(later.id, message_id)
+    grounded = conversation_api.conversation_get_specific_conversation(later.id).grounding
+    assert grounded is not None and ids(grounded.messages) == [kept, dropped]
+    pos.ConversationMessagesApi(client).messages_delete_specific_message(dropped)
+    conversation_api.conversation_grounding_messages_disassociate_message(later.id, kept)
+    assert conversation_api.conversation_get_specific_conversation(later.id).grounding.messages.iterable == []
+    with pytest.raises(GoneException):
+        conversation_api.conversation_grounding_messages_associate_message(later.id, dropped)

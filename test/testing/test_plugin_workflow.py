@@ -283,6 +283,11 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
         ("conversation_specific_conversation_rename", lambda: conversation.conversation_specific_conversation_rename(
             state["conversation"].id)),
         *reference_calls(client, state),
+        ("conversation_grounding_messages_associate_message",
+         lambda: conversation.conversation_grounding_messages_associate_message(state["conversation"].id, state["message"].id)),
+        ("conversation_grounding_messages_disassociate_message",
+         lambda: conversation.conversation_grounding_messages_disassociate_message(
+             state["conversation"].id, state["message"].id)),
         ("messages_delete_specific_message", lambda: messages.messages_delete_specific_message(state["message"].id)),
         ("conversations_delete_specific_conversation", lambda: conversations.conversations_delete_specific_conversation(
             state["conversation"].id)),
