@@ -83,7 +83,13 @@ def _new_message(data: Json, conversation_id: str, stamp: Json) -> Json:
 
 
 def _add_message(draft: Draft, conversation: Json, data: Json, stamp: Json) -> Json:
+    """A new message at the end of ``conversation`` (which the caller puts), referring to the
+    tags and anchors its seed names (4.x)."""
     message = _new_message(data, conversation["id"], stamp)
+    for kind in (TAGS, ANCHORS):
+        for entity_id in ids_of(data, kind.key):
+            draft.put_entity(kind.key, entity_in(draft, kind, entity_id))  # it lists one more
+            refer(message, kind.key, entity_id, True)
     draft.put_entity(MESSAGES.key, message)
     refer(conversation, "messages", message["id"], True)
     conversation["updated"] = stamp

@@ -73,8 +73,11 @@ WEBSITES = Kind("websites", "website", Website)
 ANNOTATIONS = Kind("annotations", "annotation", Annotation)
 ANCHORS = Kind("anchors", "anchor", Anchor)
 KINDS = (TAGS, WEBSITES, ANNOTATIONS, ANCHORS)
-CONVERSATIONS = Kind("conversations", "conversation", Conversation, fixed=("messages", "grounding"))
-MESSAGES = Kind("messages", "message", ConversationMessage, fixed=("conversation",),
+# What they refer to changes through the operations that link it, never through an update.
+CONVERSATIONS = Kind("conversations", "conversation", Conversation,
+                     fixed=("messages", "grounding", "websites", "anchors", "annotations"))
+MESSAGES = Kind("messages", "message", ConversationMessage,
+                fixed=("conversation", "websites", "anchors", "annotations", "tags"),
                 scored=("conversationMessage", "conversationMessages"))
 
 # (holder, held): a conversation or message keeps the ids of the websites, anchors, annotations
@@ -116,9 +119,9 @@ def referrers(store: AssetStore, kind: Kind) -> Dict[str, Dict[str, List[str]]]:
     the holders' collection key."""
     found: Dict[str, Dict[str, List[str]]] = {}
     for holder in holders_of(kind):
-        for body in store.entities(holder.key):
-            for entity_id in ids_of(body, kind.key):
-                found.setdefault(entity_id, {}).setdefault(holder.key, []).append(body["id"])
+        for holder_id, entity_ids in store.scan(holder.key, lambda body: (body["id"], ids_of(body, kind.key))):
+            for entity_id in entity_ids:
+                found.setdefault(entity_id, {}).setdefault(holder.key, []).append(holder_id)
     return found
 
 
@@ -421,7 +424,8 @@ _BUILDERS: Dict[str, Tuple[str, Callable[[Json, Json], Json]]] = {
 
 
 def create(kind: Kind) -> Endpoint:
-    """``/{kind}/create``: a new entity, linked to the seed's ``asset`` when it names one."""
+    """``/{kind}/create``: a new entity, linked to the seed's ``asset`` when it names one, and
+    referred to by its ``conversation`` (and an annotation's ``messages``)."""
     model, build = _BUILDERS[kind.key]
 
     async def endpoint(request: Request) -> Response:
@@ -440,11 +444,14 @@ def create(kind: Kind) -> Endpoint:
             draft.put_entity(kind.key, body)
             if asset_id is not None:
                 link(draft, kind, body["id"], asset_id, True)
-            if conversation_id is not None:
-                conversation = entity_in(draft, CONVERSATIONS, conversation_id)
-                refer(conversation, kind.key, body["id"], True)
-                conversation["updated"] = stamp
-                draft.put_entity(CONVERSATIONS.key, conversation)
+            holders = [(CONVERSATIONS, conversation_id)] if conversation_id is not None else []
+            if kind is ANNOTATIONS:
+                holders += [(MESSAGES, message_id) for message_id in ids_of(data, "messages")]
+            for holder, holder_id in holders:
+                held = entity_in(draft, holder, holder_id)
+                refer(held, kind.key, body["id"], True)
+                held["updated"] = stamp
+                draft.put_entity(holder.key, held)
 
         store = store_of(request)
         store.write(add)

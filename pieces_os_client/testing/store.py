@@ -444,6 +444,13 @@ class AssetStore:
             self._db()
             return copied(list(self._entities.get(kind, {}).values()))
 
+    def scan(self, kind: str, read: Callable[[Json], T]) -> List[T]:
+        """``read`` of every entity of ``kind``, in creation order, without copying them: ``read``
+        must not change the body it is given, nor keep it."""
+        with self._read_lock:
+            self._db()
+            return [read(body) for body in self._entities.get(kind, {}).values()]
+
     def entity_was_deleted(self, kind: str, entity_id: str) -> bool:
         with self._lock:
             row = self._db().execute(

@@ -352,3 +352,28 @@ def test_a_conversation_grounded_on_messages_of_another(client: ApiClient) -> No
     assert conversation_api.conversation_get_specific_conversation(later.id).grounding.messages.iterable == []
     with pytest.raises(GoneException):
         conversation_api.conversation_grounding_messages_associate_message(later.id, dropped)
+
+
+def test_seeds_that_refer_to_entities_and_updates_that_keep_the_links(client: ApiClient) -> None:
+    conversation_api = pos.ConversationApi(client)
+    tag = pos.TagsApi(client).tags_create_new_tag(seeded_tag=pos.SeededTag(text="config"))
+    created = pos.ConversationsApi(client).conversations_create_specific_conversation(
+        seeded_conversation=seeded("seeds"))
+    said = pos.ConversationMessagesApi(client).messages_create_specific_message(
+        seeded_conversation_message=pos.SeededConversationMessage(
+            role="USER", fragment=text("where is it?"), conversation=pos.ReferencedConversation(id=created.id),
+            tags=pos.FlattenedTags(iterable=[pos.ReferencedTag(id=tag.id)])))
+    assert ids(said.tags) == [tag.id]
+    note = pos.AnnotationsApi(client).annotations_create_new_annotation(seeded_annotation=pos.SeededAnnotation(
+        type="COMMENT", text="in ~/.app", conversation=created.id,
+        messages=pos.FlattenedConversationMessages(iterable=[pos.ReferencedConversationMessage(id=said.id)])))
+    assert note.conversation.id == created.id and ids(note.messages) == [said.id]
+    assert ids(pos.ConversationMessageApi(client).message_specific_message_snapshot(said.id).annotations) == [note.id]
+
+    # An update sent with stale links changes the name, not what the conversation refers to.
+    read = conversation_api.conversation_get_specific_conversation(created.id)
+    assert ids(read.annotations) == [note.id]
+    read.name, read.annotations = "renamed", pos.FlattenedAnnotations(iterable=[])
+    assert ids(conversation_api.conversation_update(conversation=read).annotations) == [note.id]
+    said.tags = pos.FlattenedTags(iterable=[])
+    assert ids(pos.ConversationMessageApi(client).message_specific_message_update(conversation_message=said).tags) == [tag.id]
