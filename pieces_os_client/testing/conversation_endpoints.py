@@ -43,11 +43,12 @@ from pieces_os_client.testing.entity_endpoints import (
     new_annotation,
     no_content,
     refer,
+    render,
     rendered,
     string_field,
 )
-from pieces_os_client.testing.seeds import grouped_timestamp, now_utc
-from pieces_os_client.testing.store import Draft, Json
+from pieces_os_client.testing.seeds import grouped_timestamp, now_utc, strip_content
+from pieces_os_client.testing.store import AssetStore, Draft, Json, Links
 from pieces_os_client.testing.web import ApiError, Endpoint, flag, parse_required, path_id, store_of
 
 # The score every new conversation and message starts with, as an asset's does.
@@ -56,16 +57,16 @@ _NO_SCORE = {"manual": 0, "automatic": 0}
 _TITLE_LENGTH = 60
 
 
-def _shown_message(body: Json, transferables: bool) -> Json:
-    """A message as served: without the text of its fragment when ``transferables`` is false."""
-    fragment = body.get("fragment")
-    if transferables or not isinstance(fragment, dict):
-        return body
-    return dict(body, fragment={key: value for key, value in fragment.items() if key not in ("string", "bytes")})
+def _shown(shown: Json, transferables: bool) -> Json:
+    """A rendered message as served: without its text when ``transferables`` is false."""
+    if not transferables:
+        strip_content(shown)
+    return shown
 
 
-def _message_list(bodies: List[Json], transferables: bool) -> Response:
-    shown = [_shown_message(body, transferables) for body in bodies]
+def _message_list(store: AssetStore, bodies: List[Json], transferables: bool) -> Response:
+    links = store.links(MESSAGES.key)
+    shown = [_shown(render(MESSAGES, body, links.get(body["id"], Links([], {}))), transferables) for body in bodies]
     return json_answer({"iterable": shown, "indices": {body["id"]: n for n, body in enumerate(shown)}})
 
 
@@ -261,7 +262,7 @@ async def conversation_messages(request: Request) -> Response:
     store = store_of(request)
     conversation = rendered(store, CONVERSATIONS, entity_id_of(request, CONVERSATIONS))
     bodies = [store.entity(MESSAGES.key, message_id) for message_id in ids_of(conversation, "messages")]
-    return _message_list([body for body in bodies if body is not None], transferables)
+    return _message_list(store, [body for body in bodies if body is not None], transferables)
 
 
 async def rename(request: Request) -> Response:
@@ -305,18 +306,19 @@ async def create_message(request: Request) -> Response:
         draft.put_entity(CONVERSATIONS.key, conversation)
         return message
 
-    message = store_of(request).write(add)
-    return json_answer(_shown_message(message, transferables))
+    store = store_of(request)
+    message = store.write(add)
+    return json_answer(_shown(rendered(store, MESSAGES, message["id"]), transferables))
 
 
 async def messages_snapshot(request: Request) -> Response:
-    return _message_list(store_of(request).entities(MESSAGES.key), flag(request, "transferables", True))
+    store = store_of(request)
+    return _message_list(store, store.entities(MESSAGES.key), flag(request, "transferables", True))
 
 
 async def message_snapshot(request: Request) -> Response:
     transferables = flag(request, "transferables", True)
-    return json_answer(_shown_message(rendered(store_of(request), MESSAGES, entity_id_of(request, MESSAGES)),
-                                      transferables))
+    return json_answer(_shown(rendered(store_of(request), MESSAGES, entity_id_of(request, MESSAGES)), transferables))
 
 
 async def delete_message(request: Request) -> Response:

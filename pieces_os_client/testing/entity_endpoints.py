@@ -6,7 +6,7 @@ and unlinking (from either side) changes the asset's collection, and an entity l
 holding it (``assets``; an annotation's ``asset`` is the first). Deleting one takes it off every
 asset; asking for it afterwards answers 410. Operations that answer nothing answer 204.
 
-Conversations (linked to assets the same way) and their messages use the reads, updates, scores
+Conversations and their messages (linked to assets the same way) use the reads, updates, scores
 and links here; creating and deleting them is in conversation_endpoints.
 """
 from __future__ import annotations
@@ -155,7 +155,8 @@ def render(kind: Kind, body: Json, links: Links, referred: Optional[Dict[str, Li
     if kind.key not in RELATIONS:
         return data
     asset_ids = links.assets
-    data["assets"] = collection(asset_ids)
+    if asset_ids or kind is not MESSAGES:  # a message's assets are 4.x's: listed once it has any
+        data["assets"] = collection(asset_ids)
     if kind in (TAGS, WEBSITES):
         data["mechanisms"] = dict(links.mechanisms)
     if kind is ANNOTATIONS and asset_ids:

@@ -69,7 +69,7 @@ def _copied(data: Dict[str, Any]) -> Dict[str, Any]:
 # Collections a real Pieces OS always sends, empty when empty (a recorded create answer).
 _COLLECTIONS = ("websites", "tags", "persons", "annotations", "hints", "anchors")
 # Collections that recording leaves out (absent, not empty) until something is in them.
-_WHEN_LINKED = ("conversations",)
+_WHEN_LINKED = ("conversations", "messages")
 
 
 def served_views(data: Dict[str, Any]) -> Tuple[Asset, Asset]:
@@ -77,7 +77,8 @@ def served_views(data: Dict[str, Any]) -> Tuple[Asset, Asset]:
     without (``transferables=false``).
 
     Every relation collection is present (``{"iterable": [], "indices": {}}`` when empty, the
-    indices mapping each item's id to its position; ``conversations`` once one was linked), and
+    indices mapping each item's id to its position; ``conversations`` and ``messages`` once one
+    was linked), and
     ``original.reference`` and ``preview.base.reference`` hold the format they name, whose
     ``asset`` is the bare id.
     """
@@ -103,6 +104,8 @@ def served_views(data: Dict[str, Any]) -> Tuple[Asset, Asset]:
     for holder in (lite.get("original"), (lite.get("preview") or {}).get("base")):
         if isinstance(holder, dict) and isinstance(holder.get("reference"), dict):
             strip_content(holder["reference"])
+    for message in (lite.get("messages") or {}).get("iterable") or []:
+        strip_content(message)  # a message's text is its content
     return Asset.model_validate(data), Asset.model_validate(lite)
 
 

@@ -151,6 +151,10 @@ ROUTES: Tuple[Served, ...] = (
     rest("POST", "/message/update", entity.update(entity.MESSAGES)),
     rest("POST", "/message/update/value", entity.update(entity.MESSAGES)),
     rest("POST", "/message/{message}/scores/increment", entity.scores_increment(entity.MESSAGES)),
+    rest("POST", "/message/{message}/assets/associate/{asset}", entity.associate(entity.MESSAGES, True)),
+    rest("POST", "/message/{message}/assets/disassociate/{asset}", entity.associate(entity.MESSAGES, False)),
+    rest("POST", "/asset/{asset}/messages/associate/{message}", entity.asset_link(entity.MESSAGES, True)),
+    rest("POST", "/asset/{asset}/messages/disassociate/{message}", entity.asset_link(entity.MESSAGES, False)),
     stream("/messages/stream/identifiers", "messages"),
     *_reference_routes(),
     # ConnectorApi

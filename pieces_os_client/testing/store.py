@@ -7,8 +7,8 @@ models, sessions) is an entity in ``entities``, one JSON body per row. Deleted i
 in WAL mode. Every write commits before anyone hears of it: listeners are called after the commit,
 in commit order, with a ``Change`` that carries the state right after it.
 
-An asset's tags, websites, annotations, anchors and conversations are entities too, linked to
-it: the asset keeps a copy of each in its collection (what Pieces OS serves inside an asset), and a
+An asset's tags, websites, annotations, anchors, conversations and messages are entities too,
+linked to it: the asset keeps a copy of each in its collection (what Pieces OS serves inside an asset), and a
 write keeps the two sides the same (see ``_sync``): renaming a tag renames it on every asset holding it, and a tag
 an asset update brings in becomes the tag of that text. Which assets an entity is linked to is
 read off the assets, never stored twice.
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS entity_tombstones (
 """
 
 #: The asset collections whose items are entities of the same name.
-RELATIONS = ("tags", "websites", "annotations", "anchors", "conversations")
+RELATIONS = ("tags", "websites", "annotations", "anchors", "conversations", "messages")
 #: The entities that refer to annotations by id in their ``annotations`` (conversations, messages).
 ANNOTATION_HOLDERS = ("conversations", "messages")
 #: Fields of an entity read off the assets linking to it rather than stored: which assets, and

@@ -186,10 +186,10 @@ def test_scores_transferables_and_a_conversation_from_an_asset(
         said.id, seeded_score_increment=pos.SeededScoreIncrement(conversation_message=pos.SeededScore(update=True))
     )
     assert message_api.message_specific_message_snapshot(said.id).score.update == 1
-    bare = message_api.message_specific_message_snapshot(said.id, transferables=False)
-    assert bare.fragment is not None and bare.fragment.string is None
+    assert message_api.message_specific_message_snapshot(said.id, transferables=False).fragment is None
     listed = conversation_api.conversation_specific_conversation_messages(about.id, transferables=False)
-    assert listed.iterable[0].fragment.string is None
+    assert listed.iterable[0].fragment is None
+    assert message_api.message_specific_message_snapshot(said.id).fragment.string.raw == "Why one?"  # still kept
 
 
 def test_annotations_and_anchors_made_with_a_conversation(client: ApiClient) -> None:
@@ -377,3 +377,22 @@ def test_seeds_that_refer_to_entities_and_updates_that_keep_the_links(client: Ap
     assert ids(conversation_api.conversation_update(conversation=read).annotations) == [note.id]
     said.tags = pos.FlattenedTags(iterable=[])
     assert ids(pos.ConversationMessageApi(client).message_specific_message_update(conversation_message=said).tags) == [tag.id]
+
+
+def test_messages_link_to_assets_both_ways(client: ApiClient, assets_api: pos.AssetsApi, make_seed: SeedFactory) -> None:
+    asset = assets_api.assets_create_new_asset(seed=make_seed("def answer():\n    return 42\n"))
+    created = pos.ConversationsApi(client).conversations_create_specific_conversation(
+        seeded_conversation=seeded("answers", None, "what does answer return?", "and why?"))
+    first, second = ids(created.messages)
+    message_api, asset_api = pos.ConversationMessageApi(client), pos.AssetApi(client)
+    assert message_api.message_specific_message_snapshot(first).assets is None  # 4.x's list: none yet
+    message_api.conversation_message_associate_asset(first, asset.id)
+    asset_api.asset_associate_conversation_message(asset.id, second)
+    assert ids(message_api.message_specific_message_snapshot(first).assets) == [asset.id]
+    held = asset_api.asset_snapshot(asset.id).messages
+    assert ids(held) == [first, second] and held.iterable[0].fragment.string.raw == "what does answer return?"
+    assert asset_api.asset_snapshot(asset.id, transferables=False).messages.iterable[0].fragment is None
+    message_api.conversation_message_disassociate_asset(first, asset.id)
+    pos.ConversationMessagesApi(client).messages_delete_specific_message(second)
+    assert asset_api.asset_snapshot(asset.id).messages.iterable == []
+    assert message_api.message_specific_message_snapshot(first).assets is None

@@ -283,6 +283,10 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
         ("conversation_specific_conversation_rename", lambda: conversation.conversation_specific_conversation_rename(
             state["conversation"].id)),
         *reference_calls(client, state),
+        ("conversation_message_associate_asset", lambda: message.conversation_message_associate_asset(
+            state["message"].id, tagged.id)),
+        ("conversation_message_disassociate_asset", lambda: message.conversation_message_disassociate_asset(
+            state["message"].id, tagged.id)),
         ("conversation_grounding_messages_associate_message",
          lambda: conversation.conversation_grounding_messages_associate_message(state["conversation"].id, state["message"].id)),
         ("conversation_grounding_messages_disassociate_message",
