@@ -20,7 +20,7 @@ from pieces_os_client import ApiTimeoutError, AssetsApi, GoneException
 from pieces_os_client.testing import PiecesOSEmulator
 
 THREADS = 8
-CALLS_PER_THREAD = 120
+CALLS_PER_THREAD = 60
 POOL_SIZE = 3
 
 

@@ -162,8 +162,8 @@ def _slow(seconds: float) -> Callable[[Request], Response]:
 
 
 def test_read_timeout(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.8))
-    with make_client(base_url(httpserver), retries=0, read_timeout=0.3) as client:
+    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.4))
+    with make_client(base_url(httpserver), retries=0, read_timeout=0.1) as client:
         with pytest.raises(ApiTimeoutError) as caught:
             AssetsApi(client).assets_snapshot()
     assert base_url(httpserver) in str(caught.value)
@@ -172,17 +172,17 @@ def test_read_timeout(httpserver: HTTPServer) -> None:
 
 
 def test_request_timeout_per_call_shortens_the_configured_one(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.8))
+    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.4))
     with make_client(base_url(httpserver), retries=0, read_timeout=30) as client:
         with pytest.raises(ApiTimeoutError):
-            AssetsApi(client).assets_snapshot(_request_timeout=0.3)
+            AssetsApi(client).assets_snapshot(_request_timeout=0.1)
         with pytest.raises(ApiTimeoutError):
-            AssetsApi(client).assets_snapshot_with_http_info(_request_timeout=(2, 0.3))
+            AssetsApi(client).assets_snapshot_with_http_info(_request_timeout=(2, 0.1))
 
 
 def test_request_timeout_per_call_lengthens_the_configured_one(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.5))
-    with make_client(base_url(httpserver), retries=0, read_timeout=0.1) as client:
+    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.25))
+    with make_client(base_url(httpserver), retries=0, read_timeout=0.05) as client:
         assets = AssetsApi(client).assets_snapshot(_request_timeout=(5, 5))
     assert assets.iterable == []
 

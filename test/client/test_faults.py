@@ -216,7 +216,7 @@ def test_a_create_is_retried_after_a_refused_connection_and_stored_once(
 @pytest.mark.timeout(30)
 def test_a_connect_timeout_is_retried_even_for_a_create() -> None:
     with full_backlog() as port, RetryLog() as log:
-        with make_client(f"http://127.0.0.1:{port}", retries=1, connect_timeout=0.3) as client:
+        with make_client(f"http://127.0.0.1:{port}", retries=1, connect_timeout=0.1) as client:
             with pytest.raises(ApiTimeoutError) as caught:
                 AssetsApi(client).assets_create_new_asset(seed=build_seed("x = 1"))
     assert len(log.retries) == 1 and "ConnectTimeoutError" in log.retries[0]
@@ -278,7 +278,7 @@ def test_a_create_reset_after_sending_raises_and_is_never_retried(
 @pytest.mark.timeout(30)
 def test_a_stalled_server_raises_a_timeout_that_is_not_retried(proxy: FaultProxy) -> None:
     proxy.stall()
-    with make_client(proxy.url, retries=3, read_timeout=0.3) as client:
+    with make_client(proxy.url, retries=3, read_timeout=0.1) as client:
         with pytest.raises(ApiTimeoutError) as caught:
             AssetsApi(client).assets_snapshot()
     assert proxy.accepted == 1
@@ -289,7 +289,7 @@ def test_a_stalled_server_raises_a_timeout_that_is_not_retried(proxy: FaultProxy
 @pytest.mark.timeout(30)
 def test_a_create_on_a_stalled_server_times_out_once(proxy: FaultProxy) -> None:
     proxy.stall()
-    with make_client(proxy.url, retries=3, read_timeout=0.3) as client:
+    with make_client(proxy.url, retries=3, read_timeout=0.1) as client:
         with pytest.raises(ApiTimeoutError):
             AssetsApi(client).assets_create_new_asset(seed=build_seed("x = 1"))
     assert proxy.accepted == 1
@@ -302,9 +302,9 @@ def test_request_timeout_per_call_overrides_the_configured_read_timeout_on_a_sta
         assert api.assets_snapshot().iterable == []
         proxy.stall()
         with pytest.raises(ApiTimeoutError):
-            api.assets_snapshot(_request_timeout=0.3)
+            api.assets_snapshot(_request_timeout=0.1)
         with pytest.raises(ApiTimeoutError):
-            api.assets_snapshot(_request_timeout=(5, 0.3))
+            api.assets_snapshot(_request_timeout=(5, 0.1))
         proxy.resume()
         client.close()
         assert api.assets_snapshot().iterable == []

@@ -145,13 +145,13 @@ def trickle(sock: socket.socket, stop: threading.Event) -> None:
 
 def test_a_single_number_bounds_the_whole_call_even_when_the_body_trickles() -> None:
     with RawServer(trickle) as server, make_client(server.url, retries=0) as client:
-        raised = call_in_thread(lambda: AssetsApi(client).assets_snapshot(_request_timeout=1))
+        raised = call_in_thread(lambda: AssetsApi(client).assets_snapshot(_request_timeout=0.5))
     assert len(raised) == 1 and isinstance(raised[0], ApiTimeoutError), raised
-    assert "1 s" in str(raised[0]) and "_request_timeout" in str(raised[0])
+    assert "0.5 s" in str(raised[0]) and "_request_timeout" in str(raised[0])
 
 
 def test_the_configured_deadline_bounds_every_call() -> None:
-    with RawServer(trickle) as server, make_client(server.url, retries=0, deadline=1.0) as client:
+    with RawServer(trickle) as server, make_client(server.url, retries=0, deadline=0.5) as client:
         raised = call_in_thread(lambda: AssetsApi(client).assets_snapshot())
     assert len(raised) == 1 and isinstance(raised[0], ApiTimeoutError), raised
     assert "deadline" in str(raised[0])
@@ -162,12 +162,12 @@ def test_a_connect_read_pair_stays_per_phase_and_a_trickle_within_it_completes()
         body = b'{"iterable": []}'
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
         for byte in body:
-            if stop.wait(0.05):
+            if stop.wait(0.025):
                 return
             sock.sendall(bytes([byte]))
 
     with RawServer(respond) as server, make_client(server.url, retries=0) as client:
-        assets = AssetsApi(client).assets_snapshot(_request_timeout=(1, 0.5))
+        assets = AssetsApi(client).assets_snapshot(_request_timeout=(1, 0.25))
     assert len(assets.iterable) == 0
 
 

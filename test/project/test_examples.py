@@ -15,6 +15,9 @@ from support.seeds import build_seed
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.testing import PiecesOSEmulator
 
+# Each example runs as a program of its own (and the plugin test suite under a pytest of its own).
+pytestmark = pytest.mark.tooling
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 

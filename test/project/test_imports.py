@@ -392,11 +392,13 @@ def fresh_imports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]
     return {check: answer for check in [*ORDERS, "first"] for answer in run(check).values()}
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("order", list(ORDERS))
 def test_every_module_imports_in_a_fresh_interpreter_in_any_order(order: str, fresh_imports: Dict[str, object]) -> None:
     assert fresh_imports[order] is None, fresh_imports[order]
 
 
+@pytest.mark.tooling
 def test_every_module_imports_first(fresh_imports: Dict[str, object]) -> None:
     """Each module imported into an interpreter where no module of the package is loaded yet."""
     assert fresh_imports["first"] is None, fresh_imports["first"]

@@ -15,6 +15,9 @@ import pytest
 
 from pieces_os_client.testing import PiecesOSEmulator
 
+# Each script runs as a program of its own.
+pytestmark = pytest.mark.tooling
+
 SCRIPTS = Path(__file__).resolve().parents[1] / "support" / "plugin_scripts"
 
 

@@ -1,6 +1,6 @@
 """Checks of partial validators (``_partial.PartialValidator``) that need a fresh interpreter.
 
-    python test/support/partial_checks.py      # prints {check: [problem, ...]} as one JSON line
+    python test/support/partial_checks.py [CHECK ...]  # prints {check: [problem, ...]} as one JSON line
 
 A partial validator leaves models out only while their classes have no validator of their own;
 the test suite's process builds most of them early, so these checks run in a process of their
@@ -220,7 +220,8 @@ def program_wide() -> List[str]:
     return problems
 
 
-def main() -> None:
+def main(chosen: List[str]) -> None:
+    """Run the checks named (all without a name) and print what each found."""
     checks = {
         "program-wide": program_wide,  # first: it needs a process where nothing was parsed yet
         "a model met later": a_model_met_later,
@@ -232,7 +233,8 @@ def main() -> None:
     }
     problems: Dict[str, List[str]] = {}
     for name, check in checks.items():
-        problems[name] = check()
+        if name in chosen or not chosen:
+            problems[name] = check()
     # Now the complete validators, built by pydantic the usual way, answer the same inputs. Built
     # here each after the models it nests, so that each build reuses theirs.
     for name in dependencies_first():
@@ -252,4 +254,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
