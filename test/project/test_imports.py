@@ -124,11 +124,22 @@ def module_level_imports(tree: ast.Module) -> Iterator[ast.stmt]:
 
 
 def function_imports(tree: ast.Module) -> Iterator[Tuple[ast.AST, ast.stmt]]:
-    for function in ast.walk(tree):
-        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for node in ast.walk(function):
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    yield function, node
+    """(innermost enclosing function, import) of every import statement inside a function. Imports
+    are statements: only statements are visited, never the expressions that make up most of a module."""
+    pending: List[Tuple[Optional[ast.AST], ast.stmt]] = [(None, statement) for statement in tree.body]
+    while pending:
+        function, node = pending.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if function is not None:
+                yield function, node
+            continue
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(node, field, ()):
+                if isinstance(child, ast.stmt):
+                    pending.append((inner, child))
+                else:  # an except handler or a match case: its own statements
+                    pending += [(inner, statement) for statement in child.body]
 
 
 @cache
@@ -232,8 +243,12 @@ def loads_in(tree: ast.AST, function: str = "<module>") -> Iterator[Tuple[str, a
 
 
 def by_name_loads() -> Iterator[Tuple[str, str, ast.Call]]:
-    """(module, enclosing function, call) of every load by name in the package."""
+    """(module, enclosing function, call) of every load by name in the package (a module whose
+    source never names either function has none)."""
     for module in MODULE_PATHS:
+        source = MODULE_PATHS[module].read_text(encoding="utf-8")
+        if "import_module" not in source and "__import__" not in source:
+            continue
         for function, call in loads_in(syntax_tree(module)):
             yield module, function, call
 
