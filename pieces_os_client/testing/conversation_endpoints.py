@@ -103,9 +103,10 @@ def _text_of(message: Json) -> str:
     if isinstance(raw, str):
         return raw
     values = (fragment.get("bytes") or {}).get("raw")
-    if isinstance(values, list):
-        return bytes(values).decode("utf-8", "replace")
-    return ""
+    try:
+        return bytes(values).decode("utf-8", "replace") if isinstance(values, list) else ""
+    except (ValueError, TypeError):  # not byte values: no text to read
+        return ""
 
 
 def _title(text: str) -> Optional[str]:

@@ -362,6 +362,17 @@ def string_field(data: Json, key: str, model: str, required: bool = True) -> Opt
     return value
 
 
+def _given_ids(data: Json, key: str, model: str) -> List[str]:
+    """The ids of a Flattened* collection in a body read field by field (none when absent)."""
+    holder = data.get(key)
+    if holder is None:
+        return []
+    items = holder.get("iterable") if isinstance(holder, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in items):
+        raise ApiError(400, f"the body is not a valid {model}: `{key}` must be {{\"iterable\": [{{\"id\": ...}}]}}")
+    return [item["id"] for item in items]
+
+
 def _bool(data: Json, key: str, model: str) -> Optional[bool]:
     value = data.get(key)
     if value is not None and not isinstance(value, bool):
@@ -447,7 +458,7 @@ def create(kind: Kind) -> Endpoint:
                 link(draft, kind, body["id"], asset_id, True)
             holders = [(CONVERSATIONS, conversation_id)] if conversation_id is not None else []
             if kind is ANNOTATIONS:
-                holders += [(MESSAGES, message_id) for message_id in ids_of(data, "messages")]
+                holders += [(MESSAGES, message_id) for message_id in _given_ids(data, "messages", model)]
             for holder, holder_id in holders:
                 held = entity_in(draft, holder, holder_id)
                 refer(held, kind.key, body["id"], True)

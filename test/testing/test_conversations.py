@@ -249,11 +249,19 @@ def test_unknown_ids_and_bad_bodies(client: ApiClient, emulator: PiecesOSEmulato
         ("/messages/create", {"role": "ROBOT", "fragment": {}, "conversation": {"id": stranger}}, "ROBOT"),
         ("/messages/create", {"role": "USER", "conversation": {"id": stranger}}, "fragment"),
         ("/conversation/update", {"id": stranger}, "created"),
+        ("/annotations/create", {"type": "COMMENT", "text": "x", "messages": [{"id": stranger}]}, "messages"),
     ]:
         status, answer = raw_call(emulator, "POST", path, json.dumps(body).encode())
         assert status == 400 and named in answer, (path, body, status, answer)
     assert raw_call(emulator, "POST", "/conversations/create", b"{not json")[0] == 400
     assert pos.ConversationsApi(client).conversations_snapshot().iterable == []  # nothing written
+
+    # Numbers that are not byte values are no text to name a conversation after.
+    created = pos.ConversationsApi(client).conversations_create_specific_conversation(seeded_conversation=seeded("kept"))
+    status, _ = raw_call(emulator, "POST", "/messages/create", json.dumps(
+        {"role": "USER", "fragment": {"bytes": {"raw": [300, -1]}}, "conversation": {"id": created.id}}).encode())
+    assert status == 200
+    assert conversation_api.conversation_specific_conversation_rename(created.id).name == "kept"
 
 
 def test_conversations_and_messages_survive_a_restart(tmp_path: Any, make_seed: SeedFactory) -> None:
