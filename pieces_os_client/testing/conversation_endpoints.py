@@ -70,6 +70,13 @@ def _message_list(store: AssetStore, bodies: List[Json], transferables: bool) ->
     return json_answer({"iterable": shown, "indices": {body["id"]: n for n, body in enumerate(shown)}})
 
 
+def _new_conversation(kind: str, stamp: Json) -> Json:
+    """A conversation of type ``kind`` with nothing in it yet."""
+    return {"id": str(uuid.uuid4()), "created": stamp, "updated": stamp, "type": kind,
+            **{key: collection([]) for key in ("messages", "annotations", "websites", "anchors")},
+            "score": dict(_NO_SCORE)}
+
+
 def _new_message(data: Json, conversation_id: str, stamp: Json) -> Json:
     """A message from a SeededConversationMessage's JSON, in the conversation ``conversation_id``."""
     body: Json = {
@@ -128,11 +135,7 @@ async def create_conversation(request: Request) -> Response:
     seeded = await parse_required(request, SeededConversation)
     data: Json = json.loads(seeded.to_json())
     stamp = grouped_timestamp(now_utc())
-    conversation: Json = {
-        "id": str(uuid.uuid4()), "created": stamp, "updated": stamp, "type": data["type"],
-        "messages": collection([]), "annotations": collection([]), "websites": collection([]),
-        "anchors": collection([]), "score": dict(_NO_SCORE),
-    }
+    conversation = _new_conversation(data["type"], stamp)
     for key in ("name", "favorited", "demo", "application", "model", "pipeline"):
         if data.get(key) is not None:
             conversation[key] = data[key]
@@ -171,11 +174,7 @@ async def create_from_asset(request: Request) -> Response:
     it and linked to it (without the messages a language model would add)."""
     asset_id = path_id(request, "asset", "an asset")
     stamp = grouped_timestamp(now_utc())
-    conversation: Json = {
-        "id": str(uuid.uuid4()), "created": stamp, "updated": stamp, "type": "COPILOT",
-        "messages": collection([]), "annotations": collection([]), "websites": collection([]),
-        "anchors": collection([]), "score": dict(_NO_SCORE),
-    }
+    conversation = _new_conversation("COPILOT", stamp)
 
     def add(draft: Draft) -> None:
         asset = asset_in(draft, asset_id)
@@ -254,7 +253,7 @@ def ground(linking: bool) -> Endpoint:
 
 
 async def identifiers(request: Request) -> Response:
-    return json_answer(collection([body["id"] for body in store_of(request).entities(CONVERSATIONS.key)]))
+    return json_answer(collection(store_of(request).scan(CONVERSATIONS.key, lambda body: str(body["id"]))))
 
 
 async def conversation_messages(request: Request) -> Response:
