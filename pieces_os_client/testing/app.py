@@ -9,24 +9,24 @@ JSON body naming it.
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable, List, Tuple
+from typing import Awaitable, Callable, List, Optional, Tuple
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from pieces_os_client.testing.guard import LocalOnly
 from pieces_os_client.testing.hub import StreamHub
-from pieces_os_client.testing.routes import ROUTES, specificity, unimplemented
+from pieces_os_client.testing.routes import ROUTES, STATE_STREAMS, declined_reason, specificity, unimplemented
 from pieces_os_client.testing.store import AssetStore
 from pieces_os_client.testing.validation import InvalidRequestError
-from pieces_os_client.testing.web import ApiError, Endpoint, text
+from pieces_os_client.testing.web import ApiError, Endpoint, not_implemented, text
 
 logger = logging.getLogger("pieces_os_client.testing")
 
@@ -83,17 +83,9 @@ async def websocket_only(request: Request) -> Response:
     return text(426, f"{request.url.path} is a WebSocket endpoint: connect to {url}", {"Upgrade": "websocket"})
 
 
-def _not_implemented_answer(name: str, method: str, path: str) -> Response:
-    return JSONResponse({
-        "error": "not implemented",
-        "operation": name,
-        "message": f"the Pieces OS emulator does not implement {name} ({method} {path})",
-    }, status_code=501)
-
-
-def _not_implemented(name: str, method: str, path: str) -> Endpoint:
+def _not_implemented(name: str, method: str, path: str, reason: Optional[str]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        return _not_implemented_answer(name, method, path)
+        return not_implemented(name, method, path, reason)
 
     endpoint.__name__ = f"not_implemented_{name}"
     return endpoint
@@ -101,7 +93,7 @@ def _not_implemented(name: str, method: str, path: str) -> Endpoint:
 
 def _stream_not_implemented(name: str, path: str) -> Callable[[WebSocket], Awaitable[None]]:
     async def endpoint(websocket: WebSocket) -> None:
-        await websocket.send_denial_response(_not_implemented_answer(name, "GET", path))
+        await websocket.send_denial_response(not_implemented(name, "GET", path))
 
     endpoint.__name__ = f"not_implemented_{name}"
     return endpoint
@@ -118,13 +110,13 @@ def _routes() -> List[BaseRoute]:
         order = specificity(served.path)
         if served.kind is not None:
             found.append((order, len(found), WebSocketRoute(served.path, _stream(served.kind))))
-            found.append((order, len(found), Route(served.path, websocket_only, methods=["GET"])))
-        else:
-            assert served.endpoint is not None
+            found.append((order, len(found), Route(served.path, served.endpoint or websocket_only, methods=["GET"])))
+        elif served.endpoint is not None:
             found.append((order, len(found), Route(served.path, served.endpoint, methods=[served.method])))
     for name, method, path in unimplemented():
         order = specificity(path)
-        found.append((order, len(found), Route(path, _not_implemented(name, method, path), methods=[method])))
+        reason = declined_reason(method, path)
+        found.append((order, len(found), Route(path, _not_implemented(name, method, path, reason), methods=[method])))
         if method == "GET":
             found.append((order, len(found), WebSocketRoute(path, _stream_not_implemented(name, path))))
     return [route for _, _, route in sorted(found, key=lambda entry: entry[:2])]
@@ -174,7 +166,7 @@ def create_app(
     # "/assets/" is no endpoint: a 404 that names it, not a redirect the spec does not document.
     app.router.redirect_slashes = False
     app.state.store = store
-    app.state.hub = StreamHub(store)
+    app.state.hub = StreamHub(store, STATE_STREAMS)
     app.state.max_body_bytes = max_body_bytes
     app.state.version = version
     return app

@@ -24,6 +24,7 @@ from pieces_os_client.models.seeded_connector_tracking import SeededConnectorTra
 from pieces_os_client.testing.search import search
 from pieces_os_client.testing.seeds import build_asset, grouped_timestamp, now_utc, read_content
 from pieces_os_client.testing.store import AssetStore, Draft, Json
+from pieces_os_client.testing.user_endpoints import signed_in
 from pieces_os_client.testing.validation import InvalidRequestError
 from pieces_os_client.testing.web import ApiError, json_object, parse_required, path_id, store_of, view
 
@@ -72,9 +73,14 @@ def _same_application(left: Json, right: Json) -> bool:
 
 
 def context(request: Request, application: Json) -> Json:
+    """The Context a connect answers: this Pieces OS, the application, and the signed-in user if any."""
     store = store_of(request)
-    return {"os": store.creator, "application": application,
-            "health": {"os": {"id": store.creator, "version": request.app.state.version}}}
+    answer: Json = {"os": store.creator, "application": application,
+                    "health": {"os": {"id": store.creator, "version": request.app.state.version}}}
+    user = signed_in(store)
+    if user is not None:
+        answer["user"] = user
+    return answer
 
 
 async def connect(request: Request) -> Response:

@@ -16,16 +16,17 @@ reading cannot grow the emulator without end:
   reconnecting gets every current id again (the SDK's identifiers stream reports what changed
   meanwhile), so nothing is lost.
 
-Kinds: the assets streams (ids, snapshots without and with content, suggestions) and an identifier
+Kinds: the assets streams (ids, snapshots without and with content, suggestions), an identifier
 stream per other collection (tags, websites, annotations, anchors, applications, formats, models,
-conversations, messages).
+conversations, messages), and the state streams the application gives the hub (``StateStream``:
+the health text, the signed-in user, the settings), whose every message is the whole state too.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -49,10 +50,20 @@ TOO_SLOW = 1008
 _CLOSE = object()
 
 
+@dataclass(frozen=True)
+class StateStream:
+    """A stream whose every message is one state the store holds, built by ``message``: sent on
+    connect, and again after every change of the entities of kind ``follows`` (None: never again)."""
+
+    message: Callable[[AssetStore], str]
+    follows: Optional[str] = None
+
+
 @dataclass(eq=False)
 class _Client:
     kind: str
     since: int
+    latest_only: bool = False  # a state stream's: each message is the whole state, as on SNAPSHOT_KINDS
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     too_slow: asyncio.Event = field(default_factory=asyncio.Event)
@@ -60,7 +71,7 @@ class _Client:
     def offer(self, message: str) -> None:
         """Queue ``message``, within the bounds of the module's docstring."""
         queue = self.queue
-        if self.kind in SNAPSHOT_KINDS:
+        if self.latest_only or self.kind in SNAPSHOT_KINDS:
             while not queue.empty():
                 if queue.get_nowait() is _CLOSE:  # the stream is closing: nothing more to send
                     queue.put_nowait(_CLOSE)
@@ -156,9 +167,10 @@ class StreamHub:
 
     KINDS = ("identifiers", "assets", "transferables", "suggestions", *ID_FIELDS)
 
-    def __init__(self, store: AssetStore) -> None:
+    def __init__(self, store: AssetStore, states: Optional[Mapping[str, StateStream]] = None) -> None:
         self.store = store
-        self._clients: Dict[str, Set[_Client]] = {kind: set() for kind in self.KINDS}
+        self._states: Dict[str, StateStream] = dict(states or {})
+        self._clients: Dict[str, Set[_Client]] = {kind: set() for kind in (*self.KINDS, *self._states)}
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         store.add_listener(self._on_commit)
 
@@ -172,18 +184,25 @@ class StreamHub:
             waiting = [client for client in clients if client.since < change.version]
             if not waiting:
                 continue
-            message = _change_message(kind, change)
+            message = self._state_message(kind, change) if kind in self._states else _change_message(kind, change)
             if message is None:
                 continue
             for client in waiting:
                 client.offer(message)
 
+    def _state_message(self, kind: str, change: Change) -> Optional[str]:
+        follows = self._states[kind].follows
+        if follows is None or all(of != follows for of, _, _ in change.entities):
+            return None
+        return self._states[kind].message(self.store)
+
     async def serve(self, websocket: WebSocket, kind: str) -> None:
         await websocket.accept()
         self._loop = asyncio.get_running_loop()
         state = self.store.state()
-        client = _Client(kind, state.version)
-        client.queue.put_nowait(_snapshot_message(kind, state))
+        stream = self._states.get(kind)
+        client = _Client(kind, state.version, latest_only=stream is not None)
+        client.queue.put_nowait(_snapshot_message(kind, state) if stream is None else stream.message(self.store))
         self._clients[kind].add(client)
         sender = asyncio.ensure_future(self._send(websocket, client))
         receiver = asyncio.ensure_future(self._receive(websocket))

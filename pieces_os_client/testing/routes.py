@@ -1,9 +1,11 @@
 """Every endpoint the emulator serves, in one table; the spec's other operations answer 501.
 
 A row is ``rest(method, path, endpoint)`` or ``stream(path, kind)`` (a WebSocket fed by the
-StreamHub), with the path exactly as the spec writes it. ``unimplemented()`` lists the operations
-the SDK's API classes declare (the spec's) that no row serves: each answers 501 with a JSON body
-naming it, rather than a 404 that would read like a missing asset.
+StreamHub), with the path exactly as the spec writes it; ``declined(method, path, reason)`` is an
+operation the emulator will not serve, for the reason given. ``unimplemented()`` lists the
+operations the SDK's API classes declare (the spec's) that no row serves, declined ones included:
+each answers 501 with a JSON body naming it (and the reason, when declined), rather than a 404
+that would read like a missing asset.
 """
 from __future__ import annotations
 
@@ -24,26 +26,40 @@ from pieces_os_client.testing import (
     model_endpoints as models,
     search_endpoints as searching,
     system_endpoints as system,
+    user_endpoints as user,
 )
+from pieces_os_client.testing.hub import StateStream
 from pieces_os_client.testing.web import Endpoint
 
 
 @dataclass(frozen=True)
 class Served:
-    """One route: ``endpoint`` answers ``method`` on ``path``; a stream has ``kind`` instead."""
+    """One route: ``endpoint`` answers ``method`` on ``path``; a stream has ``kind`` instead, and
+    a declined operation only the ``reason`` it is not served."""
 
     method: str
     path: str
     endpoint: Optional[Endpoint] = None
     kind: Optional[str] = None
+    reason: Optional[str] = None
+
+    @property
+    def serves(self) -> bool:
+        return self.endpoint is not None or self.kind is not None
 
 
 def rest(method: str, path: str, endpoint: Endpoint) -> Served:
     return Served(method, path, endpoint=endpoint)
 
 
-def stream(path: str, kind: str) -> Served:
-    return Served("GET", path, kind=kind)
+def stream(path: str, kind: str, http: Optional[Endpoint] = None) -> Served:
+    """A WebSocket fed by the StreamHub; a plain GET answers 426 naming the WebSocket URL, or
+    ``http`` when the spec documents a plain answer too."""
+    return Served("GET", path, endpoint=http, kind=kind)
+
+
+def declined(method: str, path: str, reason: str) -> Served:
+    return Served(method, path, reason=reason)
 
 
 def _entity_routes() -> List[Served]:
@@ -196,17 +212,59 @@ ROUTES: Tuple[Served, ...] = (
     rest("POST", "/model/{model}/load", models.load),
     rest("POST", "/model/{model}/unload", models.unload),
     stream("/models/stream/identifiers", "models"),
-    # OSApi, UserApi, WellKnownApi
+    # OSApi
     rest("GET", "/os/device/information", system.os_device_information),
-    rest("POST", "/os/sign_out", system.sign_out),
+    rest("GET", "/os/metadata", system.os_metadata),
+    rest("GET", "/os/permissions", system.os_permissions),
+    rest("POST", "/os/permissions/request", system.os_permissions_request),
+    rest("GET", "/os/settings", system.os_settings_snapshot),
+    rest("POST", "/os/settings/update", system.os_settings_update),
+    rest("POST", "/os/filesystem/path/verify", system.os_filesystem_path_verify),
     rest("POST", "/os/update/check", system.os_update_check),
-    rest("GET", "/user", system.user_snapshot),
-    rest("GET", "/user/providers", system.user_snapshot),
-    rest("GET", "/user/refresh", system.refresh_user),
-    rest("POST", "/user/clear", system.clear_user),
+    stream("/os/update/check/stream", "update_status"),
+    stream("/os/settings/stream", "settings"),
+    rest("GET", "/os/restart", system.os_restart),
+    rest("POST", "/os/terminate", system.os_terminate),
+    rest("POST", "/os/memory/optimize", system.os_memory_optimize),
+    rest("POST", "/os/nano_models/prepare", system.os_nano_models_prepare),
+    rest("POST", "/os/applet/terminate", system.os_applet_terminate),
+    rest("POST", "/os/sign_out", user.sign_out_of_os),
+    rest("POST", "/os/link_provider", user.link_provider),
+    declined("POST", "/os/sign_in", system.NO_SIGN_IN),
+    declined("POST", "/os/files/pick", system.NO_DIALOG),
+    declined("POST", "/os/folders/pick", system.NO_DIALOG),
+    declined("POST", "/os/filesystem/files/pick", system.NO_DIALOG),
+    declined("POST", "/os/filesystem/folders/pick", system.NO_DIALOG),
+    declined("POST", "/os/filesystem/file/open", system.NO_FILE_OPENING),
+    declined("POST", "/os/browser/url/open", system.NO_BROWSER),
+    declined("POST", "/os/applet/launch", system.NO_APPLETS),
+    declined("POST", "/os/applet/restart", system.NO_APPLETS),
+    # UserApi
+    rest("GET", "/user", user.user_snapshot),
+    rest("GET", "/user/providers", user.user_snapshot),
+    rest("GET", "/user/refresh", user.refresh_user),
+    rest("GET", "/user/access_token", user.user_access_token),
+    rest("POST", "/user/select", user.select_user),
+    rest("POST", "/user/update", user.update_user),
+    rest("POST", "/user/update/vanity", user.user_update_vanity),
+    rest("POST", "/user/beta/status", user.user_beta_status),
+    rest("POST", "/user/clear", user.clear_user),
+    stream("/user/stream", "user"),
+    # WellKnownApi
     rest("GET", "/.well-known/health", system.health),
     rest("GET", "/.well-known/version", system.version),
+    rest("GET", "/.well-known/installation/path", system.installation_path),
+    stream("/.well-known/stream/health", "health", http=system.stream_health),
 )
+
+
+#: The streams (by the kind their rows name) whose every message is one state of Pieces OS.
+STATE_STREAMS: Dict[str, StateStream] = {
+    "health": StateStream(system.stream_health_message),
+    "update_status": StateStream(system.update_status_message),
+    "settings": StateStream(system.settings_message, follows=system.SETTINGS_KIND),
+    "user": StateStream(user.user_message, follows=user.USER_KIND),
+}
 
 
 def specificity(path: str) -> Tuple[int, ...]:
@@ -229,8 +287,13 @@ def declared_operations() -> Tuple[Operation[Any], ...]:
 
 def unimplemented() -> List[Tuple[str, str, str]]:
     """(name, method, path) of every declared operation no route serves."""
-    served = {(route.method, route.path) for route in ROUTES}
+    served = {(route.method, route.path) for route in ROUTES if route.serves}
     return [
         (operation.name, operation.method.upper(), operation.path) for operation in declared_operations()
         if (operation.method.upper(), operation.path) not in served
     ]
+
+
+def declined_reason(method: str, path: str) -> Optional[str]:
+    """Why the emulator declines the operation on ``method`` and ``path``; None when it does not."""
+    return next((route.reason for route in ROUTES if (route.method, route.path) == (method, path)), None)

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, Type, 
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from pieces_os_client._models import PiecesModel
 from pieces_os_client.models.asset import Asset
@@ -39,6 +39,22 @@ class ApiError(Exception):
 
 def text(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> Response:
     return PlainTextResponse(message if message.endswith("\n") else message + "\n", status, headers)
+
+
+def not_implemented(name: str, method: str, path: str, reason: Optional[str] = None) -> Response:
+    """The 501 of an operation the emulator does not implement: a JSON body naming it, and why
+    when there is more to say than that."""
+    message = f"the Pieces OS emulator does not implement {name} ({method} {path})"
+    return JSONResponse({
+        "error": "not implemented",
+        "operation": name,
+        "message": message if reason is None else f"{message}: {reason}",
+    }, status_code=501)
+
+
+def json_answer(data: Any) -> Response:
+    """A 200 answer holding ``data`` (JSON data: dicts, lists, text, numbers) as JSON."""
+    return Response(json.dumps(data, ensure_ascii=False), 200, media_type="application/json")
 
 
 def json_response(model: PiecesModel) -> Response:

@@ -306,13 +306,32 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
         ("model_update", lambda: model.model_update(model=state["model"])),
         ("unload_models", models.unload_models),
         ("os_device_information", system.os_device_information),
-        ("sign_out_of_os", system.sign_out_of_os),
+        ("os_metadata", system.os_metadata),
+        ("os_permissions", system.os_permissions),
+        ("os_permissions_request", lambda: system.os_permissions_request(os_permissions=pos.OSPermissions())),
+        ("os_settings_snapshot", system.os_settings_snapshot),
+        ("os_settings_update", lambda: system.os_settings_update(os_server_settings=pos.OSServerSettings(autoboot=True))),
+        ("os_filesystem_path_verify", lambda: system.os_filesystem_path_verify(body=os.getcwd())),
         ("os_update_check", lambda: system.os_update_check(unchecked_os_update=pos.UncheckedOSUpdate())),
+        ("os_restart", system.os_restart),
+        ("os_terminate", system.os_terminate),
+        ("os_memory_optimize", system.os_memory_optimize),
+        ("os_nano_models_prepare", lambda: system.os_nano_models_prepare(
+            nano_models_preparation_input=pos.NanoModelsPreparationInput())),
+        ("os_applet_terminate", lambda: system.os_applet_terminate(
+            terminating_os_server_applet=pos.TerminatingOSServerApplet(type="COPILOT"))),
         ("user_snapshot", user.user_snapshot),
+        ("select_user", lambda: state.setdefault("user", user.select_user(auth0_user=pos.Auth0User(user_id="auth0|42")))),
         ("user_providers", user.user_providers),
+        ("update_user", lambda: user.update_user(user_profile=state["user"])),
+        ("user_update_vanity", lambda: user.user_update_vanity(user_profile=pos.UserProfile(
+            id="auth0|42", aesthetics=state["user"].aesthetics, vanityname="answer"))),
+        ("user_beta_status", lambda: user.user_beta_status(user_beta_status=pos.UserBetaStatus(user="auth0|42"))),
+        ("sign_out_of_os", system.sign_out_of_os),
         ("clear_user", user.clear_user),
         ("get_well_known_health", pos.WellKnownApi(client).get_well_known_health),
         ("get_well_known_version", pos.WellKnownApi(client).get_well_known_version),
+        ("get_installation_path", pos.WellKnownApi(client).get_installation_path),
         ("tags_delete_specific_tag", lambda: tags.tags_delete_specific_tag(state["tag"].id)),
         ("websites_delete_specific_website", lambda: websites.websites_delete_specific_website(state["website"].id)),
         ("annotations_delete_specific_annotation", lambda: annotations.annotations_delete_specific_annotation(
@@ -336,8 +355,8 @@ def test_every_operation_the_emulator_serves_answers_its_type_through_the_sdk(cl
     # Every REST operation the route table serves beyond the assets API is called above.
     served = {
         declared_name for declared_name, operation in declared.items()
-        if any((route.method, route.path) == (operation.method.upper(), operation.path) and route.kind is None
-               for route in ROUTES)
+        if any((route.method, route.path) == (operation.method.upper(), operation.path)
+               and route.endpoint is not None and route.kind is None for route in ROUTES)
         and not operation.path.startswith(("/assets", "/asset/", "/workstream"))
     }
-    assert served == {name for name, _ in calls} | {"refresh_user"}
+    assert served == {name for name, _ in calls} | {"refresh_user", "user_access_token", "link_provider"}
