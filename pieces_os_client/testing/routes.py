@@ -249,6 +249,8 @@ ROUTES: Tuple[Served, ...] = (
     rest("POST", "/user/update/vanity", user.user_update_vanity),
     rest("POST", "/user/beta/status", user.user_beta_status),
     rest("POST", "/user/clear", user.clear_user),
+    declined("POST", "/user/checkout", user.NO_CLOUD),
+    declined("POST", "/user/manage/subscriptions", user.NO_CLOUD),
     stream("/user/stream", "user"),
     # WellKnownApi
     rest("GET", "/.well-known/health", system.health),

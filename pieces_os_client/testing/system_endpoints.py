@@ -142,7 +142,7 @@ async def os_permissions_request(request: Request) -> Response:
     return json_answer(permissions(platform.system()))
 
 
-def accepted(body: Optional[Type[PiecesModel]] = None) -> Endpoint:
+def accepted(name: str, body: Optional[Type[PiecesModel]] = None) -> Endpoint:
     """An operation that answers 204 and changes nothing the emulator keeps (restart, terminate,
     memory optimization, preparing models, terminating an applet that is not running); its
     ``body``, when it takes one, is still checked."""
@@ -151,14 +151,15 @@ def accepted(body: Optional[Type[PiecesModel]] = None) -> Endpoint:
             await parse(request, body, required=False)
         return Response(status_code=204)
 
+    endpoint.__name__ = name
     return endpoint
 
 
-os_restart = accepted()
-os_terminate = accepted()
-os_memory_optimize = accepted()
-os_nano_models_prepare = accepted(NanoModelsPreparationInput)
-os_applet_terminate = accepted(TerminatingOSServerApplet)
+os_restart = accepted("os_restart")
+os_terminate = accepted("os_terminate")
+os_memory_optimize = accepted("os_memory_optimize")
+os_nano_models_prepare = accepted("os_nano_models_prepare", NanoModelsPreparationInput)
+os_applet_terminate = accepted("os_applet_terminate", TerminatingOSServerApplet)
 
 # Why the operations that exist to open a window, a dialog or a browser on the user's screen are
 # declined (501): the route table gives each its reason.

@@ -32,6 +32,8 @@ DEFAULT_AESTHETICS: Json = {"theme": {"dark": False}, "font": {"size": 14}}
 _PROVIDERS = frozenset(member.value for member in ExternalProviderTypeEnum)
 
 NOBODY = "no user is signed in to this Pieces OS"
+#: Why the operations of accounts and billing are declined (501).
+NO_CLOUD = "accounts and billing live in Pieces' cloud, and the emulator has no cloud"
 
 
 def signed_in(store: AssetStore) -> Optional[Json]:

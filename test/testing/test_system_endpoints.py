@@ -224,6 +224,17 @@ def test_select_user_needs_the_auth0_user_id(client: ApiClient) -> None:
         pos.UserApi(client).select_user(auth0_user=pos.Auth0User(name="Nobody"))
 
 
+def test_accounts_and_billing_answer_501_saying_they_need_the_cloud(client: ApiClient) -> None:
+    user = pos.UserApi(client)
+    for call, name in ((lambda: user.user_checkout(user_checkout_input=pos.UserCheckoutInput()), "user_checkout"),
+                       (lambda: user.user_manage_subscriptions(
+                           user_manage_subscriptions_input=pos.UserManageSubscriptionsInput()), "user_manage_subscriptions")):
+        with pytest.raises(ServiceException) as refused:
+            call()
+        body = not_implemented_body(refused)
+        assert body["operation"] == name and "cloud" in body["message"]
+
+
 # ----- WellKnownApi ------------------------------------------------------------------------------
 
 
