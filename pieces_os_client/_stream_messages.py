@@ -6,8 +6,8 @@ Each WebSocket operation declares what its messages are (``Operation.messages``,
 - ``"snapshots"``: every message is the whole state (``Assets``, ``WorkstreamSuggestions``), so
   a newer one supersedes an older one still waiting for the consumer: when the queue is full the
   oldest is dropped.
-- ``"changes"``: every message is a change (``StreamedIdentifiers``: ids created, updated or
-  deleted) and none may be lost: when the queue is full the reader waits for the consumer. The
+- ``"changes"``: every message is a change (``StreamedIdentifiers``: ids of assets,
+  conversations, tags... created, updated or deleted) and none may be lost: when the queue is full the reader waits for the consumer. The
   first message after each connect is the server's full set of ids; ids that disappeared while
   disconnected are added to it as ``deleted: true`` items, so a consumer that applies every
   message converges to the server's set.
@@ -18,7 +18,7 @@ handler holds whatever state its kind needs (the ids known so far).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Optional, Set, Type
+from typing import Any, Dict, Optional, Set, Tuple, Type
 
 from pieces_os_client._operation import resolve_model
 from pieces_os_client.exceptions import ApiValueError
@@ -53,40 +53,52 @@ class Snapshots(MessageHandling):
 
 
 class Changes(MessageHandling):
-    """Every message is a change to a set of asset ids, each one to be delivered."""
+    """Every message is a change to a set of ids (of assets, conversations, tags...), each one to
+    be delivered. An item names what changed by its one reference with an id (``item.asset``,
+    ``item.conversation``...); the set is kept as (field, id) pairs."""
 
     supersede = False
     default_max_queued = 1024
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
-        self._known: Set[str] = set()
+        self._known: Set[Tuple[str, str]] = set()
         self._first_after_connect = True
+        self._field = "asset"  # the field the last item named, tried first
 
     def connected(self) -> None:
         self._first_after_connect = True
 
+    def _named(self, item: Any) -> Optional[Tuple[str, str]]:
+        """(field, id) of the one reference ``item`` carries, or None."""
+        for field in (self._field, *type(item).model_fields):
+            identifier = getattr(getattr(item, field, None), "id", None)
+            if isinstance(identifier, str):
+                self._field = field
+                return field, identifier
+        return None
+
     def received(self, message: Any) -> Any:
         if self._first_after_connect:
             self._first_after_connect = False
-            present = {item.asset.id for item in message.iterable if item.asset is not None and not item.deleted}
+            present = {named for item in message.iterable if not item.deleted for named in [self._named(item)] if named}
             vanished = sorted(self._known - present)
             if vanished:
                 identifier = resolve_model("StreamedIdentifier")
-                reference = resolve_model("ReferencedAsset")
-                logger.info("stream %s: %d asset(s) were deleted while disconnected", self.name, len(vanished))
+                logger.info("stream %s: %d item(s) were deleted while disconnected", self.name, len(vanished))
                 message.iterable = list(message.iterable) + [
-                    identifier(asset=reference(id=asset_id), deleted=True) for asset_id in vanished
+                    identifier.from_dict({field: {"id": gone}, "deleted": True}) for field, gone in vanished
                 ]
             self._known = present
             return message
         for item in message.iterable:
-            if item.asset is None:
+            named = self._named(item)
+            if named is None:
                 continue
             if item.deleted:
-                self._known.discard(item.asset.id)
+                self._known.discard(named)
             else:
-                self._known.add(item.asset.id)
+                self._known.add(named)
         return message
 
 

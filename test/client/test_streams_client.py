@@ -16,7 +16,7 @@ from support.auth_proxy import AuthProxy, Seen
 from support.httpserver_helpers import minimal_instance, refused_url
 from websockets.sync.server import Server, ServerConnection, serve
 
-from pieces_os_client import ApiClient, AssetsApi, Configuration
+from pieces_os_client import ApiClient, AssetsApi, Configuration, ConversationsApi
 from pieces_os_client._operation import Operation
 from pieces_os_client.exceptions import (
     ApiConnectionError,
@@ -393,6 +393,33 @@ def test_after_a_drop_the_identifiers_stream_reports_ids_deleted_while_disconnec
     ]
     assert events[0].attempt == 1 and isinstance(events[0].error, ApiConnectionError)
     assert events[-1].connected and server.connections == 2
+
+
+def test_every_identifiers_stream_reports_what_was_deleted_while_disconnected(
+    scripted: Callable[..., ScriptedServer],
+) -> None:
+    # A conversations stream names conversations, not assets; a tags stream, tags.
+    def named(field: str, *ids: str) -> str:
+        return json.dumps({"iterable": [{field: {"id": i}} for i in ids]})
+
+    def handler(connection: ServerConnection, number: int) -> None:
+        if number == 1:
+            connection.send(named("conversation", "c1", "c2", "c3"))
+            connection.close(1012, "restarting")  # c2 is deleted while the client is away
+            return
+        connection.send(named("conversation", "c1", "c3"))
+        server.release.wait(WAIT)
+
+    server = scripted(handler)
+    client = ApiClient(Configuration(host=server.url))
+    with ConversationsApi(client).conversations_stream_identifiers(reconnect=FAST) as stream:
+        messages = [stream.next_message(timeout=WAIT) for _ in range(2)]
+    resync = messages[1]
+    assert resync is not None
+    assert [(i.conversation.id, i.deleted) for i in resync.iterable if i.conversation] == [
+        ("c1", None), ("c3", None), ("c2", True),
+    ]
+    assert all(item.asset is None for item in resync.iterable)
 
 
 def test_reconnect_logs_at_info(scripted: Callable[..., ScriptedServer], caplog: pytest.LogCaptureFixture) -> None:
