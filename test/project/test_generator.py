@@ -1,6 +1,7 @@
 """The generated files match the spec, and ``generate.py --check`` notices when they do not.
 
-The checkout's own check runs in the inner loop; the runs over copied trees carry the tooling marker.
+The checkout's own check runs in the inner loop; the runs over one copied tree, drifted every way and
+regenerated, carry the tooling marker.
 """
 from __future__ import annotations
 
@@ -50,50 +51,17 @@ def test_committed_files_are_in_sync_with_the_spec() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("repo")
-    copy_generated(root)
-    return root
-
-
 @pytest.fixture
-def overlay_path(tree: Path) -> Iterator[Path]:
-    """The overlay of ``tree``, for a test to edit: put back as it was afterwards."""
-    path = tree / "spec" / "overlay.json"
+def overlay_path(regenerated: Regenerated) -> Iterator[Path]:
+    """The overlay of the regenerated copy, for a test to edit: put back as it was afterwards."""
+    path = regenerated.root / "spec" / "overlay.json"
     original = path.read_bytes()
     yield path
     path.write_bytes(original)
 
 
 @pytest.mark.tooling
-def test_a_clean_copy_passes_and_every_drift_is_named(tree: Path) -> None:
-    """A copy of the checkout passes the check; then an edited model, four missing generated files and
-    a model the spec no longer has are each detected, all of them named by one run."""
-    assert run_check(tree).returncode == 0
-    edited = tree / "pieces_os_client" / "models" / "asset.py"
-    stale = tree / "pieces_os_client" / "models" / "removed_model.py"
-    missing = ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/Seed.md", "pieces_os_client/models/__init__.py"]
-    originals = {path: path.read_bytes() for path in [edited, *(tree / relative for relative in missing)]}
-    try:
-        text = originals[edited].decode("utf-8")
-        edited.write_text(text.replace("    name: Optional[str] = None", "    name: Optional[int] = None"), encoding="utf-8")
-        assert edited.read_bytes() != originals[edited]
-        for relative in missing:
-            (tree / relative).unlink()
-        stale.write_text("class RemovedModel: ...\n", encoding="utf-8")
-        result = run_check(tree)
-        assert result.returncode == 1
-        for relative in ["pieces_os_client/models/asset.py", "pieces_os_client/models/removed_model.py", *missing]:
-            assert relative in result.stderr
-    finally:
-        for path, content in originals.items():
-            path.write_bytes(content)
-        stale.unlink(missing_ok=True)
-
-
-@pytest.mark.tooling
-def test_a_missing_overlay_entry_names_what_is_missing(tree: Path, overlay_path: Path) -> None:
+def test_a_missing_overlay_entry_names_what_is_missing(overlay_path: Path) -> None:
     overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
     del overlay["operations"]["assets_snapshot"]
     del overlay["parameters"]["searchable_tags"]
@@ -101,7 +69,7 @@ def test_a_missing_overlay_entry_names_what_is_missing(tree: Path, overlay_path:
     del overlay["stream_parameters"]["reconnect"]["annotation"]
     del overlay["exceptions"]["4xx"]
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tree)
+    result = run_check(overlay_path.parents[1])
     assert result.returncode != 0
     assert "operations.assets_snapshot.summary" in result.stderr
     # every missing entry at once
@@ -112,13 +80,13 @@ def test_a_missing_overlay_entry_names_what_is_missing(tree: Path, overlay_path:
 
     overlay["operations"]["assets_snapshot"] = {"summary": "Every asset."}
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tree)
+    result = run_check(overlay_path.parents[1])
     assert "parameters.searchable_tags" in result.stderr and "Traceback" not in result.stderr
 
     overlay["parameters"]["searchable_tags"] = "tags"
     overlay["api_classes"]["Asset"] = "not an object"
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tree)
+    result = run_check(overlay_path.parents[1])
     assert result.returncode != 0
     assert "api_classes.Asset.about" in result.stderr and "Traceback" not in result.stderr
 
@@ -179,7 +147,7 @@ def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Pa
 
 
 @pytest.mark.tooling
-def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tree: Path, overlay_path: Path) -> None:
+def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(overlay_path: Path) -> None:
     """An overlay key that means nothing to the generator, or an entry for an operation or a model the
     spec does not have, would otherwise be ignored without a word."""
     overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
@@ -187,7 +155,7 @@ def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(tree: Path
     overlay["operations"]["assets_snapshots"] = overlay["operations"].pop("assets_snapshot")
     overlay["examples"]["bodies"]["Seeed"] = overlay["examples"]["bodies"].pop("Seed")
     overlay_path.write_text(json.dumps(overlay), encoding="utf-8")
-    result = run_check(tree)
+    result = run_check(overlay_path.parents[1])
     assert result.returncode == 1 and "Traceback" not in result.stderr
     for where in ("models.Asset.mixn", "operations.assets_snapshots (not in the spec)", "examples.bodies.Seeed"):
         assert where in result.stderr
@@ -206,13 +174,25 @@ print(json.dumps({"parameters": list(inspect.signature(AssetApi.asset_touch).par
 
 
 class Regenerated:
-    """A copy whose spec gained a field (``Tag.color``) and an operation (``asset_touch``, with its
-    overlay entries), beside a stale docs page: checked, then generated into (with every model file
-    deleted first), then checked again."""
+    """A copy of the generator, the spec and what they generate, drifted every way: a generated model
+    edited, four generated files missing, a model and a docs page the spec does not name, and the
+    spec grown a field (``Tag.color``) and an operation (``asset_touch``, with its overlay entries).
+    It is checked, then generated into (with every model file deleted first), then checked again."""
+
+    EDITED = "pieces_os_client/models/asset.py"
+    STALE_MODEL = "pieces_os_client/models/removed_model.py"
+    MISSING = ["pieces_os_client/api/assets_api.py", "docs/AssetsApi.md", "docs/Seed.md", "pieces_os_client/models/__init__.py"]
 
     def __init__(self, root: Path) -> None:
         self.root = root
         copy_generated(root)
+        edited = root / self.EDITED
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(text.replace("    name: Optional[str] = None", "    name: Optional[int] = None"), encoding="utf-8")
+        assert edited.read_text(encoding="utf-8") != text
+        for relative in self.MISSING:
+            (root / relative).unlink()
+        (root / self.STALE_MODEL).write_text("class RemovedModel: ...\n", encoding="utf-8")
         self.stale = root / "docs" / "RemovedModel.md"
         header = (root / "docs" / "Asset.md").read_text(encoding="utf-8").splitlines()[0]
         self.stale.write_text(header + "\n\n# RemovedModel\n", encoding="utf-8")
@@ -249,10 +229,15 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Regenerated:
 
 
 @pytest.mark.tooling
-def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(regenerated: Regenerated) -> None:
+def test_every_drift_is_named_by_one_check(regenerated: Regenerated) -> None:
     assert regenerated.before.returncode == 1
-    for named in ("docs/RemovedModel.md", "pieces_os_client/models/tag.py", "pieces_os_client/api/asset_api.py"):
+    for named in (Regenerated.EDITED, Regenerated.STALE_MODEL, *Regenerated.MISSING, "docs/RemovedModel.md",
+                  "pieces_os_client/models/tag.py", "pieces_os_client/api/asset_api.py"):
         assert named in regenerated.before.stderr
+
+
+@pytest.mark.tooling
+def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(regenerated: Regenerated) -> None:
     assert regenerated.generated.returncode == 0, regenerated.generated.stderr
     assert regenerated.after.returncode == 0, regenerated.after.stderr
     root = regenerated.root
