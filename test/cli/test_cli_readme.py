@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import List
 
+import pytest
 from support.seeds import SeedFactory
 
 from pieces_os_client import AssetsApi
@@ -42,6 +43,7 @@ def test_the_two_commands_are_the_first_ones() -> None:
     ]
 
 
+@pytest.mark.tooling
 def test_the_quickstart_runs_against_the_emulator() -> None:
     section = README.split("## Save and list snippets", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S)
@@ -71,6 +73,7 @@ def run_python(code: str, url: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.tooling
 def test_the_notebook_and_stream_snippets_run_against_the_emulator(
     emulator: PiecesOSEmulator, assets_api: AssetsApi, make_seed: SeedFactory
 ) -> None:

@@ -231,6 +231,7 @@ def first_use_problems(session_emulator: PiecesOSEmulator) -> List[List[str]]:
     return [problems for _ in range(RUNS) for problems in run(1)]
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("run", range(RUNS))
 def test_models_used_for_the_first_time_by_many_threads_at_once_parse_correctly(
     run: int, first_use_problems: List[List[str]]

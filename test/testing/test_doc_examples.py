@@ -175,6 +175,7 @@ def test_every_method_has_one_example() -> None:
     assert all(".iterable[0]" not in example.code for example in EXAMPLES)
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
 def test_example_leaves_the_users_snippet_alone(
     example: Example, driver: Driver, emulator: PiecesOSEmulator, assets_api: AssetsApi, make_seed: SeedFactory
@@ -214,6 +215,7 @@ def test_example_leaves_the_users_snippet_alone(
         assert users_id in printed
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
 def test_example_runs_with_an_empty_store(
     example: Example, driver: Driver, emulator: PiecesOSEmulator, assets_api: AssetsApi
@@ -225,6 +227,7 @@ def test_example_runs_with_an_empty_store(
     assert ran.printed.strip(), f"{example.method} printed nothing"
 
 
+@pytest.mark.tooling
 def test_the_readme_quickstart_leaves_the_users_snippet_alone(
     driver: Driver, emulator: PiecesOSEmulator, assets_api: AssetsApi, make_seed: SeedFactory
 ) -> None:

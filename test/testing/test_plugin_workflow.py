@@ -127,6 +127,7 @@ def test_an_operation_the_emulator_does_not_implement_says_so(client: ApiClient)
     assert "persons_snapshot" in str(caught.value) and "does not implement" in str(caught.value)
 
 
+@pytest.mark.tooling
 def test_the_first_minutes_examples_run_as_written() -> None:
     examples = []
     for page in ("README.md", "docs/testing.md"):
