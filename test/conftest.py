@@ -16,7 +16,7 @@ import os
 import signal
 import socket
 import sys
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 from support.faults import FaultProxy
@@ -47,13 +47,22 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` (setup.cfg): the whole suite spreads over the CPUs, up to four (each worker runs
-    its own emulator); a file or test named on the command line runs in this process, where a
-    debugger works and no worker has to start."""
+    """``-n auto`` (setup.cfg): the whole suite spreads over one worker more than there are CPUs, up
+    to four workers (each runs its own emulator): a good part of a worker's time goes to waiting
+    (on sockets, timeouts and child processes), which another worker fills. A file or test named
+    on the command line runs in this process, where a debugger works and no worker has to start."""
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(cpus, 4) if cpus > 1 else 0
+    return min(cpus + 1, 4) if cpus > 1 else 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Files with tool-heavy tests first, each file's tests in their order: with ``--dist loadfile``
+    the workers start on the long files, and the many short ones even out the end of the run
+    (the long files last, one worker would still be running one when the others are done)."""
+    heavy = {item.path for item in items if item.get_closest_marker("tooling")}
+    items.sort(key=lambda item: item.path not in heavy)
 
 
 @pytest.fixture(scope="session")
