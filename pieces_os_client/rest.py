@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import ssl
+import threading
 import time
 from types import TracebackType
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
@@ -287,15 +288,14 @@ class RESTClientObject:
             "retries": self.retry,
             "timeout": self.timeout,
         }
-        # Set for every pool: urllib3 gives the TLS options to https pools only, and the host may
-        # not be known yet (it is found on the first request when none was given). Settings that
-        # cannot be loaded fail the first https call, not an http client that never uses them.
+        # urllib3 gives the TLS options to https pools only. The TLS context (loading the system's
+        # CAs takes milliseconds) is made before the first https request, when the pools it goes
+        # into are made: a client of Pieces OS on http never makes one. Settings that cannot be
+        # loaded fail every https call, not an http client that never uses them.
         options["cert_reqs"] = ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE
+        self._tls_lock = threading.Lock()
+        self._tls_ready = False
         self._tls_problem: Optional[ApiValueError] = None
-        try:
-            options["ssl_context"] = tls_context(configuration)
-        except ApiValueError as problem:
-            self._tls_problem = problem
         if configuration.assert_hostname is not None:
             options["assert_hostname"] = configuration.assert_hostname
         self.pool_manager: urllib3.PoolManager
@@ -338,8 +338,8 @@ class RESTClientObject:
         timing = call_timeout(timeout, self.configuration, self.timeout)
         if host is None:
             host = self.configuration.host
-        if self._tls_problem is not None and url.startswith("https:"):
-            raise self._tls_problem
+        if url.startswith("https:"):
+            self._prepare_tls()
         shown_host = redact_url(host)
         deadline = None if timing.deadline is None else (started or time.monotonic()) + timing.deadline
         phases = timing.phases
@@ -404,6 +404,20 @@ class RESTClientObject:
                 # message shows the request target, query string (and any credential in it) included.
                 underneath = error.reason if isinstance(error, MaxRetryError) and error.reason is not None else error
                 raise self.transport_error(error, method, url, shown_host, timing, deadline) from underneath
+
+    def _prepare_tls(self) -> None:
+        """Give the pools made from now on the Configuration's TLS context, made once; raise the
+        ApiValueError that loading its settings gave, at every https call."""
+        if not self._tls_ready:
+            with self._tls_lock:
+                if not self._tls_ready:
+                    try:
+                        self.pool_manager.connection_pool_kw["ssl_context"] = tls_context(self.configuration)
+                    except ApiValueError as problem:
+                        self._tls_problem = problem
+                    self._tls_ready = True
+        if self._tls_problem is not None:
+            raise self._tls_problem
 
     def _urlopen(self, method: str, url: str, host: str, **options: Any) -> urllib3.BaseHTTPResponse:
         """The request sent on the connection pool of ``host`` (the host calls go to), or through

@@ -202,6 +202,19 @@ def test_tls_checks_the_host_name(tls_server: str, authority: trustme.CA, tmp_pa
     assert "pieces.example" in str(caught.value)
 
 
+def test_tls_settings_that_cannot_be_loaded_fail_https_calls_only(
+    tls_server: str, emulator: PiecesOSEmulator, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "missing.pem")
+    with make_client(emulator.url, ssl_ca_cert=missing) as client:
+        assert AssetsApi(client).assets_snapshot().iterable == []
+    with make_client(tls_server, ssl_ca_cert=missing) as client:
+        for _ in range(2):  # every https call, not the first alone
+            with pytest.raises(ApiValueError) as caught:
+                AssetsApi(client).assets_snapshot()
+            assert "ssl_ca_cert" in str(caught.value) and "could not be loaded" in str(caught.value)
+
+
 def test_tls_verification_can_be_turned_off_explicitly_and_loudly(tls_server: str) -> None:
     with make_client(tls_server, verify_ssl=False) as client:
         with pytest.warns(InsecureRequestWarning):
