@@ -25,8 +25,13 @@ from pieces_os_client.testing.seeds import build_asset, now_utc
 M = TypeVar("M", Assets, StreamedIdentifiers, WorkstreamSuggestions)
 
 
+# Each text message is decoded as UTF-8 when received all the same; websocket-client's own check
+# goes through it byte by byte in Python, seconds over the snapshots these tests receive.
+UTF8_CHECKED_ON_DECODE = {"skip_utf8_validation": True}
+
+
 def connect(emulator: PiecesOSEmulator, path: str) -> websocket.WebSocket:
-    return websocket.create_connection(emulator.url.replace("http://", "ws://") + path, timeout=10)
+    return websocket.create_connection(emulator.url.replace("http://", "ws://") + path, timeout=10, **UTF8_CHECKED_ON_DECODE)
 
 
 def receive(ws: websocket.WebSocket, model: Type[M]) -> M:
@@ -207,7 +212,7 @@ def test_a_snapshot_stream_client_that_never_reads_does_not_grow_the_emulator(
     # A small receive buffer, so that the server's sends block soon, as with a client that hung.
     slow = websocket.create_connection(
         emulator.url.replace("http://", "ws://") + "/assets/stream/transferables", timeout=10,
-        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),),
+        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),), **UTF8_CHECKED_ON_DECODE,
     )
     try:
         assert receive(slow, Assets).iterable == []
