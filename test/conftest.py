@@ -57,12 +57,21 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return min(cpus + 1, 4) if cpus > 1 else 0
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist 3.6 and later hand out the files with the most tests first unless told not to;
+    # the order below is the one wanted (3.5 keeps the collection's order).
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
-    """Files with tool-heavy tests first, each file's tests in their order: with ``--dist loadfile``
-    the workers start on the long files, and the many short ones even out the end of the run
-    (the long files last, one worker would still be running one when the others are done)."""
-    heavy = {item.path for item in items if item.get_closest_marker("tooling")}
-    items.sort(key=lambda item: item.path not in heavy)
+    """Files with tool-heavy tests first, then those with slow ones, each file's tests in their
+    order: with ``--dist loadfile`` the workers start on the long files, and the many short ones
+    even out the end of the run (the long files last, one worker would still be running one when
+    the others are done)."""
+    tooling = {item.path for item in items if item.get_closest_marker("tooling")}
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: (item.path not in tooling, item.path not in slow))
 
 
 @pytest.fixture(scope="session")
