@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from functools import cache
@@ -142,10 +143,30 @@ def function_imports(tree: ast.Module) -> Iterator[Tuple[ast.AST, ast.stmt]]:
                     pending += [(inner, statement) for statement in child.body]
 
 
+# The first class or function at the left margin: from there on, a generated module holds its
+# classes and their methods.
+_FIRST_DEFINITION = re.compile(r"^(?:class |def |async def |@)", re.M)
+# What any import statement, or load by name, has in its text.
+_IMPORTING = re.compile(r"\bimport\b|import_module|__import__")
+
+
 @cache
 def syntax_tree(module: str) -> ast.Module:
-    """The parsed source of ``module``, parsed once for all the rules (none of them changes it)."""
-    return ast.parse(MODULE_PATHS[module].read_text(encoding="utf-8"))
+    """The statements of ``module`` that the rules read, parsed once for all of them (none changes
+    it): every import statement and every load by name, where they are in the module.
+
+    Where nothing from the module's first class or function on has the text of an import or a load
+    by name, that part holds neither, and the source before it is parsed alone, with the same line
+    numbers: the generated modules (most of the package's source) are their imports and then
+    classes. Elsewhere, or where the part before does not parse alone, the whole source is parsed."""
+    source = MODULE_PATHS[module].read_text(encoding="utf-8")
+    first = _FIRST_DEFINITION.search(source)
+    if first is not None and not _IMPORTING.search(source, first.start()):
+        try:
+            return ast.parse(source[: first.start()])
+        except SyntaxError:  # cut inside a string or a bracket: the whole source says what it is
+            pass
+    return ast.parse(source)
 
 
 def graph() -> Dict[str, Set[str]]:
