@@ -162,7 +162,7 @@ def _slow(seconds: float) -> Callable[[Request], Response]:
 
 
 def test_read_timeout(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.4))
+    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.6))
     with make_client(base_url(httpserver), retries=0, read_timeout=0.1) as client:
         with pytest.raises(ApiTimeoutError) as caught:
             AssetsApi(client).assets_snapshot()
@@ -172,7 +172,7 @@ def test_read_timeout(httpserver: HTTPServer) -> None:
 
 
 def test_request_timeout_per_call_shortens_the_configured_one(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.4))
+    httpserver.expect_request(ANY_PATH).respond_with_handler(_slow(0.6))
     with make_client(base_url(httpserver), retries=0, read_timeout=30) as client:
         with pytest.raises(ApiTimeoutError):
             AssetsApi(client).assets_snapshot(_request_timeout=0.1)

@@ -162,12 +162,12 @@ def test_a_connect_read_pair_stays_per_phase_and_a_trickle_within_it_completes()
         body = b'{"iterable": []}'
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
         for byte in body:
-            if stop.wait(0.025):
+            if stop.wait(0.04):
                 return
             sock.sendall(bytes([byte]))
 
     with RawServer(respond) as server, make_client(server.url, retries=0) as client:
-        assets = AssetsApi(client).assets_snapshot(_request_timeout=(1, 0.25))
+        assets = AssetsApi(client).assets_snapshot(_request_timeout=(1, 0.4))
     assert len(assets.iterable) == 0
 
 
