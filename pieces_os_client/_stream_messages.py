@@ -6,6 +6,8 @@ Each WebSocket operation declares what its messages are (``Operation.messages``,
 - ``"snapshots"``: every message is the whole state (``Assets``, ``WorkstreamSuggestions``), so
   a newer one supersedes an older one still waiting for the consumer: when the queue is full the
   oldest is dropped.
+- ``"optional snapshots"``: snapshots, where an empty message or JSON ``null`` means there is
+  none (``/user/stream`` with nobody signed in): delivered as None.
 - ``"changes"``: every message is a change (``StreamedIdentifiers``: ids of assets,
   conversations, tags... created, updated or deleted) and none may be lost: when the queue is full the reader waits for the consumer. The
   first message after each connect is the server's full set of ids; ids that disappeared while
@@ -27,6 +29,7 @@ logger = logging.getLogger("pieces_os_client")
 
 CHANGES = "changes"
 SNAPSHOTS = "snapshots"
+OPTIONAL_SNAPSHOTS = "optional snapshots"
 
 
 class MessageHandling:
@@ -36,6 +39,9 @@ class MessageHandling:
     supersede = True
     #: How many parsed messages may wait for the consumer when the stream is not told.
     default_max_queued = 8
+    #: Whether an empty message (nothing but whitespace) or JSON ``null`` means there is none,
+    #: delivered as None.
+    empty_is_none = False
 
     def __init__(self, name: str) -> None:
         self.name = name  # the stream, for log lines
@@ -50,6 +56,12 @@ class MessageHandling:
 
 class Snapshots(MessageHandling):
     """Every message is the whole state: only the newest matters."""
+
+
+class OptionalSnapshots(Snapshots):
+    """Every message is the whole state, and an empty one (or ``null``) says there is none."""
+
+    empty_is_none = True
 
 
 class Changes(MessageHandling):
@@ -102,7 +114,9 @@ class Changes(MessageHandling):
         return message
 
 
-_KINDS: Dict[str, Type[MessageHandling]] = {SNAPSHOTS: Snapshots, CHANGES: Changes}
+_KINDS: Dict[str, Type[MessageHandling]] = {
+    SNAPSHOTS: Snapshots, OPTIONAL_SNAPSHOTS: OptionalSnapshots, CHANGES: Changes,
+}
 
 
 def message_handling(kind: Optional[str], name: str) -> MessageHandling:

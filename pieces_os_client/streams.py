@@ -658,6 +658,9 @@ class _StreamConnection:
         return ConnectionEnd(close_code=_NORMAL_CLOSURE)
 
     def _accept(self, raw: bytes) -> None:
+        if self._messages.empty_is_none and raw.strip() in (b"", b"null"):
+            self.mailbox.put((_MESSAGE, self._messages.received(None)))
+            return
         try:
             message = self._adapter.validate_json(raw)
         except ValueError as error:

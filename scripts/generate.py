@@ -41,7 +41,7 @@ SOURCE = "spec/pieces-os.openapi.json"
 JSON_SCALARS = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
 SPECIAL_CHARACTERS = {"-": "MINUS", ".": "DOT", "+": "PLUS", "/": "SLASH", " ": "_"}
 # What a WebSocket operation may declare its messages to be (pieces_os_client/_stream_messages.py).
-STREAM_MESSAGES = ("changes", "snapshots")
+STREAM_MESSAGES = ("changes", "snapshots", "optional snapshots")
 
 
 # The shape of spec/overlay.json: each section, and the fields an entry of it may have ("*" any
@@ -301,7 +301,12 @@ class OperationDescription:
     accept: str
     errors: Tuple[ErrorDescription, ...]
     websocket: bool
-    messages: Optional[str]  # a WebSocket operation's: "changes" or "snapshots"
+    messages: Optional[str]  # a WebSocket operation's: one of STREAM_MESSAGES
+
+    @property
+    def message_type(self) -> str:
+        """What its Stream delivers: ``returns``, or None too where an empty message means none."""
+        return f"Optional[{self.returns}]" if self.messages == "optional snapshots" else self.returns
 
     @property
     def constant(self) -> str:

@@ -9,7 +9,7 @@ response. A WebSocket operation's plain method returns an open Stream of its mes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Mapping, Optional, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Mapping, Optional, Union, cast, overload
 
 import urllib3
 
@@ -68,7 +68,7 @@ _STREAM_USER: Operation[UserProfile] = Operation(
     parameters=(),
     returns="UserProfile",
     accept="application/json",
-    messages="snapshots",
+    messages="optional snapshots",
 )
 
 _STREAM_USER_LAST_CHECKED_IN: Operation[UserLastCheckedInStreamOutput] = Operation(
@@ -1098,7 +1098,7 @@ class UserApi:
         _headers: Optional[Mapping[str, str]] = None,
         max_queued: Optional[int] = None,
         max_message_bytes: Optional[int] = None,
-    ) -> Stream[UserProfile]:
+    ) -> Stream[Optional[UserProfile]]:
         """WebSocket /user/stream: Stream user, returning an UserProfile.
 
         Args:
@@ -1119,22 +1119,28 @@ class UserApi:
         Returns:
             An open Stream of UserProfile: iterate it or start() callbacks, and close() it
             (or use it in a with block). Reconnects after a lost connection unless reconnect=False.
+            An empty message, which says there is none, is delivered as None: iterate the stream
+            (the None of next_message(timeout) is also a timeout).
 
         Raises:
             ApiConnectionError, ApiTimeoutError: the connection cannot be opened.
             ApiException: the subclass for an error status of the WebSocket handshake.
         """
-        return Stream(
-            self.api_client,
-            _STREAM_USER,
-            reconnect=reconnect,
-            on_reconnect=on_reconnect,
-            on_error=on_error,
-            ping_interval=ping_interval,
-            connect_timeout=connect_timeout,
-            headers=_headers,
-            max_queued=max_queued,
-            max_message_bytes=max_message_bytes,
+        # Its Operation declares the model a message is; the Stream delivers None for an empty one.
+        return cast(
+            "Stream[Optional[UserProfile]]",
+            Stream(
+                self.api_client,
+                _STREAM_USER,
+                reconnect=reconnect,
+                on_reconnect=on_reconnect,
+                on_error=on_error,
+                ping_interval=ping_interval,
+                connect_timeout=connect_timeout,
+                headers=_headers,
+                max_queued=max_queued,
+                max_message_bytes=max_message_bytes,
+            ),
         )
 
     if TYPE_CHECKING:

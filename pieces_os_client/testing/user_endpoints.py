@@ -43,11 +43,12 @@ def signed_in(store: AssetStore) -> Optional[Json]:
 
 
 def user_message(store: AssetStore) -> str:
-    """A message of ``/user/stream``: the signed-in user's UserProfile, or an empty message when
-    nobody is signed in, which Pieces' own clients read as signed out (a message that is not JSON,
-    or an empty one)."""
+    """A message of ``/user/stream``: the signed-in user's UserProfile, or JSON ``null`` when nobody
+    is signed in. Pieces' own clients read an empty message (or one that is not a profile) as
+    signed out; an empty one is not sent because the servers the emulator runs on under Python 3.9
+    (uvicorn 0.39 and earlier) drop empty WebSocket messages."""
     profile = signed_in(store)
-    return "" if profile is None else json.dumps(profile, ensure_ascii=False)
+    return "null" if profile is None else json.dumps(profile, ensure_ascii=False)
 
 
 def _kept_in(draft: Draft, status: int, doing: str) -> Json:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import queue
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List, Optional
 
 import pytest
 import websocket
@@ -170,7 +171,7 @@ def test_nobody_is_signed_in_at_first(emulator: PiecesOSEmulator, client: ApiCli
     assert context.user is None
     stream = first_message(emulator, "/user/stream")
     try:
-        assert stream.recv() == ""  # what Pieces' own clients read as nobody signed in
+        assert stream.recv() == "null"  # nobody signed in
     finally:
         stream.close()
 
@@ -179,7 +180,7 @@ def test_a_selected_user_is_signed_in_until_signing_out(emulator: PiecesOSEmulat
     user, system = pos.UserApi(client), pos.OSApi(client)
     stream = first_message(emulator, "/user/stream")
     try:
-        assert stream.recv() == ""
+        assert stream.recv() == "null"
         profile = user.select_user(auth0_user=ADA)
         assert (profile.id, profile.name, profile.email, profile.username) == ("auth0|ada", "Ada", "ada@example.com", "ada")
         assert pos.UserProfile.from_json(stream.recv()).id == "auth0|ada"
@@ -210,7 +211,7 @@ def test_a_selected_user_is_signed_in_until_signing_out(emulator: PiecesOSEmulat
         assert user.select_user(auth0_user=ADA).vanityname == "ada"  # selecting again keeps what was chosen here
         assert system.sign_out_of_os().iterable == []
         assert user.user_snapshot().user is None
-        while stream.recv() != "":  # each message is the whole state: only the newest is sure to come
+        while stream.recv() != "null":  # each message is the whole state: only the newest is sure to come
             pass
     finally:
         stream.close()
@@ -248,3 +249,19 @@ def test_installation_path_and_stream_health(emulator: PiecesOSEmulator, client:
         assert health.recv() == "OK"
     finally:
         health.close()
+
+
+def test_the_sdks_user_stream_delivers_none_while_nobody_is_signed_in(client: ApiClient) -> None:
+    user = pos.UserApi(client)
+    seen: queue.Queue[Optional[pos.UserProfile]] = queue.Queue()
+    failures: List[Exception] = []
+    with user.stream_user() as profiles:
+        profiles.start(seen.put, on_error=failures.append)
+        assert seen.get(timeout=5) is None  # nobody signed in: an empty message, not an error
+        user.select_user(auth0_user=ADA)
+        signed_in = seen.get(timeout=5)
+        assert signed_in is not None and signed_in.id == "auth0|ada"
+        user.clear_user()
+        while seen.get(timeout=5) is not None:  # only the newest state is sure to come
+            pass
+    assert failures == []
