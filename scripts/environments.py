@@ -1,6 +1,6 @@
 """Every environment the project's metadata declares, made with uv, and what runs in each.
 
-    python scripts/environments.py test [NAME ...]   # the suite (but its tooling tests) in each
+    python scripts/environments.py test [NAME ...]   # the suite (but what needs the dev tools) in each
     python scripts/environments.py bench [NAME ...]  # benchmarks/run.py's import section in each
     python scripts/environments.py list              # the environments, a line each
 
@@ -109,7 +109,7 @@ def test(chosen: Sequence[Environment]) -> int:
         started = time.perf_counter()
         python = make(environment)
         print(f"[{environment.name}] {versions(python)}", flush=True)
-        done = subprocess.run([str(python), "-m", "pytest", "-q", "-m", "not tooling", "-p", "no:cacheprovider"],
+        done = subprocess.run([str(python), "-m", "pytest", "-q", "-m", "not dev_tools", "-p", "no:cacheprovider"],
                               cwd=ROOT)
         failed += done.returncode != 0
         results.append(f"{environment.name}: {'passed' if done.returncode == 0 else 'FAILED'}"

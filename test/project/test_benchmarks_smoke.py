@@ -14,7 +14,7 @@ from typing import List
 import pytest
 
 # Runs benchmarks/run.py in fresh interpreters, and pip for the official SDK.
-pytestmark = pytest.mark.tooling
+pytestmark = [pytest.mark.tooling, pytest.mark.dev_tools]
 
 ROOT = Path(__file__).resolve().parents[2]
 

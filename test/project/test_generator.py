@@ -61,6 +61,7 @@ def overlay_path(regenerated: Regenerated) -> Iterator[Path]:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_a_missing_overlay_entry_names_what_is_missing(overlay_path: Path) -> None:
     overlay = json.loads(overlay_path.read_text(encoding="utf-8"))
     del overlay["operations"]["assets_snapshot"]
@@ -147,6 +148,7 @@ def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Pa
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_a_misspelled_overlay_key_or_an_entry_the_spec_lacks_is_named(overlay_path: Path) -> None:
     """An overlay key that means nothing to the generator, or an entry for an operation or a model the
     spec does not have, would otherwise be ignored without a word."""
@@ -229,6 +231,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Regenerated:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_every_drift_is_named_by_one_check(regenerated: Regenerated) -> None:
     assert regenerated.before.returncode == 1
     for named in (Regenerated.EDITED, Regenerated.STALE_MODEL, *Regenerated.MISSING, "docs/RemovedModel.md",
@@ -237,6 +240,7 @@ def test_every_drift_is_named_by_one_check(regenerated: Regenerated) -> None:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both(regenerated: Regenerated) -> None:
     assert regenerated.generated.returncode == 0, regenerated.generated.stderr
     assert regenerated.after.returncode == 0, regenerated.after.stderr
@@ -248,6 +252,7 @@ def test_a_spec_change_and_a_stale_page_are_detected_and_regenerating_fixes_both
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_generation_is_deterministic(regenerated: Regenerated) -> None:
     """Every model the spec change left alone comes out byte for byte as committed, written from
     nothing by another run."""
@@ -261,6 +266,7 @@ def test_generation_is_deterministic(regenerated: Regenerated) -> None:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_an_operation_added_to_the_spec_and_the_overlay_is_a_method_after_regenerating(
     regenerated: Regenerated, httpserver: HTTPServer
 ) -> None:

@@ -36,6 +36,7 @@ def run(*command: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_importing_and_the_version_warn_when_the_official_sdk_is_installed_too(tmp_path: Path) -> None:
     uv = uv_command()
     environment = tmp_path / "env"

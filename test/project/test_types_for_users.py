@@ -63,6 +63,7 @@ def environment_with_dependencies(directory: Path) -> Tuple[Path, Path]:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snippets(tmp_path: Path) -> None:
     """One mypy --strict run over a project outside the clone: a plugin script, whose types must be
     resolved (not Any), and every Python block of the README and the guide (and the streams page's first), each a file of that project. The
@@ -157,6 +158,7 @@ def mistake_lines(script: str) -> list:
 
 
 @pytest.mark.tooling
+@pytest.mark.dev_tools
 def test_mypy_and_pyright_report_each_mistake_in_a_users_script(tmp_path: Path) -> None:
     """mypy --strict, and pyright where it and Node.js are installed, report an error on every line
     of the script above that has a mistake, and on no other."""
