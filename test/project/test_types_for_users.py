@@ -101,6 +101,7 @@ def test_mypy_outside_the_clone_sees_the_sdk_types_and_passes_on_the_readme_snip
     assert f"{len(snippets) + 1} source files" in output, output
 
 
+@pytest.mark.tooling  # a fresh environment
 def test_the_sdk_is_not_importable_from_the_dependencies_alone(tmp_path: Path) -> None:
     """What the test above relies on: an environment given only this one's site-packages as a path
     has the dependencies but not the SDK."""
