@@ -19,6 +19,7 @@ import sys
 from typing import Iterator, List
 
 import pytest
+from support.cli_runner import cli  # noqa: F401 (the fixture, for every test)
 from support.faults import FaultProxy
 from support.seeds import SeedFactory, build_seed
 

@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence, Set
@@ -26,11 +25,12 @@ from typing import Callable, Iterator, List, Optional, Sequence, Set
 import pytest
 import urllib3
 from pytest_httpserver import HTTPServer
+from support.cli_runner import Cli
 from support.faults import FaultProxy
 from support.httpserver_helpers import refused_url
 
 from pieces_os_client import ApiClient, AssetApi, AssetsApi, Configuration
-from pieces_os_client.cli import client as cli_client, main
+from pieces_os_client.cli import main
 from pieces_os_client.cli.editing import ATTEMPTS
 from pieces_os_client.cli.snippets import snippet_seed
 from pieces_os_client.display import asset_content
@@ -52,46 +52,6 @@ def url(emulator: PiecesOSEmulator) -> str:
 def api(url: str) -> Iterator[AssetsApi]:
     with ApiClient(Configuration(host=url)) as client:
         yield AssetsApi(client)
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        """The error a failed command printed: one line, no traceback."""
-        assert "Traceback" not in self.err
-        lines = self.err.strip().splitlines()
-        assert len(lines) == 1, self.err
-        return lines[0]
-
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture()
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """Run the command line in this process: ``cli("list", "--json", stdin=b"...")``.
-
-    Its client retries as configured, with waits of milliseconds instead of the 0.4 s and 0.8 s
-    of the default backoff: every command against a host that refuses connections would wait
-    them out."""
-    monkeypatch.setattr(cli_client, "Configuration", partial(Configuration, retry_backoff_factor=0.005))
-
-    def run(*args: str, stdin: Optional[bytes] = None) -> Result:
-        capsys.readouterr()
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        try:
-            code = main(list(args))
-        except SystemExit as exited:  # argparse: --help, --version, bad usage
-            code = exited.code if isinstance(exited.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def create(api: AssetsApi, name: str, text: str, language: Optional[str] = None, tags: Sequence[str] = ()) -> Asset:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from support.cli_runner import Cli
 from support.faults import FaultProxy
 from support.seeds import SeedFactory
-from test_cli import Cli, cli  # noqa: F401 (the fixture)
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.exceptions import ApiValueError
@@ -60,7 +60,7 @@ def healthy_looking_web_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_web_server_is_said_not_to_be_pieces_os_with_exit_6(
-    cli: Cli, web_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    cli: Cli, web_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     snippet = tmp_path / "hello.py"
     snippet.write_text("print('hello')\n")
@@ -79,7 +79,7 @@ def test_a_web_server_is_said_not_to_be_pieces_os_with_exit_6(
 
 
 def test_a_web_server_found_by_discovery_is_named_by_its_port(
-    cli: Cli, healthy_looking_web_server: str, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    cli: Cli, healthy_looking_web_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = healthy_looking_web_server.rsplit(":", 1)[1]
     monkeypatch.setenv("PIECES_OS_PORTS", port)
@@ -93,7 +93,7 @@ def test_a_web_server_found_by_discovery_is_named_by_its_port(
 
 
 def test_a_response_cut_short_is_not_cannot_reach(
-    cli: Cli, proxy: FaultProxy, assets_api: AssetsApi, make_seed: SeedFactory  # noqa: F811
+    cli: Cli, proxy: FaultProxy, assets_api: AssetsApi, make_seed: SeedFactory
 ) -> None:
     assets_api.assets_create_new_asset(seed=make_seed("x = 1\n" * 500, name="long.py"))
     proxy.truncate_after(1000, times=10)  # the headers and part of the body, then a clean close
@@ -108,7 +108,7 @@ def test_a_response_cut_short_is_not_cannot_reach(
     assert cli("--host", proxy.url, "list").one_line_error().startswith(f"error: cannot reach Pieces OS at {proxy.url}")
 
 
-def test_a_timeout_beyond_what_the_sdk_takes_is_bad_usage_in_the_options_terms(cli: Cli) -> None:  # noqa: F811
+def test_a_timeout_beyond_what_the_sdk_takes_is_bad_usage_in_the_options_terms(cli: Cli) -> None:
     result = cli("--timeout", "1e9", "list")
     assert result.code == 2
     assert "argument --timeout: 1e9 seconds is more than a year; give at most 31536000" in result.err
@@ -117,7 +117,7 @@ def test_a_timeout_beyond_what_the_sdk_takes_is_bad_usage_in_the_options_terms(c
 
 
 def test_an_empty_pieces_os_url_counts_as_unset(
-    cli: Cli, emulator: PiecesOSEmulator, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    cli: Cli, emulator: PiecesOSEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PIECES_OS_URL", "")
     monkeypatch.setenv("PIECES_OS_PORTS", emulator.url.rsplit(":", 1)[1])
@@ -136,7 +136,7 @@ def test_an_empty_pieces_os_url_counts_as_unset(
 
 
 def test_status_names_the_pieces_os_how_it_was_found_its_version_health_and_assets(
-    cli: Cli, emulator: PiecesOSEmulator, monkeypatch: pytest.MonkeyPatch, make_seed: SeedFactory  # noqa: F811
+    cli: Cli, emulator: PiecesOSEmulator, monkeypatch: pytest.MonkeyPatch, make_seed: SeedFactory
 ) -> None:
     with ApiClient(Configuration(host=emulator.url)) as client:
         for name in ("a.py", "b.py"):
@@ -165,7 +165,7 @@ def test_status_names_the_pieces_os_how_it_was_found_its_version_health_and_asse
 
 
 def test_text_that_is_not_utf8_is_refused_as_usage_before_any_request(
-    cli: Cli, emulator: PiecesOSEmulator, tmp_path: Path  # noqa: F811
+    cli: Cli, emulator: PiecesOSEmulator, tmp_path: Path
 ) -> None:
     """Bytes that are not UTF-8 in an argument or a file name reach Python as lone surrogates; the
     command says which argument, showing the bytes, not which SDK parameter could not be sent."""

@@ -4,8 +4,8 @@ PIECES_OS_URL variable, the generated SDK's server_index, or the Pieces OS found
 from __future__ import annotations
 
 import pytest
+from support.cli_runner import Cli
 from support.httpserver_helpers import refused_url
-from test_cli import Cli, cli  # noqa: F401 (the fixture)
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 from pieces_os_client.exceptions import ApiConnectionError
@@ -61,7 +61,7 @@ def test_a_pieces_os_found_on_this_machine_that_stopped_is_searched_for_again() 
     assert "the next call searches for it again" in str(raised.value)
 
 
-def test_the_command_line_advises_by_where_the_host_came_from(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_the_command_line_advises_by_where_the_host_came_from(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     host = refused_url()
     assert "Check the URL given with --host" in cli("--host", host, "list").one_line_error()
     monkeypatch.setenv("PIECES_OS_URL", host)
