@@ -97,13 +97,13 @@ def test_fixed_hostile_inputs_into_every_model() -> None:
             assert_parses_or_refuses(name, raw)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(MODEL_NAMES), raw=st.binary(max_size=200))
 def test_random_bytes_into_any_model(name: str, raw: bytes) -> None:
     assert_parses_or_refuses(name, raw)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(MODEL_NAMES), value=json_values)
 def test_random_json_into_any_model(name: str, value: Any) -> None:
     assert_parses_or_refuses(name, json.dumps(value).encode())
@@ -115,7 +115,7 @@ MODEL_FIELDS: Dict[str, List[str]] = {
 }
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_json_with_the_models_own_keys(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(sorted(MODEL_FIELDS)))
