@@ -37,6 +37,7 @@ def checked(*checks: str) -> Dict[str, List[str]]:
 
 
 EVERY_SCHEMA = "every schema"
+EVERY_SCHEMA_TEST = "test_partial_validators_of_every_schema_answer_and_write_as_the_complete_ones"
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +45,14 @@ def problems(request: pytest.FixtureRequest) -> Dict[str, List[str]]:
     """What the checks found; the check of every schema (several seconds of building validators)
     only in a run that has its test, and then in the same interpreter as the others."""
     every_schema = any(
-        item.get_closest_marker("tooling") and item.path == request.path for item in request.session.items
+        item.path == request.path and getattr(item, "originalname", "") == EVERY_SCHEMA_TEST
+        for item in request.session.items
     )
     return checked(*CHECKS, *([EVERY_SCHEMA] if every_schema else []))
 
 
+# The checks, and the fallbacks below, run in fresh interpreters (a harness of their own): tooling.
+@pytest.mark.tooling
 @pytest.mark.parametrize("check", CHECKS)
 def test_partial_validators_answer_as_the_complete_ones(check: str, problems: Dict[str, List[str]]) -> None:
     assert problems[check] == []
@@ -94,12 +98,14 @@ def fallback_report(environment: Dict[str, str]) -> Dict[str, bool]:
     return report
 
 
+@pytest.mark.tooling
 def test_turned_off_every_validator_is_built_whole_with_the_same_answers() -> None:
     report = fallback_report({"PIECES_OS_PARTIAL_VALIDATORS": "0"})
     assert report == {"works": False, "partial": False, "complete": True, "same": True, "unknown": True,
                       "dict": True}
 
 
+@pytest.mark.tooling
 def test_a_pydantic_without_the_behaviour_they_need_gets_the_complete_validators() -> None:
     # What a future pydantic that changed the behaviour would give: the check fails, nothing else.
     probe = FALLBACK_PROBE.replace("from pieces_os_client import Asset, _partial",

@@ -15,7 +15,8 @@ from support.seeds import build_seed
 
 from pieces_os_client import ApiClient, AssetsApi, Configuration
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signals are POSIX")
+# The emulator's command line as a whole program in a process of its own: out of the inner loop.
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="signals are POSIX"), pytest.mark.tooling]
 
 LISTENING = re.compile(r"^Pieces OS emulator listening on (http://127\.0\.0\.1:(\d+))$")
 
