@@ -73,7 +73,8 @@ def _parse_in_a_worker() -> None:
 
 
 def test_a_stream_message_error_raised_in_a_process_pool_arrives_whole() -> None:
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+    # spawn: forking a process that runs threads (a test worker does) may deadlock the child.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         future = pool.submit(_parse_in_a_worker)
         with pytest.raises(StreamMessageError) as caught:
             future.result(timeout=30)
