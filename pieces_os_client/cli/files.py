@@ -92,9 +92,16 @@ def write_new_file(path: Path, data: bytes) -> None:
     not exist or holds all of ``data``. The new file gets the usual permissions (the umask's).
     """
     temporary = path.parent / f".{secrets.token_hex(8)}.part"
+    ours = True
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temporary, flags, 0o666)
+    # The file is created inside the try: an interruption (Ctrl-C, SIGTERM) the moment it exists
+    # still reaches the finally that removes it.
     try:
+        try:
+            descriptor = os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            ours = False  # another's file of the same name: left alone
+            raise
         with open(descriptor, "wb") as file:
             file.write(data)
             file.flush()
@@ -110,10 +117,11 @@ def write_new_file(path: Path, data: bytes) -> None:
                 raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
             os.rename(temporary, path)
     finally:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
+        if ours:
+            try:
+                os.unlink(temporary)
+            except FileNotFoundError:
+                pass
 
 
 def read_regular_file(path: Path) -> Optional[bytes]:

@@ -17,7 +17,7 @@ import pytest
 from support.terminal_helpers import run_on_terminal
 
 from pieces_os_client import AssetsApi
-from pieces_os_client.cli import main
+from pieces_os_client.cli import files, main
 from pieces_os_client.cli.snippets import snippet_seed
 from pieces_os_client.display import asset_content
 from pieces_os_client.models.asset import Asset
@@ -204,6 +204,24 @@ def test_sigterm_during_export_leaves_no_partial_file(url: str, assets_api: Asse
     assert seen_part, "the export ended before its temporary file could be seen"
     assert process.returncode == 143 and errors == "terminated\n"
     assert [name for name in os.listdir(target) if name.endswith(".part")] == []
+
+
+def test_an_interruption_the_moment_the_temporary_file_exists_still_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C or SIGTERM lands between two bytecodes: here, right after the file was created.
+    real_open = os.open
+
+    def created_then_interrupted(path: str, flags: int, mode: int = 0o777) -> int:
+        descriptor = real_open(path, flags, mode)
+        os.close(descriptor)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "open", created_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_new_file(tmp_path / "snippet.txt", b"text")
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
 
 
 def test_create_reads_at_most_the_snippet_limit(
