@@ -4,6 +4,10 @@
     python scripts/generate.py           write every generated file
     python scripts/generate.py --check   exit 1 when a committed file differs from what would be written
 
+It needs Jinja2 and ruff (the test extra pins them). Run by an interpreter without them, it makes an
+environment of its own with the pinned versions once (under ~/.cache/pieces-os-client, or where
+PIECES_OS_GENERATE_TOOLS says; "off" to never make one) and runs there.
+
 Inputs: spec/pieces-os.openapi.json (the contract), spec/overlay.json (prose and every per-model,
 per-operation or per-parameter special case) and the Jinja2 templates in scripts/templates/ (the
 shape of each file). The script only describes the spec (descriptions below) and renders them.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -24,12 +29,47 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+# Where the generator keeps an environment of its own with its tools, for an interpreter that lacks
+# them; "off": never make one (then a missing tool stops the run, saying what to install).
+TOOLS_SETTING = "PIECES_OS_GENERATE_TOOLS"
+_IN_TOOLS = "_PIECES_OS_GENERATE_IN_TOOLS"  # set for the run inside that environment
+
+
+def _tool_pins() -> List[str]:
+    """jinja2 and ruff as the test extra (pyproject.toml) pins them."""
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    return sorted(set(re.findall(r'"((?:ruff|jinja2)\s*[=<>!~][^"]*)"', text)))
+
+
+def _run_with_tools() -> int:
+    """Run this script again in an environment that has its tools, made once and then reused."""
+    missing = "scripts/generate.py renders Jinja2 templates and formats them with ruff; " \
+        f"{sys.executable} lacks one of them: pip install -e '.[test]'"
+    setting = os.environ.get(TOOLS_SETTING, "")
+    if setting == "off" or os.environ.get(_IN_TOOLS):
+        raise SystemExit(missing)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pieces-os-client"
+    place = Path(setting) if setting else cache / f"generate-py{sys.version_info[0]}{sys.version_info[1]}"
+    python = place / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    pins = _tool_pins()
+    stamp = place / "installed.txt"
+    if not (python.exists() and stamp.exists() and stamp.read_text(encoding="utf-8").split() == pins):
+        print(f"scripts/generate.py: {sys.executable} lacks Jinja2 or ruff; installing {' '.join(pins)}"
+              f" into {place}, once", file=sys.stderr)
+        for step in ([sys.executable, "-m", "venv", "--clear", str(place)],
+                     [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins]):
+            done = subprocess.run(step, capture_output=True, text=True)
+            if done.returncode != 0:
+                reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+                raise SystemExit(f"{missing} (making {place} failed: {reason})")
+        stamp.write_text("\n".join(pins) + "\n", encoding="utf-8")
+    environment = {**os.environ, _IN_TOOLS: "1"}
+    return subprocess.run([str(python), str(Path(__file__).resolve()), *sys.argv[1:]], env=environment).returncode
+
+
 # Both come with the test extra, which pins ruff so that its formatting is the same everywhere.
 if importlib.util.find_spec("jinja2") is None or importlib.util.find_spec("ruff") is None:
-    raise SystemExit(
-        f"scripts/generate.py renders Jinja2 templates and formats them with ruff; {sys.executable} lacks"
-        " one of them: pip install -e '.[test]'"
-    )
+    sys.exit(_run_with_tools())
 import jinja2  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -52,6 +52,15 @@ def test_committed_files_are_in_sync_with_the_spec() -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.tooling
+@pytest.mark.dev_tools
+def test_an_interpreter_without_the_tools_checks_in_an_environment_the_generator_makes() -> None:
+    # As `python3 scripts/generate.py --check` on a machine where nothing is installed: the
+    # environment (the pinned ruff and Jinja2, from the package index) is made once and reused.
+    result = run_check(ROOT, hidden=("jinja2",))
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture
 def overlay_path(regenerated: Regenerated) -> Iterator[Path]:
     """The overlay of the regenerated copy, for a test to edit: put back as it was afterwards."""
@@ -136,13 +145,14 @@ def test_documented_errors_are_the_runtime_ones() -> None:
 @pytest.mark.parametrize("module", ["ruff", "jinja2"])
 def test_without_its_tools_the_generator_stops_with_what_to_install(tmp_path: Path, module: str) -> None:
     """ruff (the formatting) and Jinja2 (the templates) come with the test extra; without either,
-    neither writing nor --check goes on, and the message says what to install (before reading any
-    input: the copy holds the script alone)."""
+    and told not to make an environment of its own, neither writing nor --check goes on, and the
+    message says what to install (before reading any input: the copy holds the script alone)."""
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     for check in ([], ["--check"]):
         result = subprocess.run(
             [sys.executable, *hiding(module), str(tmp_path / "scripts" / "generate.py"), *check],
             capture_output=True, text=True, cwd=tmp_path, timeout=120,
+            env={**os.environ, "PIECES_OS_GENERATE_TOOLS": "off"},
         )
         assert result.returncode == 1
         assert "pip install -e '.[test]'" in result.stderr and "Traceback" not in result.stderr
